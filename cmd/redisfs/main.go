@@ -1,0 +1,187 @@
+// Command redisfs runs the redisfs server: a Redis-compatible engine served
+// over RESP and, with --mount, as a file system. It only parses flags and a
+// config file and wires the packages together.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/redisfs/redisfs/core/cmds"
+	"github.com/redisfs/redisfs/core/proto"
+	"github.com/redisfs/redisfs/core/server"
+)
+
+func main() {
+	app := &cli.App{
+		Name:  "redisfs",
+		Usage: "a Redis-compatible server whose keys are also files",
+		Commands: []*cli.Command{
+			serveCommand(),
+		},
+	}
+	if err := app.Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "redisfs:", err)
+		os.Exit(1)
+	}
+}
+
+// flagDirectives are the redis.conf directives offered as flags, by the
+// same names.
+var flagDirectives = []struct{ name, usage string }{
+	{"port", "TCP port (0 = pick a free one)"},
+	{"bind", "addresses to listen on, space separated"},
+	{"unixsocket", "path of a unix socket to listen on"},
+	{"unixsocketperm", "permissions of the unix socket (octal)"},
+	{"databases", "number of databases"},
+	{"maxclients", "maximum number of connected clients"},
+	{"timeout", "close idle clients after this many seconds (0 = never)"},
+	{"tcp-keepalive", "TCP keepalive interval in seconds"},
+	{"hz", "serverCron frequency"},
+	{"loglevel", "debug, verbose, notice, warning or nothing"},
+	{"logfile", "log file ('' = standard output)"},
+	{"requirepass", "password clients must AUTH with"},
+	{"dir", "working directory for persistence files"},
+	{"save", "RDB save points ('' = none)"},
+	{"appendonly", "yes or no"},
+	{"protected-mode", "yes or no"},
+	{"maxmemory", "memory limit (bytes, or 100mb, 1gb …)"},
+	{"maxmemory-policy", "eviction policy"},
+	{"mount", "directory to mount the keyspace on"},
+	{"allow-other", "let other users see the mount (yes or no)"},
+}
+
+func serveCommand() *cli.Command {
+	var flags []cli.Flag
+	for _, d := range flagDirectives {
+		flags = append(flags, &cli.StringFlag{Name: d.name, Usage: d.usage})
+	}
+	return &cli.Command{
+		Name:      "serve",
+		Usage:     "run the server (and the mount, with --mount)",
+		ArgsUsage: "[FILE.conf]",
+		Flags:     flags,
+		Action: func(ctx *cli.Context) error {
+			cfg := cmds.DefaultConfig()
+			if ctx.NArg() > 1 {
+				return fmt.Errorf("at most one config file")
+			}
+			if ctx.NArg() == 1 {
+				if err := loadConfigFile(&cfg, ctx.Args().First()); err != nil {
+					return err
+				}
+			}
+			// Flags override the file, as redis-server's command line does.
+			for _, d := range flagDirectives {
+				if ctx.IsSet(d.name) {
+					if err := cfg.Set(d.name, ctx.String(d.name)); err != nil {
+						return fmt.Errorf("--%s: %v", d.name, err)
+					}
+				}
+			}
+			return serve(cfg)
+		},
+	}
+}
+
+// loadConfigFile reads redis.conf-style lines: "directive arg…", '#'
+// comments, arguments split and unquoted as Redis's sdssplitargs does.
+func loadConfigFile(cfg *cmds.Config, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	p := proto.NewParser()
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for lineNo := 1; sc.Scan(); lineNo++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		args, _, err := p.ReadCommand([]byte(line+"\n"), nil)
+		if err != nil || len(args) == 0 {
+			return fmt.Errorf("%s:%d: bad directive line: %s", path, lineNo, line)
+		}
+		vals := make([]string, len(args)-1)
+		for i, a := range args[1:] {
+			vals[i] = string(a)
+		}
+		name := strings.ToLower(string(args[0]))
+		if err := cfg.Set(name, strings.Join(vals, " ")); err != nil {
+			return fmt.Errorf("%s:%d: %v", path, lineNo, err)
+		}
+	}
+	return sc.Err()
+}
+
+func serve(cfg cmds.Config) error {
+	srv := cmds.NewServer(cfg)
+	if cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		srv.LogOut = f
+	}
+	raiseFileLimit(srv)
+	s, err := server.New(srv)
+	if err != nil {
+		return err
+	}
+	srv.Logf(cmds.LogNotice, "redisfs is starting, pid=%d", os.Getpid())
+	if err := s.Listen(); err != nil {
+		srv.Logf(cmds.LogWarning, "%v", err)
+		return err
+	}
+	srv.Logf(cmds.LogNotice, "Server initialized")
+	srv.Logf(cmds.LogWarning, "Persistence is not implemented yet: nothing is kept on disk, all data is lost at exit")
+	srv.Logf(cmds.LogNotice, "Ready to accept connections tcp (%s)", s.Addr())
+
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		s.Post(func() {
+			srv.Logf(cmds.LogWarning, "Received %s scheduling shutdown...", sigName(sig))
+		})
+		s.Stop()
+	}()
+	s.Run()
+	srv.Logf(cmds.LogWarning, "redisfs is now ready to exit, bye bye...")
+	return nil
+}
+
+func sigName(sig os.Signal) string {
+	if sig == syscall.SIGINT {
+		return "SIGINT"
+	}
+	return "SIGTERM"
+}
+
+// raiseFileLimit raises RLIMIT_NOFILE to fit maxclients, as Redis's
+// adjustOpenFilesLimit.
+func raiseFileLimit(srv *cmds.Server) {
+	want := uint64(srv.Config.MaxClients + 32)
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return
+	}
+	if lim.Cur >= want {
+		return
+	}
+	old := lim.Cur
+	lim.Cur = min(want, lim.Max)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < want {
+		srv.Logf(cmds.LogWarning, "You requested maxclients of %d requiring at least %d max file descriptors; the limit is %d (was %d).",
+			srv.Config.MaxClients, want, lim.Cur, old)
+	}
+}

@@ -1,0 +1,192 @@
+package cmds
+
+import (
+	"github.com/redisfs/redisfs/core/proto"
+)
+
+// Client flags, as Redis's CLIENT_*.
+const (
+	ClientCloseAfterReply uint64 = 1 << iota // close once the pending replies are written (QUIT, protocol error)
+	ClientCloseASAP                          // close at the next beforeSleep, replies or not
+	ClientMulti                              // inside MULTI
+	ClientDirtyCAS                           // a WATCHed key changed
+	ClientDirtyExec                          // EXEC will fail: a command failed to queue
+	ClientBlocked                            // blocked on keys or a timer
+	ClientPubsub                             // in subscribed state (RESP2)
+	ClientMonitor                            // MONITOR
+	ClientPendingWrite                       // queued in srv.pendingWrite
+	ClientNoEvict                            // CLIENT NO-EVICT on
+	ClientReplyOff                           // CLIENT REPLY OFF
+	ClientReplySkipNext                      // CLIENT REPLY SKIP: skip the next reply
+	ClientReplySkip                          // skip the reply of the current command
+	ClientInternal                           // a client of the server itself (file server ops)
+	ClientUnixSocket                         // connected through the unix socket
+	ClientProtected                          // do not close on idle timeout
+)
+
+// Conn is the transport behind a client: a socket, a ctl conversation, or
+// nothing for internal clients. Its methods are called on the loop.
+type Conn interface {
+	// Flush is called in beforeSleep when the client has replies pending
+	// (c.Reply[c.Sent:]). It writes what it can and advances c.Sent.
+	Flush(c *Client)
+	// Close releases the transport; called once, from FreeClient.
+	Close(c *Client)
+	// RemoteAddr and LocalAddr are "ip:port" or "path:0" as CLIENT LIST shows.
+	RemoteAddr() string
+	LocalAddr() string
+	// Fd returns the file descriptor, or -1.
+	Fd() int
+}
+
+// Client is one connection's state on the command side, as Redis's client
+// struct. Fields are owned by the loop goroutine.
+type Client struct {
+	ID   int64
+	srv  *Server
+	Conn Conn
+
+	// QueryBuf holds request bytes not yet parsed; front ends append to it
+	// and call ProcessInputBuffer.
+	QueryBuf []byte
+	parser   *proto.Parser
+	// Argv is the current command's arguments. They alias QueryBuf: a
+	// command that keeps an argument copies it.
+	Argv    [][]byte
+	cmd     *Command
+	lastCmd *Command
+
+	db    *DB
+	Resp  int // 2 or 3
+	Flags uint64
+
+	// Reply holds encoded replies; Reply[:Sent] has been written already.
+	Reply []byte
+	Sent  int
+
+	Name          string
+	Created       int64 // unix ms
+	LastInteract  int64 // unix ms
+	Authenticated bool
+	User          string
+	LibName       string
+	LibVer        string
+
+	// Extension state of other command families (MULTI, pub/sub, blocking)
+	// hangs here so the core struct stays small.
+	multi    *multiState
+	OnFree   []func(c *Client)
+	argvCopy [][]byte
+}
+
+type multiState struct {
+	cmds []queuedCommand
+}
+
+type queuedCommand struct {
+	cmd  *Command
+	argv [][]byte
+}
+
+// NewClient creates a client with transport conn, registered with the
+// server (CLIENT LIST, maxclients accounting is the front end's job).
+func (srv *Server) NewClient(conn Conn) *Client {
+	srv.nextClientID++
+	now := srv.unixMs()
+	c := &Client{
+		ID:            srv.nextClientID,
+		srv:           srv,
+		Conn:          conn,
+		parser:        proto.NewParser(),
+		db:            srv.DBs[0],
+		Resp:          2,
+		Created:       now,
+		LastInteract:  now,
+		Authenticated: srv.Config.RequirePass == "",
+		User:          "default",
+	}
+	c.parser.MaxBulkLen = srv.Config.ProtoMaxBulkLen
+	srv.clients[c.ID] = c
+	return c
+}
+
+// Server returns the server the client belongs to.
+func (c *Client) Server() *Server { return c.srv }
+
+// DB returns the client's selected database.
+func (c *Client) DB() *DB { return c.db }
+
+// Cmd returns the command being executed.
+func (c *Client) Cmd() *Command { return c.cmd }
+
+// FreeClient unregisters c, runs the OnFree hooks of the command families
+// (unwatch, unsubscribe, unblock) and closes its transport.
+func (srv *Server) FreeClient(c *Client) {
+	if _, ok := srv.clients[c.ID]; !ok {
+		return
+	}
+	delete(srv.clients, c.ID)
+	for _, f := range c.OnFree {
+		f(c)
+	}
+	if c.Conn != nil {
+		c.Conn.Close(c)
+	}
+}
+
+// Clients returns the live clients by id.
+func (srv *Server) Clients() map[int64]*Client { return srv.clients }
+
+// ProcessInputBuffer parses and runs every complete command in c.QueryBuf,
+// as Redis's processInputBuffer; an incomplete tail stays in QueryBuf. On a
+// protocol error the client gets the error reply and is closed after it.
+func (c *Client) ProcessInputBuffer() {
+	pos := 0
+	for pos < len(c.QueryBuf) {
+		if c.Flags&(ClientBlocked|ClientCloseAfterReply|ClientCloseASAP) != 0 {
+			break
+		}
+		args, n, err := c.parser.ReadCommand(c.QueryBuf[pos:], c.Argv[:0])
+		if err != nil {
+			c.srv.Logf(LogVerbose, "Protocol error (%s) from client: id=%d", err.Error(), c.ID)
+			c.AddReplyError(err.Error())
+			c.Flags |= ClientCloseAfterReply
+			pos = len(c.QueryBuf)
+			break
+		}
+		if n == 0 {
+			break
+		}
+		pos += n
+		c.Argv = args
+		if len(args) == 0 {
+			continue
+		}
+		c.LastInteract = c.srv.unixMs()
+		c.srv.ProcessCommand(c)
+	}
+	// Keep only the unparsed tail, and drop a big buffer once it is idle.
+	if pos > 0 {
+		rest := copy(c.QueryBuf, c.QueryBuf[pos:])
+		c.QueryBuf = c.QueryBuf[:rest]
+	}
+	if len(c.QueryBuf) == 0 && cap(c.QueryBuf) > 64*1024 {
+		c.QueryBuf = nil
+	}
+	clear(c.Argv[:cap(c.Argv)])
+	c.Argv = c.Argv[:0]
+}
+
+// ParserNeed reports how many bytes the pending command needs in total, when
+// the parser knows (a big bulk argument), so a front end can size its reads.
+func (c *Client) ParserNeed() int { return c.parser.Need }
+
+// KeepArgv returns a copy of c.Argv that stays valid after the command
+// returns (for MULTI queues and blocked commands).
+func (c *Client) KeepArgv() [][]byte {
+	out := make([][]byte, len(c.Argv))
+	for i, a := range c.Argv {
+		out[i] = append([]byte(nil), a...)
+	}
+	return out
+}

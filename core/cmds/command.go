@@ -1,0 +1,222 @@
+// Package cmds is the command side of redisfs: the client object, the
+// command table, processCommand and call, the reply helpers, the keyspace
+// (databases and expires) and one file per command family, after Redis's
+// server.c, networking.c (the parts that do not touch sockets), db.c and
+// t_*.c.
+//
+// Everything here runs on the event-loop goroutine that owns the Server; no
+// function of this package is safe for concurrent use. Front ends (the TCP
+// server, the file server) create clients with NewClient, append request
+// bytes to Client.QueryBuf, call ProcessInputBuffer, and drain replies when
+// the server asks their Conn to Flush.
+package cmds
+
+import (
+	"strings"
+	"time"
+)
+
+// Command flags, as Redis's CMD_*; COMMAND INFO prints their names.
+const (
+	CmdWrite uint64 = 1 << iota
+	CmdReadonly
+	CmdDenyOOM
+	CmdModule
+	CmdAdmin
+	CmdPubsub
+	CmdNoscript
+	CmdBlocking
+	CmdLoading
+	CmdStale
+	CmdSkipMonitor
+	CmdSkipSlowlog
+	CmdAsking
+	CmdFast
+	CmdNoAuth
+	CmdMayReplicate
+	CmdSentinel
+	CmdOnlySentinel
+	CmdNoMandatoryKeys
+	CmdProtected
+	CmdModuleGetKeys
+	CmdModuleNoCluster
+	CmdNoAsyncLoading
+	CmdNoMulti
+	CmdMovableKeys
+	CmdAllowBusy
+)
+
+// CmdFlagNames maps each flag bit to the name COMMAND INFO gives it.
+var CmdFlagNames = []struct {
+	Flag uint64
+	Name string
+}{
+	{CmdWrite, "write"}, {CmdReadonly, "readonly"}, {CmdDenyOOM, "denyoom"},
+	{CmdModule, "module"}, {CmdAdmin, "admin"}, {CmdPubsub, "pubsub"},
+	{CmdNoscript, "noscript"}, {CmdBlocking, "blocking"}, {CmdLoading, "loading"},
+	{CmdStale, "stale"}, {CmdSkipMonitor, "skip_monitor"}, {CmdSkipSlowlog, "skip_slowlog"},
+	{CmdAsking, "asking"}, {CmdFast, "fast"}, {CmdNoAuth, "no_auth"},
+	{CmdMayReplicate, "may_replicate"}, {CmdSentinel, "sentinel"},
+	{CmdOnlySentinel, "only_sentinel"}, {CmdNoMandatoryKeys, "no_mandatory_keys"},
+	{CmdProtected, "protected"}, {CmdModuleGetKeys, "module_getkeys"},
+	{CmdModuleNoCluster, "module_no_cluster"}, {CmdNoAsyncLoading, "no_async_loading"},
+	{CmdNoMulti, "no_multi"}, {CmdMovableKeys, "movablekeys"}, {CmdAllowBusy, "allow_busy"},
+}
+
+// ACL categories, as Redis's ACL_CATEGORY_*.
+const (
+	AclKeyspace uint64 = 1 << iota
+	AclRead
+	AclWrite
+	AclSet
+	AclSortedSet
+	AclList
+	AclHash
+	AclString
+	AclBitmap
+	AclHyperLogLog
+	AclGeo
+	AclStream
+	AclPubsub
+	AclAdmin
+	AclFast
+	AclSlow
+	AclBlocking
+	AclDangerous
+	AclConnection
+	AclTransaction
+	AclScripting
+)
+
+// AclCategoryNames lists the categories in Redis's order with their names.
+var AclCategoryNames = []struct {
+	Flag uint64
+	Name string
+}{
+	{AclKeyspace, "keyspace"}, {AclRead, "read"}, {AclWrite, "write"}, {AclSet, "set"},
+	{AclSortedSet, "sortedset"}, {AclList, "list"}, {AclHash, "hash"}, {AclString, "string"},
+	{AclBitmap, "bitmap"}, {AclHyperLogLog, "hyperloglog"}, {AclGeo, "geo"},
+	{AclStream, "stream"}, {AclPubsub, "pubsub"}, {AclAdmin, "admin"}, {AclFast, "fast"},
+	{AclSlow, "slow"}, {AclBlocking, "blocking"}, {AclDangerous, "dangerous"},
+	{AclConnection, "connection"}, {AclTransaction, "transaction"}, {AclScripting, "scripting"},
+}
+
+// Command is one entry of the command table: data, as Redis's
+// redisCommand. Arity counts the command name; a negative arity means "at
+// least -Arity". Key positions follow the legacy (first, last, step) triple;
+// a negative Last counts from the end.
+type Command struct {
+	Name       string // lower case; for a subcommand, just the subcommand
+	Proc       func(c *Client)
+	Arity      int
+	Flags      uint64
+	Acl        uint64
+	First      int
+	Last       int
+	Step       int
+	Group      string // COMMAND DOCS group: "string", "generic", "connection" …
+	Since      string
+	Summary    string
+	Complexity string
+	Tips       []string
+	// GetKeys, when set, returns the key argument indexes of argv for
+	// commands whose keys cannot be told by (First, Last, Step).
+	GetKeys func(argv [][]byte) []int
+	Subs    []*Command
+
+	// Filled in by registration.
+	Parent   *Command
+	FullName string // "get", "client|list"
+	subs     map[string]*Command
+
+	// Statistics, for INFO commandstats.
+	Calls         int64
+	Microseconds  int64
+	RejectedCalls int64
+	FailedCalls   int64
+}
+
+// IsWrite reports whether the command may change the keyspace.
+func (cmd *Command) IsWrite() bool { return cmd.Flags&CmdWrite != 0 }
+
+// commandTable holds every top-level command by lower-case name.
+var commandTable = map[string]*Command{}
+
+// register adds commands to the table; each command family file calls it
+// from an init function with its own table.
+func register(cmds ...*Command) {
+	for _, cmd := range cmds {
+		cmd.FullName = cmd.Name
+		if cmd.Step == 0 && cmd.First != 0 {
+			cmd.Step = 1
+		}
+		if len(cmd.Subs) > 0 {
+			cmd.subs = map[string]*Command{}
+			for _, sub := range cmd.Subs {
+				sub.Parent = cmd
+				sub.FullName = cmd.Name + "|" + sub.Name
+				if sub.Step == 0 && sub.First != 0 {
+					sub.Step = 1
+				}
+				cmd.subs[sub.Name] = sub
+			}
+		}
+		commandTable[cmd.Name] = cmd
+	}
+}
+
+// Commands returns the command table (read-only by convention).
+func Commands() map[string]*Command { return commandTable }
+
+// lookupCommandName finds a top-level command by a name in any case,
+// without allocating for names of reasonable length.
+func lookupCommandName(name []byte) *Command {
+	var buf [32]byte
+	if len(name) > len(buf) {
+		return commandTable[strings.ToLower(string(name))]
+	}
+	for i, ch := range name {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		buf[i] = ch
+	}
+	return commandTable[string(buf[:len(name)])]
+}
+
+// LookupCommand resolves argv to a command or subcommand, as Redis's
+// lookupCommand: a container command with argc >= 2 resolves its
+// subcommand, and an unknown subcommand yields nil.
+func LookupCommand(argv [][]byte) *Command {
+	cmd := lookupCommandName(argv[0])
+	if cmd == nil || cmd.subs == nil || len(argv) < 2 {
+		return cmd
+	}
+	return cmd.subs[strings.ToLower(string(argv[1]))]
+}
+
+// call executes c.cmd and keeps the statistics, as Redis's call().
+func (c *Client) call() {
+	srv := c.srv
+	cmd := c.cmd
+	start := time.Now()
+	srv.cachedNow = start
+	dirty := srv.Dirty
+	errs := srv.Stats.ErrorReplies
+	srv.currentClient = c
+	cmd.Proc(c)
+	srv.currentClient = nil
+	dur := time.Since(start).Microseconds()
+	cmd.Calls++
+	cmd.Microseconds += dur
+	if srv.Stats.ErrorReplies != errs {
+		cmd.FailedCalls++
+	}
+	if srv.Dirty != dirty && c.Flags&ClientMulti == 0 {
+		srv.afterWrite(c, cmd)
+	}
+	srv.Stats.NumCommands++
+	if srv.afterCommand != nil {
+		srv.afterCommand(c, cmd, dur)
+	}
+}

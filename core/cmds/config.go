@@ -1,0 +1,295 @@
+package cmds
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Config holds the directives of redis.conf that the server has. The CLI
+// flags, a config file and CONFIG SET all go through Set, so a directive has
+// one parser and one name everywhere.
+type Config struct {
+	Port                   int
+	Bind                   []string
+	UnixSocket             string
+	UnixSocketPerm         int
+	Databases              int
+	MaxClients             int
+	Timeout                int // seconds, 0 = never
+	TCPKeepalive           int
+	Hz                     int
+	LogLevel               string
+	LogFile                string
+	RequirePass            string
+	Dir                    string
+	Save                   string
+	AppendOnly             bool
+	ProtectedMode          bool
+	ProtoMaxBulkLen        int64
+	ClientQueryBufferLimit int64
+	MaxMemory              int64
+	MaxMemoryPolicy        string
+	Mount                  string
+	AllowOther             bool
+	NotifyKeyspaceEvents   string
+	HashMaxListpackEntries int64
+	HashMaxListpackValue   int64
+	SetMaxIntsetEntries    int64
+	ZSetMaxListpackEntries int64
+	ZSetMaxListpackValue   int64
+	ListMaxListpackSize    int64
+	ListCompressDepth      int64
+	ActiveExpireEffort     int
+	LazyfreeLazyUserDel    bool
+	Daemonize              bool
+	PidFile                string
+}
+
+// DefaultConfig returns redisfs's defaults (Redis's, except where DESIGN.md
+// says otherwise).
+func DefaultConfig() Config {
+	return Config{
+		Port:                   6379,
+		Bind:                   []string{"127.0.0.1", "-::1"},
+		UnixSocketPerm:         0,
+		Databases:              16,
+		MaxClients:             10000,
+		TCPKeepalive:           300,
+		Hz:                     10,
+		LogLevel:               "notice",
+		Dir:                    "./redisfs-data",
+		Save:                   "3600 1 300 100 60 10000",
+		AppendOnly:             true,
+		ProtectedMode:          true,
+		ProtoMaxBulkLen:        512 * 1024 * 1024,
+		ClientQueryBufferLimit: 1024 * 1024 * 1024,
+		MaxMemoryPolicy:        "noeviction",
+		HashMaxListpackEntries: 128,
+		HashMaxListpackValue:   64,
+		SetMaxIntsetEntries:    512,
+		ZSetMaxListpackEntries: 128,
+		ZSetMaxListpackValue:   64,
+		ListMaxListpackSize:    -2,
+		ActiveExpireEffort:     1,
+	}
+}
+
+// directive describes one config directive: how to read and set it.
+type directive struct {
+	name      string
+	get       func(c *Config) string
+	set       func(c *Config, v string) error
+	immutable bool // only at start-up (CONFIG SET refuses it)
+}
+
+func intDirective(name string, p func(c *Config) *int, min, max int, immutable bool) directive {
+	return directive{name: name, immutable: immutable,
+		get: func(c *Config) string { return strconv.Itoa(*p(c)) },
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("argument couldn't be parsed into an integer")
+			}
+			if n < min || n > max {
+				return fmt.Errorf("argument must be between %d and %d inclusive", min, max)
+			}
+			*p(c) = n
+			return nil
+		}}
+}
+
+func int64Directive(name string, p func(c *Config) *int64, min, max int64, memory bool) directive {
+	return directive{name: name,
+		get: func(c *Config) string { return strconv.FormatInt(*p(c), 10) },
+		set: func(c *Config, v string) error {
+			var n int64
+			var ok bool
+			if memory {
+				n, ok = ParseMemory(v)
+			} else {
+				var err error
+				n, err = strconv.ParseInt(v, 10, 64)
+				ok = err == nil
+			}
+			if !ok {
+				return fmt.Errorf("argument couldn't be parsed into an integer")
+			}
+			if n < min || n > max {
+				return fmt.Errorf("argument must be between %d and %d inclusive", min, max)
+			}
+			*p(c) = n
+			return nil
+		}}
+}
+
+func boolDirective(name string, p func(c *Config) *bool, immutable bool) directive {
+	return directive{name: name, immutable: immutable,
+		get: func(c *Config) string {
+			if *p(c) {
+				return "yes"
+			}
+			return "no"
+		},
+		set: func(c *Config, v string) error {
+			switch strings.ToLower(v) {
+			case "yes":
+				*p(c) = true
+			case "no":
+				*p(c) = false
+			default:
+				return fmt.Errorf("argument must be 'yes' or 'no'")
+			}
+			return nil
+		}}
+}
+
+func stringDirective(name string, p func(c *Config) *string, immutable bool, valid ...string) directive {
+	return directive{name: name, immutable: immutable,
+		get: func(c *Config) string { return *p(c) },
+		set: func(c *Config, v string) error {
+			if len(valid) > 0 {
+				for _, ok := range valid {
+					if strings.EqualFold(v, ok) {
+						*p(c) = ok
+						return nil
+					}
+				}
+				return fmt.Errorf("argument(s) must be one of the following: %s", strings.Join(valid, ", "))
+			}
+			*p(c) = v
+			return nil
+		}}
+}
+
+const maxInt = int(^uint(0) >> 1)
+
+var directives = []directive{
+	intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535, true),
+	{name: "bind", immutable: true,
+		get: func(c *Config) string { return strings.Join(c.Bind, " ") },
+		set: func(c *Config, v string) error { c.Bind = strings.Fields(v); return nil }},
+	stringDirective("unixsocket", func(c *Config) *string { return &c.UnixSocket }, true),
+	{name: "unixsocketperm", immutable: true,
+		get: func(c *Config) string { return strconv.FormatInt(int64(c.UnixSocketPerm), 8) },
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 8, 32)
+			if err != nil {
+				return fmt.Errorf("argument couldn't be parsed into an integer")
+			}
+			c.UnixSocketPerm = int(n)
+			return nil
+		}},
+	intDirective("databases", func(c *Config) *int { return &c.Databases }, 1, 1<<20, true),
+	intDirective("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, 1<<20, false),
+	intDirective("timeout", func(c *Config) *int { return &c.Timeout }, 0, maxInt, false),
+	intDirective("tcp-keepalive", func(c *Config) *int { return &c.TCPKeepalive }, 0, maxInt, false),
+	intDirective("hz", func(c *Config) *int { return &c.Hz }, 1, 500, false),
+	stringDirective("loglevel", func(c *Config) *string { return &c.LogLevel }, false, "debug", "verbose", "notice", "warning", "nothing"),
+	stringDirective("logfile", func(c *Config) *string { return &c.LogFile }, true),
+	stringDirective("requirepass", func(c *Config) *string { return &c.RequirePass }, false),
+	stringDirective("dir", func(c *Config) *string { return &c.Dir }, false),
+	stringDirective("save", func(c *Config) *string { return &c.Save }, false),
+	boolDirective("appendonly", func(c *Config) *bool { return &c.AppendOnly }, false),
+	boolDirective("protected-mode", func(c *Config) *bool { return &c.ProtectedMode }, false),
+	int64Directive("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1024*1024, 1<<62, true),
+	int64Directive("client-query-buffer-limit", func(c *Config) *int64 { return &c.ClientQueryBufferLimit }, 1024*1024, 1<<62, true),
+	int64Directive("maxmemory", func(c *Config) *int64 { return &c.MaxMemory }, 0, 1<<62, true),
+	stringDirective("maxmemory-policy", func(c *Config) *string { return &c.MaxMemoryPolicy }, false,
+		"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
+	stringDirective("mount", func(c *Config) *string { return &c.Mount }, true),
+	boolDirective("allow-other", func(c *Config) *bool { return &c.AllowOther }, true),
+	stringDirective("notify-keyspace-events", func(c *Config) *string { return &c.NotifyKeyspaceEvents }, false),
+	int64Directive("hash-max-listpack-entries", func(c *Config) *int64 { return &c.HashMaxListpackEntries }, 0, 1<<62, false),
+	int64Directive("hash-max-listpack-value", func(c *Config) *int64 { return &c.HashMaxListpackValue }, 0, 1<<62, false),
+	int64Directive("set-max-intset-entries", func(c *Config) *int64 { return &c.SetMaxIntsetEntries }, 0, 1<<62, false),
+	int64Directive("zset-max-listpack-entries", func(c *Config) *int64 { return &c.ZSetMaxListpackEntries }, 0, 1<<62, false),
+	int64Directive("zset-max-listpack-value", func(c *Config) *int64 { return &c.ZSetMaxListpackValue }, 0, 1<<62, false),
+	int64Directive("list-max-listpack-size", func(c *Config) *int64 { return &c.ListMaxListpackSize }, -5, 1<<62, false),
+	int64Directive("list-compress-depth", func(c *Config) *int64 { return &c.ListCompressDepth }, 0, 1<<62, false),
+	intDirective("active-expire-effort", func(c *Config) *int { return &c.ActiveExpireEffort }, 1, 10, false),
+	boolDirective("lazyfree-lazy-user-del", func(c *Config) *bool { return &c.LazyfreeLazyUserDel }, false),
+	boolDirective("daemonize", func(c *Config) *bool { return &c.Daemonize }, true),
+	stringDirective("pidfile", func(c *Config) *string { return &c.PidFile }, true),
+}
+
+// directiveAliases maps old names to current ones, as Redis does.
+var directiveAliases = map[string]string{
+	"hash-max-ziplist-entries": "hash-max-listpack-entries",
+	"hash-max-ziplist-value":   "hash-max-listpack-value",
+	"zset-max-ziplist-entries": "zset-max-listpack-entries",
+	"zset-max-ziplist-value":   "zset-max-listpack-value",
+	"list-max-ziplist-size":    "list-max-listpack-size",
+}
+
+func findDirective(name string) *directive {
+	name = strings.ToLower(name)
+	if alias, ok := directiveAliases[name]; ok {
+		name = alias
+	}
+	for i := range directives {
+		if directives[i].name == name {
+			return &directives[i]
+		}
+	}
+	return nil
+}
+
+// ErrUnknownDirective is returned by Set for a name the server does not have.
+type ErrUnknownDirective struct{ Name string }
+
+func (e ErrUnknownDirective) Error() string { return fmt.Sprintf("unknown directive '%s'", e.Name) }
+
+// Set sets directive name to v, as a config file line or a CLI flag would.
+func (c *Config) Set(name, v string) error {
+	d := findDirective(name)
+	if d == nil {
+		return ErrUnknownDirective{name}
+	}
+	return d.set(c, v)
+}
+
+// Get returns the value of directive name as CONFIG GET shows it.
+func (c *Config) Get(name string) (string, bool) {
+	d := findDirective(name)
+	if d == nil {
+		return "", false
+	}
+	return d.get(c), true
+}
+
+// DirectiveNames returns the names of every directive, in table order.
+func DirectiveNames() []string {
+	out := make([]string, len(directives))
+	for i, d := range directives {
+		out[i] = d.name
+	}
+	return out
+}
+
+// DirectiveMutable reports whether CONFIG SET may change the directive.
+func DirectiveMutable(name string) bool {
+	d := findDirective(name)
+	return d != nil && !d.immutable
+}
+
+// ParseMemory parses a memory amount as redis.conf does: a number with an
+// optional unit (k, kb, m, mb, g, gb; k = 1000, kb = 1024), case-insensitive.
+func ParseMemory(s string) (int64, bool) {
+	s = strings.ToLower(s)
+	mul := int64(1)
+	for _, u := range []struct {
+		suf string
+		mul int64
+	}{{"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024 * 1024 * 1024}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}} {
+		if strings.HasSuffix(s, u.suf) {
+			s, mul = s[:len(s)-len(u.suf)], u.mul
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n * mul, true
+}

@@ -1,0 +1,63 @@
+package cmds
+
+import "github.com/redisfs/redisfs/core/proto"
+
+// PING [message]
+func pingCommand(c *Client) {
+	if len(c.Argv) > 2 {
+		c.AddReplyErrorArity()
+		return
+	}
+	if c.Flags&ClientPubsub != 0 && c.Resp == 2 {
+		c.AddReplyArrayLen(2)
+		c.AddReplyBulkString("pong")
+		if len(c.Argv) == 1 {
+			c.AddReplyBulkString("")
+		} else {
+			c.AddReplyBulk(c.Argv[1])
+		}
+		return
+	}
+	if len(c.Argv) == 1 {
+		c.write(sharedPong)
+	} else {
+		c.AddReplyBulk(c.Argv[1])
+	}
+}
+
+// ECHO message
+func echoCommand(c *Client) { c.AddReplyBulk(c.Argv[1]) }
+
+// SELECT index
+func selectCommand(c *Client) {
+	id, ok := proto.ParseInt(c.Argv[1])
+	if !ok || id < -2147483648 || id > 2147483647 {
+		c.AddReplyError(ErrNotInteger)
+		return
+	}
+	if !c.SelectDB(int(id)) {
+		c.AddReplyError(ErrDBIndex)
+		return
+	}
+	c.AddReplyOK()
+}
+
+// QUIT
+func quitCommand(c *Client) {
+	c.AddReplyOK()
+	c.Flags |= ClientCloseAfterReply
+}
+
+func init() {
+	register(
+		&Command{Name: "ping", Proc: pingCommand, Arity: -1, Flags: CmdFast | CmdSentinel,
+			Acl: AclFast | AclConnection, Group: "connection", Since: "1.0.0", Summary: "Ping the server", Complexity: "O(1)",
+			Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"}},
+		&Command{Name: "echo", Proc: echoCommand, Arity: 2, Flags: CmdFast,
+			Acl: AclFast | AclConnection, Group: "connection", Since: "1.0.0", Summary: "Echo the given string", Complexity: "O(1)"},
+		&Command{Name: "select", Proc: selectCommand, Arity: 2, Flags: CmdLoading | CmdStale | CmdFast,
+			Acl: AclFast | AclConnection, Group: "connection", Since: "1.0.0", Summary: "Change the selected database for the current connection", Complexity: "O(1)"},
+		&Command{Name: "quit", Proc: quitCommand, Arity: -1, Flags: CmdAllowBusy | CmdNoscript | CmdLoading | CmdStale | CmdFast | CmdNoAuth,
+			Acl: AclFast | AclConnection, Group: "connection", Since: "1.0.0", Summary: "Close the connection", Complexity: "O(1)"},
+	)
+}

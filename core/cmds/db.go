@@ -1,0 +1,236 @@
+package cmds
+
+import (
+	"github.com/redisfs/redisfs/core/types"
+)
+
+// DB is one numbered database: the key dictionary and the expires
+// dictionary (key → unix ms), as Redis's redisDb.
+type DB struct {
+	ID      int
+	Dict    *types.Dict[Object]
+	Expires *types.Dict[int64]
+	// AvgTTL is the estimated average TTL, kept by the expire cycle.
+	AvgTTL int64
+	// expiresCursor is where the active expire cycle resumes.
+	expiresCursor uint64
+}
+
+func newDB(id int) *DB {
+	return &DB{ID: id, Dict: types.NewDict[Object](), Expires: types.NewDict[int64]()}
+}
+
+// Lookup flags, as Redis's LOOKUP_*.
+const (
+	LookupNone     = 0
+	LookupNoTouch  = 1 << iota // do not update the LRU
+	LookupNoNotify             // no keymiss event
+	LookupNoStats              // no hit/miss counting
+	LookupWrite                // looked up for writing (no stats)
+	LookupNoExpire             // do not delete an expired key
+)
+
+// Len returns the number of keys (expired ones not yet collected included).
+func (db *DB) Len() int { return db.Dict.Len() }
+
+// lookupKey is Redis's lookupKey: it expires the key if due, and keeps
+// statistics and the LRU clock.
+func (c *Client) lookupKey(db *DB, key []byte, flags int) *Object {
+	srv := c.srv
+	o := db.Dict.Find(bstr(key))
+	if o != nil && srv.expireIfNeeded(db, key, flags&LookupNoExpire != 0) {
+		o = nil
+	}
+	if o != nil {
+		if flags&LookupNoTouch == 0 {
+			o.lru = srv.lruClock
+		}
+		if flags&(LookupNoStats|LookupWrite) == 0 {
+			srv.Stats.KeyspaceHits++
+		}
+	} else {
+		if flags&(LookupNoStats|LookupWrite) == 0 {
+			srv.Stats.KeyspaceMisses++
+		}
+		if flags&(LookupNoNotify|LookupWrite) == 0 {
+			srv.NotifyKeyspaceEvent(NotifyKeyMiss, "keymiss", key, db.ID)
+		}
+	}
+	return o
+}
+
+// LookupKeyRead looks key up in the client's database for reading.
+func (c *Client) LookupKeyRead(key []byte) *Object { return c.lookupKey(c.db, key, LookupNone) }
+
+// LookupKeyReadFlags is LookupKeyRead with Lookup* flags.
+func (c *Client) LookupKeyReadFlags(key []byte, flags int) *Object {
+	return c.lookupKey(c.db, key, flags)
+}
+
+// LookupKeyWrite looks key up for writing: expired keys are deleted, no
+// statistics are kept.
+func (c *Client) LookupKeyWrite(key []byte) *Object {
+	return c.lookupKey(c.db, key, LookupWrite)
+}
+
+// LookupKeyReadOrReply looks key up for reading; when it is missing, it
+// replies with missing and returns nil.
+func (c *Client) LookupKeyReadOrReply(key []byte, missing []byte) *Object {
+	o := c.LookupKeyRead(key)
+	if o == nil {
+		c.write(missing)
+	}
+	return o
+}
+
+// LookupKeyReadOrNull looks key up for reading; when it is missing it replies
+// with the null bulk of the client's protocol and returns nil.
+func (c *Client) LookupKeyReadOrNull(key []byte) *Object {
+	o := c.LookupKeyRead(key)
+	if o == nil {
+		c.AddReplyNull()
+	}
+	return o
+}
+
+// LookupKeyWriteOrReply is LookupKeyReadOrReply for writing.
+func (c *Client) LookupKeyWriteOrReply(key []byte, missing []byte) *Object {
+	o := c.LookupKeyWrite(key)
+	if o == nil {
+		c.write(missing)
+	}
+	return o
+}
+
+// CheckType replies WRONGTYPE and returns true when o is not of type typ.
+func (c *Client) CheckType(o *Object, typ uint8) bool {
+	if o.typ != typ {
+		c.AddReplyWrongType()
+		return true
+	}
+	return false
+}
+
+// DBAdd adds key (copied) with value o; the key must not exist. It returns
+// the stored object.
+func (srv *Server) DBAdd(db *DB, key []byte, o Object) *Object {
+	o.lru = srv.lruClock
+	p, _ := db.Dict.Add(string(key), o)
+	srv.signalKeyAsReady(db, key, o.typ)
+	srv.NotifyKeyspaceEvent(NotifyNew, "new", key, db.ID)
+	return p
+}
+
+// SetKeyFlags select SetKey's behaviour, as Redis's SETKEY_*.
+const (
+	SetKeyKeepTTL = 1 << iota
+	SetKeyNoSignal
+	SetKeyAlreadyExist
+	SetKeyDoesntExist
+)
+
+// SetKey is Redis's setKey: it stores o under key whether or not the key
+// exists, removes the TTL unless SetKeyKeepTTL, and signals the change.
+func (srv *Server) SetKey(c *Client, db *DB, key []byte, o Object, flags int) *Object {
+	var p *Object
+	existing := db.Dict.Find(bstr(key))
+	if existing == nil || flags&SetKeyDoesntExist != 0 && existing == nil {
+		p = srv.DBAdd(db, key, o)
+	} else {
+		o.lru = srv.lruClock
+		*existing = o
+		p = existing
+	}
+	if flags&SetKeyKeepTTL == 0 {
+		db.Expires.Delete(bstr(key))
+	}
+	if flags&SetKeyNoSignal == 0 {
+		srv.SignalModifiedKey(c, db, key)
+	}
+	return p
+}
+
+// DBDelete removes key and its TTL; it reports whether the key existed.
+func (srv *Server) DBDelete(db *DB, key []byte) bool {
+	if _, ok := db.Dict.Delete(bstr(key)); !ok {
+		return false
+	}
+	db.Expires.Delete(bstr(key))
+	return true
+}
+
+// SignalModifiedKey is Redis's signalModifiedKey: WATCH invalidation and
+// client-side caching hang on it.
+func (srv *Server) SignalModifiedKey(c *Client, db *DB, key []byte) {
+	if srv.touchWatchedKey != nil {
+		srv.touchWatchedKey(db, key)
+	}
+}
+
+// signalKeyAsReady wakes clients blocked on key (set by the blocking code).
+func (srv *Server) signalKeyAsReady(db *DB, key []byte, typ uint8) {
+	if srv.keyReady != nil {
+		srv.keyReady(db, key, typ)
+	}
+}
+
+// SignalKeyAsReady tells blocked clients that key may now serve them.
+func (srv *Server) SignalKeyAsReady(db *DB, key []byte, typ uint8) {
+	srv.signalKeyAsReady(db, key, typ)
+}
+
+// SetExpire sets key's expire time (unix ms); the key must exist.
+func (srv *Server) SetExpire(c *Client, db *DB, key []byte, when int64) {
+	k, _ := db.Dict.FindKey(bstr(key))
+	if k == "" && len(key) != 0 {
+		return
+	}
+	// Share the key bytes with the main dict.
+	db.Expires.Set(k, when)
+}
+
+// GetExpire returns key's expire time (unix ms) or -1.
+func (db *DB) GetExpire(key []byte) int64 {
+	if db.Expires.Len() == 0 {
+		return -1
+	}
+	if w := db.Expires.Find(bstr(key)); w != nil {
+		return *w
+	}
+	return -1
+}
+
+// RemoveExpire removes key's TTL and reports whether it had one.
+func (db *DB) RemoveExpire(key []byte) bool {
+	_, ok := db.Expires.Delete(bstr(key))
+	return ok
+}
+
+// SelectDB makes db the client's database; false if out of range.
+func (c *Client) SelectDB(id int) bool {
+	if id < 0 || id >= len(c.srv.DBs) {
+		return false
+	}
+	c.db = c.srv.DBs[id]
+	return true
+}
+
+// EmptyData removes every key of db (or of all databases when dbnum is -1)
+// and returns how many were removed.
+func (srv *Server) EmptyData(dbnum int) int64 {
+	var removed int64
+	for _, db := range srv.DBs {
+		if dbnum != -1 && db.ID != dbnum {
+			continue
+		}
+		removed += int64(db.Len())
+		db.Dict = types.NewDict[Object]()
+		db.Expires = types.NewDict[int64]()
+		db.AvgTTL = 0
+		db.expiresCursor = 0
+	}
+	if srv.onFlush != nil {
+		srv.onFlush(dbnum)
+	}
+	return removed
+}

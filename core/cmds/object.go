@@ -1,0 +1,199 @@
+package cmds
+
+import (
+	"strconv"
+	"unsafe"
+
+	"github.com/redisfs/redisfs/core/proto"
+)
+
+// Object types, as Redis's OBJ_* (the numbers are RDB's).
+const (
+	TypeString = 0
+	TypeList   = 1
+	TypeSet    = 2
+	TypeZSet   = 3
+	TypeHash   = 4
+	TypeStream = 6
+)
+
+// Object encodings, as Redis's OBJ_ENCODING_*.
+const (
+	EncRaw        = 0
+	EncInt        = 1
+	EncHashtable  = 2
+	EncIntset     = 6
+	EncSkiplist   = 7
+	EncEmbstr     = 8
+	EncQuicklist  = 9
+	EncStream     = 10
+	EncListpack   = 11
+	embstrSizeMax = 44 // OBJ_ENCODING_EMBSTR_SIZE_LIMIT
+)
+
+var encodingNames = [...]string{
+	EncRaw: "raw", EncInt: "int", EncHashtable: "hashtable", 3: "zipmap", 4: "linkedlist",
+	5: "ziplist", EncIntset: "intset", EncSkiplist: "skiplist", EncEmbstr: "embstr",
+	EncQuicklist: "quicklist", EncStream: "stream", EncListpack: "listpack",
+}
+
+var typeNames = [...]string{TypeString: "string", TypeList: "list", TypeSet: "set",
+	TypeZSet: "zset", TypeHash: "hash", 5: "module", TypeStream: "stream"}
+
+// Object is one value of the keyspace, kept in 24 bytes so that a database
+// entry (key header, Object, chain pointer) is one 48-byte allocation:
+// millions of them are what the garbage collector scans.
+//
+// A string is ptr → its bytes with n = len | cap<<32, or, encoded as an
+// integer, ptr == nil with n holding the value. A collection is ptr → its
+// type's structure (which one is told by typ and enc).
+type Object struct {
+	ptr unsafe.Pointer
+	n   uint64
+	typ uint8
+	enc uint8
+	// lru is the LRU clock (seconds, 24 bits as Redis) or LFU data of the
+	// object, for OBJECT IDLETIME/FREQ and eviction.
+	lru uint32
+}
+
+// Type returns the object's type (TypeString …).
+func (o *Object) Type() uint8 { return o.typ }
+
+// Encoding returns the object's encoding (EncRaw …).
+func (o *Object) Encoding() uint8 { return o.enc }
+
+// TypeName returns the name TYPE answers with.
+func (o *Object) TypeName() string { return typeNames[o.typ] }
+
+// EncodingName returns the name OBJECT ENCODING answers with.
+func (o *Object) EncodingName() string { return encodingNames[o.enc] }
+
+// SetPtr makes o a collection of the given type and encoding held at p.
+func (o *Object) SetPtr(typ, enc uint8, p unsafe.Pointer) {
+	o.typ, o.enc, o.ptr, o.n = typ, enc, p, 0
+}
+
+// Ptr returns the collection structure of o.
+func (o *Object) Ptr() unsafe.Pointer { return o.ptr }
+
+// NewStringObject returns a string object holding a copy of b, encoded as
+// Redis's createStringObject followed by tryObjectEncoding would (int when b
+// is a canonical integer of at most 20 characters, else embstr up to 44
+// bytes, else raw).
+func NewStringObject(b []byte) Object {
+	if len(b) <= 20 {
+		if v, ok := proto.ParseInt(b); ok {
+			return NewIntObject(v)
+		}
+	}
+	o := newRawBytes(b, len(b))
+	if len(b) <= embstrSizeMax {
+		o.enc = EncEmbstr
+	}
+	return o
+}
+
+// NewRawStringObject returns a raw-encoded string object holding a copy of b,
+// with room for capacity bytes (as APPEND and SETRANGE leave them).
+func NewRawStringObject(b []byte, capacity int) Object {
+	return newRawBytes(b, capacity)
+}
+
+func newRawBytes(b []byte, capacity int) Object {
+	if capacity < len(b) {
+		capacity = len(b)
+	}
+	var p unsafe.Pointer
+	if capacity > 0 {
+		buf := make([]byte, len(b), capacity)
+		copy(buf, b)
+		p = unsafe.Pointer(unsafe.SliceData(buf))
+		capacity = cap(buf)
+	}
+	return Object{ptr: p, n: uint64(len(b)) | uint64(capacity)<<32, typ: TypeString, enc: EncRaw}
+}
+
+// NewIntObject returns a string object encoded as an integer.
+func NewIntObject(v int64) Object {
+	return Object{n: uint64(v), typ: TypeString, enc: EncInt}
+}
+
+// IsInt reports whether o is a string encoded as an integer.
+func (o *Object) IsInt() bool { return o.typ == TypeString && o.enc == EncInt }
+
+// Int returns the value of an int-encoded string.
+func (o *Object) Int() int64 { return int64(o.n) }
+
+// Bytes returns the string's bytes for a raw or embstr string. They alias the
+// object: callers copy before keeping them past the next write to the key.
+// For an int-encoded string it returns nil; use AppendString.
+func (o *Object) Bytes() []byte {
+	if o.enc == EncInt || o.ptr == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(o.ptr), int(o.n>>32))[:uint32(o.n)]
+}
+
+// AppendString appends the string value of o (whatever its encoding) to dst.
+func (o *Object) AppendString(dst []byte) []byte {
+	if o.enc == EncInt {
+		return strconv.AppendInt(dst, int64(o.n), 10)
+	}
+	return append(dst, o.Bytes()...)
+}
+
+// StrLen returns the length of the string value of o.
+func (o *Object) StrLen() int {
+	if o.enc == EncInt {
+		v := int64(o.n)
+		n := 1
+		if v < 0 {
+			n++
+		}
+		for v >= 10 || v <= -10 {
+			v /= 10
+			n++
+		}
+		return n
+	}
+	return int(uint32(o.n))
+}
+
+// Cap returns the capacity of a raw string's buffer.
+func (o *Object) Cap() int {
+	if o.enc == EncInt {
+		return 0
+	}
+	return int(o.n >> 32)
+}
+
+// SetBytes makes o a raw string holding b, reusing b's backing array: the
+// caller hands b over and must not use it again.
+func (o *Object) SetBytes(b []byte) {
+	o.typ, o.enc = TypeString, EncRaw
+	if cap(b) == 0 {
+		o.ptr, o.n = nil, 0
+		return
+	}
+	o.ptr = unsafe.Pointer(unsafe.SliceData(b))
+	o.n = uint64(len(b)) | uint64(cap(b))<<32
+}
+
+// RawBuffer returns the whole buffer of a raw string, with its capacity, for
+// in-place edits; hand it back with SetBytes.
+func (o *Object) RawBuffer() []byte {
+	if o.ptr == nil {
+		return nil
+	}
+	return unsafe.Slice((*byte)(o.ptr), int(o.n>>32))[:uint32(o.n)]
+}
+
+// bstr views b as a string without copying, for lookups that do not retain
+// the key. The string must not outlive the next change to b.
+func bstr(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
