@@ -146,6 +146,7 @@ func (c *Client) ProcessInputBuffer() {
 		if c.Flags&(ClientBlocked|ClientCloseAfterReply|ClientCloseASAP) != 0 {
 			break
 		}
+		c.parser.AuthRequired = !c.Authenticated
 		args, n, err := c.parser.ReadCommand(c.QueryBuf[pos:], c.Argv[:0])
 		if err != nil {
 			c.srv.Logf(LogVerbose, "Protocol error (%s) from client: id=%d", err.Error(), c.ID)

@@ -74,7 +74,8 @@ func (r *realRedis) ready(exited chan struct{}) bool {
 			buf := make([]byte, 7)
 			_, err = io.ReadFull(c, buf)
 			c.Close()
-			if err == nil && string(buf) == "+PONG\r\n" {
+			// A server with requirepass answers -NOAUTH.
+			if err == nil && (string(buf) == "+PONG\r\n" || string(buf) == "-NOAUTH") {
 				return true
 			}
 		}
@@ -95,24 +96,17 @@ func freePort(t *testing.T) int {
 
 // exchange sends data on a fresh connection and returns what the server
 // sent back: everything until it closed the connection (closed is true) or
-// until nothing more arrived for quiet after want bytes were read.
-func (r *realRedis) exchange(t *testing.T, data []byte, want int, quiet time.Duration) (reply []byte, closed bool) {
-	t.Helper()
+// until nothing more arrived for quiet after want bytes were read. It may
+// run on any goroutine.
+func (r *realRedis) exchange(data []byte, want int, quiet time.Duration) (reply []byte, closed bool, err error) {
 	c, err := net.Dial("tcp", r.addr)
 	if err != nil {
-		t.Fatal(err)
+		return nil, false, err
 	}
 	defer c.Close()
 	if _, err := c.Write(data); err != nil {
-		t.Fatal(err)
+		return nil, false, err
 	}
-	return readUntil(t, c, want, quiet)
-}
-
-// readUntil reads from c until EOF, or until it has at least want bytes and
-// nothing more arrives for quiet. It gives up after 10 seconds.
-func readUntil(t *testing.T, c net.Conn, want int, quiet time.Duration) (reply []byte, closed bool) {
-	t.Helper()
 	giveUp := time.Now().Add(10 * time.Second)
 	buf := make([]byte, 64*1024)
 	for {
@@ -126,56 +120,65 @@ func readUntil(t *testing.T, c net.Conn, want int, quiet time.Duration) (reply [
 		var ne net.Error
 		switch {
 		case err == nil:
-		case errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed):
-			return reply, true
 		case errors.As(err, &ne) && ne.Timeout():
-			return reply, false
+			return reply, false, nil
 		default:
-			// A reset after the server closed with unread input.
-			return reply, true
+			// EOF, or a reset when the server closed with input
+			// still unread.
+			return reply, true, nil
 		}
 	}
 }
 
-// command sends one command on c and returns its raw reply.
-func command(t *testing.T, c net.Conn, args ...string) []byte {
-	t.Helper()
-	var req []byte
-	req = AppendArrayLen(req, len(args))
-	for _, a := range args {
-		req = AppendBulkString(req, a)
-	}
-	if _, err := c.Write(req); err != nil {
-		t.Fatal(err)
-	}
-	var buf []byte
-	tmp := make([]byte, 64*1024)
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	for {
-		_, n, err := ReadReply(buf)
-		if err != nil {
-			t.Fatalf("%q: bad reply %q: %v", args, buf, err)
-		}
-		if n > 0 {
-			if n != len(buf) {
-				t.Fatalf("%q: trailing bytes after reply %q", args, buf)
-			}
-			return buf
-		}
-		m, err := c.Read(tmp)
-		if err != nil {
-			t.Fatalf("%q: read: %v (have %q)", args, err, buf)
-		}
-		buf = append(buf, tmp[:m]...)
-	}
+// client is a connection to a real server that reads replies one by one.
+type client struct {
+	c   net.Conn
+	buf []byte // bytes read but not yet returned
 }
 
-func dial(t *testing.T, r *realRedis) net.Conn {
+func dial(t *testing.T, r *realRedis) *client {
 	t.Helper()
 	c, err := net.Dial("tcp", r.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return c
+	return &client{c: c}
+}
+
+// do sends one command and returns its raw reply.
+func (cl *client) do(t *testing.T, args ...string) []byte {
+	t.Helper()
+	var req []byte
+	req = AppendArrayLen(req, len(args))
+	for _, a := range args {
+		req = AppendBulkString(req, a)
+	}
+	if _, err := cl.c.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	return cl.read(t)
+}
+
+// read returns the next raw reply.
+func (cl *client) read(t *testing.T) []byte {
+	t.Helper()
+	tmp := make([]byte, 64*1024)
+	cl.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, n, err := ReadReply(cl.buf)
+		if err != nil {
+			t.Fatalf("bad reply %q: %v", cl.buf, err)
+		}
+		if n > 0 {
+			reply := append([]byte(nil), cl.buf[:n]...)
+			cl.buf = cl.buf[n:]
+			return reply
+		}
+		m, err := cl.c.Read(tmp)
+		if err != nil {
+			t.Fatalf("read: %v (have %q)", err, cl.buf)
+		}
+		cl.buf = append(cl.buf, tmp[:m]...)
+	}
 }

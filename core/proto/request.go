@@ -13,8 +13,9 @@ const (
 	InlineMaxSize = 64 * 1024
 
 	// MultibulkMaxCount is the largest argument count "*N" accepted.
-	// Redis 7.0 accepts up to INT_MAX ("*2147483647"); the older limit of
-	// 1024*1024 was lifted when argv started to grow on demand.
+	// Redis 7.0 accepts up to INT_MAX: 7.0.15 waits for the arguments of
+	// "*2147483647" and refuses "*2147483648" (older releases
+	// stopped at 1024*1024).
 	MultibulkMaxCount = math.MaxInt32
 
 	// DefaultMaxBulkLen is the default of proto-max-bulk-len (512mb).
@@ -112,9 +113,11 @@ func NewParser() *Parser {
 // The arguments alias buf, or the parser's scratch space for inline
 // arguments that had quotes to remove; they are valid until the next call
 // or until buf is modified. Apart from that scratch space the parser keeps
-// no state between calls. A request beginning with '*' is a multibulk one;
-// anything else is inline. In steady state, with argv passed back in, it does
-// not allocate.
+// no state between calls, so a pending command is parsed again from its
+// start each time, in time proportional to its number of arguments (not to
+// its size). A request beginning with '*' is a multibulk one; anything else
+// is inline. In steady state, with argv passed back in, it does not
+// allocate.
 //
 // The limits of InlineMaxSize apply to the bytes buf holds, exactly as
 // Redis applies them to its query buffer: a line longer than InlineMaxSize
