@@ -519,3 +519,47 @@ func TestInlineSplitVersusRedis(t *testing.T) {
 		t.Fatalf("pipeline differs (closed %v): redis %.200q, we %.200q", closed, reply, want)
 	}
 }
+
+// TestReadCommandResumesManyArgs feeds a command of 200,000 arguments in
+// 4 KB pieces: the parser must resume rather than start over, which the
+// count of bytes it scans cannot show directly, so the test bounds the
+// work by time only loosely and checks the result exactly.
+func TestReadCommandResumesManyArgs(t *testing.T) {
+	const n = 200000
+	var req []byte
+	req = append(req, fmt.Sprintf("*%d\r\n", n)...)
+	for i := 0; i < n; i++ {
+		a := fmt.Sprintf("a%d", i)
+		req = append(req, fmt.Sprintf("$%d\r\n%s\r\n", len(a), a)...)
+	}
+	p := NewParser()
+	var args [][]byte
+	var got int
+	for end := 4096; ; end += 4096 {
+		if end > len(req) {
+			end = len(req)
+		}
+		a, m, err := p.ReadCommand(req[:end], args[:0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m > 0 {
+			if m != len(req) || len(a) != n {
+				t.Fatalf("consumed %d of %d, %d args", m, len(req), len(a))
+			}
+			for i, x := range a {
+				if string(x) != fmt.Sprintf("a%d", i) {
+					t.Fatalf("arg %d = %q", i, x)
+				}
+			}
+			got = len(a)
+			break
+		}
+		if end == len(req) {
+			t.Fatal("incomplete at the end")
+		}
+	}
+	if got != n {
+		t.Fatal("not parsed")
+	}
+}
