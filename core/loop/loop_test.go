@@ -508,7 +508,7 @@ func TestPostConcurrent(t *testing.T) {
 		t.Fatal("posted functions did not all run within 30s")
 	}
 	// Read the counters on the loop goroutine, after everything ran.
-	result := make(chan [3]int)
+	result := make(chan [3]int, 1)
 	l.Post(func() { result <- [3]int{total, notInLoop, outOfOrder} })
 	r := <-result
 	if r[0] != goroutines*posts || r[1] != 0 || r[2] != 0 {
@@ -521,7 +521,7 @@ func TestPostRoundTrips(t *testing.T) {
 	// sleeping loop, so a lost wake-up hangs here.
 	l := newLoop(t, 4)
 	start(t, l)
-	ack := make(chan struct{})
+	ack := make(chan struct{}, 1) // buffered: a late run must not block the loop
 	f := func() { ack <- struct{}{} }
 	for i := range 10000 {
 		l.Post(f)

@@ -196,9 +196,6 @@ func (p *Parser) readMultibulk(buf []byte, args [][]byte) ([][]byte, int, error)
 	offs := p.pendOffs[:0]
 	if p.pending && len(buf) >= p.pendPos {
 		count, pos, offs = p.pendCount, p.pendPos, p.pendOffs
-		for i := 0; i < len(offs); i += 2 {
-			args = append(args, buf[offs[i]:offs[i+1]:offs[i+1]])
-		}
 	} else {
 		p.pending = false
 		cr := indexCR(buf, 0)
@@ -266,9 +263,13 @@ func (p *Parser) readMultibulk(buf []byte, args [][]byte) ([][]byte, int, error)
 		}
 		start := cr + 2
 		end := start + int(ll)
-		args = append(args, buf[start:end:end])
 		offs = append(offs, start, end)
 		pos = end + 2
+	}
+	// The arguments are made from the offsets only once complete, so a
+	// resumed call does no work for the arguments it already has.
+	for i := 0; i < len(offs); i += 2 {
+		args = append(args, buf[offs[i]:offs[i+1]:offs[i+1]])
 	}
 	p.pending, p.pendOffs = false, offs[:0]
 	return args, pos, nil
