@@ -1,25 +1,1054 @@
 package cmds
 
-// GET key
-func getCommand(c *Client) {
-	o := c.LookupKeyReadOrNull(c.Argv[1])
-	if o == nil {
-		return
+import (
+	"bytes"
+	"math"
+	"math/big"
+	"strconv"
+
+	"github.com/redisfs/redisfs/core/proto"
+)
+
+// The string family, after Redis 7.0's t_string.c: GET SET and their
+// variants, counters, ranges and LCS. The bit commands live in bitops.go.
+
+// Options of SET and GETEX, as Redis's OBJ_* flags of t_string.c.
+const (
+	setFlagNX = 1 << iota
+	setFlagXX
+	setFlagEX
+	setFlagPX
+	setFlagKeepTTL
+	setFlagGet
+	setFlagEXAT
+	setFlagPXAT
+	setFlagPersist
+)
+
+// Whether parseExtendedStringArgumentsOrReply parses for GETEX or SET.
+const (
+	extendedGet = iota
+	extendedSet
+)
+
+// checkStringLength replies an error and returns false when a string of
+// size+add bytes would exceed proto-max-bulk-len, as Redis's
+// checkStringLength (overflow of the sum included).
+func checkStringLength(c *Client, size, add int64) bool {
+	total := size + add
+	if total > c.srv.Config.ProtoMaxBulkLen || total < size || total < add {
+		c.AddReplyError("string exceeds maximum allowed size (proto-max-bulk-len)")
+		return false
 	}
-	if c.CheckType(o, TypeString) {
-		return
-	}
-	c.AddReplyBulkObject(o)
+	return true
 }
 
-// SET key value (options to come)
+// cstr returns b up to its first NUL byte: Redis compares option names
+// with strcasecmp or byte by byte on C strings, so "NX\x00junk" is NX.
+func cstr(b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
+// optIs reports whether the option argument b names opt (lower case),
+// comparing as strcasecmp does on the C string.
+func optIs(b []byte, opt string) bool {
+	b = cstr(b)
+	if len(b) != len(opt) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		ch := b[i]
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		if ch != opt[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// argLongLongOrReply parses an integer argument as Redis's
+// getLongLongFromObjectOrReply; msg replaces the default error text.
+func argLongLongOrReply(c *Client, b []byte, msg string) (int64, bool) {
+	v, ok := proto.ParseInt(b)
+	if !ok {
+		if msg == "" {
+			msg = ErrNotInteger
+		}
+		c.AddReplyError(msg)
+	}
+	return v, ok
+}
+
+// stringObjectBytes returns the bytes of the string value of o; an
+// int-encoded value is formatted into buf, as getObjectReadOnlyString.
+func stringObjectBytes(o *Object, buf *[24]byte) []byte {
+	if o.enc == EncInt {
+		return strconv.AppendInt(buf[:0], o.Int(), 10)
+	}
+	return o.Bytes()
+}
+
+// newStringObjectNoInt is Redis's createStringObject: embstr up to 44 bytes,
+// raw beyond, never int (INCRBYFLOAT stores its result this way).
+func newStringObjectNoInt(b []byte) Object {
+	o := newRawBytes(b, len(b))
+	if len(b) <= embstrSizeMax {
+		o.enc = EncEmbstr
+	}
+	return o
+}
+
+// unshareStringValue makes o a raw string that can be edited in place, as
+// Redis's dbUnshareStringValue, with room for extra more bytes.
+func unshareStringValue(o *Object, extra int) {
+	if o.enc == EncRaw {
+		return
+	}
+	n := o.StrLen()
+	buf := o.AppendString(make([]byte, 0, n+extra))
+	o.SetBytes(buf)
+}
+
+// growZero extends a raw string buffer to n bytes, the new ones zero, as
+// sdsgrowzero; growth is geometric so repeated small growths cost O(total).
+func growZero(buf []byte, n int) []byte {
+	if n <= len(buf) {
+		return buf
+	}
+	if n <= cap(buf) {
+		old := len(buf)
+		buf = buf[:n]
+		clear(buf[old:])
+		return buf
+	}
+	return append(buf, make([]byte, n-len(buf))...)
+}
+
+// setGenericCommand implements SET, SETEX, PSETEX and SETNX. flags are the
+// setFlag* options; expire (when hasExpire) is interpreted in seconds
+// unless ms. okReply and abortReply replace +OK and the null reply.
+func setGenericCommand(c *Client, flags int, key, val []byte, hasExpire bool, expire []byte, ms bool, okReply, abortReply []byte) {
+	srv := c.srv
+	var when int64
+	if hasExpire {
+		var ok bool
+		if when, ok = getExpireMillisecondsOrReply(c, expire, flags, ms); !ok {
+			return
+		}
+	}
+	if flags&setFlagGet != 0 && !getGenericCommand(c) {
+		return
+	}
+	found := c.LookupKeyWrite(key) != nil
+	if flags&setFlagNX != 0 && found || flags&setFlagXX != 0 && !found {
+		if flags&setFlagGet == 0 {
+			if abortReply != nil {
+				c.AddReplyProto(abortReply)
+			} else {
+				c.AddReplyNull()
+			}
+		}
+		return
+	}
+	setFlags := 0
+	// With an expire time, the old TTL is replaced below rather than
+	// removed and added again (which would cost an allocation).
+	if flags&setFlagKeepTTL != 0 || hasExpire {
+		setFlags |= SetKeyKeepTTL
+	}
+	if found {
+		setFlags |= SetKeyAlreadyExist
+	} else {
+		setFlags |= SetKeyDoesntExist
+	}
+	srv.SetKey(c, c.db, key, NewStringObject(val), setFlags)
+	srv.Dirty++
+	srv.NotifyKeyspaceEvent(NotifyString, "set", key, c.db.ID)
+	if hasExpire {
+		// Redis 7.0 stores an expire time already in the past as it is;
+		// the key is then expired lazily (or by the cycle).
+		srv.SetExpire(c, c.db, key, when)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "expire", key, c.db.ID)
+	}
+	if flags&setFlagGet == 0 {
+		if okReply != nil {
+			c.AddReplyProto(okReply)
+		} else {
+			c.AddReplyOK()
+		}
+	}
+}
+
+// getExpireMillisecondsOrReply turns the expire argument of SET or GETEX
+// into an absolute unix time in milliseconds, as Redis's function of that
+// name: relative for EX and PX, in seconds unless ms.
+func getExpireMillisecondsOrReply(c *Client, expire []byte, flags int, ms bool) (int64, bool) {
+	v, ok := argLongLongOrReply(c, expire, "")
+	if !ok {
+		return 0, false
+	}
+	if v <= 0 || (!ms && v > math.MaxInt64/1000) {
+		addReplyErrorExpireTime(c)
+		return 0, false
+	}
+	if !ms {
+		v *= 1000
+	}
+	if flags&(setFlagPX|setFlagEX) != 0 {
+		v += c.srv.Mstime() // wraps on overflow, caught below as in Redis
+	}
+	if v <= 0 {
+		addReplyErrorExpireTime(c)
+		return 0, false
+	}
+	return v, true
+}
+
+// parseExtendedStringArgumentsOrReply parses the options of SET (NX XX GET
+// and the expire options) or GETEX (PERSIST and the expire options) as
+// Redis 7.0 does: a repeated option is fine, a conflicting one or anything
+// else is a syntax error. It returns the flags, the expire argument and
+// whether its unit is milliseconds.
+func parseExtendedStringArgumentsOrReply(c *Client, commandType int) (flags int, expire []byte, ms bool, ok bool) {
+	j := 3
+	if commandType == extendedGet {
+		j = 2
+	}
+	argv := c.Argv
+	const anyExpire = setFlagEX | setFlagPX | setFlagEXAT | setFlagPXAT
+	for ; j < len(argv); j++ {
+		opt := argv[j]
+		hasNext := j < len(argv)-1
+		switch {
+		case optIs(opt, "nx") && flags&setFlagXX == 0 && commandType == extendedSet:
+			flags |= setFlagNX
+		case optIs(opt, "xx") && flags&setFlagNX == 0 && commandType == extendedSet:
+			flags |= setFlagXX
+		case optIs(opt, "get") && commandType == extendedSet:
+			flags |= setFlagGet
+		case optIs(opt, "keepttl") && flags&(setFlagPersist|anyExpire) == 0 && commandType == extendedSet:
+			flags |= setFlagKeepTTL
+		case optIs(opt, "persist") && commandType == extendedGet && flags&(anyExpire|setFlagKeepTTL) == 0:
+			flags |= setFlagPersist
+		case optIs(opt, "ex") && flags&(setFlagKeepTTL|setFlagPersist|setFlagEXAT|setFlagPX|setFlagPXAT) == 0 && hasNext:
+			flags |= setFlagEX
+			expire = argv[j+1]
+			j++
+		case optIs(opt, "px") && flags&(setFlagKeepTTL|setFlagPersist|setFlagEX|setFlagEXAT|setFlagPXAT) == 0 && hasNext:
+			flags |= setFlagPX
+			ms = true
+			expire = argv[j+1]
+			j++
+		case optIs(opt, "exat") && flags&(setFlagKeepTTL|setFlagPersist|setFlagEX|setFlagPX|setFlagPXAT) == 0 && hasNext:
+			flags |= setFlagEXAT
+			expire = argv[j+1]
+			j++
+		case optIs(opt, "pxat") && flags&(setFlagKeepTTL|setFlagPersist|setFlagEX|setFlagEXAT|setFlagPX) == 0 && hasNext:
+			flags |= setFlagPXAT
+			ms = true
+			expire = argv[j+1]
+			j++
+		default:
+			c.AddReplySyntaxError()
+			return 0, nil, false, false
+		}
+	}
+	return flags, expire, ms, true
+}
+
+// SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]
 func setCommand(c *Client) {
+	flags, expire, ms, ok := parseExtendedStringArgumentsOrReply(c, extendedSet)
+	if !ok {
+		return
+	}
+	hasExpire := flags&(setFlagEX|setFlagPX|setFlagEXAT|setFlagPXAT) != 0
+	setGenericCommand(c, flags, c.Argv[1], c.Argv[2], hasExpire, expire, ms, nil, nil)
+}
+
+// SETNX key value
+func setnxCommand(c *Client) {
+	setGenericCommand(c, setFlagNX, c.Argv[1], c.Argv[2], false, nil, false, sharedCOne, sharedCZero)
+}
+
+// SETEX key seconds value
+func setexCommand(c *Client) {
+	setGenericCommand(c, setFlagEX, c.Argv[1], c.Argv[3], true, c.Argv[2], false, nil, nil)
+}
+
+// PSETEX key milliseconds value
+func psetexCommand(c *Client) {
+	setGenericCommand(c, setFlagPX, c.Argv[1], c.Argv[3], true, c.Argv[2], true, nil, nil)
+}
+
+// getGenericCommand replies with the value of c.Argv[1] (or null); it
+// returns false after replying WRONGTYPE.
+func getGenericCommand(c *Client) bool {
+	o := c.LookupKeyReadOrNull(c.Argv[1])
+	if o == nil {
+		return true
+	}
+	if c.CheckType(o, TypeString) {
+		return false
+	}
+	c.AddReplyBulkObject(o)
+	return true
+}
+
+// GET key
+func getCommand(c *Client) {
+	getGenericCommand(c)
+}
+
+// GETEX key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]
+func getexCommand(c *Client) {
+	flags, expire, ms, ok := parseExtendedStringArgumentsOrReply(c, extendedGet)
+	if !ok {
+		return
+	}
 	key := c.Argv[1]
-	c.LookupKeyWrite(key)
-	c.srv.SetKey(c, c.db, key, NewStringObject(c.Argv[2]), 0)
-	c.srv.Dirty++
-	c.srv.NotifyKeyspaceEvent(NotifyString, "set", key, c.db.ID)
-	c.AddReplyOK()
+	o := c.LookupKeyReadOrNull(key)
+	if o == nil || c.CheckType(o, TypeString) {
+		return
+	}
+	hasExpire := flags&(setFlagEX|setFlagPX|setFlagEXAT|setFlagPXAT) != 0
+	var when int64
+	if hasExpire {
+		if when, ok = getExpireMillisecondsOrReply(c, expire, flags, ms); !ok {
+			return
+		}
+	}
+	// Reply before the key may be deleted below.
+	c.AddReplyBulkObject(o)
+	srv, db := c.srv, c.db
+	switch {
+	case flags&(setFlagEXAT|setFlagPXAT) != 0 && srv.checkAlreadyExpired(when):
+		// An absolute time already elapsed deletes the key.
+		srv.DBDelete(db, key)
+		srv.SignalModifiedKey(c, db, key)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
+		srv.Dirty++
+	case hasExpire:
+		srv.SetExpire(c, db, key, when)
+		srv.SignalModifiedKey(c, db, key)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "expire", key, db.ID)
+		srv.Dirty++
+	case flags&setFlagPersist != 0:
+		if db.RemoveExpire(key) {
+			srv.SignalModifiedKey(c, db, key)
+			srv.NotifyKeyspaceEvent(NotifyGeneric, "persist", key, db.ID)
+			srv.Dirty++
+		}
+	}
+}
+
+// GETDEL key
+func getdelCommand(c *Client) {
+	if !getGenericCommand(c) {
+		return
+	}
+	srv, db, key := c.srv, c.db, c.Argv[1]
+	if srv.DBDelete(db, key) {
+		srv.SignalModifiedKey(c, db, key)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
+		srv.Dirty++
+	}
+}
+
+// GETSET key value
+func getsetCommand(c *Client) {
+	if !getGenericCommand(c) {
+		return
+	}
+	srv, db, key := c.srv, c.db, c.Argv[1]
+	srv.SetKey(c, db, key, NewStringObject(c.Argv[2]), 0)
+	srv.NotifyKeyspaceEvent(NotifyString, "set", key, db.ID)
+	srv.Dirty++
+}
+
+// SETRANGE key offset value
+func setrangeCommand(c *Client) {
+	srv, db, key, value := c.srv, c.db, c.Argv[1], c.Argv[3]
+	offset, ok := argLongLongOrReply(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	if offset < 0 {
+		c.AddReplyError("offset is out of range")
+		return
+	}
+	o := c.LookupKeyWrite(key)
+	if o == nil {
+		// Setting nothing on a missing key creates nothing.
+		if len(value) == 0 {
+			c.AddReplyProto(sharedCZero)
+			return
+		}
+		if !checkStringLength(c, offset, int64(len(value))) {
+			return
+		}
+		var obj Object
+		obj.SetBytes(make([]byte, offset+int64(len(value))))
+		o = srv.DBAdd(db, key, obj)
+	} else {
+		if c.CheckType(o, TypeString) {
+			return
+		}
+		olen := o.StrLen()
+		if len(value) == 0 {
+			c.AddReplyInt(int64(olen))
+			return
+		}
+		if !checkStringLength(c, offset, int64(len(value))) {
+			return
+		}
+		unshareStringValue(o, 0)
+	}
+	buf := growZero(o.RawBuffer(), int(offset)+len(value))
+	copy(buf[offset:], value)
+	o.SetBytes(buf)
+	srv.SignalModifiedKey(c, db, key)
+	srv.NotifyKeyspaceEvent(NotifyString, "setrange", key, db.ID)
+	srv.Dirty++
+	c.AddReplyInt(int64(len(buf)))
+}
+
+// GETRANGE key start end (and SUBSTR key start end)
+func getrangeCommand(c *Client) {
+	start, ok := argLongLongOrReply(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	end, ok := argLongLongOrReply(c, c.Argv[3], "")
+	if !ok {
+		return
+	}
+	o := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyBulk)
+	if o == nil || c.CheckType(o, TypeString) {
+		return
+	}
+	var llbuf [24]byte
+	str := stringObjectBytes(o, &llbuf)
+	strlen := int64(len(str))
+	if start < 0 && end < 0 && start > end {
+		c.AddReplyProto(sharedEmptyBulk)
+		return
+	}
+	if start < 0 {
+		start += strlen
+	}
+	if end < 0 {
+		end += strlen
+	}
+	if start < 0 {
+		start = 0
+	}
+	if end < 0 {
+		end = 0
+	}
+	if uint64(end) >= uint64(strlen) {
+		end = strlen - 1
+	}
+	if start > end || strlen == 0 {
+		c.AddReplyProto(sharedEmptyBulk)
+		return
+	}
+	c.AddReplyBulk(str[start : end+1])
+}
+
+// MGET key [key ...]
+func mgetCommand(c *Client) {
+	c.AddReplyArrayLen(len(c.Argv) - 1)
+	for _, key := range c.Argv[1:] {
+		o := c.LookupKeyRead(key)
+		if o == nil || o.typ != TypeString {
+			c.AddReplyNull()
+		} else {
+			c.AddReplyBulkObject(o)
+		}
+	}
+}
+
+// msetGenericCommand implements MSET and MSETNX.
+func msetGenericCommand(c *Client, nx bool) {
+	if len(c.Argv)%2 == 0 {
+		c.AddReplyErrorArity()
+		return
+	}
+	srv, db := c.srv, c.db
+	// MSETNX sets nothing at all if any of the keys exists.
+	if nx {
+		for j := 1; j < len(c.Argv); j += 2 {
+			if c.LookupKeyWrite(c.Argv[j]) != nil {
+				c.AddReplyProto(sharedCZero)
+				return
+			}
+		}
+	}
+	for j := 1; j < len(c.Argv); j += 2 {
+		c.LookupKeyWrite(c.Argv[j])
+		srv.SetKey(c, db, c.Argv[j], NewStringObject(c.Argv[j+1]), 0)
+		srv.NotifyKeyspaceEvent(NotifyString, "set", c.Argv[j], db.ID)
+	}
+	srv.Dirty += int64(len(c.Argv)-1) / 2
+	if nx {
+		c.AddReplyProto(sharedCOne)
+	} else {
+		c.AddReplyOK()
+	}
+}
+
+// MSET key value [key value ...]
+func msetCommand(c *Client) { msetGenericCommand(c, false) }
+
+// MSETNX key value [key value ...]
+func msetnxCommand(c *Client) { msetGenericCommand(c, true) }
+
+// incrDecrCommand adds incr to the integer at c.Argv[1].
+func incrDecrCommand(c *Client, incr int64) {
+	srv, db, key := c.srv, c.db, c.Argv[1]
+	o := c.LookupKeyWrite(key)
+	if o != nil && c.CheckType(o, TypeString) {
+		return
+	}
+	var value int64
+	if o != nil {
+		if o.enc == EncInt {
+			value = o.Int()
+		} else {
+			v, ok := proto.ParseInt(o.Bytes())
+			if !ok {
+				c.AddReplyError(ErrNotInteger)
+				return
+			}
+			value = v
+		}
+	}
+	if incr < 0 && value < 0 && incr < math.MinInt64-value ||
+		incr > 0 && value > 0 && incr > math.MaxInt64-value {
+		c.AddReplyError(ErrOverflow)
+		return
+	}
+	value += incr
+	if o != nil {
+		lru := o.lru
+		*o = NewIntObject(value)
+		o.lru = lru
+	} else {
+		srv.DBAdd(db, key, NewIntObject(value))
+	}
+	srv.SignalModifiedKey(c, db, key)
+	srv.NotifyKeyspaceEvent(NotifyString, "incrby", key, db.ID)
+	srv.Dirty++
+	c.AddReplyInt(value)
+}
+
+// INCR key
+func incrCommand(c *Client) { incrDecrCommand(c, 1) }
+
+// DECR key
+func decrCommand(c *Client) { incrDecrCommand(c, -1) }
+
+// INCRBY key increment
+func incrbyCommand(c *Client) {
+	incr, ok := argLongLongOrReply(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	incrDecrCommand(c, incr)
+}
+
+// DECRBY key decrement
+func decrbyCommand(c *Client) {
+	incr, ok := argLongLongOrReply(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	// Negating LLONG_MIN would overflow.
+	if incr == math.MinInt64 {
+		c.AddReplyError("decrement would overflow")
+		return
+	}
+	incrDecrCommand(c, -incr)
+}
+
+// INCRBYFLOAT key increment
+//
+// Redis computes in long double (x87 80-bit extended precision on amd64)
+// and formats with "%.17Lf" before trimming trailing zeros; Go has no long
+// double, so the arithmetic is done exactly with math/big and rounded to the
+// 64-bit mantissa and exponent range of the x87 format (see longdouble
+// helpers below).
+func incrbyfloatCommand(c *Client) {
+	srv, db, key := c.srv, c.db, c.Argv[1]
+	o := c.LookupKeyWrite(key)
+	if o != nil && c.CheckType(o, TypeString) {
+		return
+	}
+	value := new(big.Float).SetPrec(ldPrec)
+	if o != nil {
+		if o.enc == EncInt {
+			value.SetInt64(o.Int())
+		} else if v, ok := parseLongDouble(o.Bytes()); ok {
+			value = v
+		} else {
+			c.AddReplyError(ErrNotFloat)
+			return
+		}
+	}
+	incr, ok := parseLongDouble(c.Argv[2])
+	if !ok {
+		c.AddReplyError(ErrNotFloat)
+		return
+	}
+	sum, finite := ldAdd(value, incr)
+	if !finite {
+		c.AddReplyError("increment would produce NaN or Infinity")
+		return
+	}
+	var buf [64]byte
+	text := ldFormatHuman(buf[:0], sum)
+	nobj := newStringObjectNoInt(text)
+	if o != nil {
+		nobj.lru = o.lru
+		*o = nobj
+	} else {
+		srv.DBAdd(db, key, nobj)
+	}
+	srv.SignalModifiedKey(c, db, key)
+	srv.NotifyKeyspaceEvent(NotifyString, "incrbyfloat", key, db.ID)
+	srv.Dirty++
+	c.AddReplyBulk(text)
+}
+
+// APPEND key value
+func appendCommand(c *Client) {
+	srv, db, key, arg := c.srv, c.db, c.Argv[1], c.Argv[2]
+	var totlen int
+	o := c.LookupKeyWrite(key)
+	if o == nil {
+		o = srv.DBAdd(db, key, NewStringObject(arg))
+		totlen = o.StrLen()
+	} else {
+		if c.CheckType(o, TypeString) {
+			return
+		}
+		if !checkStringLength(c, int64(o.StrLen()), int64(len(arg))) {
+			return
+		}
+		// A raw string grows in place (append's growth is geometric, so
+		// appending N bytes piecewise costs O(N) in total).
+		unshareStringValue(o, len(arg))
+		buf := append(o.RawBuffer(), arg...)
+		o.SetBytes(buf)
+		totlen = len(buf)
+	}
+	srv.SignalModifiedKey(c, db, key)
+	srv.NotifyKeyspaceEvent(NotifyString, "append", key, db.ID)
+	srv.Dirty++
+	c.AddReplyInt(int64(totlen))
+}
+
+// STRLEN key
+func strlenCommand(c *Client) {
+	o := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
+	if o == nil || c.CheckType(o, TypeString) {
+		return
+	}
+	c.AddReplyInt(int64(o.StrLen()))
+}
+
+// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
+func lcsCommand(c *Client) {
+	obja := c.LookupKeyRead(c.Argv[1])
+	objb := c.LookupKeyRead(c.Argv[2])
+	if obja != nil && obja.typ != TypeString || objb != nil && objb.typ != TypeString {
+		c.AddReplyError("The specified keys must contain string values")
+		return
+	}
+	var abuf, bbuf [24]byte
+	var a, b []byte
+	if obja != nil {
+		a = stringObjectBytes(obja, &abuf)
+	}
+	if objb != nil {
+		b = stringObjectBytes(objb, &bbuf)
+	}
+	var getlen, getidx, withmatchlen bool
+	var minmatchlen int64
+	for j := 3; j < len(c.Argv); j++ {
+		opt := c.Argv[j]
+		moreargs := len(c.Argv) - 1 - j
+		switch {
+		case optIs(opt, "idx"):
+			getidx = true
+		case optIs(opt, "len"):
+			getlen = true
+		case optIs(opt, "withmatchlen"):
+			withmatchlen = true
+		case optIs(opt, "minmatchlen") && moreargs > 0:
+			v, ok := argLongLongOrReply(c, c.Argv[j+1], "")
+			if !ok {
+				return
+			}
+			minmatchlen = max(v, 0)
+			j++
+		default:
+			c.AddReplySyntaxError()
+			return
+		}
+	}
+	if getlen && getidx {
+		c.AddReplyError("If you want both the length and indexes, please just use IDX.")
+		return
+	}
+	if uint64(len(a)) >= math.MaxUint32-1 || uint64(len(b)) >= math.MaxUint32-1 {
+		c.AddReplyError("String too long for LCS")
+		return
+	}
+	alen, blen := len(a), len(b)
+	// The table of LCS lengths of every pair of prefixes, as uint32s;
+	// Redis refuses it beyond proto-max-bulk-len bytes.
+	lcssize := uint64(alen+1) * uint64(blen+1)
+	if lcssize*4 > uint64(c.srv.Config.ProtoMaxBulkLen) {
+		c.AddReplyError("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+		return
+	}
+	lcs := make([]uint32, lcssize)
+	at := func(i, j int) *uint32 { return &lcs[j+i*(blen+1)] }
+	for i := 1; i <= alen; i++ {
+		for j := 1; j <= blen; j++ {
+			if a[i-1] == b[j-1] {
+				*at(i, j) = *at(i-1, j-1) + 1
+			} else {
+				*at(i, j) = max(*at(i-1, j), *at(i, j-1))
+			}
+		}
+	}
+	idx := *at(alen, blen)
+	total := idx
+	var result []byte
+	computelcs := getidx || !getlen
+	if computelcs {
+		result = make([]byte, idx)
+	}
+	// Ranges found walking back from the ends; alen means "none yet".
+	arangeStart, arangeEnd, brangeStart, brangeEnd := alen, 0, 0, 0
+	var arraylen int
+	var deferred DeferredLen
+	if getidx {
+		c.AddReplyMapLen(2)
+		c.AddReplyBulkString("matches")
+		deferred = c.AddReplyDeferredLen()
+	}
+	i, j := alen, blen
+	for computelcs && i > 0 && j > 0 {
+		emitRange := false
+		if a[i-1] == b[j-1] {
+			result[idx-1] = a[i-1]
+			if arangeStart == alen {
+				arangeStart, arangeEnd = i-1, i-1
+				brangeStart, brangeEnd = j-1, j-1
+			} else if arangeStart == i && brangeStart == j {
+				// Contiguous: extend the range backward.
+				arangeStart--
+				brangeStart--
+			} else {
+				emitRange = true
+			}
+			// Emit at the first byte of either string: the loop ends.
+			if arangeStart == 0 || brangeStart == 0 {
+				emitRange = true
+			}
+			idx--
+			i--
+			j--
+		} else {
+			if *at(i-1, j) > *at(i, j-1) {
+				i--
+			} else {
+				j--
+			}
+			if arangeStart != alen {
+				emitRange = true
+			}
+		}
+		matchLen := arangeEnd - arangeStart + 1
+		if emitRange {
+			if minmatchlen == 0 || int64(matchLen) >= minmatchlen {
+				if getidx {
+					if withmatchlen {
+						c.AddReplyArrayLen(3)
+					} else {
+						c.AddReplyArrayLen(2)
+					}
+					c.AddReplyArrayLen(2)
+					c.AddReplyInt(int64(arangeStart))
+					c.AddReplyInt(int64(arangeEnd))
+					c.AddReplyArrayLen(2)
+					c.AddReplyInt(int64(brangeStart))
+					c.AddReplyInt(int64(brangeEnd))
+					if withmatchlen {
+						c.AddReplyInt(int64(matchLen))
+					}
+					arraylen++
+				}
+			}
+			arangeStart = alen
+		}
+	}
+	switch {
+	case getidx:
+		c.AddReplyBulkString("len")
+		c.AddReplyInt(int64(total))
+		c.SetDeferredArrayLen(deferred, arraylen)
+	case getlen:
+		c.AddReplyInt(int64(total))
+	default:
+		c.AddReplyBulk(result)
+	}
+}
+
+// Long double arithmetic for INCRBYFLOAT. Values are big.Floats of 64-bit
+// precision (the x87 mantissa) kept within the x87 exponent range: finite
+// values below 2^16384, normal ones from 2^-16382, subnormal ones multiples
+// of 2^-16445. Every result is computed exactly and rounded once, to
+// nearest with ties to even, as the FPU does.
+const (
+	ldPrec   = 64
+	ldMaxExp = 16384  // MantExp (mantissa in [0.5, 1)) of the largest finite values
+	ldMinExp = -16381 // MantExp of the smallest normal value, 2^-16382
+	ldSubExp = -16445 // subnormals are multiples of 2^-16445
+	// ldMaxChars is MAX_LONG_DOUBLE_CHARS: string2ld refuses texts this long.
+	ldMaxChars = 5 * 1024
+)
+
+// ldRound rounds the exact value x to the nearest long double; overflow
+// gives an infinity.
+func ldRound(x *big.Float) *big.Float {
+	z := new(big.Float).SetPrec(ldPrec)
+	if x.IsInf() || x.Sign() == 0 {
+		return z.Set(x)
+	}
+	e := x.MantExp(nil)
+	if e >= ldMinExp {
+		z.Set(x)
+		if z.MantExp(nil) > ldMaxExp {
+			z.SetInf(x.Sign() < 0)
+		}
+		return z
+	}
+	// Subnormal: x lies in [2^(e-1), 2^e), where the grid 2^-16445 leaves
+	// e+16445 significant bits.
+	if p := e - ldSubExp; p >= 1 {
+		z.SetPrec(uint(p)).Set(x)
+		return z.SetPrec(ldPrec)
+	} else if p == 0 {
+		// Between half the smallest subnormal and the subnormal itself:
+		// a tie rounds to (even) zero.
+		half := new(big.Float).SetMantExp(big.NewFloat(0.5), ldSubExp)
+		if new(big.Float).Abs(x).Cmp(half) > 0 {
+			z.SetMantExp(big.NewFloat(0.5), ldSubExp+1)
+			if x.Sign() < 0 {
+				z.Neg(z)
+			}
+			return z
+		}
+	}
+	z.SetInt64(0)
+	if x.Sign() < 0 {
+		z.Neg(z)
+	}
+	return z
+}
+
+// ldAdd returns a+b rounded to long double, and false when the sum is an
+// infinity or NaN.
+func ldAdd(a, b *big.Float) (*big.Float, bool) {
+	if a.IsInf() || b.IsInf() {
+		return nil, false
+	}
+	prec := uint(ldPrec + 2)
+	if a.Sign() != 0 && b.Sign() != 0 {
+		d := a.MantExp(nil) - b.MantExp(nil)
+		if d < 0 {
+			d = -d
+		}
+		prec += uint(d)
+	}
+	s := new(big.Float).SetPrec(prec).Add(a, b) // exact at this precision
+	r := ldRound(s)
+	return r, !r.IsInf()
+}
+
+func ldIsSpace(ch byte) bool {
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r'
+}
+
+func ldIsHex(ch byte) bool {
+	return '0' <= ch && ch <= '9' || 'a' <= ch && ch <= 'f' || 'A' <= ch && ch <= 'F'
+}
+
+// parseLongDouble parses b as Redis's string2ld: the whole text must be a
+// number strtold(3) accepts (decimal or hexadecimal, "inf"/"infinity", not
+// NaN), no leading space, shorter than 5120 bytes, and neither overflowing
+// nor underflowing to zero.
+func parseLongDouble(b []byte) (*big.Float, bool) {
+	if len(b) == 0 || len(b) >= ldMaxChars || ldIsSpace(b[0]) {
+		return nil, false
+	}
+	i := 0
+	neg := false
+	if b[0] == '+' || b[0] == '-' {
+		neg = b[0] == '-'
+		i++
+	}
+	rest := b[i:]
+	if optIs(rest, "inf") || optIs(rest, "infinity") {
+		if bytes.IndexByte(rest, 0) >= 0 {
+			return nil, false
+		}
+		return new(big.Float).SetPrec(ldPrec).SetInf(neg), true
+	}
+	hex := len(rest) >= 2 && rest[0] == '0' && (rest[1] == 'x' || rest[1] == 'X')
+	if hex {
+		rest = rest[2:]
+	}
+	isDigit := func(ch byte) bool {
+		if hex {
+			return ldIsHex(ch)
+		}
+		return '0' <= ch && ch <= '9'
+	}
+	// Mantissa: digits with at most one point, at least one digit.
+	var mant []byte
+	frac := 0
+	seenPoint := false
+	k := 0
+	for ; k < len(rest); k++ {
+		ch := rest[k]
+		if ch == '.' && !seenPoint {
+			seenPoint = true
+			continue
+		}
+		if !isDigit(ch) {
+			break
+		}
+		mant = append(mant, ch)
+		if seenPoint {
+			frac++
+		}
+	}
+	if len(mant) == 0 {
+		return nil, false
+	}
+	// Exponent: e/E (p/P for hex), an optional sign, digits; saturated.
+	var exp int64
+	if k < len(rest) {
+		ch := rest[k]
+		if hex && ch != 'p' && ch != 'P' || !hex && ch != 'e' && ch != 'E' {
+			return nil, false
+		}
+		k++
+		eneg := false
+		if k < len(rest) && (rest[k] == '+' || rest[k] == '-') {
+			eneg = rest[k] == '-'
+			k++
+		}
+		if k == len(rest) {
+			return nil, false
+		}
+		for ; k < len(rest); k++ {
+			ch := rest[k]
+			if ch < '0' || ch > '9' {
+				return nil, false
+			}
+			if exp < 1<<40 {
+				exp = exp*10 + int64(ch-'0')
+			}
+		}
+		if eneg {
+			exp = -exp
+		}
+	}
+	// Strip leading zeros; a zero mantissa is an exact zero.
+	for len(mant) > 0 && mant[0] == '0' {
+		mant = mant[1:]
+	}
+	z := new(big.Float).SetPrec(ldPrec)
+	if len(mant) == 0 {
+		if neg {
+			z.Neg(z)
+		}
+		return z, true
+	}
+	m := new(big.Int)
+	var x *big.Float
+	if hex {
+		m.SetString(string(mant), 16)
+		exp2 := exp - 4*int64(frac)
+		top := int64(m.BitLen()) + exp2 // x < 2^top
+		if top > ldMaxExp+1 || top < ldSubExp-1 {
+			return nil, false
+		}
+		x = new(big.Float).SetInt(m)
+		x.SetMantExp(x, int(exp2))
+	} else {
+		m.SetString(string(mant), 10)
+		exp10 := exp - int64(frac)
+		top := int64(len(mant)) + exp10 // x < 10^top
+		if top > 4934 || top < -4952 {
+			return nil, false
+		}
+		if exp10 >= 0 {
+			m.Mul(m, new(big.Int).Exp(big.NewInt(10), big.NewInt(exp10), nil))
+			x = new(big.Float).SetInt(m)
+		} else {
+			// m / 10^-exp10: an integer quotient of at least 70 bits with
+			// a sticky bit for the remainder rounds as the exact value.
+			d := new(big.Int).Exp(big.NewInt(10), big.NewInt(-exp10), nil)
+			s := max(d.BitLen()-m.BitLen()+70, 0)
+			q, r := new(big.Int).QuoRem(m.Lsh(m, uint(s)), d, new(big.Int))
+			q.Lsh(q, 1)
+			if r.Sign() != 0 {
+				q.SetBit(q, 0, 1)
+			}
+			x = new(big.Float).SetInt(q)
+			x.SetMantExp(x, -(s + 1))
+		}
+	}
+	z = ldRound(x)
+	if z.IsInf() || z.Sign() == 0 {
+		return nil, false // ERANGE: overflow, or underflow to zero
+	}
+	if neg {
+		z.Neg(z)
+	}
+	return z, true
+}
+
+// ldFormatHuman appends x as Redis's ld2string in LD_STR_HUMAN mode:
+// "%.17Lf", trailing zeros (and a trailing point) removed, "-0" as "0".
+func ldFormatHuman(dst []byte, x *big.Float) []byte {
+	start := len(dst)
+	dst = x.Append(dst, 'f', 17)
+	if bytes.IndexByte(dst[start:], '.') >= 0 {
+		for dst[len(dst)-1] == '0' {
+			dst = dst[:len(dst)-1]
+		}
+		if dst[len(dst)-1] == '.' {
+			dst = dst[:len(dst)-1]
+		}
+	}
+	if string(dst[start:]) == "-0" {
+		dst = append(dst[:start], '0')
+	}
+	return dst
 }
 
 func init() {
@@ -28,5 +1057,53 @@ func init() {
 			First: 1, Last: 1, Step: 1, Group: "string", Since: "1.0.0", Summary: "Get the value of a key", Complexity: "O(1)"},
 		&Command{Name: "set", Proc: setCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclString | AclSlow,
 			First: 1, Last: 1, Step: 1, Group: "string", Since: "1.0.0", Summary: "Set the string value of a key", Complexity: "O(1)"},
+		&Command{Name: "setnx", Proc: setnxCommand, Arity: 3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | AclString | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "1.0.0", Summary: "Set the value of a key, only if the key does not exist", Complexity: "O(1)"},
+		&Command{Name: "setex", Proc: setexCommand, Arity: 4, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclString | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "2.0.0", Summary: "Set the value and expiration of a key", Complexity: "O(1)"},
+		&Command{Name: "psetex", Proc: psetexCommand, Arity: 4, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclString | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "2.6.0", Summary: "Set the value and expiration in milliseconds of a key", Complexity: "O(1)"},
+		&Command{Name: "mget", Proc: mgetCommand, Arity: -2, Flags: CmdReadonly | CmdFast, Acl: AclRead | AclString | AclFast,
+			First: 1, Last: -1, Step: 1, Group: "string", Since: "1.0.0", Summary: "Get the values of all the given keys",
+			Complexity: "O(N) where N is the number of keys to retrieve.", Tips: []string{"request_policy:multi_shard"}},
+		&Command{Name: "mset", Proc: msetCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclString | AclSlow,
+			First: 1, Last: -1, Step: 2, Group: "string", Since: "1.0.1", Summary: "Set multiple keys to multiple values",
+			Complexity: "O(N) where N is the number of keys to set.", Tips: []string{"request_policy:multi_shard", "response_policy:all_succeeded"}},
+		&Command{Name: "msetnx", Proc: msetnxCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclString | AclSlow,
+			First: 1, Last: -1, Step: 2, Group: "string", Since: "1.0.1", Summary: "Set multiple keys to multiple values, only if none of the keys exist",
+			Complexity: "O(N) where N is the number of keys to set.", Tips: []string{"request_policy:multi_shard", "response_policy:agg_min"}},
+		&Command{Name: "getset", Proc: getsetCommand, Arity: 3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | AclString | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "1.0.0", Summary: "Set the string value of a key and return its old value", Complexity: "O(1)"},
+		&Command{Name: "getdel", Proc: getdelCommand, Arity: 2, Flags: CmdWrite | CmdFast, Acl: AclWrite | AclString | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "6.2.0", Summary: "Get the value of a key and delete the key", Complexity: "O(1)"},
+		&Command{Name: "getex", Proc: getexCommand, Arity: -2, Flags: CmdWrite | CmdFast, Acl: AclWrite | AclString | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "6.2.0", Summary: "Get the value of a key and optionally set its expiration", Complexity: "O(1)"},
+		&Command{Name: "append", Proc: appendCommand, Arity: 3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | AclString | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "2.0.0", Summary: "Append a value to a key",
+			Complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation."},
+		&Command{Name: "strlen", Proc: strlenCommand, Arity: 2, Flags: CmdReadonly | CmdFast, Acl: AclRead | AclString | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "2.2.0", Summary: "Get the length of the value stored in a key", Complexity: "O(1)"},
+		&Command{Name: "incr", Proc: incrCommand, Arity: 2, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | AclString | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "1.0.0", Summary: "Increment the integer value of a key by one", Complexity: "O(1)"},
+		&Command{Name: "decr", Proc: decrCommand, Arity: 2, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | AclString | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "1.0.0", Summary: "Decrement the integer value of a key by one", Complexity: "O(1)"},
+		&Command{Name: "incrby", Proc: incrbyCommand, Arity: 3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | AclString | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "1.0.0", Summary: "Increment the integer value of a key by the given amount", Complexity: "O(1)"},
+		&Command{Name: "decrby", Proc: decrbyCommand, Arity: 3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | AclString | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "1.0.0", Summary: "Decrement the integer value of a key by the given number", Complexity: "O(1)"},
+		&Command{Name: "incrbyfloat", Proc: incrbyfloatCommand, Arity: 3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | AclString | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "2.6.0", Summary: "Increment the float value of a key by the given amount", Complexity: "O(1)"},
+		&Command{Name: "setrange", Proc: setrangeCommand, Arity: 4, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclString | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "2.2.0", Summary: "Overwrite part of a string at key starting at the specified offset",
+			Complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument."},
+		&Command{Name: "getrange", Proc: getrangeCommand, Arity: 4, Flags: CmdReadonly, Acl: AclRead | AclString | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "2.4.0", Summary: "Get a substring of the string stored at a key", Complexity: getrangeComplexity},
+		&Command{Name: "substr", Proc: getrangeCommand, Arity: 4, Flags: CmdReadonly, Acl: AclRead | AclString | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "string", Since: "1.0.0", Summary: "Get a substring of the string stored at a key", Complexity: getrangeComplexity},
+		&Command{Name: "lcs", Proc: lcsCommand, Arity: -3, Flags: CmdReadonly, Acl: AclRead | AclString | AclSlow,
+			First: 1, Last: 2, Step: 1, Group: "string", Since: "7.0.0", Summary: "Find longest common substring",
+			Complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively"},
 	)
 }
+
+const getrangeComplexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings."
