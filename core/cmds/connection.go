@@ -31,8 +31,12 @@ func echoCommand(c *Client) { c.AddReplyBulk(c.Argv[1]) }
 // SELECT index
 func selectCommand(c *Client) {
 	id, ok := proto.ParseInt(c.Argv[1])
-	if !ok || id < -2147483648 || id > 2147483647 {
+	if !ok {
 		c.AddReplyError(ErrNotInteger)
+		return
+	}
+	if id < -2147483648 || id > 2147483647 {
+		c.AddReplyError("value is out of range, value must between -2147483648 and 2147483647")
 		return
 	}
 	if !c.SelectDB(int(id)) {
@@ -53,7 +57,7 @@ func init() {
 		&Command{Name: "ping", Proc: pingCommand, Arity: -1, Flags: CmdFast | CmdSentinel,
 			Acl: AclFast | AclConnection, Group: "connection", Since: "1.0.0", Summary: "Ping the server", Complexity: "O(1)",
 			Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"}},
-		&Command{Name: "echo", Proc: echoCommand, Arity: 2, Flags: CmdFast,
+		&Command{Name: "echo", Proc: echoCommand, Arity: 2, Flags: CmdLoading | CmdStale | CmdFast,
 			Acl: AclFast | AclConnection, Group: "connection", Since: "1.0.0", Summary: "Echo the given string", Complexity: "O(1)"},
 		&Command{Name: "select", Proc: selectCommand, Arity: 2, Flags: CmdLoading | CmdStale | CmdFast,
 			Acl: AclFast | AclConnection, Group: "connection", Since: "1.0.0", Summary: "Change the selected database for the current connection", Complexity: "O(1)"},

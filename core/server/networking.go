@@ -22,7 +22,7 @@ type conn struct {
 	closed   bool
 }
 
-const protectedModeMsg = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a bind address or an authentication password. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+const protectedModeMsg = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
 
 func (s *Server) accept(l listener) {
 	srv := s.Srv
@@ -52,20 +52,21 @@ func (s *Server) accept(l listener) {
 				unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, 3)
 			}
 		}
-		srv.Stats.NumConnections++
-		if s.countClients() >= srv.Config.MaxClients {
+		if s.nconns >= srv.Config.MaxClients {
 			unix.Write(nfd, []byte("-ERR max number of clients reached\r\n"))
 			unix.Close(nfd)
 			srv.Stats.RejectedConns++
 			continue
 		}
-		if srv.Config.ProtectedMode && srv.Config.RequirePass == "" && !loopback {
+		if srv.Config.ProtectedMode && srv.DefaultUserNoPass() && !loopback {
 			unix.Write(nfd, []byte(protectedModeMsg))
 			unix.Close(nfd)
 			srv.Stats.RejectedConns++
 			continue
 		}
+		srv.Stats.NumConnections++
 		cn := &conn{s: s, fd: nfd, remote: remote, local: local}
+		s.nconns++
 		cn.c = srv.NewClient(cn)
 		if l.unix {
 			cn.c.Flags |= cmds.ClientUnixSocket
@@ -79,15 +80,6 @@ func (s *Server) accept(l listener) {
 	}
 }
 
-func (s *Server) countClients() int {
-	n := 0
-	for _, c := range s.Srv.Clients() {
-		if c.Flags&cmds.ClientInternal == 0 {
-			n++
-		}
-	}
-	return n
-}
 
 func sockaddrString(sa unix.Sockaddr) (string, bool) {
 	switch a := sa.(type) {
@@ -221,6 +213,7 @@ func (cn *conn) Close(c *cmds.Client) {
 		return
 	}
 	cn.closed = true
+	cn.s.nconns--
 	cn.s.el.DelFileEvent(cn.fd, loop.Readable|loop.Writable)
 	unix.Close(cn.fd)
 }

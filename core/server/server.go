@@ -36,6 +36,9 @@ type Server struct {
 	el   *loop.Loop
 	lfds []listener
 
+	// nconns counts connected socket clients, for maxclients.
+	nconns int
+
 	readBuf []byte // shared by every client's read: only tails are kept per client
 
 	mu       sync.Mutex
@@ -59,8 +62,13 @@ func New(srv *cmds.Server) (*Server, error) {
 	el.SetBeforeSleep(func(*loop.Loop) { srv.BeforeSleep() })
 	el.SetAfterSleep(func(*loop.Loop) { srv.UpdateCachedTime() })
 	hz := srv.Config.Hz
+	gc := newGCTuner(srv.Config.MaxMemory)
+	var cronLoops int
 	el.AddTimeEvent(1, func(*loop.Loop, int64) int64 {
 		srv.Cron()
+		if cronLoops++; cronLoops%hz == 0 {
+			gc.tune()
+		}
 		if srv.Config.Hz != hz {
 			hz = srv.Config.Hz
 		}
