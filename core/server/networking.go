@@ -80,7 +80,6 @@ func (s *Server) accept(l listener) {
 	}
 }
 
-
 func sockaddrString(sa unix.Sockaddr) (string, bool) {
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:
