@@ -1,0 +1,241 @@
+package cmds
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/redisfs/redisfs/core/proto"
+)
+
+// The EXPIRE family, TTL family and PERSIST, after Redis 7.0's expire.c.
+
+// Flags of EXPIRE's options (EXPIRE_NX …).
+const (
+	expireNX = 1 << iota
+	expireXX
+	expireGT
+	expireLT
+)
+
+// parseExtendedExpireArgumentsOrReply reads NX, XX, GT and LT from
+// c.Argv[3:] and rejects the combinations that make no sense, with Redis
+// 7.0's messages.
+func parseExtendedExpireArgumentsOrReply(c *Client) (int, bool) {
+	flags := 0
+	for _, opt := range c.Argv[3:] {
+		switch {
+		case equalFoldC(opt, "nx"):
+			flags |= expireNX
+		case equalFoldC(opt, "xx"):
+			flags |= expireXX
+		case equalFoldC(opt, "gt"):
+			flags |= expireGT
+		case equalFoldC(opt, "lt"):
+			flags |= expireLT
+		default:
+			c.AddReplyErrorFormat("Unsupported option %s", cString(opt))
+			return 0, false
+		}
+	}
+	if flags&expireNX != 0 && flags&(expireXX|expireGT|expireLT) != 0 {
+		c.AddReplyError("NX and XX, GT or LT options at the same time are not compatible")
+		return 0, false
+	}
+	if flags&expireGT != 0 && flags&expireLT != 0 {
+		c.AddReplyError("GT and LT options at the same time are not compatible")
+		return 0, false
+	}
+	return flags, true
+}
+
+// cString returns b up to its first NUL byte, as "%s" prints a C string.
+func cString(b []byte) []byte {
+	for i, ch := range b {
+		if ch == 0 {
+			return b[:i]
+		}
+	}
+	return b
+}
+
+// Command names that writes are rewritten to for propagation.
+var (
+	delArg       = []byte("DEL")
+	pexpireatArg = []byte("PEXPIREAT")
+	absttlArg    = []byte("ABSTTL")
+)
+
+// addReplyErrorExpireTime is addReplyErrorExpireTime.
+func addReplyErrorExpireTime(c *Client) {
+	c.AddReplyErrorFormat(ErrInvalidExpire, c.cmd.FullName)
+}
+
+// checkAlreadyExpired reports whether an expire time set now would already
+// be due, in which case the key is deleted instead (a master's behaviour;
+// Redis waits for the master's DEL when loading or on a replica).
+func (srv *Server) checkAlreadyExpired(when int64) bool {
+	return when <= srv.Mstime()
+}
+
+// expireGenericCommand implements EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT:
+// basetime is 0 for the absolute forms, now in ms for the relative ones;
+// seconds tells the unit of the argument.
+func expireGenericCommand(c *Client, basetime int64, seconds bool) {
+	srv, db := c.srv, c.db
+	key := c.Argv[1]
+	flags, ok := parseExtendedExpireArgumentsOrReply(c)
+	if !ok {
+		return
+	}
+	when, ok := proto.ParseInt(c.Argv[2])
+	if !ok {
+		c.AddReplyError(ErrNotInteger)
+		return
+	}
+	// Negative times are allowed, but an overflow of the unit conversion
+	// or of the addition of basetime is an error.
+	if seconds {
+		if when > math.MaxInt64/1000 || when < math.MinInt64/1000 {
+			addReplyErrorExpireTime(c)
+			return
+		}
+		when *= 1000
+	}
+	if when > math.MaxInt64-basetime {
+		addReplyErrorExpireTime(c)
+		return
+	}
+	when += basetime
+
+	if c.LookupKeyWrite(key) == nil {
+		c.AddReplyInt(0)
+		return
+	}
+	if flags != 0 {
+		current := db.GetExpire(key)
+		switch {
+		case flags&expireNX != 0 && current != -1,
+			flags&expireXX != 0 && current == -1,
+			// No TTL counts as an infinite one: GT always fails on it.
+			flags&expireGT != 0 && (when <= current || current == -1),
+			flags&expireLT != 0 && current != -1 && when >= current:
+			c.AddReplyInt(0)
+			return
+		}
+	}
+
+	if srv.checkAlreadyExpired(when) {
+		srv.DBDelete(db, key)
+		srv.Dirty++
+		// Replicated and written to the AOF as an explicit DEL.
+		c.RewriteArgv(delArg, key)
+		srv.SignalModifiedKey(c, db, key)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
+		c.AddReplyInt(1)
+		return
+	}
+	srv.SetExpire(c, db, key, when)
+	c.AddReplyInt(1)
+	// Propagated as PEXPIREAT with the absolute time (options kept), so
+	// that replaying it later sets the same expire time.
+	if (basetime != 0 || seconds) && srv.propagating() {
+		var buf [24]byte
+		args := append([][]byte{pexpireatArg, key, strconv.AppendInt(buf[:0], when, 10)}, c.Argv[3:]...)
+		c.RewriteArgv(args...)
+	}
+	srv.SignalModifiedKey(c, db, key)
+	srv.NotifyKeyspaceEvent(NotifyGeneric, "expire", key, db.ID)
+	srv.Dirty++
+}
+
+// EXPIRE key seconds [NX|XX|GT|LT]
+func expireCommand(c *Client) { expireGenericCommand(c, c.srv.Mstime(), true) }
+
+// EXPIREAT key unix-time-seconds [NX|XX|GT|LT]
+func expireatCommand(c *Client) { expireGenericCommand(c, 0, true) }
+
+// PEXPIRE key milliseconds [NX|XX|GT|LT]
+func pexpireCommand(c *Client) { expireGenericCommand(c, c.srv.Mstime(), false) }
+
+// PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]
+func pexpireatCommand(c *Client) { expireGenericCommand(c, 0, false) }
+
+// ttlGenericCommand implements TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2
+// for a missing key, -1 without a TTL, else the time left (or the expire
+// time with abs), in ms or rounded to seconds.
+func ttlGenericCommand(c *Client, ms, abs bool) {
+	if c.lookupKey(c.db, c.Argv[1], LookupNoTouch) == nil {
+		c.AddReplyInt(-2)
+		return
+	}
+	expire := c.db.GetExpire(c.Argv[1])
+	if expire == -1 {
+		c.AddReplyInt(-1)
+		return
+	}
+	ttl := expire
+	if !abs {
+		ttl = expire - c.srv.Mstime()
+	}
+	if ttl < 0 {
+		ttl = 0
+	}
+	if ms {
+		c.AddReplyInt(ttl)
+		return
+	}
+	// Unsigned, so that rounding the largest times does not wrap.
+	c.AddReplyInt(int64((uint64(ttl) + 500) / 1000))
+}
+
+// TTL key
+func ttlCommand(c *Client) { ttlGenericCommand(c, false, false) }
+
+// PTTL key
+func pttlCommand(c *Client) { ttlGenericCommand(c, true, false) }
+
+// EXPIRETIME key
+func expiretimeCommand(c *Client) { ttlGenericCommand(c, false, true) }
+
+// PEXPIRETIME key
+func pexpiretimeCommand(c *Client) { ttlGenericCommand(c, true, true) }
+
+// PERSIST key
+func persistCommand(c *Client) {
+	srv, db, key := c.srv, c.db, c.Argv[1]
+	if c.LookupKeyWrite(key) == nil || !db.RemoveExpire(key) {
+		c.AddReplyInt(0)
+		return
+	}
+	srv.SignalModifiedKey(c, db, key)
+	srv.NotifyKeyspaceEvent(NotifyGeneric, "persist", key, db.ID)
+	c.AddReplyInt(1)
+	srv.Dirty++
+}
+
+func init() {
+	expireCmd := func(name string, proc func(*Client), since, summary string) *Command {
+		return &Command{Name: name, Proc: proc, Arity: -3, Flags: CmdWrite | CmdFast,
+			Acl: AclKeyspace | AclWrite | AclFast, First: 1, Last: 1, Step: 1,
+			Group: "generic", Since: since, Summary: summary, Complexity: "O(1)"}
+	}
+	ttlCmd := func(name string, proc func(*Client), since, summary string, tips []string) *Command {
+		return &Command{Name: name, Proc: proc, Arity: 2, Flags: CmdReadonly | CmdFast,
+			Acl: AclKeyspace | AclRead | AclFast, First: 1, Last: 1, Step: 1,
+			Group: "generic", Since: since, Summary: summary, Complexity: "O(1)", Tips: tips}
+	}
+	nondet := []string{"nondeterministic_output"}
+	register(
+		expireCmd("expire", expireCommand, "1.0.0", "Set a key's time to live in seconds"),
+		expireCmd("pexpire", pexpireCommand, "2.6.0", "Set a key's time to live in milliseconds"),
+		expireCmd("expireat", expireatCommand, "1.2.0", "Set the expiration for a key as a UNIX timestamp"),
+		expireCmd("pexpireat", pexpireatCommand, "2.6.0", "Set the expiration for a key as a UNIX timestamp specified in milliseconds"),
+		ttlCmd("ttl", ttlCommand, "1.0.0", "Get the time to live for a key in seconds", nondet),
+		ttlCmd("pttl", pttlCommand, "2.6.0", "Get the time to live for a key in milliseconds", nondet),
+		ttlCmd("expiretime", expiretimeCommand, "7.0.0", "Get the expiration Unix timestamp for a key", nil),
+		ttlCmd("pexpiretime", pexpiretimeCommand, "7.0.0", "Get the expiration Unix timestamp for a key in milliseconds", nil),
+		&Command{Name: "persist", Proc: persistCommand, Arity: 2, Flags: CmdWrite | CmdFast,
+			Acl: AclKeyspace | AclWrite | AclFast, First: 1, Last: 1, Step: 1,
+			Group: "generic", Since: "2.2.0", Summary: "Remove the expiration from a key", Complexity: "O(1)"},
+	)
+}

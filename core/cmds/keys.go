@@ -1,0 +1,745 @@
+package cmds
+
+import (
+	"bytes"
+	"math/rand/v2"
+
+	"github.com/redisfs/redisfs/core/proto"
+)
+
+// The generic keyspace commands, after Redis 7.0's db.c (DEL … COPY) and
+// object.c (OBJECT), with the LRU/LFU bookkeeping of evict.c they read.
+
+// DEL key [key ...]
+func delCommand(c *Client) { delGenericCommand(c, c.srv.Config.LazyfreeLazyUserDel) }
+
+// UNLINK key [key ...]
+func unlinkCommand(c *Client) { delGenericCommand(c, true) }
+
+// delGenericCommand deletes the keys; lazy (UNLINK) only matters to Redis's
+// memory reclaiming, which the garbage collector does here either way.
+func delGenericCommand(c *Client, lazy bool) {
+	srv, db := c.srv, c.db
+	var deleted int64
+	for _, key := range c.Argv[1:] {
+		srv.expireIfNeeded(db, key, false)
+		if srv.DBDelete(db, key) {
+			srv.SignalModifiedKey(c, db, key)
+			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
+			srv.Dirty++
+			deleted++
+		}
+	}
+	c.AddReplyInt(deleted)
+}
+
+// EXISTS key [key ...]
+func existsCommand(c *Client) {
+	var n int64
+	for _, key := range c.Argv[1:] {
+		if c.lookupKey(c.db, key, LookupNoTouch) != nil {
+			n++
+		}
+	}
+	c.AddReplyInt(n)
+}
+
+// TYPE key
+func typeCommand(c *Client) {
+	c.AddReplyStatus(objectTypeName(c.lookupKey(c.db, c.Argv[1], LookupNoTouch)))
+}
+
+// objectTypeName is getObjectTypeName: "none" for a missing key.
+func objectTypeName(o *Object) string {
+	if o == nil {
+		return "none"
+	}
+	return o.TypeName()
+}
+
+// KEYS pattern
+func keysCommand(c *Client) {
+	srv, db := c.srv, c.db
+	pattern := c.Argv[1]
+	allKeys := len(pattern) == 1 && pattern[0] == '*'
+	n := 0
+	d := c.AddReplyDeferredLen()
+	db.Dict.Range(func(key string, _ *Object) bool {
+		k := stringBytes(key)
+		if (allKeys || stringMatch(pattern, k, false)) && !srv.keyIsExpired(db, k) {
+			c.AddReplyBulk(k)
+			n++
+		}
+		return true
+	})
+	c.SetDeferredArrayLen(d, n)
+}
+
+// parseScanCursorOrReply reads a SCAN cursor as Redis does, with strtoul on
+// a C string: no leading blank, an optional sign ('-' negates modulo 2^64),
+// decimal digits up to the end or a NUL byte, no overflow. An empty text is
+// cursor 0. On error it replies "invalid cursor".
+func parseScanCursorOrReply(c *Client, arg []byte) (uint64, bool) {
+	b := arg
+	if len(b) > 0 && isCSpace(b[0]) {
+		c.AddReplyError("invalid cursor")
+		return 0, false
+	}
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	neg := false
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		neg = b[0] == '-'
+		b = b[1:]
+		if len(b) == 0 {
+			// strtoul found no digits: the end pointer stays on the sign.
+			c.AddReplyError("invalid cursor")
+			return 0, false
+		}
+	}
+	var v uint64
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			c.AddReplyError("invalid cursor")
+			return 0, false
+		}
+		d := uint64(ch - '0')
+		if v > (^uint64(0)-d)/10 {
+			c.AddReplyError("invalid cursor")
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+func isCSpace(ch byte) bool {
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r'
+}
+
+// scanOptions are the options of SCAN and of the collection scans.
+type scanOptions struct {
+	count      int64
+	pattern    []byte
+	usePattern bool
+	filterType bool   // SCAN TYPE given (keys only)
+	typeName   []byte // its argument, compared as strcasecmp does
+}
+
+// parseScanOptionsOrReply parses COUNT, MATCH and (when withType) TYPE from
+// c.Argv[i:], as the first step of Redis's scanGenericCommand; it replies
+// on error.
+func parseScanOptionsOrReply(c *Client, i int, withType bool) (scanOptions, bool) {
+	opt := scanOptions{count: 10}
+	argv := c.Argv
+	for i < len(argv) {
+		more := len(argv) - i
+		switch {
+		case equalFoldC(argv[i], "count") && more >= 2:
+			n, ok := proto.ParseInt(argv[i+1])
+			if !ok {
+				c.AddReplyError(ErrNotInteger)
+				return opt, false
+			}
+			if n < 1 {
+				c.AddReplySyntaxError()
+				return opt, false
+			}
+			opt.count = n
+			i += 2
+		case equalFoldC(argv[i], "match") && more >= 2:
+			opt.pattern = argv[i+1]
+			// The pattern may be disabled if it's "*".
+			opt.usePattern = !(len(opt.pattern) == 1 && opt.pattern[0] == '*')
+			i += 2
+		case equalFoldC(argv[i], "type") && withType && more >= 2:
+			opt.filterType, opt.typeName = true, argv[i+1]
+			i += 2
+		default:
+			c.AddReplySyntaxError()
+			return opt, false
+		}
+	}
+	return opt, true
+}
+
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+func scanCommand(c *Client) {
+	cursor, ok := parseScanCursorOrReply(c, c.Argv[1])
+	if !ok {
+		return
+	}
+	scanKeysGeneric(c, cursor)
+}
+
+// scanKeysGeneric is scanGenericCommand for the keyspace: it walks buckets
+// from cursor until COUNT keys are gathered (or 10*COUNT buckets seen),
+// then filters them by pattern, by type, and drops expired keys, deleting
+// them as it goes.
+func scanKeysGeneric(c *Client, cursor uint64) {
+	opt, ok := parseScanOptionsOrReply(c, 2, true)
+	if !ok {
+		return
+	}
+	srv, db := c.srv, c.db
+	keys := make([]string, 0, min(opt.count, 1024))
+	maxIterations := opt.count * 10
+	for {
+		cursor = db.Dict.Scan(cursor, func(key string, _ *Object) {
+			keys = append(keys, key)
+		})
+		if cursor == 0 {
+			break
+		}
+		more := maxIterations != 0
+		maxIterations--
+		if !more || int64(len(keys)) >= opt.count {
+			break
+		}
+	}
+	kept := keys[:0]
+	for _, key := range keys {
+		k := stringBytes(key)
+		if opt.usePattern && !stringMatch(opt.pattern, k, false) {
+			continue
+		}
+		if opt.filterType {
+			// As Redis, this lookup counts hits and misses and may
+			// expire the key, which then has the type "none" (and
+			// passes TYPE none).
+			o := c.lookupKey(db, k, LookupNoTouch)
+			if !equalFoldC(opt.typeName, objectTypeName(o)) {
+				continue
+			}
+		}
+		if srv.expireIfNeeded(db, k, false) {
+			continue
+		}
+		kept = append(kept, key)
+	}
+	c.AddReplyArrayLen(2)
+	c.AddReplyBulkInt(int64(cursor))
+	c.AddReplyArrayLen(len(kept))
+	for _, key := range kept {
+		c.AddReplyBulkString(key)
+	}
+}
+
+// RANDOMKEY
+func randomkeyCommand(c *Client) {
+	srv, db := c.srv, c.db
+	for {
+		key, _, ok := db.Dict.RandomKey()
+		if !ok {
+			c.AddReplyNull()
+			return
+		}
+		k := stringBytes(key)
+		// An expired key is deleted and another one drawn, as Redis's
+		// dbRandomKey does on a master.
+		if srv.expireIfNeeded(db, k, false) {
+			continue
+		}
+		c.AddReplyBulkString(key)
+		return
+	}
+}
+
+// RENAME key newkey
+func renameCommand(c *Client) { renameGenericCommand(c, false) }
+
+// RENAMENX key newkey
+func renamenxCommand(c *Client) { renameGenericCommand(c, true) }
+
+func renameGenericCommand(c *Client, nx bool) {
+	srv, db := c.srv, c.db
+	src, dst := c.Argv[1], c.Argv[2]
+	// With the same name nothing happens, but a missing key is still an
+	// error.
+	samekey := bytes.Equal(src, dst)
+	o := c.LookupKeyWrite(src)
+	if o == nil {
+		c.AddReplyError(ErrNoSuchKey)
+		return
+	}
+	if samekey {
+		if nx {
+			c.AddReplyInt(0)
+		} else {
+			c.AddReplyOK()
+		}
+		return
+	}
+	val := *o
+	expire := db.GetExpire(src)
+	if c.LookupKeyWrite(dst) != nil {
+		if nx {
+			c.AddReplyInt(0)
+			return
+		}
+		// Overwrite: delete the old key before creating the new one.
+		srv.DBDelete(db, dst)
+	}
+	p := srv.DBAdd(db, dst, val)
+	p.lru = val.lru // the value moves with its access data
+	if expire != -1 {
+		srv.SetExpire(c, db, dst, expire)
+	}
+	srv.DBDelete(db, src)
+	srv.SignalModifiedKey(c, db, src)
+	srv.SignalModifiedKey(c, db, dst)
+	srv.NotifyKeyspaceEvent(NotifyGeneric, "rename_from", src, db.ID)
+	srv.NotifyKeyspaceEvent(NotifyGeneric, "rename_to", dst, db.ID)
+	srv.Dirty++
+	if nx {
+		c.AddReplyInt(1)
+	} else {
+		c.AddReplyOK()
+	}
+}
+
+// getIntFromArgOrReply is getIntFromObjectOrReply with no custom message.
+func getIntFromArgOrReply(c *Client, arg []byte) (int, bool) {
+	v, ok := proto.ParseInt(arg)
+	if !ok {
+		c.AddReplyError(ErrNotInteger)
+		return 0, false
+	}
+	if v < -2147483648 || v > 2147483647 {
+		c.AddReplyError("value is out of range, value must between -2147483648 and 2147483647")
+		return 0, false
+	}
+	return int(v), true
+}
+
+// dbByIndex returns database id, or nil when out of range.
+func (srv *Server) dbByIndex(id int) *DB {
+	if id < 0 || id >= len(srv.DBs) {
+		return nil
+	}
+	return srv.DBs[id]
+}
+
+// MOVE key db
+func moveCommand(c *Client) {
+	srv, src := c.srv, c.db
+	key := c.Argv[1]
+	id, ok := getIntFromArgOrReply(c, c.Argv[2])
+	if !ok {
+		return
+	}
+	dst := srv.dbByIndex(id)
+	if dst == nil {
+		c.AddReplyError(ErrDBIndex)
+		return
+	}
+	if src == dst {
+		c.AddReplyError(ErrSameObject)
+		return
+	}
+	o := c.LookupKeyWrite(key)
+	if o == nil {
+		c.AddReplyInt(0)
+		return
+	}
+	expire := src.GetExpire(key)
+	// Nothing moves onto an existing key.
+	if c.lookupKey(dst, key, LookupWrite) != nil {
+		c.AddReplyInt(0)
+		return
+	}
+	val := *o
+	p := srv.DBAdd(dst, key, val)
+	p.lru = val.lru
+	if expire != -1 {
+		srv.SetExpire(c, dst, key, expire)
+	}
+	srv.DBDelete(src, key)
+	srv.SignalModifiedKey(c, src, key)
+	srv.SignalModifiedKey(c, dst, key)
+	srv.NotifyKeyspaceEvent(NotifyGeneric, "move_from", key, src.ID)
+	srv.NotifyKeyspaceEvent(NotifyGeneric, "move_to", key, dst.ID)
+	srv.Dirty++
+	c.AddReplyInt(1)
+}
+
+// typeDup duplicates a value of a collection type for COPY, as Redis's
+// listTypeDup, setTypeDup, zsetDup, hashTypeDup and streamDup. The family
+// file of each type sets its entry from an init function (typeDup[TypeList]
+// = listTypeDup); COPY of a type without one replies an error saying so.
+var typeDup [TypeStream + 1]func(o *Object) Object
+
+// dupStringObject copies a string keeping its encoding (dupStringObject).
+func dupStringObject(o *Object) Object {
+	switch o.enc {
+	case EncInt:
+		return NewIntObject(o.Int())
+	case EncEmbstr:
+		n := newRawBytes(o.Bytes(), o.StrLen())
+		n.enc = EncEmbstr
+		return n
+	}
+	return newRawBytes(o.Bytes(), o.StrLen())
+}
+
+// COPY source destination [DB destination-db] [REPLACE]
+func copyCommand(c *Client) {
+	srv, src := c.srv, c.db
+	dst := src
+	replace := false
+	argv := c.Argv
+	for j := 3; j < len(argv); j++ {
+		more := len(argv) - j - 1
+		switch {
+		case equalFoldC(argv[j], "replace"):
+			replace = true
+		case equalFoldC(argv[j], "db") && more >= 1:
+			id, ok := getIntFromArgOrReply(c, argv[j+1])
+			if !ok {
+				return
+			}
+			if dst = srv.dbByIndex(id); dst == nil {
+				c.AddReplyError(ErrDBIndex)
+				return
+			}
+			j++
+		default:
+			c.AddReplySyntaxError()
+			return
+		}
+	}
+	key, newkey := argv[1], argv[2]
+	if src == dst && bytes.Equal(key, newkey) {
+		c.AddReplyError(ErrSameObject)
+		return
+	}
+	o := c.LookupKeyRead(key)
+	if o == nil {
+		c.AddReplyInt(0)
+		return
+	}
+	expire := src.GetExpire(key)
+	del := false
+	if c.lookupKey(dst, newkey, LookupWrite) != nil {
+		if !replace {
+			c.AddReplyInt(0)
+			return
+		}
+		del = true
+	}
+	var dup Object
+	if o.typ == TypeString {
+		dup = dupStringObject(o)
+	} else if f := typeDup[o.typ]; f != nil {
+		dup = f(o)
+	} else {
+		c.AddReplyErrorFormat("COPY of %s values is not supported yet", o.TypeName())
+		return
+	}
+	if del {
+		srv.DBDelete(dst, newkey)
+	}
+	srv.DBAdd(dst, newkey, dup)
+	if expire != -1 {
+		srv.SetExpire(c, dst, newkey, expire)
+	}
+	srv.SignalModifiedKey(c, dst, newkey)
+	srv.NotifyKeyspaceEvent(NotifyGeneric, "copy_to", newkey, dst.ID)
+	srv.Dirty++
+	c.AddReplyInt(1)
+}
+
+// TOUCH key [key ...]
+func touchCommand(c *Client) {
+	var n int64
+	for _, key := range c.Argv[1:] {
+		if c.LookupKeyRead(key) != nil {
+			n++
+		}
+	}
+	c.AddReplyInt(n)
+}
+
+// LRU and LFU data of objects (evict.c). An object's lru field holds,
+// under an LFU maxmemory-policy, the time of the last decrement in minutes
+// (16 bits) and a logarithmic access counter (8 bits); otherwise the LRU
+// clock of the last access.
+const (
+	lruClockMax        = 1<<24 - 1
+	lruClockResolution = 1000 // ms per LRU clock tick
+	lfuInitVal         = 5
+	// Integers below sharedIntegers are shared objects in Redis, which
+	// OBJECT REFCOUNT shows as sharedRefcount (OBJ_SHARED_REFCOUNT).
+	sharedIntegers = 10000
+	sharedRefcount = 2147483647
+)
+
+// lfuPolicy reports whether maxmemory-policy is an LFU one
+// (MAXMEMORY_FLAG_LFU).
+func (srv *Server) lfuPolicy() bool {
+	p := srv.Config.MaxMemoryPolicy
+	return len(p) > 4 && p[len(p)-4:] == "-lfu"
+}
+
+// lruPolicy reports whether maxmemory-policy is an LRU one.
+func (srv *Server) lruPolicy() bool {
+	p := srv.Config.MaxMemoryPolicy
+	return len(p) > 4 && p[len(p)-4:] == "-lru"
+}
+
+// lfuTimeInMinutes is LFUGetTimeInMinutes: unix minutes, 16 bits.
+func (srv *Server) lfuTimeInMinutes() uint32 {
+	return uint32(srv.cachedNow.Unix()/60) & 65535
+}
+
+// lfuTimeElapsed is LFUTimeElapsed: minutes since ldt, wrapping.
+func (srv *Server) lfuTimeElapsed(ldt uint32) uint32 {
+	now := srv.lfuTimeInMinutes()
+	if now >= ldt {
+		return now - ldt
+	}
+	return 65535 - ldt + now
+}
+
+// lfuLogIncr is LFULogIncr: the counter grows with probability
+// 1/((counter-5)*lfu-log-factor+1).
+func (srv *Server) lfuLogIncr(counter uint32) uint32 {
+	if counter == 255 {
+		return 255
+	}
+	r := rand.Float64()
+	baseval := float64(counter) - lfuInitVal
+	if baseval < 0 {
+		baseval = 0
+	}
+	if r < 1.0/(baseval*float64(srv.Config.LfuLogFactor)+1) {
+		counter++
+	}
+	return counter
+}
+
+// lfuDecrAndReturn is LFUDecrAndReturn: the counter decayed by one per
+// lfu-decay-time minutes since its last decrement.
+func (srv *Server) lfuDecrAndReturn(o *Object) uint32 {
+	ldt := o.lru >> 8
+	counter := o.lru & 255
+	var periods uint32
+	if decay := srv.Config.LfuDecayTime; decay > 0 {
+		periods = srv.lfuTimeElapsed(ldt) / uint32(decay)
+	}
+	if periods != 0 {
+		if periods > counter {
+			counter = 0
+		} else {
+			counter -= periods
+		}
+	}
+	return counter
+}
+
+// touchObject records an access to o, as lookupKey does: updateLFU under
+// an LFU policy, the LRU clock otherwise.
+func (srv *Server) touchObject(o *Object) {
+	if srv.lfuPolicy() {
+		counter := srv.lfuLogIncr(srv.lfuDecrAndReturn(o))
+		o.lru = srv.lfuTimeInMinutes()<<8 | counter
+		return
+	}
+	o.lru = srv.lruClock
+}
+
+// newObjectLRU is the lru field createObject gives a new object.
+func (srv *Server) newObjectLRU() uint32 {
+	if srv.lfuPolicy() {
+		return srv.lfuTimeInMinutes()<<8 | lfuInitVal
+	}
+	return srv.lruClock
+}
+
+// estimateObjectIdleTime returns the milliseconds since o's last access.
+func (srv *Server) estimateObjectIdleTime(o *Object) int64 {
+	clock := srv.lruClock
+	if clock >= o.lru {
+		return int64(clock-o.lru) * lruClockResolution
+	}
+	return int64(clock+(lruClockMax-o.lru)) * lruClockResolution
+}
+
+// objectSetLRUOrLFU sets o's access data from RESTORE's FREQ or IDLETIME
+// (seconds; lruClock is the clock when it was parsed). It reports whether
+// anything was set.
+func (srv *Server) objectSetLRUOrLFU(o *Object, lfuFreq, lruIdle int64, lruClock uint32) bool {
+	if srv.lfuPolicy() {
+		if lfuFreq >= 0 {
+			o.lru = srv.lfuTimeInMinutes()<<8 | uint32(lfuFreq)
+			return true
+		}
+	} else if lruIdle >= 0 {
+		// IDLETIME is in seconds, the clock ticks every second.
+		lruIdle = lruIdle * 1000 / lruClockResolution
+		abs := int64(lruClock) - lruIdle
+		// The clock wraps: an idle time reaching before its start
+		// counts from its end, as estimateObjectIdleTime unwraps it.
+		if abs < 0 {
+			abs += lruClockMax
+		}
+		// Stored in Redis's 24-bit field: a huge idle time wraps.
+		o.lru = uint32(abs) & lruClockMax
+		return true
+	}
+	return false
+}
+
+// objectCommandLookupOrReply looks key up for OBJECT: no LRU update, no
+// keymiss event; a missing key gets the null reply.
+func objectCommandLookupOrReply(c *Client, key []byte) *Object {
+	o := c.lookupKey(c.db, key, LookupNoTouch|LookupNoNotify)
+	if o == nil {
+		c.AddReplyNull()
+	}
+	return o
+}
+
+// OBJECT ENCODING key
+func objectEncodingCommand(c *Client) {
+	if o := objectCommandLookupOrReply(c, c.Argv[2]); o != nil {
+		c.AddReplyBulkString(o.EncodingName())
+	}
+}
+
+// OBJECT REFCOUNT key
+//
+// Values are not reference counted here; the reply is what Redis would
+// show: small integers are shared objects (unless an LRU or LFU policy
+// with maxmemory forbids sharing), anything else has one reference.
+func objectRefcountCommand(c *Client) {
+	o := objectCommandLookupOrReply(c, c.Argv[2])
+	if o == nil {
+		return
+	}
+	srv := c.srv
+	shareable := srv.Config.MaxMemory == 0 || !(srv.lfuPolicy() || srv.lruPolicy())
+	if o.IsInt() && o.Int() >= 0 && o.Int() < sharedIntegers && shareable {
+		c.AddReplyInt(sharedRefcount)
+		return
+	}
+	c.AddReplyInt(1)
+}
+
+// OBJECT IDLETIME key
+func objectIdletimeCommand(c *Client) {
+	o := objectCommandLookupOrReply(c, c.Argv[2])
+	if o == nil {
+		return
+	}
+	if c.srv.lfuPolicy() {
+		c.AddReplyError("An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+		return
+	}
+	c.AddReplyInt(c.srv.estimateObjectIdleTime(o) / 1000)
+}
+
+// OBJECT FREQ key
+func objectFreqCommand(c *Client) {
+	o := objectCommandLookupOrReply(c, c.Argv[2])
+	if o == nil {
+		return
+	}
+	if !c.srv.lfuPolicy() {
+		c.AddReplyError("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+		return
+	}
+	// Decay first: the stored counter is only updated on access.
+	c.AddReplyInt(int64(c.srv.lfuDecrAndReturn(o)))
+}
+
+var objectHelp = []string{
+	"ENCODING <key>",
+	"    Return the kind of internal representation used in order to store the value",
+	"    associated with a <key>.",
+	"FREQ <key>",
+	"    Return the access frequency index of the <key>. The returned integer is",
+	"    proportional to the logarithm of the recent access frequency of the key.",
+	"IDLETIME <key>",
+	"    Return the idle time of the <key>, that is the approximated number of",
+	"    seconds elapsed since the last access to the key.",
+	"REFCOUNT <key>",
+	"    Return the number of references of the value associated with the specified",
+	"    <key>.",
+}
+
+// OBJECT HELP
+func objectHelpCommand(c *Client) { c.AddReplyHelp(objectHelp) }
+
+func init() {
+	keyRange := func(cmd *Command) *Command { cmd.First, cmd.Last, cmd.Step = 1, -1, 1; return cmd }
+	multiShard := []string{"request_policy:multi_shard", "response_policy:agg_sum"}
+	objectSub := func(name string, proc func(*Client), summary, since string) *Command {
+		return &Command{Name: name, Proc: proc, Arity: 3, Flags: CmdReadonly,
+			Acl: AclKeyspace | AclRead | AclSlow, First: 2, Last: 2, Step: 1,
+			Group: "generic", Since: since, Summary: summary, Complexity: "O(1)",
+			Tips: []string{"nondeterministic_output"}}
+	}
+	register(
+		keyRange(&Command{Name: "del", Proc: delCommand, Arity: -2, Flags: CmdWrite,
+			Acl: AclKeyspace | AclWrite | AclSlow, Group: "generic", Since: "1.0.0", Summary: "Delete a key",
+			Complexity: "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+			Tips:       multiShard}),
+		keyRange(&Command{Name: "unlink", Proc: unlinkCommand, Arity: -2, Flags: CmdWrite | CmdFast,
+			Acl: AclKeyspace | AclWrite | AclFast, Group: "generic", Since: "4.0.0",
+			Summary:    "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+			Complexity: "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+			Tips:       multiShard}),
+		keyRange(&Command{Name: "exists", Proc: existsCommand, Arity: -2, Flags: CmdReadonly | CmdFast,
+			Acl: AclKeyspace | AclRead | AclFast, Group: "generic", Since: "1.0.0", Summary: "Determine if a key exists",
+			Complexity: "O(N) where N is the number of keys to check.", Tips: multiShard}),
+		&Command{Name: "type", Proc: typeCommand, Arity: 2, Flags: CmdReadonly | CmdFast,
+			Acl: AclKeyspace | AclRead | AclFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "1.0.0",
+			Summary: "Determine the type stored at key", Complexity: "O(1)"},
+		&Command{Name: "keys", Proc: keysCommand, Arity: 2, Flags: CmdReadonly,
+			Acl: AclKeyspace | AclRead | AclSlow | AclDangerous, Group: "generic", Since: "1.0.0",
+			Summary:    "Find all keys matching the given pattern",
+			Complexity: "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+			Tips:       []string{"request_policy:all_shards", "nondeterministic_output_order"}},
+		&Command{Name: "scan", Proc: scanCommand, Arity: -2, Flags: CmdReadonly,
+			Acl: AclKeyspace | AclRead | AclSlow, Group: "generic", Since: "2.8.0",
+			Summary:    "Incrementally iterate the keys space",
+			Complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+			Tips:       []string{"nondeterministic_output", "request_policy:special"}},
+		&Command{Name: "rename", Proc: renameCommand, Arity: 3, Flags: CmdWrite,
+			Acl: AclKeyspace | AclWrite | AclSlow, First: 1, Last: 2, Step: 1, Group: "generic", Since: "1.0.0",
+			Summary: "Rename a key", Complexity: "O(1)"},
+		&Command{Name: "renamenx", Proc: renamenxCommand, Arity: 3, Flags: CmdWrite | CmdFast,
+			Acl: AclKeyspace | AclWrite | AclFast, First: 1, Last: 2, Step: 1, Group: "generic", Since: "1.0.0",
+			Summary: "Rename a key, only if the new key does not exist", Complexity: "O(1)"},
+		&Command{Name: "randomkey", Proc: randomkeyCommand, Arity: 1, Flags: CmdReadonly,
+			Acl: AclKeyspace | AclRead | AclSlow, Group: "generic", Since: "1.0.0",
+			Summary: "Return a random key from the keyspace", Complexity: "O(1)",
+			Tips: []string{"request_policy:all_shards", "nondeterministic_output"}},
+		&Command{Name: "move", Proc: moveCommand, Arity: 3, Flags: CmdWrite | CmdFast,
+			Acl: AclKeyspace | AclWrite | AclFast, First: 1, Last: 1, Step: 1, Group: "generic", Since: "1.0.0",
+			Summary: "Move a key to another database", Complexity: "O(1)"},
+		&Command{Name: "copy", Proc: copyCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM,
+			Acl: AclKeyspace | AclWrite | AclSlow, First: 1, Last: 2, Step: 1, Group: "generic", Since: "6.2.0",
+			Summary: "Copy a key", Complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values."},
+		keyRange(&Command{Name: "touch", Proc: touchCommand, Arity: -2, Flags: CmdReadonly | CmdFast,
+			Acl: AclKeyspace | AclRead | AclFast, Group: "generic", Since: "3.2.1",
+			Summary:    "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+			Complexity: "O(N) where N is the number of keys that will be touched.", Tips: multiShard}),
+		&Command{Name: "object", Arity: -2, Acl: AclSlow, Group: "generic", Since: "2.2.3",
+			Summary: "A container for object introspection commands", Complexity: "Depends on subcommand.",
+			Subs: []*Command{
+				objectSub("idletime", objectIdletimeCommand, "Get the time since a Redis object was last accessed", "2.2.3"),
+				objectSub("encoding", objectEncodingCommand, "Inspect the internal encoding of a Redis object", "2.2.3"),
+				objectSub("refcount", objectRefcountCommand, "Get the number of references to the value of the key", "2.2.3"),
+				objectSub("freq", objectFreqCommand, "Get the logarithmic access frequency counter of a Redis object", "4.0.0"),
+				{Name: "help", Proc: objectHelpCommand, Arity: 2, Flags: CmdLoading | CmdStale,
+					Acl: AclKeyspace | AclSlow, Group: "generic", Since: "6.2.0",
+					Summary: "Show helpful text about the different subcommands", Complexity: "O(1)"},
+			}},
+	)
+}
