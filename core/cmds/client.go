@@ -22,6 +22,7 @@ const (
 	ClientInternal                           // a client of the server itself (file server ops)
 	ClientUnixSocket                         // connected through the unix socket
 	ClientProtected                          // do not close on idle timeout
+	ClientDenyBlocking                       // may not block (inside EXEC): blocking commands act as timed out
 )
 
 // Conn is the transport behind a client: a socket, a ctl conversation, or
@@ -77,10 +78,15 @@ type Client struct {
 	multi    *multiState
 	OnFree   []func(c *Client)
 	argvCopy [][]byte
+	watched  []*watchedKey // WATCHed keys (watch.go)
+	ps       *clientPubsub // subscriptions (pubsub.go)
+	user     *aclUser      // the ACL user, resolved from User (acl.go)
+	bstate   *blockState   // what the client is blocked on (blocking.go)
 }
 
 type multiState struct {
-	cmds []queuedCommand
+	cmds     []queuedCommand
+	cmdFlags uint64 // union of the queued commands' flags
 }
 
 type queuedCommand struct {
@@ -102,7 +108,7 @@ func (srv *Server) NewClient(conn Conn) *Client {
 		Resp:          2,
 		Created:       now,
 		LastInteract:  now,
-		Authenticated: srv.Config.RequirePass == "",
+		Authenticated: !srv.defaultUserNeedsAuth(),
 		User:          "default",
 	}
 	c.parser.MaxBulkLen = srv.Config.ProtoMaxBulkLen

@@ -129,11 +129,29 @@ type Command struct {
 	FullName string // "get", "client|list"
 	subs     map[string]*Command
 
-	// Statistics, for INFO commandstats.
+	// id indexes the per-server statistics (Server.cmdStats): the
+	// table is shared by every Server of the process, its counters are not.
+	id int
+}
+
+// CommandStats are one command's counters, for INFO commandstats.
+type CommandStats struct {
 	Calls         int64
 	Microseconds  int64
 	RejectedCalls int64
 	FailedCalls   int64
+}
+
+// numCommands counts registered commands and subcommands.
+var numCommands int
+
+// CmdStats returns the server's counters of cmd.
+func (srv *Server) CmdStats(cmd *Command) *CommandStats {
+	if cmd.id >= len(srv.cmdStats) {
+		// Registered after the server was made (tests only).
+		srv.cmdStats = append(srv.cmdStats, make([]CommandStats, numCommands-len(srv.cmdStats))...)
+	}
+	return &srv.cmdStats[cmd.id]
 }
 
 // IsWrite reports whether the command may change the keyspace.
@@ -147,6 +165,8 @@ var commandTable = map[string]*Command{}
 func register(cmds ...*Command) {
 	for _, cmd := range cmds {
 		cmd.FullName = cmd.Name
+		cmd.id = numCommands
+		numCommands++
 		if cmd.Step == 0 && cmd.First != 0 {
 			cmd.Step = 1
 		}
@@ -155,6 +175,8 @@ func register(cmds ...*Command) {
 			for _, sub := range cmd.Subs {
 				sub.Parent = cmd
 				sub.FullName = cmd.Name + "|" + sub.Name
+				sub.id = numCommands
+				numCommands++
 				if sub.Step == 0 && sub.First != 0 {
 					sub.Step = 1
 				}
@@ -204,17 +226,20 @@ func (c *Client) call() {
 	dirty := srv.Dirty
 	errs := srv.Stats.ErrorReplies
 	srv.currentClient = c
+	prop := srv.enterCall(c, cmd)
 	cmd.Proc(c)
 	srv.currentClient = nil
 	dur := time.Since(start).Microseconds()
-	cmd.Calls++
-	cmd.Microseconds += dur
+	st := srv.CmdStats(cmd)
+	st.Calls++
+	st.Microseconds += dur
 	if srv.Stats.ErrorReplies != errs {
-		cmd.FailedCalls++
+		st.FailedCalls++
 	}
 	if srv.Dirty != dirty && c.Flags&ClientMulti == 0 {
 		srv.afterWrite(c, cmd)
 	}
+	srv.exitCall(prop)
 	srv.Stats.NumCommands++
 	if srv.afterCommand != nil {
 		srv.afterCommand(c, cmd, dur)

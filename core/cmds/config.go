@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/redisfs/redisfs/core/proto"
 )
 
 // Config holds the directives of redis.conf that the server has. The CLI
@@ -44,6 +46,23 @@ type Config struct {
 	LazyfreeLazyUserDel    bool
 	Daemonize              bool
 	PidFile                string
+
+	// Eviction, slow log, latency monitor, ACL and output buffer limits
+	// (their directives are registered by evict.go, slowlog.go,
+	// latency.go, acl.go and pubsub.go).
+	MaxMemorySamples          int
+	MaxMemoryEvictionTenacity int
+	LfuLogFactor              int
+	LfuDecayTime              int
+	SlowlogLogSlowerThan      int64
+	SlowlogMaxLen             int64
+	LatencyMonitorThreshold   int64
+	AcllogMaxLen              int64
+	AclPubsubDefault          string
+	ClientOutputBufferLimit   string
+
+	// Persistence (persist_cmds.go registers its directives).
+	PersistConfig
 }
 
 // DefaultConfig returns redisfs's defaults (Redis's, except where DESIGN.md
@@ -65,13 +84,25 @@ func DefaultConfig() Config {
 		ProtoMaxBulkLen:        512 * 1024 * 1024,
 		ClientQueryBufferLimit: 1024 * 1024 * 1024,
 		MaxMemoryPolicy:        "noeviction",
-		HashMaxListpackEntries: 128,
+		HashMaxListpackEntries: 512,
 		HashMaxListpackValue:   64,
 		SetMaxIntsetEntries:    512,
 		ZSetMaxListpackEntries: 128,
 		ZSetMaxListpackValue:   64,
 		ListMaxListpackSize:    -2,
 		ActiveExpireEffort:     1,
+
+		MaxMemorySamples:          5,
+		MaxMemoryEvictionTenacity: 10,
+		LfuLogFactor:              10,
+		LfuDecayTime:              1,
+		SlowlogLogSlowerThan:      10000,
+		SlowlogMaxLen:             128,
+		AcllogMaxLen:              128,
+		AclPubsubDefault:          "resetchannels",
+		ClientOutputBufferLimit:   "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+
+		PersistConfig: DefaultPersistConfig(),
 	}
 }
 
@@ -87,11 +118,12 @@ func intDirective(name string, p func(c *Config) *int, min, max int, immutable b
 	return directive{name: name, immutable: immutable,
 		get: func(c *Config) string { return strconv.Itoa(*p(c)) },
 		set: func(c *Config, v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil {
+			n64, ok := proto.ParseInt([]byte(v))
+			if !ok {
 				return fmt.Errorf("argument couldn't be parsed into an integer")
 			}
-			if n < min || n > max {
+			n := int(n64)
+			if n64 < int64(min) || n64 > int64(max) {
 				return fmt.Errorf("argument must be between %d and %d inclusive", min, max)
 			}
 			*p(c) = n
@@ -106,13 +138,10 @@ func int64Directive(name string, p func(c *Config) *int64, min, max int64, memor
 			var n int64
 			var ok bool
 			if memory {
-				n, ok = ParseMemory(v)
-			} else {
-				var err error
-				n, err = strconv.ParseInt(v, 10, 64)
-				ok = err == nil
-			}
-			if !ok {
+				if n, ok = ParseMemory(v); !ok {
+					return fmt.Errorf("argument must be a memory value")
+				}
+			} else if n, ok = proto.ParseInt([]byte(v)); !ok {
 				return fmt.Errorf("argument couldn't be parsed into an integer")
 			}
 			if n < min || n > max {
@@ -162,7 +191,11 @@ func stringDirective(name string, p func(c *Config) *string, immutable bool, val
 		}}
 }
 
-const maxInt = int(^uint(0) >> 1)
+const (
+	maxInt   = int(^uint(0) >> 1)
+	maxInt32 = 1<<31 - 1
+	maxInt64 = 1<<63 - 1
+)
 
 var directives = []directive{
 	intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535, true),
@@ -181,32 +214,49 @@ var directives = []directive{
 			return nil
 		}},
 	intDirective("databases", func(c *Config) *int { return &c.Databases }, 1, 1<<20, true),
-	intDirective("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, 1<<20, false),
-	intDirective("timeout", func(c *Config) *int { return &c.Timeout }, 0, maxInt, false),
-	intDirective("tcp-keepalive", func(c *Config) *int { return &c.TCPKeepalive }, 0, maxInt, false),
-	intDirective("hz", func(c *Config) *int { return &c.Hz }, 1, 500, false),
-	stringDirective("loglevel", func(c *Config) *string { return &c.LogLevel }, false, "debug", "verbose", "notice", "warning", "nothing"),
+	intDirective("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, 1<<32-1, false),
+	intDirective("timeout", func(c *Config) *int { return &c.Timeout }, 0, maxInt32, false),
+	intDirective("tcp-keepalive", func(c *Config) *int { return &c.TCPKeepalive }, 0, maxInt32, false),
+	hzDirective(),
+	stringDirective("loglevel", func(c *Config) *string { return &c.LogLevel }, false, "debug", "verbose", "notice", "warning"),
 	stringDirective("logfile", func(c *Config) *string { return &c.LogFile }, true),
 	stringDirective("requirepass", func(c *Config) *string { return &c.RequirePass }, false),
 	stringDirective("dir", func(c *Config) *string { return &c.Dir }, false),
-	stringDirective("save", func(c *Config) *string { return &c.Save }, false),
+	{name: "save",
+		get: func(c *Config) string { return c.Save },
+		set: func(c *Config, v string) error {
+			if !validSaveParams(v) {
+				return fmt.Errorf("Invalid save parameters")
+			}
+			c.Save = v
+			return nil
+		}},
 	boolDirective("appendonly", func(c *Config) *bool { return &c.AppendOnly }, false),
 	boolDirective("protected-mode", func(c *Config) *bool { return &c.ProtectedMode }, false),
-	int64Directive("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1024*1024, 1<<62, true),
-	int64Directive("client-query-buffer-limit", func(c *Config) *int64 { return &c.ClientQueryBufferLimit }, 1024*1024, 1<<62, true),
-	int64Directive("maxmemory", func(c *Config) *int64 { return &c.MaxMemory }, 0, 1<<62, true),
+	int64Directive("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1024*1024, maxInt64, true),
+	int64Directive("client-query-buffer-limit", func(c *Config) *int64 { return &c.ClientQueryBufferLimit }, 1024*1024, maxInt64, true),
+	int64Directive("maxmemory", func(c *Config) *int64 { return &c.MaxMemory }, 0, maxInt64, true),
 	stringDirective("maxmemory-policy", func(c *Config) *string { return &c.MaxMemoryPolicy }, false,
 		"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
 	stringDirective("mount", func(c *Config) *string { return &c.Mount }, true),
 	boolDirective("allow-other", func(c *Config) *bool { return &c.AllowOther }, true),
-	stringDirective("notify-keyspace-events", func(c *Config) *string { return &c.NotifyKeyspaceEvents }, false),
-	int64Directive("hash-max-listpack-entries", func(c *Config) *int64 { return &c.HashMaxListpackEntries }, 0, 1<<62, false),
-	int64Directive("hash-max-listpack-value", func(c *Config) *int64 { return &c.HashMaxListpackValue }, 0, 1<<62, false),
-	int64Directive("set-max-intset-entries", func(c *Config) *int64 { return &c.SetMaxIntsetEntries }, 0, 1<<62, false),
-	int64Directive("zset-max-listpack-entries", func(c *Config) *int64 { return &c.ZSetMaxListpackEntries }, 0, 1<<62, false),
-	int64Directive("zset-max-listpack-value", func(c *Config) *int64 { return &c.ZSetMaxListpackValue }, 0, 1<<62, false),
-	int64Directive("list-max-listpack-size", func(c *Config) *int64 { return &c.ListMaxListpackSize }, -5, 1<<62, false),
-	int64Directive("list-compress-depth", func(c *Config) *int64 { return &c.ListCompressDepth }, 0, 1<<62, false),
+	{name: "notify-keyspace-events",
+		get: func(c *Config) string { return c.NotifyKeyspaceEvents },
+		set: func(c *Config, v string) error {
+			flags, ok := keyspaceEventsStringToFlags(v)
+			if !ok {
+				return fmt.Errorf("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+			}
+			c.NotifyKeyspaceEvents = keyspaceEventsFlagsToString(flags)
+			return nil
+		}},
+	int64Directive("hash-max-listpack-entries", func(c *Config) *int64 { return &c.HashMaxListpackEntries }, 0, maxInt64, false),
+	int64Directive("hash-max-listpack-value", func(c *Config) *int64 { return &c.HashMaxListpackValue }, 0, maxInt64, true),
+	int64Directive("set-max-intset-entries", func(c *Config) *int64 { return &c.SetMaxIntsetEntries }, 0, maxInt64, false),
+	int64Directive("zset-max-listpack-entries", func(c *Config) *int64 { return &c.ZSetMaxListpackEntries }, 0, maxInt64, false),
+	int64Directive("zset-max-listpack-value", func(c *Config) *int64 { return &c.ZSetMaxListpackValue }, 0, maxInt64, true),
+	int64Directive("list-max-listpack-size", func(c *Config) *int64 { return &c.ListMaxListpackSize }, -1<<31, maxInt32, false),
+	int64Directive("list-compress-depth", func(c *Config) *int64 { return &c.ListCompressDepth }, 0, maxInt32, false),
 	intDirective("active-expire-effort", func(c *Config) *int { return &c.ActiveExpireEffort }, 1, 10, false),
 	boolDirective("lazyfree-lazy-user-del", func(c *Config) *bool { return &c.LazyfreeLazyUserDel }, false),
 	boolDirective("daemonize", func(c *Config) *bool { return &c.Daemonize }, true),
@@ -277,6 +327,9 @@ func DirectiveMutable(name string) bool {
 // optional unit (k, kb, m, mb, g, gb; k = 1000, kb = 1024), case-insensitive.
 func ParseMemory(s string) (int64, bool) {
 	s = strings.ToLower(s)
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		return 0, false // memtoull takes digits only
+	}
 	mul := int64(1)
 	for _, u := range []struct {
 		suf string
@@ -292,4 +345,108 @@ func ParseMemory(s string) (int64, bool) {
 		return 0, false
 	}
 	return n * mul, true
+}
+
+// hzDirective is hz: any int is accepted and clamped to 1..500, as Redis's
+// CONFIG_MIN_HZ and CONFIG_MAX_HZ.
+func hzDirective() directive {
+	d := intDirective("hz", func(c *Config) *int { return &c.Hz }, 0, maxInt32, false)
+	set := d.set
+	d.set = func(c *Config, v string) error {
+		if err := set(c, v); err != nil {
+			return err
+		}
+		c.Hz = min(max(c.Hz, 1), 500)
+		return nil
+	}
+	return d
+}
+
+// validSaveParams reports whether v is a save directive's value: pairs of
+// "seconds changes" separated by single spaces, seconds at least 1 and
+// changes at least 0, or "" (no save points).
+func validSaveParams(v string) bool {
+	if v == "" {
+		return true
+	}
+	args := strings.Split(v, " ")
+	if len(args)%2 != 0 {
+		return false
+	}
+	for i, a := range args {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || i%2 == 0 && n < 1 || i%2 == 1 && n < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// keyspaceEventClasses maps notify-keyspace-events letters to Notify*
+// classes in the order Redis prints them.
+var keyspaceEventClasses = []struct {
+	ch   byte
+	flag int
+}{
+	{'g', NotifyGeneric}, {'$', NotifyString}, {'l', NotifyList}, {'s', NotifySet},
+	{'h', NotifyHash}, {'z', NotifyZSet}, {'x', NotifyExpired}, {'e', NotifyEvicted},
+	{'t', NotifyStream}, {'d', NotifyModule}, {'n', NotifyNew},
+}
+
+// notifyAll is the 'A' class: every event class but key-miss and new.
+const notifyAll = NotifyGeneric | NotifyString | NotifyList | NotifySet | NotifyHash |
+	NotifyZSet | NotifyExpired | NotifyEvicted | NotifyStream | NotifyModule
+
+// keyspaceEventsStringToFlags parses notify-keyspace-events, as Redis's
+// function of that name.
+func keyspaceEventsStringToFlags(s string) (int, bool) {
+	flags := 0
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; ch {
+		case 'A':
+			flags |= notifyAll
+		case 'K':
+			flags |= NotifyKeyspace
+		case 'E':
+			flags |= NotifyKeyevent
+		case 'm':
+			flags |= NotifyKeyMiss
+		default:
+			found := false
+			for _, k := range keyspaceEventClasses {
+				if k.ch == ch {
+					flags |= k.flag
+					found = true
+				}
+			}
+			if !found {
+				return 0, false
+			}
+		}
+	}
+	return flags, true
+}
+
+// keyspaceEventsFlagsToString is the canonical form CONFIG GET shows.
+func keyspaceEventsFlagsToString(flags int) string {
+	var b []byte
+	if flags&notifyAll == notifyAll {
+		b = append(b, 'A')
+	} else {
+		for _, k := range keyspaceEventClasses {
+			if flags&k.flag != 0 {
+				b = append(b, k.ch)
+			}
+		}
+	}
+	if flags&NotifyKeyspace != 0 {
+		b = append(b, 'K')
+	}
+	if flags&NotifyKeyevent != 0 {
+		b = append(b, 'E')
+	}
+	if flags&NotifyKeyMiss != 0 {
+		b = append(b, 'm')
+	}
+	return string(b)
 }

@@ -42,8 +42,11 @@ func (c *Client) lookupKey(db *DB, key []byte, flags int) *Object {
 		o = nil
 	}
 	if o != nil {
+		if flags&LookupWrite != 0 {
+			srv.beforeKeyWrite(db, key, false)
+		}
 		if flags&LookupNoTouch == 0 {
-			o.lru = srv.lruClock
+			srv.touchObject(o)
 		}
 		if flags&(LookupNoStats|LookupWrite) == 0 {
 			srv.Stats.KeyspaceHits++
@@ -114,8 +117,9 @@ func (c *Client) CheckType(o *Object, typ uint8) bool {
 // DBAdd adds key (copied) with value o; the key must not exist. It returns
 // the stored object.
 func (srv *Server) DBAdd(db *DB, key []byte, o Object) *Object {
-	o.lru = srv.lruClock
+	o.lru = srv.newObjectLRU()
 	p, _ := db.Dict.Add(string(key), o)
+	srv.beforeKeyWrite(db, key, true)
 	srv.signalKeyAsReady(db, key, o.typ)
 	srv.NotifyKeyspaceEvent(NotifyNew, "new", key, db.ID)
 	return p
@@ -137,7 +141,14 @@ func (srv *Server) SetKey(c *Client, db *DB, key []byte, o Object, flags int) *O
 	if existing == nil || flags&SetKeyDoesntExist != 0 && existing == nil {
 		p = srv.DBAdd(db, key, o)
 	} else {
-		o.lru = srv.lruClock
+		srv.beforeKeyWrite(db, key, false)
+		// As dbOverwrite: under an LFU policy the access counter
+		// survives the new value.
+		if srv.lfuPolicy() {
+			o.lru = existing.lru
+		} else {
+			o.lru = srv.lruClock
+		}
 		*existing = o
 		p = existing
 	}
@@ -152,6 +163,7 @@ func (srv *Server) SetKey(c *Client, db *DB, key []byte, o Object, flags int) *O
 
 // DBDelete removes key and its TTL; it reports whether the key existed.
 func (srv *Server) DBDelete(db *DB, key []byte) bool {
+	srv.beforeKeyWrite(db, key, false)
 	if _, ok := db.Dict.Delete(bstr(key)); !ok {
 		return false
 	}
@@ -185,6 +197,7 @@ func (srv *Server) SetExpire(c *Client, db *DB, key []byte, when int64) {
 	if k == "" && len(key) != 0 {
 		return
 	}
+	srv.beforeKeyWrite(db, key, false)
 	// Share the key bytes with the main dict.
 	db.Expires.Set(k, when)
 }
@@ -218,6 +231,9 @@ func (c *Client) SelectDB(id int) bool {
 // EmptyData removes every key of db (or of all databases when dbnum is -1)
 // and returns how many were removed.
 func (srv *Server) EmptyData(dbnum int) int64 {
+	if srv.beforeEmpty != nil {
+		srv.beforeEmpty(dbnum)
+	}
 	var removed int64
 	for _, db := range srv.DBs {
 		if dbnum != -1 && db.ID != dbnum {

@@ -242,7 +242,7 @@ func (c *Client) AddReplyHelp(lines []string) {
 		c.AddReplyStatus(l)
 	}
 	c.AddReplyStatus("HELP")
-	c.AddReplyStatus("    Print this help.")
+	c.AddReplyStatus("    Prints this help.")
 }
 
 // AddReplySubcommandSyntaxError replies Redis's unknown-subcommand error.

@@ -27,6 +27,7 @@ type Stats struct {
 	ExpiredKeys            int64
 	ExpiredStalePerc       float64
 	ExpiredTimeCapReached  int64
+	ExpireCycleTimeUsed    int64 // µs spent in active expire cycles
 	EvictedKeys            int64
 	KeyspaceHits           int64
 	KeyspaceMisses         int64
@@ -46,11 +47,15 @@ type Server struct {
 	Stats  Stats
 	// Dirty counts changes to the keyspace since the last save.
 	Dirty int64
+	// LastSave is the unix time of the last successful save, 0 until
+	// one happens (LASTSAVE then reports the start time).
+	LastSave int64
 
 	StartTime     time.Time
 	RunID         string
 	Pid           int
 	clients       map[int64]*Client
+	cmdStats      []CommandStats // by Command.id
 	nextClientID  int64
 	pendingWrite  []*Client
 	cachedNow     time.Time
@@ -81,6 +86,28 @@ type Server struct {
 	unwatchAll func(c *Client)
 	// onFlush runs after FLUSHDB/FLUSHALL (dbnum -1 = all).
 	onFlush func(dbnum int)
+	// beforeEmpty runs before EmptyData drops the keys of dbnum (-1 =
+	// all), while they are still there (WATCH invalidation).
+	beforeEmpty func(dbnum int)
+
+	// State of the transaction, pub/sub, ACL, eviction and introspection
+	// families (watch.go, pubsub.go, notify.go, acl.go, evict.go,
+	// slowlog.go, latency.go, monitor.go).
+	watch    watchState
+	pubsub   pubsubState
+	notify   notifyState
+	acl      *aclState
+	evict    evictState
+	slowlog  slowlogState
+	latency  latencyState
+	monitors []*Client
+	// blocking holds the clients blocked on keys and the keys ready to
+	// serve them (blocking.go).
+	blocking blockingState
+	inExec   int // > 0 while EXEC runs its queued commands
+	// persist is the state of persistence and propagation
+	// (persist_cmds.go, propagate.go).
+	persist persistState
 
 	// Shutdown is set by SHUTDOWN (and signals); the front end stops the loop.
 	ShutdownRequested atomic.Bool
@@ -107,6 +134,7 @@ func NewServer(cfg Config) *Server {
 		Role:      'M',
 	}
 	srv.Stats.ErrorCodes = map[string]int64{}
+	srv.cmdStats = make([]CommandStats, numCommands)
 	var id [20]byte
 	for i := range id {
 		id[i] = "0123456789abcdef"[rand.IntN(16)]
@@ -118,8 +146,16 @@ func NewServer(cfg Config) *Server {
 	}
 	srv.cachedNow = time.Now()
 	srv.updateLRUClock()
+	srv.OnBeforeSleep(srv.activeExpireCycleFast)
+	for _, f := range serverInitHooks {
+		f(srv)
+	}
 	return srv
 }
+
+// serverInitHooks run at the end of NewServer: command families set the
+// Server's hooks (touchWatchedKey, checkCommand, afterCommand …) there.
+var serverInitHooks []func(srv *Server)
 
 // Logf writes a log line in Redis's format ("pid:M 26 Nov 2026 11:00:00.123 * msg").
 func (srv *Server) Logf(level int, format string, args ...any) {
@@ -176,6 +212,20 @@ func (srv *Server) OnKeyspaceEvent(f func(db int, key []byte, event string)) {
 	srv.keyspaceHooks = append(srv.keyspaceHooks, f)
 }
 
+// OnEmptyData registers f to be called (on the loop) after the keys of a
+// database were replaced wholesale, which no per-key event reports:
+// FLUSHDB and FLUSHALL (dbnum -1 = all) and SWAPDB (once per database). It
+// chains onto onFlush, so the file server's cache invalidation sees them.
+func (srv *Server) OnEmptyData(f func(dbnum int)) {
+	prev := srv.onFlush
+	srv.onFlush = func(dbnum int) {
+		if prev != nil {
+			prev(dbnum)
+		}
+		f(dbnum)
+	}
+}
+
 // OnBeforeSleep registers f to run in every beforeSleep, after replies are
 // queued and before they are flushed.
 func (srv *Server) OnBeforeSleep(f func()) { srv.beforeSleepHooks = append(srv.beforeSleepHooks, f) }
@@ -222,19 +272,17 @@ func (srv *Server) ProcessCommand(c *Client) {
 	}
 	c.lastCmd = cmd
 	if (cmd.Arity > 0 && cmd.Arity != len(c.Argv)) || len(c.Argv) < -cmd.Arity {
-		cmd.RejectedCalls++
-		c.AddReplyErrorArity()
-		c.discardTransaction()
+		srv.CmdStats(cmd).RejectedCalls++
+		c.rejectCommand(fmt.Sprintf("wrong number of arguments for '%s' command", cmd.FullName))
 		return
 	}
 	if !c.Authenticated && cmd.Flags&CmdNoAuth == 0 {
-		cmd.RejectedCalls++
-		c.AddReplyError("-NOAUTH Authentication required.")
-		c.discardTransaction()
+		srv.CmdStats(cmd).RejectedCalls++
+		c.rejectCommand("-NOAUTH Authentication required.")
 		return
 	}
 	if srv.checkCommand != nil && !srv.checkCommand(c, cmd) {
-		cmd.RejectedCalls++
+		srv.CmdStats(cmd).RejectedCalls++
 		c.discardTransaction()
 		return
 	}
@@ -243,6 +291,11 @@ func (srv *Server) ProcessCommand(c *Client) {
 		return
 	}
 	c.call()
+	// Serve the clients blocked on keys this command made ready, as
+	// Redis does right after call().
+	if len(srv.blocking.ready) > 0 {
+		srv.handleClientsBlockedOnKeys()
+	}
 	c.Flags &^= ClientReplySkip
 	if c.Flags&ClientReplySkipNext != 0 {
 		c.Flags = c.Flags&^ClientReplySkipNext | ClientReplySkip
@@ -252,17 +305,19 @@ func (srv *Server) ProcessCommand(c *Client) {
 func (srv *Server) rejectUnknown(c *Client) {
 	base := lookupCommandName(c.Argv[0])
 	if base != nil && base.subs != nil && len(c.Argv) >= 2 {
-		c.AddReplyErrorFormat("unknown subcommand '%.128s'. Try %s HELP.",
-			c.Argv[1], strings.ToUpper(base.Name))
+		c.AddReplyErrorFormat("unknown subcommand '%s'. Try %s HELP.",
+			cstrN(c.Argv[1], 128), strings.ToUpper(base.Name))
 	} else {
-		var args strings.Builder
+		var args []byte
 		for _, a := range c.Argv[1:] {
-			if args.Len() >= 128 {
+			if len(args) >= 128 {
 				break
 			}
-			fmt.Fprintf(&args, "'%.*s' ", 128-args.Len(), a)
+			args = append(args, '\'')
+			args = append(args, cstrN(a, 128-len(args)+1)...)
+			args = append(args, "' "...)
 		}
-		c.AddReplyErrorFormat("unknown command '%.128s', with args beginning with: %s", c.Argv[0], args.String())
+		c.AddReplyErrorFormat("unknown command '%s', with args beginning with: %s", cstrN(c.Argv[0], 128), args)
 	}
 	c.discardTransaction()
 }
@@ -282,6 +337,9 @@ func (srv *Server) BeforeSleep() {
 	for _, f := range srv.beforeSleepHooks {
 		f()
 	}
+	// The AOF is written (and synced, with appendfsync always) before
+	// any reply acknowledges what it holds.
+	srv.persistBeforeReplies()
 	srv.HandleClientsWithPendingWrites()
 }
 
@@ -336,6 +394,7 @@ func (srv *Server) Cron() {
 	srv.trackOps()
 	srv.clientsCron()
 	srv.databasesCron()
+	srv.persistCron()
 }
 
 func (srv *Server) updateLRUClock() {
@@ -394,4 +453,15 @@ func (srv *Server) databasesCron() {
 		for db.Expires.Rehash(100) && time.Since(start) < time.Millisecond {
 		}
 	}
+}
+
+// cstrN is what C's "%.Ns" prints of b: up to the first NUL byte and at
+// most max bytes (cutting through a UTF-8 sequence if that is where the
+// limit falls), as Redis's error messages are formatted.
+func cstrN(b []byte, n int) []byte {
+	b = cstr(b)
+	if len(b) > n {
+		b = b[:max(n, 0)]
+	}
+	return b
 }

@@ -1,0 +1,803 @@
+package cmds
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redisfs/redisfs/core/proto"
+)
+
+// Server administration commands, after Redis 7.0's config.c, db.c,
+// server.c and debug.c: CONFIG, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME,
+// LASTSAVE, ROLE, SHUTDOWN and DEBUG.
+
+// Extension points of the administration commands, set from the init
+// functions of the subsystems they concern (all called on the loop).
+var (
+	// configApplyHooks apply a directive changed by CONFIG SET (by
+	// canonical name) once every new value of the command is set; an
+	// error undoes the whole CONFIG SET.
+	configApplyHooks = map[string]func(srv *Server) error{}
+	// dbSwapHooks run after SWAPDB exchanged the contents of two
+	// databases (WATCH invalidation).
+	dbSwapHooks []func(srv *Server, id1, id2 int)
+	// shutdownPrepare runs before SHUTDOWN stops the server: persistence
+	// saves (when save is set) and flushes. An error aborts the shutdown
+	// unless force is set.
+	shutdownPrepare func(srv *Server, save, nosave, force bool) error
+	// debugObjectExtra returns the encoding-specific tail of DEBUG
+	// OBJECT (" ql_nodes:… " for quicklists), set by the list code.
+	debugObjectExtra func(o *Object) string
+	// rdbSavedObjectLen returns the length of o's RDB serialization, set
+	// by the persistence code; DEBUG OBJECT estimates without it.
+	rdbSavedObjectLen func(o *Object) int
+	// debugSubcommands adds DEBUG subcommands (by lower-case name) that
+	// belong to other subsystems (RELOAD, DIGEST …). A handler checks its
+	// own arguments (AddReplySubcommandSyntaxError when they are wrong).
+	debugSubcommands = map[string]func(c *Client){}
+)
+
+// protectedDirectives may not be changed with CONFIG SET while
+// enable-protected-configs is "no", Redis's default.
+var protectedDirectives = map[string]bool{"dir": true, "dbfilename": true}
+
+// lastSave returns the unix time of the last successful save: the start
+// time until one happens, as Redis reports it.
+func (srv *Server) lastSave() int64 {
+	if srv.LastSave != 0 {
+		return srv.LastSave
+	}
+	return srv.StartTime.Unix()
+}
+
+// ---------------------------------------------------------------------------
+// CONFIG
+
+var configHelp = []string{
+	"GET <pattern>",
+	"    Return parameters matching the glob-like <pattern> and their values.",
+	"SET <directive> <value>",
+	"    Set the configuration <directive> to <value>.",
+	"RESETSTAT",
+	"    Reset statistics reported by the INFO command.",
+	"REWRITE",
+	"    Rewrite the configuration file.",
+}
+
+// CONFIG HELP
+func configHelpCommand(c *Client) { c.AddReplyHelp(configHelp) }
+
+// configNames returns every name CONFIG GET patterns match against: the
+// directives in table order, then the old aliases.
+func configNames() []string {
+	names := DirectiveNames()
+	aliases := make([]string, 0, len(directiveAliases))
+	for alias := range directiveAliases {
+		aliases = append(aliases, alias)
+	}
+	slices.Sort(aliases)
+	return append(names, aliases...)
+}
+
+// CONFIG GET parameter [parameter ...]
+func configGetCommand(c *Client) {
+	type match struct {
+		name string
+		d    *directive
+	}
+	var matches []match
+	seen := map[string]bool{}
+	for _, arg := range c.Argv[2:] {
+		name := string(arg)
+		// A name without glob characters is looked up as typed (any
+		// case) and answered under the name as typed.
+		if !strings.ContainsAny(name, "[*?") {
+			if seen[name] {
+				continue
+			}
+			if d := findDirective(name); d != nil {
+				matches = append(matches, match{name, d})
+				seen[name] = true
+			}
+			continue
+		}
+		for _, n := range configNames() {
+			if !seen[n] && stringMatch(arg, []byte(n), true) {
+				matches = append(matches, match{n, findDirective(n)})
+				seen[n] = true
+			}
+		}
+	}
+	c.AddReplyMapLen(len(matches))
+	for _, m := range matches {
+		c.AddReplyBulkString(m.name)
+		c.AddReplyBulkString(m.d.get(&c.srv.Config))
+	}
+}
+
+// CONFIG SET parameter value [parameter value ...]
+//
+// Every pair is checked, then every value set on a copy of the
+// configuration, which replaces the live one only when all succeed (7.0's
+// atomic multi-parameter CONFIG SET).
+func configSetCommand(c *Client) {
+	srv := c.srv
+	if len(c.Argv)%2 != 0 {
+		c.AddReplySyntaxError()
+		return
+	}
+	n := (len(c.Argv) - 2) / 2
+	set := make([]*directive, n)
+	var unknown, errArg, errStr string
+	for i := 0; i < n; i++ {
+		name := c.Argv[2+2*i]
+		d := findDirective(string(name))
+		if d == nil {
+			if unknown == "" && errStr == "" {
+				unknown = string(name)
+			}
+			continue
+		}
+		if unknown != "" || errStr != "" {
+			continue
+		}
+		switch {
+		case d.immutable:
+			errStr, errArg = "can't set immutable config", string(name)
+			continue
+		case protectedDirectives[d.name]:
+			errStr, errArg = "can't set protected config", string(name)
+			continue
+		}
+		for j := 0; j < i; j++ {
+			if set[j] == d {
+				errStr, errArg = "duplicate parameter", string(name)
+				break
+			}
+		}
+		set[i] = d
+	}
+	if unknown != "" {
+		c.AddReplyErrorFormat("Unknown option or number of arguments for CONFIG SET - '%s'", unknown)
+		return
+	}
+	if errStr != "" {
+		c.AddReplyErrorFormat("CONFIG SET failed (possibly related to argument '%s') - %s", errArg, errStr)
+		return
+	}
+	old := srv.Config
+	cfg := srv.Config
+	for i, d := range set {
+		if err := d.set(&cfg, string(c.Argv[3+2*i])); err != nil {
+			c.AddReplyErrorFormat("CONFIG SET failed (possibly related to argument '%s') - %s", c.Argv[2+2*i], err)
+			return
+		}
+	}
+	srv.Config = cfg
+	applied := map[string]bool{}
+	for _, d := range set {
+		apply := configApplyHooks[d.name]
+		if apply == nil || applied[d.name] {
+			continue
+		}
+		applied[d.name] = true
+		if err := apply(srv); err != nil {
+			srv.Logf(LogWarning, "Failed applying new configuration. Possibly related to new %s setting. Restoring previous settings.", d.name)
+			srv.Config = old
+			for name := range applied {
+				configApplyHooks[name](srv)
+			}
+			c.AddReplyErrorFormat("CONFIG SET failed (possibly related to argument '%s') - %s", d.name, err)
+			return
+		}
+	}
+	c.AddReplyOK()
+}
+
+// CONFIG RESETSTAT
+func configResetStatCommand(c *Client) {
+	c.srv.ResetStats()
+	c.AddReplyOK()
+}
+
+// ResetStats zeroes the statistics INFO reports (stats, command stats,
+// error stats), as CONFIG RESETSTAT.
+func (srv *Server) ResetStats() {
+	srv.Stats = Stats{ErrorCodes: map[string]int64{}}
+	clear(srv.cmdStats)
+	clear(srv.statOpsSamples[:])
+	memMetricsMu.Lock()
+	memPeak = 0
+	memMetricsMu.Unlock()
+}
+
+// CONFIG REWRITE
+func configRewriteCommand(c *Client) {
+	if ConfigFile == "" {
+		c.AddReplyError("The server is running without a config file")
+		return
+	}
+	c.AddReplyError("CONFIG REWRITE is not supported by this server")
+}
+
+// ---------------------------------------------------------------------------
+// Keyspace-wide commands
+
+// DBSIZE
+func dbsizeCommand(c *Client) { c.AddReplyInt(int64(c.db.Len())) }
+
+// flushFlagsOrReply checks FLUSHDB/FLUSHALL's optional ASYNC|SYNC. Both
+// free synchronously here: dropping the tables is O(1) for the loop, the
+// garbage collector does the rest in the background.
+func flushFlagsOrReply(c *Client) bool {
+	if len(c.Argv) == 1 || len(c.Argv) == 2 && (equalFoldC(c.Argv[1], "sync") || equalFoldC(c.Argv[1], "async")) {
+		return true
+	}
+	c.AddReplySyntaxError()
+	return false
+}
+
+// FLUSHDB [ASYNC|SYNC]
+func flushdbCommand(c *Client) {
+	if !flushFlagsOrReply(c) {
+		return
+	}
+	srv := c.srv
+	srv.Dirty += srv.EmptyData(c.db.ID)
+	// Counted even when the database was empty, so that FLUSHDB always
+	// propagates (Redis forces its propagation).
+	srv.Dirty++
+	c.AddReplyOK()
+}
+
+// FLUSHALL [ASYNC|SYNC]
+func flushallCommand(c *Client) {
+	if !flushFlagsOrReply(c) {
+		return
+	}
+	srv := c.srv
+	srv.Dirty += srv.EmptyData(-1)
+	srv.Dirty++
+	c.AddReplyOK()
+}
+
+// SWAPDB index1 index2
+func swapdbCommand(c *Client) {
+	srv := c.srv
+	id1, ok1 := proto.ParseInt(c.Argv[1])
+	if !ok1 || id1 < -1<<31 || id1 > 1<<31-1 {
+		c.AddReplyError("invalid first DB index")
+		return
+	}
+	id2, ok2 := proto.ParseInt(c.Argv[2])
+	if !ok2 || id2 < -1<<31 || id2 > 1<<31-1 {
+		c.AddReplyError("invalid second DB index")
+		return
+	}
+	n := int64(len(srv.DBs))
+	if id1 < 0 || id1 >= n || id2 < 0 || id2 >= n {
+		c.AddReplyError(ErrDBIndex)
+		return
+	}
+	if id1 != id2 {
+		srv.SwapDBs(int(id1), int(id2))
+	}
+	srv.Dirty++
+	c.AddReplyOK()
+}
+
+// SwapDBs exchanges the contents of two databases, as Redis's
+// dbSwapDatabases: the DB structs (and so the clients that selected them)
+// stay; their keys, expires and expire statistics move.
+func (srv *Server) SwapDBs(id1, id2 int) {
+	a, b := srv.DBs[id1], srv.DBs[id2]
+	a.Dict, b.Dict = b.Dict, a.Dict
+	a.Expires, b.Expires = b.Expires, a.Expires
+	a.AvgTTL, b.AvgTTL = b.AvgTTL, a.AvgTTL
+	a.expiresCursor, b.expiresCursor = b.expiresCursor, a.expiresCursor
+	// Whatever caches the contents of a database (the file server)
+	// treats both as replaced wholesale.
+	if srv.onFlush != nil {
+		srv.onFlush(id1)
+		srv.onFlush(id2)
+	}
+	for _, f := range dbSwapHooks {
+		f(srv, id1, id2)
+	}
+	// Clients blocked on keys the swap brought in may be served now.
+	srv.ScanDatabaseForReadyKeys(a)
+	srv.ScanDatabaseForReadyKeys(b)
+}
+
+// ---------------------------------------------------------------------------
+// Server state
+
+// TIME
+func timeCommand(c *Client) {
+	now := time.Now()
+	c.AddReplyArrayLen(2)
+	c.AddReplyBulkInt(now.Unix())
+	c.AddReplyBulkInt(int64(now.Nanosecond() / 1000))
+}
+
+// LASTSAVE
+func lastsaveCommand(c *Client) { c.AddReplyInt(c.srv.lastSave()) }
+
+// ROLE
+func roleCommand(c *Client) {
+	c.AddReplyArrayLen(3)
+	c.AddReplyBulkString("master")
+	c.AddReplyInt(0)
+	c.AddReplyArrayLen(0)
+}
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
+func shutdownCommand(c *Client) {
+	srv := c.srv
+	var nosave, save, now, force, abort bool
+	for _, a := range c.Argv[1:] {
+		switch {
+		case equalFoldC(a, "nosave"):
+			nosave = true
+		case equalFoldC(a, "save"):
+			save = true
+		case equalFoldC(a, "now"):
+			now = true
+		case equalFoldC(a, "force"):
+			force = true
+		case equalFoldC(a, "abort"):
+			abort = true
+		default:
+			c.AddReplySyntaxError()
+			return
+		}
+	}
+	if abort && (nosave || save || now || force) || nosave && save {
+		c.AddReplySyntaxError()
+		return
+	}
+	if abort {
+		// A shutdown here never waits (no replicas to catch up), so
+		// there is none in progress to abort.
+		c.AddReplyError("No shutdown in progress.")
+		return
+	}
+	if !now && c.Flags&ClientDenyBlocking != 0 {
+		c.AddReplyError("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client")
+		return
+	}
+	srv.Logf(LogWarning, "User requested shutdown...")
+	if shutdownPrepare != nil {
+		if err := shutdownPrepare(srv, save, nosave, force); err != nil && !force {
+			srv.Logf(LogWarning, "Errors trying to shut down the server. Check the logs for more information.")
+			c.AddReplyError("Errors trying to SHUTDOWN. Check logs.")
+			return
+		}
+	}
+	srv.Logf(LogWarning, "Redis is now ready to exit, bye bye...")
+	// No reply: the connection closes as the server goes away.
+	srv.ShutdownRequested.Store(true)
+	c.Flags |= ClientReplyOff | ClientCloseASAP
+	if srv.OnShutdown != nil {
+		srv.OnShutdown()
+	}
+}
+
+// ---------------------------------------------------------------------------
+// DEBUG
+
+var debugHelp = []string{
+	"AOF-FLUSH-SLEEP <microsec>",
+	"    Server will sleep before flushing the AOF, this is used for testing.",
+	"ASSERT",
+	"    Crash by assertion failed.",
+	"CHANGE-REPL-ID",
+	"    Change the replication IDs of the instance.",
+	"    Dangerous: should be used only for testing the replication subsystem.",
+	"CONFIG-REWRITE-FORCE-ALL",
+	"    Like CONFIG REWRITE but writes all configuration options, including",
+	"    keywords not listed in original configuration file or default values.",
+	"CRASH-AND-RECOVER [<milliseconds>]",
+	"    Hard crash and restart after a <milliseconds> delay (default 0).",
+	"DIGEST",
+	"    Output a hex signature representing the current DB content.",
+	"DIGEST-VALUE <key> [<key> ...]",
+	"    Output a hex signature of the values of all the specified keys.",
+	"ERROR <string>",
+	"    Return a Redis protocol error with <string> as message. Useful for clients",
+	"    unit tests to simulate Redis errors.",
+	"LEAK <string>",
+	"    Create a memory leak of the input string.",
+	"LOG <message>",
+	"    Write <message> to the server log.",
+	"HTSTATS <dbid>",
+	"    Return hash table statistics of the specified Redis database.",
+	"HTSTATS-KEY <key>",
+	"    Like HTSTATS but for the hash table stored at <key>'s value.",
+	"LOADAOF",
+	"    Flush the AOF buffers on disk and reload the AOF in memory.",
+	"REPLICATE <string>",
+	"    Replicates the provided string to replicas, allowing data divergence.",
+	"MALLCTL <key> [<val>]",
+	"    Get or set a malloc tuning integer.",
+	"MALLCTL-STR <key> [<val>]",
+	"    Get or set a malloc tuning string.",
+	"OBJECT <key>",
+	"    Show low level info about `key` and associated value.",
+	"DROP-CLUSTER-PACKET-FILTER <packet-type>",
+	"    Drop all packets that match the filtered type. Set to -1 allow all packets.",
+	"OOM",
+	"    Crash the server simulating an out-of-memory error.",
+	"PANIC",
+	"    Crash the server simulating a panic.",
+	"POPULATE <count> [<prefix>] [<size>]",
+	"    Create <count> string keys named key:<num>. If <prefix> is specified then",
+	"    it is used instead of the 'key' prefix. These are not propagated to",
+	"    replicas. Cluster slots are not respected so keys not belonging to the",
+	"    current node can be created in cluster mode.",
+	"PROTOCOL <type>",
+	"    Reply with a test value of the specified type. <type> can be: string,",
+	"    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+	"    true, false.",
+	"RELOAD [option ...]",
+	"    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+	"    * MERGE: conflicting keys will be loaded from RDB.",
+	"    * NOFLUSH: the existing database will not be removed before load, but",
+	"      conflicting keys will generate an exception and kill the server.",
+	"    * NOSAVE: the database will be loaded from an existing RDB file.",
+	"    Examples:",
+	"    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+	"      the database.",
+	"    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+	"      existing RDB file.",
+	"    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+	"      file to the database.",
+	"RESTART [<milliseconds>]",
+	"    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
+	"SDSLEN <key>",
+	"    Show low level SDS string info representing `key` and value.",
+	"SEGFAULT",
+	"    Crash the server with sigsegv.",
+	"SET-ACTIVE-EXPIRE <0|1>",
+	"    Setting it to 0 disables expiring keys in background when they are not",
+	"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+	"    default.",
+	"QUICKLIST-PACKED-THRESHOLD <size>",
+	"    Sets the threshold for elements to be inserted as plain vs packed nodes",
+	"    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+	"SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+	"    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+	"SLEEP <seconds>",
+	"    Stop the server for <seconds>. Decimals allowed.",
+	"STRINGMATCH-TEST",
+	"    Run a fuzz tester against the stringmatchlen() function.",
+	"STRUCTSIZE",
+	"    Return the size of different Redis core C structures.",
+	"LISTPACK <key>",
+	"    Show low level info about the listpack encoding of <key>.",
+	"QUICKLIST <key> [<0|1>]",
+	"    Show low level info about the quicklist encoding of <key>.",
+	"    The optional argument (0 by default) sets the level of detail",
+	"CLIENT-EVICTION",
+	"    Show low level client eviction pools info (maxmemory-clients).",
+	"PAUSE-CRON <0|1>",
+	"    Stop periodic cron job processing.",
+	"REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+	"    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+	"    In case NEVER is provided the last observed peak will never be reset",
+	"    In case RESET is provided the peak reset time will be restored to the default value",
+	"REPLYBUFFER RESIZING <0|1>",
+	"    Enable or disable the reply buffer resize cron job",
+	"CLUSTERLINK KILL <to|from|all> <node-id>",
+	"    Kills the link based on the direction to/from (both) with the provided node.",
+}
+
+// DEBUG subcommand [arg ...]
+//
+// The subcommands that make sense here: HELP, OBJECT, SLEEP,
+// SET-ACTIVE-EXPIRE, POPULATE, PROTOCOL, ERROR, LOG, CHANGE-REPL-ID, and
+// those other subsystems add through debugSubcommands.
+func debugCommand(c *Client) {
+	sub, argc := c.Argv[1], len(c.Argv)
+	switch {
+	case equalFoldC(sub, "help") && argc == 2:
+		c.AddReplyHelp(debugHelp)
+	case equalFoldC(sub, "object") && argc == 3:
+		debugObject(c)
+	case equalFoldC(sub, "sleep") && argc == 3:
+		secs := cStrtod(c.Argv[2])
+		time.Sleep(time.Duration(secs * float64(time.Second)))
+		c.AddReplyOK()
+	case equalFoldC(sub, "set-active-expire") && argc == 3:
+		n, _ := strconv.Atoi(cAtoiPrefix(c.Argv[2]))
+		c.srv.SetActiveExpire(n != 0)
+		c.AddReplyOK()
+	case equalFoldC(sub, "populate") && argc >= 3 && argc <= 5:
+		debugPopulate(c)
+	case equalFoldC(sub, "protocol") && argc == 3:
+		debugProtocol(c)
+	case equalFoldC(sub, "error") && argc == 3:
+		// A raw error line, not counted in the error statistics.
+		msg := strings.NewReplacer("\r", " ", "\n", " ").Replace(string(c.Argv[2]))
+		c.AddReplyProto([]byte("-" + msg + "\r\n"))
+	case equalFoldC(sub, "log") && argc == 3:
+		c.srv.Logf(LogWarning, "DEBUG LOG: %s", c.Argv[2])
+		c.AddReplyOK()
+	case equalFoldC(sub, "change-repl-id") && argc == 2:
+		c.srv.Logf(LogWarning, "Changing replication IDs after receiving DEBUG change-repl-id")
+		c.AddReplyOK()
+	default:
+		if f := debugSubcommands[strings.ToLower(string(sub))]; f != nil {
+			f(c)
+			return
+		}
+		c.AddReplySubcommandSyntaxError()
+	}
+}
+
+// cStrtod parses the longest prefix of b that is a number, as C's strtod;
+// 0 when there is none.
+func cStrtod(b []byte) float64 {
+	s := strings.TrimLeft(string(b), " \t\n\v\f\r")
+	for end := len(s); end > 0; end-- {
+		if f, err := strconv.ParseFloat(s[:end], 64); err == nil {
+			return f
+		}
+	}
+	return 0
+}
+
+// cAtoiPrefix returns the leading integer text of b, as C's atoi reads it.
+func cAtoiPrefix(b []byte) string {
+	s := strings.TrimLeft(string(b), " \t\n\v\f\r")
+	end := 0
+	if end < len(s) && (s[end] == '-' || s[end] == '+') {
+		end++
+	}
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	return s[:end]
+}
+
+// DEBUG OBJECT key
+func debugObject(c *Client) {
+	srv := c.srv
+	o := c.db.Dict.Find(bstr(c.Argv[2]))
+	if o == nil {
+		c.AddReplyError(ErrNoSuchKey)
+		return
+	}
+	refcount := 1
+	if o.IsInt() && o.Int() >= 0 && o.Int() < 10000 {
+		// Redis shares the objects of small integers.
+		refcount = 2147483647
+	}
+	serLen := 0
+	if rdbSavedObjectLen != nil {
+		serLen = rdbSavedObjectLen(o)
+	} else if o.typ == TypeString {
+		serLen = estimateRDBStringLen(o)
+	}
+	idle := int64(srv.lruClock) - int64(o.lru)
+	if idle < 0 {
+		idle += 1 << 24
+	}
+	extra := ""
+	if debugObjectExtra != nil {
+		extra = debugObjectExtra(o)
+	}
+	c.AddReplyStatus(fmt.Sprintf("Value at:%p refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s",
+		o, refcount, o.EncodingName(), serLen, o.lru, idle, extra))
+}
+
+// estimateRDBStringLen is the length of a string's RDB encoding without
+// LZF compression: an integer in 1, 2 or 4 bytes after a type byte, else a
+// length prefix and the bytes.
+func estimateRDBStringLen(o *Object) int {
+	var buf [24]byte
+	s := o.AppendString(buf[:0])
+	if len(s) <= 11 {
+		if v, ok := proto.ParseInt(s); ok && strconv.FormatInt(v, 10) == string(s) {
+			switch {
+			case v >= -1<<7 && v < 1<<7:
+				return 2
+			case v >= -1<<15 && v < 1<<15:
+				return 3
+			case v >= -1<<31 && v < 1<<31:
+				return 5
+			}
+		}
+	}
+	n := o.StrLen()
+	switch {
+	case n < 1<<6:
+		return 1 + n
+	case n < 1<<14:
+		return 2 + n
+	case n <= 1<<32-1:
+		return 5 + n
+	}
+	return 9 + n
+}
+
+// DEBUG POPULATE count [prefix] [size]
+func debugPopulate(c *Client) {
+	srv := c.srv
+	// Redis's getPositiveLongFromObjectOrReply: one message for both a
+	// non-number and a negative one.
+	keys, ok := proto.ParseInt(c.Argv[2])
+	if !ok || keys < 0 {
+		c.AddReplyError(ErrNotIntOrNeg)
+		return
+	}
+	var size int64
+	if len(c.Argv) == 5 {
+		if size, ok = proto.ParseInt(c.Argv[4]); !ok || size < 0 {
+			c.AddReplyError(ErrNotIntOrNeg)
+			return
+		}
+	}
+	prefix := "key"
+	if len(c.Argv) >= 4 {
+		prefix = string(c.Argv[3])
+	}
+	var key, val []byte
+	for j := int64(0); j < keys; j++ {
+		key = strconv.AppendInt(append(append(key[:0], prefix...), ':'), j, 10)
+		if c.LookupKeyWrite(key) != nil {
+			continue
+		}
+		val = strconv.AppendInt(append(val[:0], "value:"...), j, 10)
+		v := val
+		if size > 0 {
+			v = make([]byte, size)
+			copy(v, val)
+		}
+		srv.DBAdd(c.db, key, NewStringObject(v))
+		srv.SignalModifiedKey(c, c.db, key)
+	}
+	c.AddReplyOK()
+}
+
+// DEBUG PROTOCOL type
+func debugProtocol(c *Client) {
+	switch name := strings.ToLower(string(c.Argv[2])); name {
+	case "string":
+		c.AddReplyBulkString("Hello World")
+	case "integer":
+		c.AddReplyInt(12345)
+	case "double":
+		c.AddReplyDouble(3.141)
+	case "bignum":
+		if c.replying() {
+			c.Reply = proto.AppendBigNumber(c.Reply, "1234567999999999999999999999999999999", c.Resp)
+		}
+	case "null":
+		c.AddReplyNull()
+	case "array":
+		c.AddReplyArrayLen(3)
+		for j := int64(0); j < 3; j++ {
+			c.AddReplyInt(j)
+		}
+	case "set":
+		c.AddReplySetLen(3)
+		for j := int64(0); j < 3; j++ {
+			c.AddReplyInt(j)
+		}
+	case "map":
+		c.AddReplyMapLen(3)
+		for j := int64(0); j < 3; j++ {
+			c.AddReplyInt(j)
+			c.AddReplyBool(j == 1)
+		}
+	case "attrib":
+		if c.Resp >= 3 && c.replying() {
+			c.Reply = proto.AppendAttributeLen(c.Reply, 1)
+			c.AddReplyBulkString("key-popularity")
+			c.AddReplyArrayLen(2)
+			c.AddReplyBulkString("key:123")
+			c.AddReplyInt(90)
+		}
+		// Attributes are not replies: the real reply follows.
+		c.AddReplyBulkString("Some real reply following the attribute")
+	case "push":
+		if c.Resp < 3 {
+			c.AddReplyError("RESP2 is not supported by this command")
+			return
+		}
+		c.AddReplyPushLen(2)
+		c.AddReplyBulkString("server-cpu-usage")
+		c.AddReplyInt(42)
+		// Push messages are not replies: the real reply follows.
+		c.AddReplyBulkString("Some real reply following the push reply")
+	case "true":
+		c.AddReplyBool(true)
+	case "false":
+		c.AddReplyBool(false)
+	case "verbatim":
+		c.AddReplyVerbatim([]byte("This is a verbatim\nstring"), "txt")
+	default:
+		c.AddReplyError("Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
+	}
+}
+
+// configContainerCommand runs for CONFIG without a subcommand; the arity
+// check makes it unreachable.
+func configContainerCommand(c *Client) { c.AddReplySubcommandSyntaxError() }
+
+func init() {
+	register(
+		&Command{Name: "config", Proc: configContainerCommand, Arity: -2,
+			Acl: AclSlow, Group: "server", Since: "2.0.0",
+			Summary:    "A container for server configuration commands",
+			Complexity: "Depends on subcommand.",
+			Subs: []*Command{
+				{Name: "get", Proc: configGetCommand, Arity: -3, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.0.0",
+					Summary:    "Get the values of configuration parameters",
+					Complexity: "O(N) when N is the number of configuration parameters provided"},
+				{Name: "help", Proc: configHelpCommand, Arity: 2, Flags: CmdLoading | CmdStale,
+					Acl: AclSlow, Group: "server", Since: "5.0.0",
+					Summary:    "Show helpful text about the different subcommands",
+					Complexity: "O(1)"},
+				{Name: "resetstat", Proc: configResetStatCommand, Arity: 2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.0.0",
+					Summary:    "Reset the stats returned by INFO",
+					Complexity: "O(1)"},
+				{Name: "rewrite", Proc: configRewriteCommand, Arity: 2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.8.0",
+					Summary:    "Rewrite the configuration file with the in memory configuration",
+					Complexity: "O(1)"},
+				{Name: "set", Proc: configSetCommand, Arity: -4, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.0.0",
+					Summary:    "Set configuration parameters to the given values",
+					Complexity: "O(N) when N is the number of configuration parameters provided",
+					Tips:       []string{"request_policy:all_nodes", "response_policy:all_succeeded"}},
+			}},
+		&Command{Name: "dbsize", Proc: dbsizeCommand, Arity: 1, Flags: CmdReadonly | CmdFast,
+			Acl: AclKeyspace | AclRead | AclFast, Group: "server", Since: "1.0.0",
+			Summary:    "Return the number of keys in the selected database",
+			Complexity: "O(1)",
+			Tips:       []string{"request_policy:all_shards", "response_policy:agg_sum"}},
+		&Command{Name: "flushdb", Proc: flushdbCommand, Arity: -1, Flags: CmdWrite,
+			Acl: AclKeyspace | AclWrite | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
+			Summary:    "Remove all keys from the current database",
+			Complexity: "O(N) where N is the number of keys in the selected database",
+			Tips:       []string{"request_policy:all_shards", "response_policy:all_succeeded"}},
+		&Command{Name: "flushall", Proc: flushallCommand, Arity: -1, Flags: CmdWrite,
+			Acl: AclKeyspace | AclWrite | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
+			Summary:    "Remove all keys from all databases",
+			Complexity: "O(N) where N is the total number of keys in all databases",
+			Tips:       []string{"request_policy:all_shards", "response_policy:all_succeeded"}},
+		&Command{Name: "time", Proc: timeCommand, Arity: 1, Flags: CmdLoading | CmdStale | CmdFast,
+			Acl: AclFast, Group: "server", Since: "2.6.0",
+			Summary:    "Return the current server time",
+			Complexity: "O(1)",
+			Tips:       []string{"nondeterministic_output"}},
+		&Command{Name: "debug", Proc: debugCommand, Arity: -2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
+			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
+			Summary:    "A container for debugging commands",
+			Complexity: "Depends on subcommand."},
+		&Command{Name: "shutdown", Proc: shutdownCommand, Arity: -1, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale | CmdNoMulti | CmdAllowBusy,
+			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
+			Summary:    "Synchronously save the dataset to disk and then shut down the server",
+			Complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"},
+		&Command{Name: "lastsave", Proc: lastsaveCommand, Arity: 1, Flags: CmdLoading | CmdStale | CmdFast,
+			Acl: AclAdmin | AclFast | AclDangerous, Group: "server", Since: "1.0.0",
+			Summary:    "Get the UNIX time stamp of the last successful save to disk",
+			Complexity: "O(1)",
+			Tips:       []string{"nondeterministic_output"}},
+		&Command{Name: "swapdb", Proc: swapdbCommand, Arity: 3, Flags: CmdWrite | CmdFast,
+			Acl: AclKeyspace | AclWrite | AclFast | AclDangerous, Group: "server", Since: "4.0.0",
+			Summary:    "Swaps two Redis databases",
+			Complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases."},
+		&Command{Name: "role", Proc: roleCommand, Arity: 1, Flags: CmdNoscript | CmdLoading | CmdStale | CmdFast,
+			Acl: AclAdmin | AclFast | AclDangerous, Group: "server", Since: "2.8.12",
+			Summary:    "Return the role of the instance in the context of replication",
+			Complexity: "O(1)"},
+	)
+}

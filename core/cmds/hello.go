@@ -1,0 +1,851 @@
+package cmds
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/redisfs/redisfs/core/proto"
+)
+
+// The connection commands of Redis's networking.c and acl.c: HELLO, AUTH,
+// RESET and CLIENT. Users and their passwords are acl.go's.
+
+// RedisVersion is the Redis version redisfs answers as (HELLO, INFO):
+// clients that check versions see the release whose behaviour we copy.
+const RedisVersion = "7.0.15"
+
+// Extension points of the connection commands, set from the init functions
+// of the command families that own the state (all in this package, all
+// called on the loop).
+var (
+	// clientResetHooks run for RESET, after the connection state this file
+	// knows is cleared: pub/sub unsubscribes, MONITOR stops, tracking
+	// stops.
+	clientResetHooks []func(c *Client)
+	// clientPubsubCounts returns the numbers of channels, patterns and
+	// shard channels c is subscribed to, for CLIENT LIST.
+	clientPubsubCounts func(c *Client) (channels, patterns, shardChannels int)
+	// clientUnblock unblocks a client blocked in a blocking command, as
+	// CLIENT UNBLOCK does: with an -UNBLOCKED error, or as if it timed out.
+	clientUnblock func(target *Client, withError bool)
+)
+
+// authenticate checks user and pass against the default user, as Redis's
+// ACLAuthenticateUser, and on success marks c authenticated.
+func (c *Client) authenticate(user, pass []byte) bool {
+	// The ACL users (acl.go) decide; failures go to ACL LOG.
+	return c.srv.aclAuthenticateUser(c, user, pass)
+}
+
+const errWrongPass = "-WRONGPASS invalid username-password pair or user is disabled."
+
+// AUTH [username] password
+func authCommand(c *Client) {
+	if len(c.Argv) > 3 {
+		c.AddReplySyntaxError()
+		return
+	}
+	user, pass := []byte("default"), c.Argv[1]
+	if len(c.Argv) == 2 {
+		// The two-argument form fails when no password is set, as Redis
+		// does to catch configuration mistakes.
+		if c.srv.defaultUserNoPass() {
+			c.AddReplyError("AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+			return
+		}
+	} else {
+		user, pass = c.Argv[1], c.Argv[2]
+	}
+	if c.authenticate(user, pass) {
+		c.AddReplyOK()
+	} else {
+		c.AddReplyError(errWrongPass)
+	}
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+func helloCommand(c *Client) {
+	var ver int64
+	if len(c.Argv) >= 2 {
+		v, ok := proto.ParseInt(c.Argv[1])
+		if !ok {
+			c.AddReplyError("Protocol version is not an integer or out of range")
+			return
+		}
+		if v < 2 || v > 3 {
+			c.AddReplyError("-NOPROTO unsupported protocol version")
+			return
+		}
+		ver = v
+	}
+	// Options take effect as they are parsed, as in Redis 7.0: an AUTH
+	// before a bad SETNAME has authenticated already.
+	for j := 2; j < len(c.Argv); j++ {
+		more := len(c.Argv) - 1 - j
+		opt := c.Argv[j]
+		switch {
+		case strings.EqualFold(string(opt), "auth") && more >= 2:
+			if !c.authenticate(c.Argv[j+1], c.Argv[j+2]) {
+				c.AddReplyError(errWrongPass)
+				return
+			}
+			j += 2
+		case strings.EqualFold(string(opt), "setname") && more >= 1:
+			if !c.setNameOrReply(c.Argv[j+1]) {
+				return
+			}
+			j++
+		default:
+			c.AddReplyErrorFormat("Syntax error in HELLO option '%s'", opt)
+			return
+		}
+	}
+	if !c.Authenticated {
+		c.AddReplyError("-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return
+	}
+	if ver != 0 {
+		c.Resp = int(ver)
+	}
+	c.AddReplyMapLen(7)
+	c.AddReplyBulkString("server")
+	c.AddReplyBulkString("redis")
+	c.AddReplyBulkString("version")
+	c.AddReplyBulkString(RedisVersion)
+	c.AddReplyBulkString("proto")
+	c.AddReplyInt(int64(c.Resp))
+	c.AddReplyBulkString("id")
+	c.AddReplyInt(c.ID)
+	c.AddReplyBulkString("mode")
+	c.AddReplyBulkString("standalone")
+	c.AddReplyBulkString("role")
+	c.AddReplyBulkString("master")
+	c.AddReplyBulkString("modules")
+	c.AddReplyArrayLen(0)
+}
+
+// RESET
+func resetCommand(c *Client) {
+	c.clearConnectionState()
+	c.AddReplyStatus("RESET")
+}
+
+// clearConnectionState puts c back in the state of a new connection, as
+// Redis's clearClientConnectionState: database 0, RESP2, the default user
+// (unauthenticated when a password is set), no transaction, no name, no
+// subscriptions, replies on.
+func (c *Client) clearConnectionState() {
+	srv := c.srv
+	c.SelectDB(0)
+	c.Resp = 2
+	c.User = "default"
+	c.Authenticated = !srv.defaultUserNeedsAuth()
+	c.resetMulti() // and unwatches
+	c.Name = ""
+	for _, f := range clientResetHooks {
+		f(c)
+	}
+	c.Flags &^= ClientPubsub | ClientReplyOff | ClientReplySkipNext
+}
+
+// validClientName reports whether name may be a client name: CLIENT LIST
+// splits on spaces, so only printable ASCII other than space is allowed.
+// The empty name is allowed (it clears the name).
+func validClientName(name []byte) bool {
+	for _, ch := range name {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// setNameOrReply sets c's name, or replies with Redis's error and returns
+// false when the name is not valid.
+func (c *Client) setNameOrReply(name []byte) bool {
+	if !validClientName(name) {
+		c.AddReplyError("Client names cannot contain spaces, newlines or special characters.")
+		return false
+	}
+	c.Name = string(name)
+	return true
+}
+
+// Client types, as Redis's CLIENT_TYPE_*, for CLIENT LIST/KILL TYPE.
+const (
+	clientTypeNormal = iota
+	clientTypeReplica
+	clientTypePubsub
+	clientTypeMaster
+)
+
+func clientTypeByName(name []byte) int {
+	switch strings.ToLower(string(name)) {
+	case "normal":
+		return clientTypeNormal
+	case "slave", "replica":
+		return clientTypeReplica
+	case "pubsub":
+		return clientTypePubsub
+	case "master":
+		return clientTypeMaster
+	}
+	return -1
+}
+
+func (c *Client) clientType() int {
+	if c.Flags&ClientPubsub != 0 {
+		return clientTypePubsub
+	}
+	return clientTypeNormal
+}
+
+// listedClients returns the clients CLIENT LIST and CLIENT KILL see, in
+// creation order: every connection, not the server's internal clients.
+func (srv *Server) listedClients() []*Client {
+	out := make([]*Client, 0, len(srv.clients))
+	for _, c := range srv.clients {
+		if c.Flags&ClientInternal == 0 {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Client) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// clientFlagsString is the flags field of CLIENT LIST, letters in Redis's
+// order ('N' when none applies).
+func (c *Client) clientFlagsString(buf []byte) []byte {
+	n := len(buf)
+	if c.Flags&ClientMonitor != 0 {
+		buf = append(buf, 'O')
+	}
+	if c.Flags&ClientPubsub != 0 {
+		buf = append(buf, 'P')
+	}
+	if c.Flags&ClientMulti != 0 {
+		buf = append(buf, 'x')
+	}
+	if c.Flags&ClientBlocked != 0 {
+		buf = append(buf, 'b')
+	}
+	if c.Flags&ClientDirtyCAS != 0 {
+		buf = append(buf, 'd')
+	}
+	if c.Flags&ClientCloseAfterReply != 0 {
+		buf = append(buf, 'c')
+	}
+	if c.Flags&ClientCloseASAP != 0 {
+		buf = append(buf, 'A')
+	}
+	if c.Flags&ClientUnixSocket != 0 {
+		buf = append(buf, 'U')
+	}
+	if c.Flags&ClientNoEvict != 0 {
+		buf = append(buf, 'e')
+	}
+	if len(buf) == n {
+		buf = append(buf, 'N')
+	}
+	return buf
+}
+
+// clientStructSize approximates what a client costs besides its buffers,
+// for the tot-mem field.
+const clientStructSize = 1024
+
+// appendClientInfo appends c's CLIENT LIST line (without newline), with the
+// fields of Redis 7.0.15 in its order: id addr laddr fd name age idle flags
+// db sub psub ssub multi qbuf qbuf-free argv-mem multi-mem rbs rbp obl oll
+// omem tot-mem events cmd user redir resp.
+//
+// Memory fields describe our buffers: qbuf is the unparsed query buffer,
+// rbs the reply buffer's capacity (rbp the same: no peak is kept), obl the
+// reply bytes not yet written, oll and omem 0 (replies are one buffer).
+func (c *Client) appendClientInfo(b []byte) []byte {
+	srv := c.srv
+	addr, laddr, fd := "", "", -1
+	if c.Conn != nil {
+		addr, laddr, fd = c.Conn.RemoteAddr(), c.Conn.LocalAddr(), c.Conn.Fd()
+	}
+	now := srv.cachedNow.Unix()
+	var sub, psub, ssub int
+	if clientPubsubCounts != nil {
+		sub, psub, ssub = clientPubsubCounts(c)
+	}
+	multi := -1
+	multiMem := 0
+	if c.Flags&ClientMulti != 0 {
+		multi = 0
+		if c.multi != nil {
+			multi = len(c.multi.cmds)
+			for _, q := range c.multi.cmds {
+				for _, a := range q.argv {
+					multiMem += len(a)
+				}
+			}
+		}
+	}
+	argvMem := 0
+	if c.cmd != nil && srv.currentClient == c {
+		for _, a := range c.Argv {
+			argvMem += len(a)
+		}
+	}
+	obl := max(len(c.Reply)-c.Sent, 0)
+	totMem := clientStructSize + cap(c.QueryBuf) + cap(c.Reply) + argvMem + multiMem
+
+	b = append(b, "id="...)
+	b = strconv.AppendInt(b, c.ID, 10)
+	b = append(b, " addr="...)
+	b = append(b, addr...)
+	b = append(b, " laddr="...)
+	b = append(b, laddr...)
+	b = append(b, " fd="...)
+	b = strconv.AppendInt(b, int64(fd), 10)
+	b = append(b, " name="...)
+	b = append(b, c.Name...)
+	b = append(b, " age="...)
+	b = strconv.AppendInt(b, now-c.Created/1000, 10)
+	b = append(b, " idle="...)
+	b = strconv.AppendInt(b, now-c.LastInteract/1000, 10)
+	b = append(b, " flags="...)
+	b = c.clientFlagsString(b)
+	b = append(b, " db="...)
+	b = strconv.AppendInt(b, int64(c.db.ID), 10)
+	b = append(b, " sub="...)
+	b = strconv.AppendInt(b, int64(sub), 10)
+	b = append(b, " psub="...)
+	b = strconv.AppendInt(b, int64(psub), 10)
+	b = append(b, " ssub="...)
+	b = strconv.AppendInt(b, int64(ssub), 10)
+	b = append(b, " multi="...)
+	b = strconv.AppendInt(b, int64(multi), 10)
+	b = append(b, " qbuf="...)
+	b = strconv.AppendInt(b, int64(len(c.QueryBuf)), 10)
+	b = append(b, " qbuf-free="...)
+	b = strconv.AppendInt(b, int64(cap(c.QueryBuf)-len(c.QueryBuf)), 10)
+	b = append(b, " argv-mem="...)
+	b = strconv.AppendInt(b, int64(argvMem), 10)
+	b = append(b, " multi-mem="...)
+	b = strconv.AppendInt(b, int64(multiMem), 10)
+	b = append(b, " rbs="...)
+	b = strconv.AppendInt(b, int64(cap(c.Reply)), 10)
+	b = append(b, " rbp="...)
+	b = strconv.AppendInt(b, int64(cap(c.Reply)), 10)
+	b = append(b, " obl="...)
+	b = strconv.AppendInt(b, int64(obl), 10)
+	b = append(b, " oll=0 omem=0 tot-mem="...)
+	b = strconv.AppendInt(b, int64(totMem), 10)
+	b = append(b, " events=r"...)
+	if obl > 0 && c.Flags&ClientPendingWrite == 0 {
+		// Replies left over after a short write wait for EPOLLOUT.
+		b = append(b, 'w')
+	}
+	b = append(b, " cmd="...)
+	if c.lastCmd != nil {
+		b = append(b, c.lastCmd.FullName...)
+	} else {
+		b = append(b, "NULL"...)
+	}
+	b = append(b, " user="...)
+	b = append(b, c.User...)
+	b = append(b, " redir=-1 resp="...)
+	b = strconv.AppendInt(b, int64(c.Resp), 10)
+	return b
+}
+
+var clientHelp = []string{
+	"CACHING (YES|NO)",
+	"    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+	"GETREDIR",
+	"    Return the client ID we are redirecting to when tracking is enabled.",
+	"GETNAME",
+	"    Return the name of the current connection.",
+	"ID",
+	"    Return the ID of the current connection.",
+	"INFO",
+	"    Return information about the current client connection.",
+	"KILL <ip:port>",
+	"    Kill connection made from <ip:port>.",
+	"KILL <option> <value> [<option> <value> [...]]",
+	"    Kill connections. Options are:",
+	"    * ADDR (<ip:port>|<unixsocket>:0)",
+	"      Kill connections made from the specified address",
+	"    * LADDR (<ip:port>|<unixsocket>:0)",
+	"      Kill connections made to specified local address",
+	"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+	"      Kill connections by type.",
+	"    * USER <username>",
+	"      Kill connections authenticated by <username>.",
+	"    * SKIPME (YES|NO)",
+	"      Skip killing current connection (default: yes).",
+	"LIST [options ...]",
+	"    Return information about client connections. Options:",
+	"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+	"      Return clients of specified type.",
+	"UNPAUSE",
+	"    Stop the current client pause, resuming traffic.",
+	"PAUSE <timeout> [WRITE|ALL]",
+	"    Suspend all, or just write, clients for <timeout> milliseconds.",
+	"REPLY (ON|OFF|SKIP)",
+	"    Control the replies sent to the current connection.",
+	"SETNAME <name>",
+	"    Assign the name <name> to the current connection.",
+	"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+	"    Unblock the specified blocked client.",
+	"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+	"         [OPTIN] [OPTOUT] [NOLOOP]",
+	"    Control server assisted client side caching.",
+	"TRACKINGINFO",
+	"    Report tracking status for the current connection.",
+	"NO-EVICT (ON|OFF)",
+	"    Protect current client connection from eviction.",
+}
+
+// CLIENT HELP
+func clientHelpCommand(c *Client) { c.AddReplyHelp(clientHelp) }
+
+// CLIENT ID
+func clientIDCommand(c *Client) { c.AddReplyInt(c.ID) }
+
+// CLIENT INFO
+func clientInfoCommand(c *Client) {
+	b := c.appendClientInfo(nil)
+	b = append(b, '\n')
+	c.AddReplyVerbatim(b, "txt")
+}
+
+// CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id ...]
+func clientListCommand(c *Client) {
+	srv := c.srv
+	typ := -1
+	var b []byte
+	switch {
+	case len(c.Argv) == 4 && strings.EqualFold(string(c.Argv[2]), "type"):
+		typ = clientTypeByName(c.Argv[3])
+		if typ == -1 {
+			c.AddReplyErrorFormat("Unknown client type '%s'", c.Argv[3])
+			return
+		}
+	case len(c.Argv) > 3 && strings.EqualFold(string(c.Argv[2]), "id"):
+		b = []byte{}
+		for _, arg := range c.Argv[3:] {
+			id, ok := proto.ParseInt(arg)
+			if !ok {
+				c.AddReplyError("Invalid client ID")
+				return
+			}
+			if cl := srv.clients[id]; cl != nil && cl.Flags&ClientInternal == 0 {
+				b = cl.appendClientInfo(b)
+				b = append(b, '\n')
+			}
+		}
+	case len(c.Argv) != 2:
+		c.AddReplySyntaxError()
+		return
+	}
+	if b == nil {
+		b = []byte{}
+		for _, cl := range srv.listedClients() {
+			if typ != -1 && cl.clientType() != typ {
+				continue
+			}
+			b = cl.appendClientInfo(b)
+			b = append(b, '\n')
+		}
+	}
+	c.AddReplyVerbatim(b, "txt")
+}
+
+// CLIENT KILL ip:port
+// CLIENT KILL [ID client-id] [TYPE NORMAL|MASTER|SLAVE|REPLICA|PUBSUB]
+// [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no]
+func clientKillCommand(c *Client) {
+	srv := c.srv
+	var addr, laddr, user []byte
+	typ := -1
+	var id int64
+	skipme := true
+	if len(c.Argv) == 3 {
+		// The old form may kill the calling client itself.
+		addr = c.Argv[2]
+		skipme = false
+	} else {
+		for i := 2; i < len(c.Argv); i += 2 {
+			if i+1 >= len(c.Argv) {
+				c.AddReplySyntaxError()
+				return
+			}
+			opt, val := strings.ToLower(string(c.Argv[i])), c.Argv[i+1]
+			switch opt {
+			case "id":
+				n, ok := proto.ParseInt(val)
+				if !ok || n < 1 {
+					c.AddReplyError("client-id should be greater than 0")
+					return
+				}
+				id = n
+			case "type":
+				typ = clientTypeByName(val)
+				if typ == -1 {
+					c.AddReplyErrorFormat("Unknown client type '%s'", val)
+					return
+				}
+			case "addr":
+				addr = val
+			case "laddr":
+				laddr = val
+			case "user":
+				if srv.acl == nil || srv.acl.users[string(val)] == nil {
+					c.AddReplyErrorFormat("No such user '%s'", val)
+					return
+				}
+				user = val
+			case "skipme":
+				switch strings.ToLower(string(val)) {
+				case "yes":
+					skipme = true
+				case "no":
+					skipme = false
+				default:
+					c.AddReplySyntaxError()
+					return
+				}
+			default:
+				c.AddReplySyntaxError()
+				return
+			}
+		}
+	}
+	killed := 0
+	closeSelf := false
+	for _, cl := range srv.listedClients() {
+		var clAddr, clLaddr string
+		if cl.Conn != nil {
+			clAddr, clLaddr = cl.Conn.RemoteAddr(), cl.Conn.LocalAddr()
+		}
+		if addr != nil && clAddr != string(addr) ||
+			laddr != nil && clLaddr != string(laddr) ||
+			typ != -1 && cl.clientType() != typ ||
+			id != 0 && cl.ID != id ||
+			user != nil && cl.User != string(user) ||
+			cl == c && skipme {
+			continue
+		}
+		if cl == c {
+			closeSelf = true
+		} else {
+			srv.FreeClient(cl)
+		}
+		killed++
+	}
+	if len(c.Argv) == 3 {
+		if killed == 0 {
+			c.AddReplyError("No such client")
+		} else {
+			c.AddReplyOK()
+		}
+	} else {
+		c.AddReplyInt(int64(killed))
+	}
+	// Flagged only once the reply is queued, so that it is written.
+	if closeSelf {
+		c.Flags |= ClientCloseAfterReply
+	}
+}
+
+// CLIENT NO-EVICT ON|OFF
+func clientNoEvictCommand(c *Client) {
+	switch strings.ToLower(string(c.Argv[2])) {
+	case "on":
+		c.Flags |= ClientNoEvict
+		c.AddReplyOK()
+	case "off":
+		c.Flags &^= ClientNoEvict
+		c.AddReplyOK()
+	default:
+		c.AddReplySyntaxError()
+	}
+}
+
+// CLIENT SETNAME connection-name
+func clientSetNameCommand(c *Client) {
+	if c.setNameOrReply(c.Argv[2]) {
+		c.AddReplyOK()
+	}
+}
+
+// CLIENT GETNAME
+func clientGetNameCommand(c *Client) {
+	if c.Name == "" {
+		c.AddReplyNull()
+		return
+	}
+	c.AddReplyBulkString(c.Name)
+}
+
+// CLIENT REPLY ON|OFF|SKIP
+func clientReplyCommand(c *Client) {
+	switch strings.ToLower(string(c.Argv[2])) {
+	case "on":
+		c.Flags &^= ClientReplySkip | ClientReplyOff
+		c.AddReplyOK()
+	case "off":
+		c.Flags |= ClientReplyOff
+	case "skip":
+		if c.Flags&ClientReplyOff == 0 {
+			c.Flags |= ClientReplySkipNext
+		}
+	default:
+		c.AddReplySyntaxError()
+	}
+}
+
+// CLIENT PAUSE timeout [WRITE|ALL]
+//
+// The arguments are checked as Redis does; pausing itself is not
+// implemented.
+func clientPauseCommand(c *Client) {
+	if len(c.Argv) > 4 {
+		c.AddReplySubcommandSyntaxError()
+		return
+	}
+	if len(c.Argv) == 4 {
+		mode := strings.ToLower(string(c.Argv[3]))
+		if mode != "write" && mode != "all" {
+			c.AddReplyError("CLIENT PAUSE mode must be WRITE or ALL")
+			return
+		}
+	}
+	ms, ok := proto.ParseInt(c.Argv[2])
+	if !ok {
+		c.AddReplyError("timeout is not an integer or out of range")
+		return
+	}
+	if ms < 0 {
+		c.AddReplyError("timeout is negative")
+		return
+	}
+	c.AddReplyError("CLIENT PAUSE is not supported by this server")
+}
+
+// CLIENT UNPAUSE
+func clientUnpauseCommand(c *Client) { c.AddReplyOK() }
+
+// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
+func clientUnblockCommand(c *Client) {
+	if len(c.Argv) > 4 {
+		c.AddReplySubcommandSyntaxError()
+		return
+	}
+	withError := false
+	if len(c.Argv) == 4 {
+		switch strings.ToLower(string(c.Argv[3])) {
+		case "timeout":
+		case "error":
+			withError = true
+		default:
+			c.AddReplyError("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+			return
+		}
+	}
+	id, ok := proto.ParseInt(c.Argv[2])
+	if !ok {
+		c.AddReplyError(ErrNotInteger)
+		return
+	}
+	target := c.srv.clients[id]
+	if target == nil || target.Flags&ClientBlocked == 0 || clientUnblock == nil {
+		c.AddReplyInt(0)
+		return
+	}
+	clientUnblock(target, withError)
+	c.AddReplyInt(1)
+}
+
+// CLIENT TRACKING ON|OFF [REDIRECT client-id] [PREFIX prefix [PREFIX
+// prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+//
+// Options are checked as Redis does; turning tracking on is refused, since
+// redisfs does not send invalidation messages.
+func clientTrackingCommand(c *Client) {
+	var redir int64
+	var bcast, optin, optout bool
+	prefixes := 0
+	for j := 3; j < len(c.Argv); j++ {
+		more := len(c.Argv) - 1 - j
+		switch opt := strings.ToLower(string(c.Argv[j])); {
+		case opt == "redirect" && more > 0:
+			j++
+			if redir != 0 {
+				c.AddReplyError("A client can only redirect to a single other client")
+				return
+			}
+			n, ok := proto.ParseInt(c.Argv[j])
+			if !ok {
+				c.AddReplyError(ErrNotInteger)
+				return
+			}
+			redir = n
+			if c.srv.clients[redir] == nil {
+				c.AddReplyError("The client ID you want redirect to does not exist")
+				return
+			}
+		case opt == "bcast":
+			bcast = true
+		case opt == "optin":
+			optin = true
+		case opt == "optout":
+			optout = true
+		case opt == "noloop":
+		case opt == "prefix" && more > 0:
+			j++
+			prefixes++
+		default:
+			c.AddReplySyntaxError()
+			return
+		}
+	}
+	switch strings.ToLower(string(c.Argv[2])) {
+	case "on":
+		switch {
+		case !bcast && prefixes > 0:
+			c.AddReplyError("PREFIX option requires BCAST mode to be enabled")
+		case bcast && (optin || optout):
+			c.AddReplyError("OPTIN and OPTOUT are not compatible with BCAST")
+		case optin && optout:
+			c.AddReplyError("You can't specify both OPTIN mode and OPTOUT mode")
+		default:
+			c.AddReplyError("client side caching (CLIENT TRACKING) is not supported by this server")
+		}
+	case "off":
+		c.AddReplyOK()
+	default:
+		c.AddReplySyntaxError()
+	}
+}
+
+// CLIENT CACHING YES|NO
+func clientCachingCommand(c *Client) {
+	// Tracking is never on.
+	c.AddReplyError("CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
+}
+
+// CLIENT GETREDIR
+func clientGetRedirCommand(c *Client) { c.AddReplyInt(-1) }
+
+// CLIENT TRACKINGINFO
+func clientTrackingInfoCommand(c *Client) {
+	c.AddReplyMapLen(3)
+	c.AddReplyBulkString("flags")
+	c.AddReplySetLen(1)
+	c.AddReplyBulkString("off")
+	c.AddReplyBulkString("redirect")
+	c.AddReplyInt(-1)
+	c.AddReplyBulkString("prefixes")
+	c.AddReplyArrayLen(0)
+}
+
+// clientContainerCommand runs for a container command without a
+// subcommand; the arity check makes it unreachable, but a table entry has
+// a Proc.
+func clientContainerCommand(c *Client) { c.AddReplySubcommandSyntaxError() }
+
+func init() {
+	register(
+		&Command{Name: "hello", Proc: helloCommand, Arity: -1, Flags: CmdNoscript | CmdLoading | CmdStale | CmdFast | CmdNoAuth | CmdAllowBusy,
+			Acl: AclFast | AclConnection, Group: "connection", Since: "6.0.0",
+			Summary:    "Handshake with Redis",
+			Complexity: "O(1)"},
+		&Command{Name: "auth", Proc: authCommand, Arity: -2, Flags: CmdNoscript | CmdLoading | CmdStale | CmdFast | CmdNoAuth | CmdAllowBusy,
+			Acl: AclFast | AclConnection, Group: "connection", Since: "1.0.0",
+			Summary:    "Authenticate to the server",
+			Complexity: "O(N) where N is the number of passwords defined for the user"},
+		&Command{Name: "reset", Proc: resetCommand, Arity: 1, Flags: CmdNoscript | CmdLoading | CmdStale | CmdFast | CmdNoAuth | CmdAllowBusy,
+			Acl: AclFast | AclConnection, Group: "connection", Since: "6.2.0",
+			Summary:    "Reset the connection",
+			Complexity: "O(1)"},
+		&Command{Name: "client", Proc: clientContainerCommand, Arity: -2,
+			Acl: AclSlow, Group: "connection", Since: "2.4.0",
+			Summary:    "A container for client connection commands",
+			Complexity: "Depends on subcommand.",
+			Subs: []*Command{
+				{Name: "caching", Proc: clientCachingCommand, Arity: 3, Flags: CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclSlow | AclConnection, Group: "connection", Since: "6.0.0",
+					Summary:    "Instruct the server about tracking or not keys in the next request",
+					Complexity: "O(1)"},
+				{Name: "getname", Proc: clientGetNameCommand, Arity: 2, Flags: CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclSlow | AclConnection, Group: "connection", Since: "2.6.9",
+					Summary:    "Get the current connection name",
+					Complexity: "O(1)"},
+				{Name: "getredir", Proc: clientGetRedirCommand, Arity: 2, Flags: CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclSlow | AclConnection, Group: "connection", Since: "6.0.0",
+					Summary:    "Get tracking notifications redirection client ID if any",
+					Complexity: "O(1)"},
+				{Name: "help", Proc: clientHelpCommand, Arity: 2, Flags: CmdLoading | CmdStale,
+					Acl: AclSlow | AclConnection, Group: "connection", Since: "5.0.0",
+					Summary:    "Show helpful text about the different subcommands",
+					Complexity: "O(1)"},
+				{Name: "id", Proc: clientIDCommand, Arity: 2, Flags: CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclSlow | AclConnection, Group: "connection", Since: "5.0.0",
+					Summary:    "Returns the client ID for the current connection",
+					Complexity: "O(1)"},
+				{Name: "info", Proc: clientInfoCommand, Arity: 2, Flags: CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclSlow | AclConnection, Group: "connection", Since: "6.2.0",
+					Summary:    "Returns information about the current client connection.",
+					Complexity: "O(1)",
+					Tips:       []string{"nondeterministic_output"}},
+				{Name: "kill", Proc: clientKillCommand, Arity: -3, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous | AclConnection, Group: "connection", Since: "2.4.0",
+					Summary:    "Kill the connection of a client",
+					Complexity: "O(N) where N is the number of client connections"},
+				{Name: "list", Proc: clientListCommand, Arity: -2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous | AclConnection, Group: "connection", Since: "2.4.0",
+					Summary:    "Get the list of client connections",
+					Complexity: "O(N) where N is the number of client connections",
+					Tips:       []string{"nondeterministic_output"}},
+				{Name: "no-evict", Proc: clientNoEvictCommand, Arity: 3, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous | AclConnection, Group: "connection", Since: "7.0.0",
+					Summary:    "Set client eviction mode for the current connection",
+					Complexity: "O(1)"},
+				{Name: "pause", Proc: clientPauseCommand, Arity: -3, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous | AclConnection, Group: "connection", Since: "2.9.50",
+					Summary:    "Stop processing commands from clients for some time",
+					Complexity: "O(1)"},
+				{Name: "reply", Proc: clientReplyCommand, Arity: 3, Flags: CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclSlow | AclConnection, Group: "connection", Since: "3.2.0",
+					Summary:    "Instruct the server whether to reply to commands",
+					Complexity: "O(1)"},
+				{Name: "setname", Proc: clientSetNameCommand, Arity: 3, Flags: CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclSlow | AclConnection, Group: "connection", Since: "2.6.9",
+					Summary:    "Set the current connection name",
+					Complexity: "O(1)"},
+				{Name: "tracking", Proc: clientTrackingCommand, Arity: -3, Flags: CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclSlow | AclConnection, Group: "connection", Since: "6.0.0",
+					Summary:    "Enable or disable server assisted client side caching support",
+					Complexity: "O(1). Some options may introduce additional complexity."},
+				{Name: "trackinginfo", Proc: clientTrackingInfoCommand, Arity: 2, Flags: CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclSlow | AclConnection, Group: "connection", Since: "6.2.0",
+					Summary:    "Return information about server assisted client side caching for the current connection",
+					Complexity: "O(1)"},
+				{Name: "unblock", Proc: clientUnblockCommand, Arity: -3, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous | AclConnection, Group: "connection", Since: "5.0.0",
+					Summary:    "Unblock a client blocked in a blocking command from a different connection",
+					Complexity: "O(log N) where N is the number of client connections"},
+				{Name: "unpause", Proc: clientUnpauseCommand, Arity: 2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous | AclConnection, Group: "connection", Since: "6.2.0",
+					Summary:    "Resume processing of clients that were paused",
+					Complexity: "O(N) Where N is the number of paused clients"},
+			}},
+	)
+}
