@@ -180,8 +180,15 @@ func (c *Client) ProcessInputBuffer() {
 	if len(c.QueryBuf) == 0 && cap(c.QueryBuf) > 64*1024 {
 		c.QueryBuf = nil
 	}
-	clear(c.Argv[:cap(c.Argv)])
-	c.Argv = c.Argv[:0]
+	// Drop the argument views so they keep no query buffer alive; an
+	// argv grown by one huge command is dropped rather than cleared on
+	// every later call.
+	if cap(c.Argv) > 1024 {
+		c.Argv = nil
+	} else {
+		clear(c.Argv[:cap(c.Argv)])
+		c.Argv = c.Argv[:0]
+	}
 }
 
 // ParserNeed reports how many bytes the pending command needs in total, when

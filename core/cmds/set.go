@@ -1,0 +1,1122 @@
+package cmds
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"unsafe"
+
+	"github.com/redisfs/redisfs/core/proto"
+	"github.com/redisfs/redisfs/core/types"
+)
+
+// The set family, after Redis 7.0's t_set.c. A set is an intset while every
+// member is an integer (string2ll-canonical) and there are at most
+// set-max-intset-entries of them, and a hashtable (types.Dict with no
+// values) after that; Redis 7.0 has no listpack encoding for sets, and a set
+// never converts back.
+
+// setIntset returns the intset of an intset-encoded set.
+func setIntset(o *Object) *types.Intset { return (*types.Intset)(o.ptr) }
+
+// setDict returns the dict of a hashtable-encoded set.
+func setDict(o *Object) *types.Dict[struct{}] { return (*types.Dict[struct{}])(o.ptr) }
+
+// newIntsetObject returns an empty intset-encoded set (createIntsetObject).
+func newIntsetObject() Object {
+	var o Object
+	o.SetPtr(TypeSet, EncIntset, unsafe.Pointer(types.NewIntset()))
+	return o
+}
+
+// newSetObject returns an empty hashtable-encoded set (createSetObject).
+func newSetObject() Object {
+	var o Object
+	o.SetPtr(TypeSet, EncHashtable, unsafe.Pointer(types.NewDict[struct{}]()))
+	return o
+}
+
+// setTypeCreate returns an empty set that can hold value: an intset when
+// value is an integer, else a hashtable.
+func setTypeCreate(value []byte) Object {
+	if _, ok := proto.ParseInt(value); ok {
+		return newIntsetObject()
+	}
+	return newSetObject()
+}
+
+// maxIntsetEntries is set-max-intset-entries, capped at 2^30 as Redis caps
+// it for the intset's sake.
+func (srv *Server) maxIntsetEntries() int {
+	return int(min(max(srv.Config.SetMaxIntsetEntries, 0), 1<<30))
+}
+
+// setElem is one member of a set as iteration yields it: an intset value
+// (isInt) or a hashtable member.
+type setElem struct {
+	s     string
+	v     int64
+	isInt bool
+}
+
+// bytes returns the member's text, formatting an integer into buf.
+func (e *setElem) bytes(buf *[24]byte) []byte {
+	if e.isInt {
+		return strconv.AppendInt(buf[:0], e.v, 10)
+	}
+	return stringBytes(e.s)
+}
+
+// addReplySetElem replies with a member as a bulk string.
+func (c *Client) addReplySetElem(e setElem) {
+	if e.isInt {
+		c.AddReplyBulkInt(e.v)
+	} else {
+		c.AddReplyBulkString(e.s)
+	}
+}
+
+// setTypeAdd adds value to the set o and reports whether it was new,
+// converting o to a hashtable when the intset can no longer hold it.
+func setTypeAdd(srv *Server, o *Object, value []byte) bool {
+	if o.enc == EncIntset {
+		if v, ok := proto.ParseInt(value); ok {
+			return setTypeAddInt(srv, o, v)
+		}
+		setTypeConvert(o)
+		setDict(o).Add(string(value), struct{}{})
+		return true
+	}
+	d := setDict(o)
+	if d.Find(bstr(value)) != nil {
+		return false
+	}
+	d.Add(string(value), struct{}{})
+	return true
+}
+
+// setTypeAddInt adds an integer member.
+func setTypeAddInt(srv *Server, o *Object, v int64) bool {
+	if o.enc == EncIntset {
+		is := setIntset(o)
+		if !is.Add(v) {
+			return false
+		}
+		if is.Len() > srv.maxIntsetEntries() {
+			setTypeConvert(o)
+		}
+		return true
+	}
+	var buf [24]byte
+	return setTypeAdd(srv, o, strconv.AppendInt(buf[:0], v, 10))
+}
+
+// setTypeAddElem adds a member produced by iterating another set.
+func setTypeAddElem(srv *Server, o *Object, e setElem) bool {
+	if e.isInt {
+		return setTypeAddInt(srv, o, e.v)
+	}
+	if o.enc == EncHashtable {
+		d := setDict(o)
+		if d.Find(e.s) != nil {
+			return false
+		}
+		// A hashtable member of another set is an immutable string of
+		// its own: it can be shared.
+		d.Add(e.s, struct{}{})
+		return true
+	}
+	return setTypeAdd(srv, o, stringBytes(e.s))
+}
+
+// setTypeRemove removes value from the set and reports whether it was there.
+func setTypeRemove(o *Object, value []byte) bool {
+	if o.enc == EncIntset {
+		if v, ok := proto.ParseInt(value); ok {
+			return setIntset(o).Remove(v)
+		}
+		return false
+	}
+	d := setDict(o)
+	if _, ok := d.Delete(bstr(value)); ok {
+		d.ShrinkIfNeeded()
+		return true
+	}
+	return false
+}
+
+// setTypeRemoveElem removes a member produced by iterating a set.
+func setTypeRemoveElem(o *Object, e setElem) bool {
+	if e.isInt && o.enc == EncIntset {
+		return setIntset(o).Remove(e.v)
+	}
+	var buf [24]byte
+	return setTypeRemove(o, e.bytes(&buf))
+}
+
+// setTypeIsMember reports whether value is in the set.
+func setTypeIsMember(o *Object, value []byte) bool {
+	if o.enc == EncIntset {
+		if v, ok := proto.ParseInt(value); ok {
+			return setIntset(o).Find(v)
+		}
+		return false
+	}
+	return setDict(o).Find(bstr(value)) != nil
+}
+
+// setTypeIsMemberElem is setTypeIsMember for an iterated member.
+func setTypeIsMemberElem(o *Object, e setElem) bool {
+	if e.isInt && o.enc == EncIntset {
+		return setIntset(o).Find(e.v)
+	}
+	var buf [24]byte
+	return setTypeIsMember(o, e.bytes(&buf))
+}
+
+// setTypeSize returns the number of members.
+func setTypeSize(o *Object) int {
+	if o.enc == EncIntset {
+		return setIntset(o).Len()
+	}
+	return setDict(o).Len()
+}
+
+// setTypeConvert turns an intset-encoded set into a hashtable.
+func setTypeConvert(o *Object) {
+	if o.enc != EncIntset {
+		return
+	}
+	is := setIntset(o)
+	d := types.NewDict[struct{}]()
+	for i := 0; i < is.Len(); i++ {
+		d.Add(strconv.FormatInt(is.Get(i), 10), struct{}{})
+	}
+	o.SetPtr(TypeSet, EncHashtable, unsafe.Pointer(d))
+}
+
+// setTypeDup returns a copy of the set with the same encoding (COPY).
+func setTypeDup(o *Object) Object {
+	if o.enc == EncIntset {
+		var n Object
+		n.SetPtr(TypeSet, EncIntset, unsafe.Pointer(setIntset(o).Clone()))
+		return n
+	}
+	n := newSetObject()
+	d := setDict(&n)
+	setDict(o).Range(func(k string, _ *struct{}) bool {
+		d.Add(k, struct{}{})
+		return true
+	})
+	return n
+}
+
+// setTypeRange calls fn with every member, in the encoding's order (an
+// intset's is ascending), until fn returns false. fn must not change the
+// set.
+func setTypeRange(o *Object, fn func(e setElem) bool) {
+	if o.enc == EncIntset {
+		is := setIntset(o)
+		for i := 0; i < is.Len(); i++ {
+			if !fn(setElem{v: is.Get(i), isInt: true}) {
+				return
+			}
+		}
+		return
+	}
+	setDict(o).Range(func(k string, _ *struct{}) bool {
+		return fn(setElem{s: k})
+	})
+}
+
+// setTypeRandomElement returns a random member of a non-empty set.
+func setTypeRandomElement(o *Object) setElem {
+	if o.enc == EncIntset {
+		return setElem{v: setIntset(o).Random(), isInt: true}
+	}
+	k, _ := dictFairRandomKey(setDict(o))
+	return setElem{s: k}
+}
+
+// getFairNumEntries is GETFAIR_NUM_ENTRIES.
+const getFairNumEntries = 15
+
+// dictFairRandomKey returns a random entry of a non-empty dict, as
+// Redis's dictGetFairRandomKey: it gathers up to 15 entries with
+// dictSomeKeys and picks one of them, so that an entry in a long chain is
+// about as likely as one alone in its bucket (a random bucket, then a
+// random entry of it, would not be).
+func dictFairRandomKey[V any](d *types.Dict[V]) (string, *V) {
+	var keys [getFairNumEntries]string
+	var vals [getFairNumEntries]*V
+	n := dictSomeKeys(d, keys[:], vals[:])
+	if n == 0 {
+		k, v, _ := d.RandomKey()
+		return k, v
+	}
+	i := rand.IntN(n)
+	return keys[i], vals[i]
+}
+
+// dictSomeKeys fills keys and vals with up to len(keys) entries found by
+// walking the buckets from a random one, as Redis's dictGetSomeKeys: at
+// most 10 buckets per entry wanted, jumping elsewhere after a run of empty
+// buckets. It returns how many entries it stored.
+func dictSomeKeys[V any](d *types.Dict[V], keys []string, vals []*V) int {
+	count := min(len(keys), d.Len())
+	if count == 0 {
+		return 0
+	}
+	tables := 1
+	if d.IsRehashing() {
+		tables = 2
+	}
+	size := max(d.TableLen(0), d.TableLen(1))
+	mask := uint64(size - 1)
+	i := rand.Uint64() & mask
+	stored, emptylen := 0, 0
+	add := func(k string, v *V) {
+		if stored < count {
+			keys[stored], vals[stored] = k, v
+			stored++
+		}
+	}
+	for maxsteps := count * 10; stored < count && maxsteps > 0; maxsteps-- {
+		for t := 0; t < tables && stored < count; t++ {
+			if int(i) >= d.TableLen(t) {
+				continue
+			}
+			before := stored
+			d.RangeBucket(t, int(i), add)
+			if stored == before {
+				emptylen++
+				if emptylen >= 5 && emptylen > count {
+					i = rand.Uint64() & mask
+					emptylen = 0
+				}
+			} else {
+				emptylen = 0
+			}
+		}
+		i = (i + 1) & mask
+	}
+	return stored
+}
+
+// getLongFromArgOrReply parses an integer argument as Redis's
+// getLongFromObjectOrReply; msg, when not empty, replaces the default
+// error text.
+func getLongFromArgOrReply(c *Client, b []byte, msg string) (int64, bool) {
+	return argLongLongOrReply(c, b, msg)
+}
+
+// getRangeLongFromArgOrReply is Redis's getRangeLongFromObjectOrReply: an
+// integer within [lo, hi], or an error (msg when given, for both failures).
+func getRangeLongFromArgOrReply(c *Client, b []byte, lo, hi int64, msg string) (int64, bool) {
+	v, ok := getLongFromArgOrReply(c, b, msg)
+	if !ok {
+		return 0, false
+	}
+	if v < lo || v > hi {
+		if msg != "" {
+			c.AddReplyError(msg)
+		} else {
+			c.AddReplyErrorFormat("value is out of range, value must between %d and %d", lo, hi)
+		}
+		return 0, false
+	}
+	return v, true
+}
+
+// getPositiveLongFromArgOrReply is Redis's getPositiveLongFromObjectOrReply.
+func getPositiveLongFromArgOrReply(c *Client, b []byte, msg string) (int64, bool) {
+	if msg == "" {
+		msg = ErrNotIntOrNeg
+	}
+	return getRangeLongFromArgOrReply(c, b, 0, math.MaxInt64, msg)
+}
+
+// addReplyEmptySet replies an empty set (shared.emptyset).
+func (c *Client) addReplyEmptySet() { c.AddReplySetLen(0) }
+
+// SADD key member [member ...]
+func saddCommand(c *Client) {
+	srv, key := c.srv, c.Argv[1]
+	set := c.LookupKeyWrite(key)
+	if set != nil && c.CheckType(set, TypeSet) {
+		return
+	}
+	if set == nil {
+		set = srv.DBAdd(c.db, key, setTypeCreate(c.Argv[2]))
+	}
+	added := 0
+	for _, m := range c.Argv[2:] {
+		if setTypeAdd(srv, set, m) {
+			added++
+		}
+	}
+	if added > 0 {
+		srv.SignalModifiedKey(c, c.db, key)
+		srv.NotifyKeyspaceEvent(NotifySet, "sadd", key, c.db.ID)
+	}
+	srv.Dirty += int64(added)
+	c.AddReplyInt(int64(added))
+}
+
+// SREM key member [member ...]
+func sremCommand(c *Client) {
+	srv, key := c.srv, c.Argv[1]
+	set := c.LookupKeyWriteOrReply(key, sharedCZero)
+	if set == nil || c.CheckType(set, TypeSet) {
+		return
+	}
+	deleted, keyRemoved := 0, false
+	for _, m := range c.Argv[2:] {
+		if setTypeRemove(set, m) {
+			deleted++
+			if setTypeSize(set) == 0 {
+				srv.DBDelete(c.db, key)
+				keyRemoved = true
+				break
+			}
+		}
+	}
+	if deleted > 0 {
+		srv.SignalModifiedKey(c, c.db, key)
+		srv.NotifyKeyspaceEvent(NotifySet, "srem", key, c.db.ID)
+		if keyRemoved {
+			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+		}
+		srv.Dirty += int64(deleted)
+	}
+	c.AddReplyInt(int64(deleted))
+}
+
+// SMOVE source destination member
+func smoveCommand(c *Client) {
+	srv := c.srv
+	srcKey, dstKey, ele := c.Argv[1], c.Argv[2], c.Argv[3]
+	src := c.LookupKeyWrite(srcKey)
+	dst := c.LookupKeyWrite(dstKey)
+	if src == nil {
+		c.AddReplyInt(0)
+		return
+	}
+	if c.CheckType(src, TypeSet) || dst != nil && c.CheckType(dst, TypeSet) {
+		return
+	}
+	if src == dst {
+		if setTypeIsMember(src, ele) {
+			c.AddReplyInt(1)
+		} else {
+			c.AddReplyInt(0)
+		}
+		return
+	}
+	if !setTypeRemove(src, ele) {
+		c.AddReplyInt(0)
+		return
+	}
+	srv.NotifyKeyspaceEvent(NotifySet, "srem", srcKey, c.db.ID)
+	if setTypeSize(src) == 0 {
+		srv.DBDelete(c.db, srcKey)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", srcKey, c.db.ID)
+	}
+	if dst == nil {
+		dst = srv.DBAdd(c.db, dstKey, setTypeCreate(ele))
+	}
+	srv.SignalModifiedKey(c, c.db, srcKey)
+	srv.Dirty++
+	if setTypeAdd(srv, dst, ele) {
+		srv.Dirty++
+		srv.SignalModifiedKey(c, c.db, dstKey)
+		srv.NotifyKeyspaceEvent(NotifySet, "sadd", dstKey, c.db.ID)
+	}
+	c.AddReplyInt(1)
+}
+
+// SISMEMBER key member
+func sismemberCommand(c *Client) {
+	set := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
+	if set == nil || c.CheckType(set, TypeSet) {
+		return
+	}
+	if setTypeIsMember(set, c.Argv[2]) {
+		c.AddReplyInt(1)
+	} else {
+		c.AddReplyInt(0)
+	}
+}
+
+// SMISMEMBER key member [member ...]
+func smismemberCommand(c *Client) {
+	set := c.LookupKeyRead(c.Argv[1])
+	if set != nil && c.CheckType(set, TypeSet) {
+		return
+	}
+	c.AddReplyArrayLen(len(c.Argv) - 2)
+	for _, m := range c.Argv[2:] {
+		if set != nil && setTypeIsMember(set, m) {
+			c.AddReplyInt(1)
+		} else {
+			c.AddReplyInt(0)
+		}
+	}
+}
+
+// SCARD key
+func scardCommand(c *Client) {
+	set := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
+	if set == nil || c.CheckType(set, TypeSet) {
+		return
+	}
+	c.AddReplyInt(int64(setTypeSize(set)))
+}
+
+// spopMoveStrategyMul is SPOP_MOVE_STRATEGY_MUL: when fewer than count/5
+// members would remain, SPOP builds the remainder as a new set instead.
+const spopMoveStrategyMul = 5
+
+// spopWithCountCommand is SPOP key count.
+func spopWithCountCommand(c *Client) {
+	srv, key := c.srv, c.Argv[1]
+	count, ok := getPositiveLongFromArgOrReply(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	set := c.LookupKeyWrite(key)
+	if set == nil {
+		c.addReplyEmptySet()
+		return
+	}
+	if c.CheckType(set, TypeSet) {
+		return
+	}
+	if count == 0 {
+		c.addReplyEmptySet()
+		return
+	}
+	size := int64(setTypeSize(set))
+	srv.NotifyKeyspaceEvent(NotifySet, "spop", key, c.db.ID)
+	srv.Dirty += min(count, size)
+
+	// The whole set: reply it as SUNION would, and delete the key.
+	if count >= size {
+		sunionDiffGenericCommand(c, c.Argv[1:2], nil, setOpUnion)
+		srv.DBDelete(c.db, key)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+		// Replicated as a DEL.
+		c.RewriteArgv([]byte("DEL"), key)
+		srv.SignalModifiedKey(c, c.db, key)
+		return
+	}
+
+	// Every member popped is replicated as an SREM of its own, the
+	// command itself not at all.
+	var buf [24]byte
+	srem := []byte("SREM")
+	propagate := func(e setElem) { srv.AlsoPropagate(c.db.ID, srem, key, e.bytes(&buf)) }
+	c.AddReplySetLen(int(count))
+	remaining := size - count
+	if remaining*spopMoveStrategyMul > count {
+		// Few members to pop: pop them one at a time.
+		for ; count > 0; count-- {
+			e := setTypeRandomElement(set)
+			c.addReplySetElem(e)
+			propagate(e)
+			setTypeRemoveElem(set, e)
+		}
+	} else {
+		// Most of the set goes: move the few that stay into a new set
+		// (created for its first member, so it may become an intset)
+		// and reply with what is left of the old one.
+		var newset Object
+		created := false
+		for ; remaining > 0; remaining-- {
+			e := setTypeRandomElement(set)
+			if e.isInt {
+				e.s = strconv.FormatInt(e.v, 10)
+			}
+			b := stringBytes(e.s)
+			if !created {
+				newset = setTypeCreate(b)
+				created = true
+			}
+			setTypeAdd(srv, &newset, b)
+			setTypeRemoveElem(set, e)
+		}
+		setTypeRange(set, func(e setElem) bool {
+			c.addReplySetElem(e)
+			propagate(e)
+			return true
+		})
+		newset.lru = srv.newObjectLRU()
+		*set = newset
+	}
+	c.PreventPropagation()
+	srv.SignalModifiedKey(c, c.db, key)
+}
+
+// SPOP key [count]
+func spopCommand(c *Client) {
+	if len(c.Argv) == 3 {
+		spopWithCountCommand(c)
+		return
+	} else if len(c.Argv) > 3 {
+		c.AddReplySyntaxError()
+		return
+	}
+	srv, key := c.srv, c.Argv[1]
+	set := c.LookupKeyWrite(key)
+	if set == nil {
+		c.AddReplyNull()
+		return
+	}
+	if c.CheckType(set, TypeSet) {
+		return
+	}
+	e := setTypeRandomElement(set)
+	setTypeRemoveElem(set, e)
+	srv.NotifyKeyspaceEvent(NotifySet, "spop", key, c.db.ID)
+	// Replicated as an SREM of the member popped.
+	var buf [24]byte
+	c.RewriteArgv([]byte("SREM"), key, e.bytes(&buf))
+	c.addReplySetElem(e)
+	if setTypeSize(set) == 0 {
+		srv.DBDelete(c.db, key)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+	}
+	srv.SignalModifiedKey(c, c.db, key)
+	srv.Dirty++
+}
+
+// srandmemberSubStrategyMul is SRANDMEMBER_SUB_STRATEGY_MUL.
+const srandmemberSubStrategyMul = 3
+
+// srandmemberWithCountCommand is SRANDMEMBER key count.
+func srandmemberWithCountCommand(c *Client) {
+	l, ok := getRangeLongFromArgOrReply(c, c.Argv[2], -math.MaxInt64, math.MaxInt64, "")
+	if !ok {
+		return
+	}
+	uniq := true
+	count := l
+	if l < 0 {
+		count = -l
+		uniq = false
+	}
+	set := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyArray)
+	if set == nil || c.CheckType(set, TypeSet) {
+		return
+	}
+	size := int64(setTypeSize(set))
+	if count == 0 {
+		c.AddReplyProto(sharedEmptyArray)
+		return
+	}
+	// Repeats allowed (or a single member): sample count times.
+	if !uniq || count == 1 {
+		c.AddReplyArrayLen(int(count))
+		for ; count > 0; count-- {
+			c.addReplySetElem(setTypeRandomElement(set))
+			if c.Flags&ClientCloseASAP != 0 {
+				break
+			}
+		}
+		return
+	}
+	// The whole set, in its own order.
+	if count >= size {
+		c.AddReplyArrayLen(int(size))
+		setTypeRange(set, func(e setElem) bool {
+			c.addReplySetElem(e)
+			return true
+		})
+		return
+	}
+	var picked []setElem
+	if count*srandmemberSubStrategyMul > size {
+		// Close to the whole set: copy it and remove random members.
+		all := make([]setElem, 0, size)
+		setTypeRange(set, func(e setElem) bool {
+			all = append(all, e)
+			return true
+		})
+		for int64(len(all)) > count {
+			i := rand.IntN(len(all))
+			all[i] = all[len(all)-1]
+			all = all[:len(all)-1]
+		}
+		picked = all
+	} else {
+		// Much smaller than the set: sample until count distinct members.
+		seen := make(map[setElem]struct{}, count)
+		for int64(len(picked)) < count {
+			e := setTypeRandomElement(set)
+			if _, dup := seen[e]; dup {
+				continue
+			}
+			seen[e] = struct{}{}
+			picked = append(picked, e)
+		}
+	}
+	c.AddReplyArrayLen(len(picked))
+	for _, e := range picked {
+		c.addReplySetElem(e)
+	}
+}
+
+// SRANDMEMBER key [count]
+func srandmemberCommand(c *Client) {
+	if len(c.Argv) == 3 {
+		srandmemberWithCountCommand(c)
+		return
+	} else if len(c.Argv) > 3 {
+		c.AddReplySyntaxError()
+		return
+	}
+	set := c.LookupKeyReadOrNull(c.Argv[1])
+	if set == nil || c.CheckType(set, TypeSet) {
+		return
+	}
+	c.addReplySetElem(setTypeRandomElement(set))
+}
+
+// sinterGenericCommand implements SINTER, SMEMBERS, SINTERSTORE and
+// SINTERCARD: with dstkey it stores the result, with cardinalityOnly it
+// replies with the size of the intersection, stopping at limit (0 = no
+// limit).
+func sinterGenericCommand(c *Client, keys [][]byte, dstkey []byte, cardinalityOnly bool, limit int64) {
+	srv := c.srv
+	sets := make([]*Object, len(keys))
+	empty := false
+	for i, k := range keys {
+		o := c.LookupKeyRead(k)
+		if o == nil {
+			empty = true
+			continue
+		}
+		if c.CheckType(o, TypeSet) {
+			return
+		}
+		sets[i] = o
+	}
+	// An empty input makes an empty intersection.
+	if empty {
+		switch {
+		case dstkey != nil:
+			if srv.DBDelete(c.db, dstkey) {
+				srv.SignalModifiedKey(c, c.db, dstkey)
+				srv.NotifyKeyspaceEvent(NotifyGeneric, "del", dstkey, c.db.ID)
+				srv.Dirty++
+			}
+			c.AddReplyInt(0)
+		case cardinalityOnly:
+			c.AddReplyInt(0)
+		default:
+			c.addReplyEmptySet()
+		}
+		return
+	}
+	// Smallest first: fewer members to test against the others (a stable
+	// sort, as glibc's qsort is).
+	slices.SortStableFunc(sets, func(a, b *Object) int { return setTypeSize(a) - setTypeSize(b) })
+
+	var dst Object
+	var replyLen DeferredLen
+	if dstkey != nil {
+		dst = newIntsetObject()
+	} else if !cardinalityOnly {
+		replyLen = c.AddReplyDeferredLen()
+	}
+	cardinality := int64(0)
+	setTypeRange(sets[0], func(e setElem) bool {
+		for _, other := range sets[1:] {
+			if other == sets[0] {
+				continue
+			}
+			if !setTypeIsMemberElem(other, e) {
+				return true
+			}
+		}
+		switch {
+		case cardinalityOnly:
+			cardinality++
+			if limit != 0 && cardinality >= limit {
+				return false
+			}
+		case dstkey == nil:
+			c.addReplySetElem(e)
+			cardinality++
+		default:
+			setTypeAddElem(srv, &dst, e)
+		}
+		return true
+	})
+	switch {
+	case cardinalityOnly:
+		c.AddReplyInt(cardinality)
+	case dstkey != nil:
+		if n := setTypeSize(&dst); n > 0 {
+			srv.SetKey(c, c.db, dstkey, dst, 0)
+			c.AddReplyInt(int64(n))
+			srv.NotifyKeyspaceEvent(NotifySet, "sinterstore", dstkey, c.db.ID)
+			srv.Dirty++
+		} else {
+			c.AddReplyInt(0)
+			if srv.DBDelete(c.db, dstkey) {
+				srv.Dirty++
+				srv.SignalModifiedKey(c, c.db, dstkey)
+				srv.NotifyKeyspaceEvent(NotifyGeneric, "del", dstkey, c.db.ID)
+			}
+		}
+	default:
+		c.SetDeferredSetLen(replyLen, int(cardinality))
+	}
+}
+
+// SINTER key [key ...]
+func sinterCommand(c *Client) { sinterGenericCommand(c, c.Argv[1:], nil, false, 0) }
+
+// SMEMBERS key
+func smembersCommand(c *Client) { sinterGenericCommand(c, c.Argv[1:], nil, false, 0) }
+
+// SINTERCARD numkeys key [key ...] [LIMIT limit]
+func sintercardCommand(c *Client) {
+	numkeys, ok := getRangeLongFromArgOrReply(c, c.Argv[1], 1, math.MaxInt64, "numkeys should be greater than 0")
+	if !ok {
+		return
+	}
+	if numkeys > int64(len(c.Argv)-2) {
+		c.AddReplyError("Number of keys can't be greater than number of args")
+		return
+	}
+	var limit int64
+	for j := 2 + int(numkeys); j < len(c.Argv); j++ {
+		moreargs := len(c.Argv) - 1 - j
+		if optIs(c.Argv[j], "limit") && moreargs > 0 {
+			j++
+			if limit, ok = getPositiveLongFromArgOrReply(c, c.Argv[j], "LIMIT can't be negative"); !ok {
+				return
+			}
+		} else {
+			c.AddReplySyntaxError()
+			return
+		}
+	}
+	sinterGenericCommand(c, c.Argv[2:2+numkeys], nil, true, limit)
+}
+
+// SINTERSTORE destination key [key ...]
+func sinterstoreCommand(c *Client) { sinterGenericCommand(c, c.Argv[2:], c.Argv[1], false, 0) }
+
+// Set operations of sunionDiffGenericCommand and the sorted set family.
+const (
+	setOpUnion = iota
+	setOpDiff
+	setOpInter
+)
+
+// sunionDiffGenericCommand implements SUNION, SDIFF and their STORE forms.
+func sunionDiffGenericCommand(c *Client, keys [][]byte, dstkey []byte, op int) {
+	srv := c.srv
+	sets := make([]*Object, len(keys))
+	sameset := false
+	for i, k := range keys {
+		o := c.LookupKeyRead(k)
+		if o == nil {
+			continue
+		}
+		if c.CheckType(o, TypeSet) {
+			return
+		}
+		sets[i] = o
+		if i > 0 && sets[0] == o {
+			sameset = true
+		}
+	}
+	size := func(o *Object) int {
+		if o == nil {
+			return 0
+		}
+		return setTypeSize(o)
+	}
+	// DIFF: algorithm 1 tests each member of the first set against the
+	// others (O(N*M)); algorithm 2 copies the first set and removes the
+	// others' members (O(total)). Pick the cheaper.
+	diffAlgo := 1
+	if op == setOpDiff && sets[0] != nil && !sameset {
+		var one, two int64
+		for _, o := range sets {
+			if o == nil {
+				continue
+			}
+			one += int64(setTypeSize(sets[0]))
+			two += int64(setTypeSize(o))
+		}
+		one /= 2
+		if one > two {
+			diffAlgo = 2
+		}
+		if diffAlgo == 1 && len(sets) > 1 {
+			slices.SortStableFunc(sets[1:], func(a, b *Object) int { return size(b) - size(a) })
+		}
+	}
+
+	dst := newIntsetObject()
+	cardinality := 0
+	switch {
+	case op == setOpUnion:
+		for _, o := range sets {
+			if o == nil {
+				continue
+			}
+			setTypeRange(o, func(e setElem) bool {
+				if setTypeAddElem(srv, &dst, e) {
+					cardinality++
+				}
+				return true
+			})
+		}
+	case op == setOpDiff && sameset:
+		// A key subtracted from itself: empty.
+	case op == setOpDiff && sets[0] != nil && diffAlgo == 1:
+		setTypeRange(sets[0], func(e setElem) bool {
+			for _, o := range sets[1:] {
+				if o == nil {
+					continue
+				}
+				if o == sets[0] || setTypeIsMemberElem(o, e) {
+					return true
+				}
+			}
+			setTypeAddElem(srv, &dst, e)
+			cardinality++
+			return true
+		})
+	case op == setOpDiff && sets[0] != nil && diffAlgo == 2:
+		for j, o := range sets {
+			if o == nil {
+				continue
+			}
+			setTypeRange(o, func(e setElem) bool {
+				if j == 0 {
+					if setTypeAddElem(srv, &dst, e) {
+						cardinality++
+					}
+				} else if setTypeRemoveElem(&dst, e) {
+					cardinality--
+				}
+				return true
+			})
+			if cardinality == 0 {
+				break
+			}
+		}
+	}
+
+	if dstkey == nil {
+		c.AddReplySetLen(cardinality)
+		setTypeRange(&dst, func(e setElem) bool {
+			c.addReplySetElem(e)
+			return true
+		})
+		return
+	}
+	if n := setTypeSize(&dst); n > 0 {
+		srv.SetKey(c, c.db, dstkey, dst, 0)
+		c.AddReplyInt(int64(n))
+		event := "sunionstore"
+		if op == setOpDiff {
+			event = "sdiffstore"
+		}
+		srv.NotifyKeyspaceEvent(NotifySet, event, dstkey, c.db.ID)
+		srv.Dirty++
+	} else {
+		c.AddReplyInt(0)
+		if srv.DBDelete(c.db, dstkey) {
+			srv.Dirty++
+			srv.SignalModifiedKey(c, c.db, dstkey)
+			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", dstkey, c.db.ID)
+		}
+	}
+}
+
+// SUNION key [key ...]
+func sunionCommand(c *Client) { sunionDiffGenericCommand(c, c.Argv[1:], nil, setOpUnion) }
+
+// SUNIONSTORE destination key [key ...]
+func sunionstoreCommand(c *Client) {
+	sunionDiffGenericCommand(c, c.Argv[2:], c.Argv[1], setOpUnion)
+}
+
+// SDIFF key [key ...]
+func sdiffCommand(c *Client) { sunionDiffGenericCommand(c, c.Argv[1:], nil, setOpDiff) }
+
+// SDIFFSTORE destination key [key ...]
+func sdiffstoreCommand(c *Client) {
+	sunionDiffGenericCommand(c, c.Argv[2:], c.Argv[1], setOpDiff)
+}
+
+// SSCAN key cursor [MATCH pattern] [COUNT count]
+func sscanCommand(c *Client) {
+	cursor, ok := parseScanCursorOrReply(c, c.Argv[2])
+	if !ok {
+		return
+	}
+	set := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyScan)
+	if set == nil || c.CheckType(set, TypeSet) {
+		return
+	}
+	scanCollection(c, set, cursor)
+}
+
+// sharedEmptyScan is the reply of a scan of a missing key.
+var sharedEmptyScan = []byte("*2\r\n$1\r\n0\r\n*0\r\n")
+
+// scanCollection is the part of Redis's scanGenericCommand that scans a
+// set or a sorted set (the options start at argv[3]). Compact encodings
+// are returned whole with cursor 0; hashtables are scanned with the dict's
+// reverse-binary cursor until COUNT items (a sorted set's member and score
+// are two) or 10*COUNT buckets. A sorted set yields member, score pairs;
+// MATCH filters on the member.
+func scanCollection(c *Client, o *Object, cursor uint64) {
+	opt, ok := parseScanOptionsOrReply(c, 3, false)
+	if !ok {
+		return
+	}
+	count := opt.count
+	pairs := o.typ == TypeZSet
+	var items [][]byte
+	var buf [24]byte
+	add := func(b []byte) { items = append(items, append([]byte(nil), b...)) }
+	maxIter := count * 10
+	switch {
+	case o.typ == TypeSet && o.enc == EncIntset:
+		setTypeRange(o, func(e setElem) bool {
+			add(e.bytes(&buf))
+			return true
+		})
+		cursor = 0
+	case o.typ == TypeSet:
+		d := setDict(o)
+		for {
+			cursor = d.Scan(cursor, func(k string, _ *struct{}) {
+				items = append(items, stringBytes(k))
+			})
+			if cursor == 0 || maxIter <= 0 || int64(len(items)) >= count {
+				break
+			}
+			maxIter--
+		}
+	case o.enc == EncSkiplist:
+		d := zsetSkiplist(o).Dict
+		for {
+			cursor = d.Scan(cursor, func(k string, v *float64) {
+				items = append(items, stringBytes(k), proto.FormatDouble(nil, *v))
+			})
+			if cursor == 0 || maxIter <= 0 || int64(len(items)) >= count {
+				break
+			}
+			maxIter--
+		}
+	default:
+		zsetListpackRange(o, func(ele []byte, score zlpScore) bool {
+			add(ele)
+			add(score.text(&buf))
+			return true
+		})
+		cursor = 0
+	}
+	step := 1
+	if pairs {
+		step = 2
+	}
+	out := items[:0]
+	for i := 0; i < len(items); i += step {
+		if opt.usePattern && !stringMatch(opt.pattern, items[i], false) {
+			continue
+		}
+		out = append(out, items[i:i+step]...)
+	}
+	c.AddReplyArrayLen(2)
+	c.AddReplyBulkInt(int64(cursor))
+	c.AddReplyArrayLen(len(out))
+	for _, it := range out {
+		c.AddReplyBulk(it)
+	}
+}
+
+func init() {
+	register(
+		&Command{Name: "sadd", Proc: saddCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | AclSet | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Add one or more members to a set",
+			Complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."},
+		&Command{Name: "srem", Proc: sremCommand, Arity: -3, Flags: CmdWrite | CmdFast, Acl: AclWrite | AclSet | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Remove one or more members from a set",
+			Complexity: "O(N) where N is the number of members to be removed."},
+		&Command{Name: "sismember", Proc: sismemberCommand, Arity: 3, Flags: CmdReadonly | CmdFast, Acl: AclRead | AclSet | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Determine if a given value is a member of a set", Complexity: "O(1)"},
+		&Command{Name: "smismember", Proc: smismemberCommand, Arity: -3, Flags: CmdReadonly | CmdFast, Acl: AclRead | AclSet | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "set", Since: "6.2.0", Summary: "Returns the membership associated with the given elements for a set",
+			Complexity: "O(N) where N is the number of elements being checked for membership"},
+		&Command{Name: "smembers", Proc: smembersCommand, Arity: 2, Flags: CmdReadonly, Acl: AclRead | AclSet | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Get all the members in a set",
+			Complexity: "O(N) where N is the set cardinality.", Tips: []string{"nondeterministic_output_order"}},
+		&Command{Name: "scard", Proc: scardCommand, Arity: 2, Flags: CmdReadonly | CmdFast, Acl: AclRead | AclSet | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Get the number of members in a set", Complexity: "O(1)"},
+		&Command{Name: "spop", Proc: spopCommand, Arity: -2, Flags: CmdWrite | CmdFast, Acl: AclWrite | AclSet | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Remove and return one or multiple random members from a set",
+			Complexity: "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", Tips: []string{"nondeterministic_output"}},
+		&Command{Name: "srandmember", Proc: srandmemberCommand, Arity: -2, Flags: CmdReadonly, Acl: AclRead | AclSet | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Get one or multiple random members from a set",
+			Complexity: "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", Tips: []string{"nondeterministic_output"}},
+		&Command{Name: "smove", Proc: smoveCommand, Arity: 4, Flags: CmdWrite | CmdFast, Acl: AclWrite | AclSet | AclFast,
+			First: 1, Last: 2, Step: 1, Group: "set", Since: "1.0.0", Summary: "Move a member from one set to another", Complexity: "O(1)"},
+		&Command{Name: "sinter", Proc: sinterCommand, Arity: -2, Flags: CmdReadonly, Acl: AclRead | AclSet | AclSlow,
+			First: 1, Last: -1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Intersect multiple sets",
+			Complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", Tips: []string{"nondeterministic_output_order"}},
+		&Command{Name: "sintercard", Proc: sintercardCommand, Arity: -3, Flags: CmdReadonly | CmdMovableKeys, Acl: AclRead | AclSet | AclSlow,
+			Group: "set", Since: "7.0.0", Summary: "Intersect multiple sets and return the cardinality of the result",
+			Complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", GetKeys: numkeysGetKeys(1)},
+		&Command{Name: "sinterstore", Proc: sinterstoreCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclSet | AclSlow,
+			First: 1, Last: -1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Intersect multiple sets and store the resulting set in a key",
+			Complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
+		&Command{Name: "sunion", Proc: sunionCommand, Arity: -2, Flags: CmdReadonly, Acl: AclRead | AclSet | AclSlow,
+			First: 1, Last: -1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Add multiple sets",
+			Complexity: "O(N) where N is the total number of elements in all given sets.", Tips: []string{"nondeterministic_output_order"}},
+		&Command{Name: "sunionstore", Proc: sunionstoreCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclSet | AclSlow,
+			First: 1, Last: -1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Add multiple sets and store the resulting set in a key",
+			Complexity: "O(N) where N is the total number of elements in all given sets."},
+		&Command{Name: "sdiff", Proc: sdiffCommand, Arity: -2, Flags: CmdReadonly, Acl: AclRead | AclSet | AclSlow,
+			First: 1, Last: -1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Subtract multiple sets",
+			Complexity: "O(N) where N is the total number of elements in all given sets.", Tips: []string{"nondeterministic_output_order"}},
+		&Command{Name: "sdiffstore", Proc: sdiffstoreCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclSet | AclSlow,
+			First: 1, Last: -1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Subtract multiple sets and store the resulting set in a key",
+			Complexity: "O(N) where N is the total number of elements in all given sets."},
+		&Command{Name: "sscan", Proc: sscanCommand, Arity: -3, Flags: CmdReadonly, Acl: AclRead | AclSet | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "set", Since: "2.8.0", Summary: "Incrementally iterate Set elements",
+			Complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+			Tips:       []string{"nondeterministic_output"}},
+	)
+}
+
+// numkeysGetKeys returns a GetKeys function for commands whose argument at
+// index idx counts the keys that follow it (SINTERCARD, ZUNION, ZMPOP …).
+func numkeysGetKeys(idx int) func(argv [][]byte) []int {
+	return func(argv [][]byte) []int {
+		if idx >= len(argv) {
+			return nil
+		}
+		n, ok := proto.ParseInt(argv[idx])
+		if !ok || n < 1 || n > int64(len(argv)-idx-1) {
+			return nil
+		}
+		keys := make([]int, n)
+		for i := range keys {
+			keys[i] = idx + 1 + i
+		}
+		return keys
+	}
+}

@@ -1,0 +1,2567 @@
+package cmds
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"unsafe"
+
+	"github.com/redisfs/redisfs/core/proto"
+	"github.com/redisfs/redisfs/core/types"
+)
+
+// The sorted set family, after Redis 7.0's t_zset.c. A sorted set is a
+// listpack of member, score pairs (ordered by score, then member bytes)
+// while it has at most zset-max-listpack-entries members of at most
+// zset-max-listpack-value bytes, and a skiplist plus a dict (types.Zset)
+// after that. Like Redis, a listpack stores a score that is an integer in
+// ±2^62 as an integer and any other as its "%.17g" text, so a listpack
+// keeps -0 as 0 while a skiplist keeps it as -0.
+
+// ---------------------------------------------------------------------------
+// Numbers: strtod and the score and range parsers built on it.
+
+// strtodPrefix parses the longest prefix of b that C's strtod(3) (glibc)
+// accepts, b being read as a C string (it ends at its first NUL byte). It
+// returns the value, the number of bytes consumed (0 when nothing could be
+// converted) and whether strtod would set ERANGE (overflow to ±inf, or a
+// nonzero number rounding to zero or to a subnormal).
+func strtodPrefix(b []byte) (v float64, n int, erange bool) {
+	at := func(i int) byte {
+		if i < len(b) {
+			return b[i]
+		}
+		return 0
+	}
+	i := 0
+	for isCSpace(at(i)) {
+		i++
+	}
+	neg := false
+	if at(i) == '+' || at(i) == '-' {
+		neg = at(i) == '-'
+		i++
+	}
+	start := i
+	word := func(w string) bool {
+		for k := 0; k < len(w); k++ {
+			if lowerByte(at(i+k)) != w[k] {
+				return false
+			}
+		}
+		return true
+	}
+	sign := func(f float64) float64 {
+		if neg {
+			return -f
+		}
+		return f
+	}
+	switch {
+	case word("inf"):
+		i += 3
+		if word("inity") {
+			i += 5
+		}
+		return sign(math.Inf(1)), i, false
+	case word("nan"):
+		i += 3
+		if at(i) == '(' {
+			k := i + 1
+			for isAlnum(at(k)) || at(k) == '_' {
+				k++
+			}
+			if at(k) == ')' {
+				i = k + 1
+			}
+		}
+		return sign(math.NaN()), i, false
+	}
+	isHex := at(i) == '0' && (at(i+1) == 'x' || at(i+1) == 'X')
+	if isHex {
+		k := i + 2
+		digits := 0
+		var mant []byte
+		for isHexDigit(at(k)) {
+			mant = append(mant, at(k))
+			k++
+			digits++
+		}
+		frac := 0
+		if at(k) == '.' {
+			k++
+			for isHexDigit(at(k)) {
+				mant = append(mant, at(k))
+				k++
+				digits++
+				frac++
+			}
+		}
+		if digits > 0 {
+			exp := int64(0)
+			if at(k) == 'p' || at(k) == 'P' {
+				e := k + 1
+				eneg := false
+				if at(e) == '+' || at(e) == '-' {
+					eneg = at(e) == '-'
+					e++
+				}
+				if isDigit(at(e)) {
+					for isDigit(at(e)) {
+						if exp < 1<<40 {
+							exp = exp*10 + int64(at(e)-'0')
+						}
+						e++
+					}
+					if eneg {
+						exp = -exp
+					}
+					k = e
+				}
+			}
+			exp -= 4 * int64(frac)
+			f, er := hexFloat(mant, exp)
+			return sign(f), k, er
+		}
+		// "0x" without hex digits: strtod reads the "0" alone.
+	}
+	k := i
+	digits := 0
+	nonzero := false
+	for isDigit(at(k)) {
+		nonzero = nonzero || at(k) != '0'
+		k++
+		digits++
+	}
+	if at(k) == '.' {
+		k++
+		for isDigit(at(k)) {
+			nonzero = nonzero || at(k) != '0'
+			k++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return 0, 0, false
+	}
+	mantEnd := k
+	if at(k) == 'e' || at(k) == 'E' {
+		e := k + 1
+		if at(e) == '+' || at(e) == '-' {
+			e++
+		}
+		if isDigit(at(e)) {
+			for isDigit(at(e)) {
+				e++
+			}
+			k = e
+		}
+	}
+	text := string(b[start:mantEnd])
+	if k > mantEnd {
+		// Clamp huge exponents: strconv wants them in range, and the
+		// result is ±inf or 0 anyway.
+		exp := b[mantEnd+1 : k]
+		eneg := exp[0] == '-'
+		if exp[0] == '+' || exp[0] == '-' {
+			exp = exp[1:]
+		}
+		for len(exp) > 1 && exp[0] == '0' {
+			exp = exp[1:]
+		}
+		if len(exp) > 6 {
+			exp = []byte("999999")
+		}
+		if eneg {
+			text += "e-" + string(exp)
+		} else {
+			text += "e" + string(exp)
+		}
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	switch {
+	case err != nil && math.IsInf(f, 0):
+		erange = true
+	case nonzero && (f == 0 || math.Abs(f) < 0x1p-1022):
+		erange = true
+	}
+	return sign(f), k, erange
+}
+
+// hexFloat returns the value of the hexadecimal mantissa digits times
+// 2^exp, correctly rounded, and whether it overflowed or underflowed.
+func hexFloat(mant []byte, exp int64) (float64, bool) {
+	for len(mant) > 0 && mant[0] == '0' {
+		mant = mant[1:]
+	}
+	if len(mant) == 0 {
+		return 0, false
+	}
+	// Keep 16 significant hex digits (64 bits) plus a sticky bit for the
+	// rest: enough for a correctly rounded double.
+	var m uint64
+	sticky := false
+	for i, d := range mant {
+		if i < 15 {
+			m = m<<4 | uint64(hexVal(d))
+		} else {
+			exp += 4
+			if hexVal(d) != 0 {
+				sticky = true
+			}
+		}
+	}
+	if sticky {
+		m = m<<1 | 1
+		exp--
+	}
+	top := int64(bitsLen(m)) + exp
+	if top > 1100 {
+		return math.Inf(1), true
+	}
+	if top < -1100 {
+		return 0, true
+	}
+	text := "0x" + strconv.FormatUint(m, 16) + "p" + strconv.FormatInt(exp, 10)
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil && math.IsInf(f, 0) {
+		return f, true
+	}
+	return f, f == 0 || math.Abs(f) < 0x1p-1022
+}
+
+func bitsLen(m uint64) int {
+	n := 0
+	for m != 0 {
+		m >>= 1
+		n++
+	}
+	return n
+}
+
+func isDigit(c byte) bool    { return '0' <= c && c <= '9' }
+func isHexDigit(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+func isAlnum(c byte) bool    { return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+func hexVal(c byte) byte {
+	switch {
+	case isDigit(c):
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+func lowerByte(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
+}
+
+// string2d parses a double argument as Redis's string2d (getDoubleFromObject):
+// the whole text must be a number strtod accepts, with no leading space, no
+// overflow, no underflow to zero, and not NaN.
+func string2d(b []byte) (float64, bool) {
+	if len(b) == 0 || isCSpace(b[0]) {
+		return 0, false
+	}
+	v, n, erange := strtodPrefix(b)
+	if n != len(b) || math.IsNaN(v) {
+		return 0, false
+	}
+	if erange && (math.IsInf(v, 0) || v == 0) {
+		return 0, false
+	}
+	return v, true
+}
+
+// getDoubleFromArgOrReply is Redis's getDoubleFromObjectOrReply; msg, when
+// not empty, replaces "value is not a valid float".
+func getDoubleFromArgOrReply(c *Client, b []byte, msg string) (float64, bool) {
+	v, ok := string2d(b)
+	if !ok {
+		if msg == "" {
+			msg = ErrNotFloat
+		}
+		c.AddReplyError(msg)
+	}
+	return v, ok
+}
+
+// zslParseRangeItem parses one bound of a score range: "(" makes it
+// exclusive; the rest goes to strtod, which must end at the end of the C
+// string (so "", "(" and " 1" are accepted, as in Redis).
+func zslParseRangeItem(b []byte) (v float64, ex bool, ok bool) {
+	if len(b) > 0 && b[0] == '(' {
+		b = b[1:]
+		ex = true
+	}
+	v, n, _ := strtodPrefix(b)
+	if n < len(b) && b[n] != 0 || math.IsNaN(v) {
+		return 0, false, false
+	}
+	return v, ex, true
+}
+
+// zslParseRange parses min and max as Redis's zslParseRange.
+func zslParseRange(min, max []byte) (types.RangeSpec, bool) {
+	var r types.RangeSpec
+	var ok bool
+	if r.Min, r.MinEx, ok = zslParseRangeItem(min); !ok {
+		return r, false
+	}
+	if r.Max, r.MaxEx, ok = zslParseRangeItem(max); !ok {
+		return r, false
+	}
+	return r, true
+}
+
+// zslParseLexRangeItem parses one bound of a lex range: "-" and "+" (alone
+// in the C string) are the extremes, "(" and "[" start an exclusive or
+// inclusive bound.
+func zslParseLexRangeItem(b []byte) (s string, kind int8, ex bool, ok bool) {
+	at1 := byte(0)
+	if len(b) > 1 {
+		at1 = b[1]
+	}
+	if len(b) == 0 {
+		return "", 0, false, false
+	}
+	switch b[0] {
+	case '+':
+		return "", types.LexPlus, true, at1 == 0
+	case '-':
+		return "", types.LexMinus, true, at1 == 0
+	case '(':
+		return string(b[1:]), types.LexNormal, true, true
+	case '[':
+		return string(b[1:]), types.LexNormal, false, true
+	}
+	return "", 0, false, false
+}
+
+// zslParseLexRange parses min and max as Redis's zslParseLexRange.
+func zslParseLexRange(min, max []byte) (types.LexRangeSpec, bool) {
+	var r types.LexRangeSpec
+	var ok bool
+	if r.Min, r.MinKind, r.MinEx, ok = zslParseLexRangeItem(min); !ok {
+		return r, false
+	}
+	if r.Max, r.MaxKind, r.MaxEx, ok = zslParseLexRangeItem(max); !ok {
+		return r, false
+	}
+	return r, true
+}
+
+// double2ll reports whether d is an integer that a listpack stores as one
+// (Redis's double2ll: within ±2^62 and without a fraction).
+func double2ll(d float64) (int64, bool) {
+	const lim = float64(math.MaxInt64 / 2)
+	if !(d >= -lim && d <= lim) {
+		return 0, false
+	}
+	ll := int64(d)
+	if float64(ll) != d {
+		return 0, false
+	}
+	return ll, true
+}
+
+// ---------------------------------------------------------------------------
+// Encodings.
+
+// zsetSkiplist returns the skiplist+dict of a skiplist-encoded sorted set.
+func zsetSkiplist(o *Object) *types.Zset { return (*types.Zset)(o.ptr) }
+
+// newZsetObject returns an empty skiplist-encoded sorted set.
+func newZsetObject() Object {
+	var o Object
+	o.SetPtr(TypeZSet, EncSkiplist, unsafe.Pointer(types.NewZset()))
+	return o
+}
+
+// newZsetListpackObject returns an empty listpack-encoded sorted set.
+func newZsetListpackObject() Object {
+	var o Object
+	o.SetPtr(TypeZSet, EncListpack, unsafe.Pointer(newZlp()))
+	return o
+}
+
+// zsetLength returns the number of members.
+func zsetLength(o *Object) int {
+	if o.enc == EncListpack {
+		return zsetZlp(o).length()
+	}
+	return zsetSkiplist(o).Len()
+}
+
+// zsetConvert converts o to the encoding enc.
+func zsetConvert(o *Object, enc uint8) {
+	if o.enc == enc {
+		return
+	}
+	if o.enc == EncListpack {
+		zl := zsetZlp(o)
+		zs := types.NewZset()
+		for p := zl.first(); p >= 0; p = zl.next(p) {
+			zs.Insert(zl.eleString(p), zl.score(p))
+		}
+		o.SetPtr(TypeZSet, EncSkiplist, unsafe.Pointer(zs))
+		return
+	}
+	zs := zsetSkiplist(o)
+	zl := newZlp()
+	for n := zs.Zsl.First(); n != nil; n = n.Next() {
+		zl.appendPair(stringBytes(n.Ele), n.Score)
+	}
+	o.SetPtr(TypeZSet, EncListpack, unsafe.Pointer(zl))
+}
+
+// zsetConvertToListpackIfNeeded converts a skiplist to a listpack when it
+// fits the listpack limits (after ZUNIONSTORE and friends).
+func zsetConvertToListpackIfNeeded(srv *Server, o *Object, maxelelen, totelelen int) {
+	if o.enc == EncListpack {
+		return
+	}
+	if int64(zsetSkiplist(o).Len()) <= srv.Config.ZSetMaxListpackEntries &&
+		int64(maxelelen) <= srv.Config.ZSetMaxListpackValue && lpSafeToAdd(0, totelelen) {
+		zsetConvert(o, EncListpack)
+	}
+}
+
+// listpackMaxSafetySize is LISTPACK_MAX_SAFETY_SIZE: a listpack is kept
+// below 1 GiB.
+const listpackMaxSafetySize = 1 << 30
+
+// lpSafeToAdd reports whether add more bytes keep a listpack of size bytes
+// under the safety limit.
+func lpSafeToAdd(size, add int) bool { return size+add <= listpackMaxSafetySize }
+
+// zsetScore returns the score of ele.
+func zsetScore(o *Object, ele []byte) (float64, bool) {
+	if o.enc == EncListpack {
+		zl := zsetZlp(o)
+		p := zl.find(ele)
+		if p < 0 {
+			return 0, false
+		}
+		return zl.score(p), true
+	}
+	return zsetSkiplist(o).Score(bstr(ele))
+}
+
+// ZADD flags in (options) and out (what happened), as Redis's ZADD_IN_*
+// and ZADD_OUT_*.
+const (
+	zaddInIncr = 1 << iota
+	zaddInNX
+	zaddInXX
+	zaddInGT
+	zaddInLT
+)
+
+const (
+	zaddOutNop = 1 << iota
+	zaddOutNaN
+	zaddOutAdded
+	zaddOutUpdated
+)
+
+// zsetAdd adds ele with score or updates its score, as Redis's zsetAdd,
+// converting the listpack to a skiplist when it outgrows it. It returns the
+// zaddOut* flags, the new score and false when the result would be NaN.
+func zsetAdd(srv *Server, o *Object, score float64, ele []byte, in int) (out int, newscore float64, ok bool) {
+	incr, nx, xx := in&zaddInIncr != 0, in&zaddInNX != 0, in&zaddInXX != 0
+	gt, lt := in&zaddInGT != 0, in&zaddInLT != 0
+	if math.IsNaN(score) {
+		return zaddOutNaN, 0, false
+	}
+	if o.enc == EncListpack {
+		zl := zsetZlp(o)
+		if p := zl.find(ele); p >= 0 {
+			if nx {
+				return zaddOutNop, 0, true
+			}
+			cur := zl.score(p)
+			if incr {
+				score += cur
+				if math.IsNaN(score) {
+					return zaddOutNaN, 0, false
+				}
+			}
+			if lt && score >= cur || gt && score <= cur {
+				return zaddOutNop, 0, true
+			}
+			if score != cur {
+				zl.deleteAt(p)
+				zl.insert(ele, score)
+				out |= zaddOutUpdated
+			}
+			return out, score, true
+		} else if !xx {
+			if int64(zl.length()+1) > srv.Config.ZSetMaxListpackEntries ||
+				int64(len(ele)) > srv.Config.ZSetMaxListpackValue || !lpSafeToAdd(zl.bytesLen(), len(ele)) {
+				zsetConvert(o, EncSkiplist)
+			} else {
+				zl.insert(ele, score)
+				return zaddOutAdded, score, true
+			}
+		} else {
+			return zaddOutNop, 0, true
+		}
+	}
+	zs := zsetSkiplist(o)
+	if key, p := zs.Lookup(bstr(ele)); p != nil {
+		if nx {
+			return zaddOutNop, 0, true
+		}
+		cur := *p
+		if incr {
+			score += cur
+			if math.IsNaN(score) {
+				return zaddOutNaN, 0, false
+			}
+		}
+		if lt && score >= cur || gt && score <= cur {
+			return zaddOutNop, 0, true
+		}
+		if score != cur {
+			zs.UpdateAt(key, p, score)
+			out |= zaddOutUpdated
+		}
+		return out, score, true
+	} else if !xx {
+		zs.Insert(string(ele), score)
+		return zaddOutAdded, score, true
+	}
+	return zaddOutNop, 0, true
+}
+
+// zsetDel removes ele and reports whether it was there.
+func zsetDel(o *Object, ele []byte) bool {
+	if o.enc == EncListpack {
+		zl := zsetZlp(o)
+		if p := zl.find(ele); p >= 0 {
+			zl.deleteAt(p)
+			return true
+		}
+		return false
+	}
+	zs := zsetSkiplist(o)
+	if zs.Remove(bstr(ele)) {
+		zs.Dict.ShrinkIfNeeded()
+		return true
+	}
+	return false
+}
+
+// zsetRank returns the 0-based rank of ele (from the highest score when
+// reverse), or -1.
+func zsetRank(o *Object, ele []byte, reverse bool) int {
+	if o.enc == EncListpack {
+		zl := zsetZlp(o)
+		rank := 0
+		for p := zl.first(); p >= 0; p = zl.next(p) {
+			if zl.eleEqual(p, ele) {
+				if reverse {
+					return zl.length() - 1 - rank
+				}
+				return rank
+			}
+			rank++
+		}
+		return -1
+	}
+	return zsetSkiplist(o).Rank(bstr(ele), reverse)
+}
+
+// zsetDup copies a sorted set keeping its encoding (COPY).
+func zsetDup(o *Object) Object {
+	if o.enc == EncListpack {
+		var n Object
+		n.SetPtr(TypeZSet, EncListpack, unsafe.Pointer(zsetZlp(o).clone()))
+		return n
+	}
+	n := newZsetObject()
+	dst := zsetSkiplist(&n)
+	src := zsetSkiplist(o)
+	// From the greatest down: each insertion stops at the head.
+	for x := src.Zsl.Last(); x != nil; x = x.Prev() {
+		dst.Insert(x.Ele, x.Score)
+	}
+	return n
+}
+
+// zsetElem is a member as iteration yields it: a listpack integer (isInt)
+// or bytes.
+type zsetElem struct {
+	b     []byte
+	v     int64
+	isInt bool
+}
+
+func (e *zsetElem) bytes(buf *[24]byte) []byte {
+	if e.isInt {
+		return strconv.AppendInt(buf[:0], e.v, 10)
+	}
+	return e.b
+}
+
+// zsetCursor walks a sorted set of either encoding in rank order.
+type zsetCursor struct {
+	o    *Object
+	zl   *zlp
+	p    int // listpack position, -1 when done
+	node *types.ZslNode
+}
+
+func newZsetCursor(o *Object) zsetCursor {
+	if o.enc == EncListpack {
+		return zsetCursor{o: o, zl: zsetZlp(o), p: -1}
+	}
+	return zsetCursor{o: o}
+}
+
+func (it *zsetCursor) valid() bool {
+	if it.zl != nil {
+		return it.p >= 0
+	}
+	return it.node != nil
+}
+
+func (it *zsetCursor) elem() zsetElem {
+	if it.zl != nil {
+		b, v, isInt := it.zl.ele(it.p)
+		return zsetElem{b: b, v: v, isInt: isInt}
+	}
+	return zsetElem{b: stringBytes(it.node.Ele)}
+}
+
+func (it *zsetCursor) score() float64 {
+	if it.zl != nil {
+		return it.zl.score(it.p)
+	}
+	return it.node.Score
+}
+
+func (it *zsetCursor) next() {
+	if it.zl != nil {
+		it.p = it.zl.next(it.p)
+	} else {
+		it.node = it.node.Next()
+	}
+}
+
+func (it *zsetCursor) prev() {
+	if it.zl != nil {
+		it.p = it.zl.prev(it.p)
+	} else {
+		it.node = it.node.Prev()
+	}
+}
+
+func (it *zsetCursor) step(reverse bool) {
+	if reverse {
+		it.prev()
+	} else {
+		it.next()
+	}
+}
+
+// seekRank positions the cursor on the 0-based rank (counted from the end
+// when reverse).
+func (it *zsetCursor) seekRank(rank int, reverse bool) {
+	n := zsetLength(it.o)
+	if it.zl != nil {
+		if reverse {
+			it.p = it.zl.seek(n - 1 - rank)
+		} else {
+			it.p = it.zl.seek(rank)
+		}
+		return
+	}
+	zsl := zsetSkiplist(it.o).Zsl
+	switch {
+	case reverse && rank == 0:
+		it.node = zsl.Last()
+	case reverse:
+		it.node = zsl.GetElementByRank(n - rank)
+	case rank == 0:
+		it.node = zsl.First()
+	default:
+		it.node = zsl.GetElementByRank(rank + 1)
+	}
+}
+
+// seekScore positions the cursor on the first (or, reverse, the last)
+// member in r.
+func (it *zsetCursor) seekScore(r *types.RangeSpec, reverse bool) {
+	if it.zl != nil {
+		it.p = -1
+		if r.Empty() || it.zl.length() == 0 {
+			return
+		}
+		if !r.GteMin(it.zl.score(it.zl.last())) || !r.LteMax(it.zl.score(it.zl.first())) {
+			return
+		}
+		if reverse {
+			for p := it.zl.last(); p >= 0; p = it.zl.prev(p) {
+				if s := it.zl.score(p); r.LteMax(s) {
+					if r.GteMin(s) {
+						it.p = p
+					}
+					return
+				}
+			}
+		} else {
+			for p := it.zl.first(); p >= 0; p = it.zl.next(p) {
+				if s := it.zl.score(p); r.GteMin(s) {
+					if r.LteMax(s) {
+						it.p = p
+					}
+					return
+				}
+			}
+		}
+		return
+	}
+	zsl := zsetSkiplist(it.o).Zsl
+	if reverse {
+		it.node = zsl.LastInRange(r)
+	} else {
+		it.node = zsl.FirstInRange(r)
+	}
+}
+
+// seekLex positions the cursor on the first (or, reverse, the last) member
+// in r.
+func (it *zsetCursor) seekLex(r *types.LexRangeSpec, reverse bool) {
+	if it.zl != nil {
+		it.p = -1
+		if r.Empty() || it.zl.length() == 0 {
+			return
+		}
+		if !r.GteMin(it.zl.eleString(it.zl.last())) || !r.LteMax(it.zl.eleString(it.zl.first())) {
+			return
+		}
+		if reverse {
+			for p := it.zl.last(); p >= 0; p = it.zl.prev(p) {
+				if s := it.zl.eleString(p); r.LteMax(s) {
+					if r.GteMin(s) {
+						it.p = p
+					}
+					return
+				}
+			}
+		} else {
+			for p := it.zl.first(); p >= 0; p = it.zl.next(p) {
+				if s := it.zl.eleString(p); r.GteMin(s) {
+					if r.LteMax(s) {
+						it.p = p
+					}
+					return
+				}
+			}
+		}
+		return
+	}
+	zsl := zsetSkiplist(it.o).Zsl
+	if reverse {
+		it.node = zsl.LastInLexRange(r)
+	} else {
+		it.node = zsl.FirstInLexRange(r)
+	}
+}
+
+// eleString returns the member at the cursor as a string (no copy for a
+// skiplist).
+func (it *zsetCursor) eleString() string {
+	if it.zl != nil {
+		return it.zl.eleString(it.p)
+	}
+	return it.node.Ele
+}
+
+// zsetRangeByRank calls fn for ranks start..end (0-based, inclusive,
+// within range) in order, or reversed.
+func zsetRangeByRank(o *Object, start, end int, reverse bool, fn func(e zsetElem, score float64)) {
+	it := newZsetCursor(o)
+	it.seekRank(start, reverse)
+	for n := end - start + 1; n > 0 && it.valid(); n-- {
+		fn(it.elem(), it.score())
+		it.step(reverse)
+	}
+}
+
+// zsetListpackRange calls fn with every pair of a listpack-encoded sorted
+// set, the score as the listpack stores it (for ZSCAN).
+func zsetListpackRange(o *Object, fn func(ele []byte, score zlpScore) bool) {
+	zl := zsetZlp(o)
+	var buf [24]byte
+	for p := zl.first(); p >= 0; p = zl.next(p) {
+		b, v, isInt := zl.ele(p)
+		if isInt {
+			b = strconv.AppendInt(buf[:0], v, 10)
+		}
+		if !fn(b, zl.rawScore(p)) {
+			return
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Replies.
+
+// addReplyZsetElem replies with a member as a bulk string.
+func (c *Client) addReplyZsetElem(e zsetElem) {
+	if e.isInt {
+		c.AddReplyBulkInt(e.v)
+	} else {
+		c.AddReplyBulk(e.b)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Commands.
+
+// zaddGenericCommand implements ZADD and ZINCRBY (flags zaddInIncr).
+func zaddGenericCommand(c *Client, flags int) {
+	const nanErr = "resulting score is not a number (NaN)"
+	srv, key := c.srv, c.Argv[1]
+	argv := c.Argv
+	ch := false
+	scoreidx := 2
+	for ; scoreidx < len(argv); scoreidx++ {
+		opt := argv[scoreidx]
+		switch {
+		case optIs(opt, "nx"):
+			flags |= zaddInNX
+		case optIs(opt, "xx"):
+			flags |= zaddInXX
+		case optIs(opt, "ch"):
+			ch = true
+		case optIs(opt, "incr"):
+			flags |= zaddInIncr
+		case optIs(opt, "gt"):
+			flags |= zaddInGT
+		case optIs(opt, "lt"):
+			flags |= zaddInLT
+		default:
+			goto parsed
+		}
+	}
+parsed:
+	incr, nx, xx := flags&zaddInIncr != 0, flags&zaddInNX != 0, flags&zaddInXX != 0
+	gt, lt := flags&zaddInGT != 0, flags&zaddInLT != 0
+	elements := len(argv) - scoreidx
+	if elements%2 != 0 || elements == 0 {
+		c.AddReplySyntaxError()
+		return
+	}
+	elements /= 2
+	if nx && xx {
+		c.AddReplyError("XX and NX options at the same time are not compatible")
+		return
+	}
+	if gt && nx || lt && nx || gt && lt {
+		c.AddReplyError("GT, LT, and/or NX options at the same time are not compatible")
+		return
+	}
+	if incr && elements > 1 {
+		c.AddReplyError("INCR option supports a single increment-element pair")
+		return
+	}
+	// Parse every score first: the command runs whole or not at all.
+	scores := make([]float64, elements)
+	for j := range scores {
+		var ok bool
+		if scores[j], ok = getDoubleFromArgOrReply(c, argv[scoreidx+j*2], ""); !ok {
+			return
+		}
+	}
+	zobj := c.LookupKeyWrite(key)
+	if zobj != nil && c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	added, updated, processed := 0, 0, 0
+	var score float64
+	if zobj == nil {
+		if xx {
+			goto reply
+		}
+		if srv.Config.ZSetMaxListpackEntries == 0 || srv.Config.ZSetMaxListpackValue < int64(len(argv[scoreidx+1])) {
+			zobj = srv.DBAdd(c.db, key, newZsetObject())
+		} else {
+			zobj = srv.DBAdd(c.db, key, newZsetListpackObject())
+		}
+	}
+	for j := 0; j < elements; j++ {
+		ele := argv[scoreidx+1+j*2]
+		out, newscore, ok := zsetAdd(srv, zobj, scores[j], ele, flags)
+		if !ok {
+			c.AddReplyError(nanErr)
+			goto cleanup
+		}
+		if out&zaddOutAdded != 0 {
+			added++
+		}
+		if out&zaddOutUpdated != 0 {
+			updated++
+		}
+		if out&zaddOutNop == 0 {
+			processed++
+		}
+		score = newscore
+	}
+	srv.Dirty += int64(added + updated)
+reply:
+	if incr {
+		if processed > 0 {
+			c.AddReplyDouble(score)
+		} else {
+			c.AddReplyNull()
+		}
+	} else if ch {
+		c.AddReplyInt(int64(added + updated))
+	} else {
+		c.AddReplyInt(int64(added))
+	}
+cleanup:
+	if added > 0 || updated > 0 {
+		srv.SignalModifiedKey(c, c.db, key)
+		event := "zadd"
+		if incr {
+			event = "zincr"
+		}
+		srv.NotifyKeyspaceEvent(NotifyZSet, event, key, c.db.ID)
+	}
+}
+
+// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]
+func zaddCommand(c *Client) { zaddGenericCommand(c, 0) }
+
+// ZINCRBY key increment member
+func zincrbyCommand(c *Client) { zaddGenericCommand(c, zaddInIncr) }
+
+// ZREM key member [member ...]
+func zremCommand(c *Client) {
+	srv, key := c.srv, c.Argv[1]
+	zobj := c.LookupKeyWriteOrReply(key, sharedCZero)
+	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	deleted, keyRemoved := 0, false
+	for _, m := range c.Argv[2:] {
+		if zsetDel(zobj, m) {
+			deleted++
+		}
+		if zsetLength(zobj) == 0 {
+			srv.DBDelete(c.db, key)
+			keyRemoved = true
+			break
+		}
+	}
+	if deleted > 0 {
+		srv.NotifyKeyspaceEvent(NotifyZSet, "zrem", key, c.db.ID)
+		if keyRemoved {
+			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+		}
+		srv.SignalModifiedKey(c, c.db, key)
+		srv.Dirty += int64(deleted)
+	}
+	c.AddReplyInt(int64(deleted))
+}
+
+// Range kinds of the ZRANGE family, as Redis's zrange_type.
+const (
+	zrangeAuto = iota
+	zrangeRank
+	zrangeScore
+	zrangeLex
+)
+
+// Directions of the ZRANGE family.
+const (
+	zrangeDirAuto = iota
+	zrangeDirForward
+	zrangeDirReverse
+)
+
+// zremrangeGenericCommand implements ZREMRANGEBYRANK, ZREMRANGEBYSCORE and
+// ZREMRANGEBYLEX.
+func zremrangeGenericCommand(c *Client, rangetype int) {
+	srv, key := c.srv, c.Argv[1]
+	var start, end int64
+	var r types.RangeSpec
+	var lr types.LexRangeSpec
+	var event string
+	var ok bool
+	switch rangetype {
+	case zrangeRank:
+		event = "zremrangebyrank"
+		if start, ok = getLongFromArgOrReply(c, c.Argv[2], ""); !ok {
+			return
+		}
+		if end, ok = getLongFromArgOrReply(c, c.Argv[3], ""); !ok {
+			return
+		}
+	case zrangeScore:
+		event = "zremrangebyscore"
+		if r, ok = zslParseRange(c.Argv[2], c.Argv[3]); !ok {
+			c.AddReplyError("min or max is not a float")
+			return
+		}
+	case zrangeLex:
+		event = "zremrangebylex"
+		if lr, ok = zslParseLexRange(c.Argv[2], c.Argv[3]); !ok {
+			c.AddReplyError("min or max not valid string range item")
+			return
+		}
+	}
+	zobj := c.LookupKeyWriteOrReply(key, sharedCZero)
+	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	if rangetype == zrangeRank {
+		llen := int64(zsetLength(zobj))
+		if start < 0 {
+			start += llen
+		}
+		if end < 0 {
+			end += llen
+		}
+		if start < 0 {
+			start = 0
+		}
+		if start > end || start >= llen {
+			c.AddReplyInt(0)
+			return
+		}
+		if end >= llen {
+			end = llen - 1
+		}
+	}
+	deleted := 0
+	keyRemoved := false
+	if zobj.enc == EncListpack {
+		zl := zsetZlp(zobj)
+		switch rangetype {
+		case zrangeRank:
+			deleted = zl.deleteRange(int(start), int(end-start+1))
+		case zrangeScore:
+			it := newZsetCursor(zobj)
+			if it.seekScore(&r, false); it.valid() {
+				deleted = zl.deleteFrom(it.p, func(p int) bool { return r.LteMax(zl.score(p)) })
+			}
+		case zrangeLex:
+			it := newZsetCursor(zobj)
+			if it.seekLex(&lr, false); it.valid() {
+				deleted = zl.deleteFrom(it.p, func(p int) bool { return lr.LteMax(zl.eleString(p)) })
+			}
+		}
+		if zl.length() == 0 {
+			srv.DBDelete(c.db, key)
+			keyRemoved = true
+		}
+	} else {
+		zs := zsetSkiplist(zobj)
+		switch rangetype {
+		case zrangeRank:
+			deleted = zs.Zsl.DeleteRangeByRank(int(start+1), int(end+1), zs.DeleteFn())
+		case zrangeScore:
+			deleted = zs.Zsl.DeleteRangeByScore(&r, zs.DeleteFn())
+		case zrangeLex:
+			deleted = zs.Zsl.DeleteRangeByLex(&lr, zs.DeleteFn())
+		}
+		zs.Dict.ShrinkIfNeeded()
+		if zs.Dict.Len() == 0 {
+			srv.DBDelete(c.db, key)
+			keyRemoved = true
+		}
+	}
+	if deleted > 0 {
+		srv.SignalModifiedKey(c, c.db, key)
+		srv.NotifyKeyspaceEvent(NotifyZSet, event, key, c.db.ID)
+		if keyRemoved {
+			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+		}
+	}
+	srv.Dirty += int64(deleted)
+	c.AddReplyInt(int64(deleted))
+}
+
+// ZREMRANGEBYRANK key start stop
+func zremrangebyrankCommand(c *Client) { zremrangeGenericCommand(c, zrangeRank) }
+
+// ZREMRANGEBYSCORE key min max
+func zremrangebyscoreCommand(c *Client) { zremrangeGenericCommand(c, zrangeScore) }
+
+// ZREMRANGEBYLEX key min max
+func zremrangebylexCommand(c *Client) { zremrangeGenericCommand(c, zrangeLex) }
+
+// zsetopSrc is one input of ZUNION/ZINTER/ZDIFF: a set or a sorted set
+// (nil when the key is missing) and its weight.
+type zsetopSrc struct {
+	o      *Object
+	weight float64
+}
+
+func (s *zsetopSrc) length() int {
+	switch {
+	case s.o == nil:
+		return 0
+	case s.o.typ == TypeSet:
+		return setTypeSize(s.o)
+	}
+	return zsetLength(s.o)
+}
+
+// each calls fn with every member and score (1 for a set member): a set
+// in its own order, a sorted set from the highest rank down (zuiNext).
+func (s *zsetopSrc) each(fn func(ele []byte, score float64) bool) {
+	if s.o == nil {
+		return
+	}
+	var buf [24]byte
+	if s.o.typ == TypeSet {
+		setTypeRange(s.o, func(e setElem) bool {
+			return fn(e.bytes(&buf), 1)
+		})
+		return
+	}
+	it := newZsetCursor(s.o)
+	it.seekRank(0, true)
+	for ; it.valid(); it.prev() {
+		e := it.elem()
+		if !fn(e.bytes(&buf), it.score()) {
+			return
+		}
+	}
+}
+
+// find returns the score of ele in the input (1 for a set member).
+func (s *zsetopSrc) find(ele []byte) (float64, bool) {
+	switch {
+	case s.o == nil:
+		return 0, false
+	case s.o.typ == TypeSet:
+		if setTypeIsMember(s.o, ele) {
+			return 1, true
+		}
+		return 0, false
+	}
+	return zsetScore(s.o, ele)
+}
+
+// Aggregates of ZUNION and ZINTER.
+const (
+	aggrNone = iota
+	aggrSum
+	aggrMin
+	aggrMax
+)
+
+// zunionInterAggregate folds val into target, as Redis (inf-inf is 0).
+func zunionInterAggregate(target *float64, val float64, aggregate int) {
+	switch aggregate {
+	case aggrSum:
+		*target += val
+		if math.IsNaN(*target) {
+			*target = 0
+		}
+	case aggrMin:
+		if val < *target {
+			*target = val
+		}
+	case aggrMax:
+		if val > *target {
+			*target = val
+		}
+	}
+}
+
+// zunionInterDiffGenericCommand implements ZUNION, ZINTER, ZDIFF, their
+// STORE forms and ZINTERCARD (cardinalityOnly). numkeysIndex is the
+// position of numkeys.
+func zunionInterDiffGenericCommand(c *Client, dstkey []byte, numkeysIndex int, op int, cardinalityOnly bool) {
+	srv := c.srv
+	argv := c.Argv
+	setnum, ok := getLongFromArgOrReply(c, argv[numkeysIndex], "")
+	if !ok {
+		return
+	}
+	if setnum < 1 {
+		c.AddReplyErrorFormat("at least 1 input key is needed for '%s' command", c.cmd.FullName)
+		return
+	}
+	if setnum > int64(len(argv)-(numkeysIndex+1)) {
+		c.AddReplySyntaxError()
+		return
+	}
+	src := make([]zsetopSrc, setnum)
+	j := numkeysIndex + 1
+	for i := range src {
+		o := c.LookupKeyRead(argv[j])
+		if o != nil && o.typ != TypeZSet && o.typ != TypeSet {
+			c.AddReplyWrongType()
+			return
+		}
+		src[i] = zsetopSrc{o: o, weight: 1}
+		j++
+	}
+	aggregate := aggrNone
+	withscores := false
+	limit := int64(-1)
+	for remaining := len(argv) - j; remaining > 0; remaining = len(argv) - j {
+		switch {
+		case op != setOpDiff && !cardinalityOnly && remaining >= int(setnum)+1 && optIs(argv[j], "weights"):
+			j++
+			for i := range src {
+				if src[i].weight, ok = getDoubleFromArgOrReply(c, argv[j], "weight value is not a float"); !ok {
+					return
+				}
+				j++
+			}
+		case op != setOpDiff && !cardinalityOnly && remaining >= 2 && optIs(argv[j], "aggregate"):
+			j++
+			switch {
+			case optIs(argv[j], "sum"):
+				aggregate = aggrSum
+			case optIs(argv[j], "min"):
+				aggregate = aggrMin
+			case optIs(argv[j], "max"):
+				aggregate = aggrMax
+			default:
+				c.AddReplySyntaxError()
+				return
+			}
+			j++
+		case dstkey == nil && !cardinalityOnly && optIs(argv[j], "withscores"):
+			j++
+			withscores = true
+		case cardinalityOnly && remaining >= 2 && optIs(argv[j], "limit"):
+			j++
+			if limit, ok = getPositiveLongFromArgOrReply(c, argv[j], "LIMIT can't be negative"); !ok {
+				return
+			}
+			j++
+		default:
+			c.AddReplySyntaxError()
+			return
+		}
+	}
+	if aggregate == aggrNone {
+		aggregate = aggrSum
+	}
+	if limit == -1 {
+		limit = 0
+	}
+	if op != setOpDiff {
+		// Smallest input first (a stable sort, as glibc's qsort is).
+		slices.SortStableFunc(src, func(a, b zsetopSrc) int { return a.length() - b.length() })
+	}
+
+	dst := types.NewZset()
+	maxelelen, totelelen := 0, 0
+	cardinality := int64(0)
+	note := func(ele string) {
+		totelelen += len(ele)
+		maxelelen = max(maxelelen, len(ele))
+	}
+	switch op {
+	case setOpInter:
+		if src[0].length() == 0 {
+			break
+		}
+		src[0].each(func(ele []byte, zscore float64) bool {
+			score := src[0].weight * zscore
+			if math.IsNaN(score) {
+				score = 0
+			}
+			for k := 1; k < len(src); k++ {
+				var value float64
+				if src[k].o == src[0].o {
+					value = zscore * src[k].weight
+				} else if v, found := src[k].find(ele); found {
+					value = v * src[k].weight
+				} else {
+					return true
+				}
+				zunionInterAggregate(&score, value, aggregate)
+			}
+			if cardinalityOnly {
+				cardinality++
+				return limit == 0 || cardinality < limit
+			}
+			s := string(ele)
+			dst.Insert(s, score)
+			note(s)
+			return true
+		})
+	case setOpUnion:
+		// Member → index of its aggregated score, in first-seen order.
+		// (A map entry is never assigned with a key that aliases a
+		// reused buffer: Go would keep that key.)
+		acc := make(map[string]int)
+		var order []string
+		var scores []float64
+		for i := range src {
+			if src[i].length() == 0 {
+				continue
+			}
+			src[i].each(func(ele []byte, zscore float64) bool {
+				score := src[i].weight * zscore
+				if math.IsNaN(score) {
+					score = 0
+				}
+				if k, found := acc[bstr(ele)]; found {
+					zunionInterAggregate(&scores[k], score, aggregate)
+				} else {
+					s := string(ele)
+					acc[s] = len(order)
+					order = append(order, s)
+					scores = append(scores, score)
+					note(s)
+				}
+				return true
+			})
+		}
+		for k, s := range order {
+			dst.Insert(s, scores[k])
+		}
+	case setOpDiff:
+		zdiff(src, dst, &maxelelen, &totelelen)
+	}
+
+	switch {
+	case dstkey != nil:
+		if dst.Len() > 0 {
+			var o Object
+			o.SetPtr(TypeZSet, EncSkiplist, unsafe.Pointer(dst))
+			zsetConvertToListpackIfNeeded(srv, &o, maxelelen, totelelen)
+			srv.SetKey(c, c.db, dstkey, o, 0)
+			c.AddReplyInt(int64(dst.Len()))
+			event := "zunionstore"
+			switch op {
+			case setOpInter:
+				event = "zinterstore"
+			case setOpDiff:
+				event = "zdiffstore"
+			}
+			srv.NotifyKeyspaceEvent(NotifyZSet, event, dstkey, c.db.ID)
+			srv.Dirty++
+		} else {
+			c.AddReplyInt(0)
+			if srv.DBDelete(c.db, dstkey) {
+				srv.SignalModifiedKey(c, c.db, dstkey)
+				srv.NotifyKeyspaceEvent(NotifyGeneric, "del", dstkey, c.db.ID)
+				srv.Dirty++
+			}
+		}
+	case cardinalityOnly:
+		c.AddReplyInt(cardinality)
+	default:
+		if withscores && c.Resp == 2 {
+			c.AddReplyArrayLen(dst.Len() * 2)
+		} else {
+			c.AddReplyArrayLen(dst.Len())
+		}
+		for n := dst.Zsl.First(); n != nil; n = n.Next() {
+			if withscores && c.Resp > 2 {
+				c.AddReplyArrayLen(2)
+			}
+			c.AddReplyBulkString(n.Ele)
+			if withscores {
+				c.AddReplyDouble(n.Score)
+			}
+		}
+	}
+}
+
+// zdiff computes src[0] minus the other inputs into dst, choosing between
+// Redis's two algorithms as zsetChooseDiffAlgorithm does.
+func zdiff(src []zsetopSrc, dst *types.Zset, maxelelen, totelelen *int) {
+	if src[0].length() == 0 {
+		return
+	}
+	var one, two int64
+	for j := range src {
+		if j > 0 && src[0].o == src[j].o {
+			return // a key subtracted from itself
+		}
+		one += int64(src[0].length())
+		two += int64(src[j].length())
+	}
+	one /= 2
+	if one <= two {
+		// Algorithm 1: test each member of the first input against
+		// the others, largest first.
+		slices.SortStableFunc(src[1:], func(a, b zsetopSrc) int { return b.length() - a.length() })
+		src[0].each(func(ele []byte, score float64) bool {
+			for j := 1; j < len(src); j++ {
+				if src[j].o == src[0].o {
+					return true
+				}
+				if _, found := src[j].find(ele); found {
+					return true
+				}
+			}
+			s := string(ele)
+			dst.Insert(s, score)
+			*maxelelen = max(*maxelelen, len(s))
+			*totelelen += len(s)
+			return true
+		})
+		return
+	}
+	// Algorithm 2: copy the first input and remove the others' members.
+	cardinality := 0
+	for j := range src {
+		if src[j].length() == 0 {
+			continue
+		}
+		src[j].each(func(ele []byte, score float64) bool {
+			if j == 0 {
+				dst.Insert(string(ele), score)
+				cardinality++
+			} else if dst.Remove(bstr(ele)) {
+				cardinality--
+			}
+			return cardinality != 0
+		})
+		if cardinality == 0 {
+			break
+		}
+	}
+	for n := dst.Zsl.First(); n != nil; n = n.Next() {
+		*maxelelen = max(*maxelelen, len(n.Ele))
+		*totelelen += len(n.Ele)
+	}
+}
+
+// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]
+func zunionstoreCommand(c *Client) {
+	zunionInterDiffGenericCommand(c, c.Argv[1], 2, setOpUnion, false)
+}
+
+// ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]
+func zinterstoreCommand(c *Client) {
+	zunionInterDiffGenericCommand(c, c.Argv[1], 2, setOpInter, false)
+}
+
+// ZDIFFSTORE destination numkeys key [key ...]
+func zdiffstoreCommand(c *Client) {
+	zunionInterDiffGenericCommand(c, c.Argv[1], 2, setOpDiff, false)
+}
+
+// ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
+func zunionCommand(c *Client) { zunionInterDiffGenericCommand(c, nil, 1, setOpUnion, false) }
+
+// ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
+func zinterCommand(c *Client) { zunionInterDiffGenericCommand(c, nil, 1, setOpInter, false) }
+
+// ZINTERCARD numkeys key [key ...] [LIMIT limit]
+func zintercardCommand(c *Client) { zunionInterDiffGenericCommand(c, nil, 1, setOpInter, true) }
+
+// ZDIFF numkeys key [key ...] [WITHSCORES]
+func zdiffCommand(c *Client) { zunionInterDiffGenericCommand(c, nil, 1, setOpDiff, false) }
+
+// zrangeHandler receives the results of the ZRANGE family: either replies
+// to the client or (store) builds the ZRANGESTORE destination.
+type zrangeHandler struct {
+	c          *Client
+	store      bool
+	dstkey     []byte
+	dst        Object
+	withscores bool
+	nested     bool // RESP3 member, score pairs
+	deferred   DeferredLen
+	isDeferred bool
+}
+
+func (h *zrangeHandler) enableScores() {
+	h.withscores = true
+	h.nested = h.c.Resp > 2
+}
+
+// begin starts the result; length is -1 when not known in advance.
+func (h *zrangeHandler) begin(length int) {
+	if h.store {
+		if length > int(h.c.srv.Config.ZSetMaxListpackEntries) {
+			h.dst = newZsetObject()
+		} else {
+			h.dst = newZsetListpackObject()
+		}
+		return
+	}
+	if length > 0 {
+		if h.withscores && h.c.Resp == 2 {
+			length *= 2
+		}
+		h.c.AddReplyArrayLen(length)
+		return
+	}
+	h.deferred = h.c.AddReplyDeferredLen()
+	h.isDeferred = true
+}
+
+func (h *zrangeHandler) emit(e zsetElem, score float64) {
+	if h.store {
+		var buf [24]byte
+		zsetAdd(h.c.srv, &h.dst, score, e.bytes(&buf), 0)
+		return
+	}
+	if h.nested {
+		h.c.AddReplyArrayLen(2)
+	}
+	h.c.addReplyZsetElem(e)
+	if h.withscores {
+		h.c.AddReplyDouble(score)
+	}
+}
+
+func (h *zrangeHandler) finalize(count int) {
+	c := h.c
+	if h.store {
+		srv := c.srv
+		if count > 0 {
+			srv.SetKey(c, c.db, h.dstkey, h.dst, 0)
+			c.AddReplyInt(int64(count))
+			srv.NotifyKeyspaceEvent(NotifyZSet, "zrangestore", h.dstkey, c.db.ID)
+			srv.Dirty++
+		} else {
+			c.AddReplyInt(0)
+			if srv.DBDelete(c.db, h.dstkey) {
+				srv.SignalModifiedKey(c, c.db, h.dstkey)
+				srv.NotifyKeyspaceEvent(NotifyGeneric, "del", h.dstkey, c.db.ID)
+				srv.Dirty++
+			}
+		}
+		return
+	}
+	if !h.isDeferred {
+		return
+	}
+	if h.withscores && c.Resp == 2 {
+		count *= 2
+	}
+	c.SetDeferredArrayLen(h.deferred, count)
+}
+
+// genericZrangebyrankCommand implements ZRANGE and ZREVRANGE by rank.
+func genericZrangebyrankCommand(h *zrangeHandler, zobj *Object, start, end int64, reverse bool) {
+	llen := int64(zsetLength(zobj))
+	if start < 0 {
+		start += llen
+	}
+	if end < 0 {
+		end += llen
+	}
+	if start < 0 {
+		start = 0
+	}
+	if start > end || start >= llen {
+		h.begin(0)
+		h.finalize(0)
+		return
+	}
+	if end >= llen {
+		end = llen - 1
+	}
+	rangelen := int(end - start + 1)
+	h.begin(rangelen)
+	zsetRangeByRank(zobj, int(start), int(end), reverse, h.emit)
+	h.finalize(rangelen)
+}
+
+// genericZrangebyscoreCommand implements the BYSCORE ranges.
+func genericZrangebyscoreCommand(h *zrangeHandler, r *types.RangeSpec, zobj *Object, offset, limit int64, reverse bool) {
+	h.begin(-1)
+	if offset > 0 && offset >= int64(zsetLength(zobj)) {
+		h.finalize(0)
+		return
+	}
+	it := newZsetCursor(zobj)
+	it.seekScore(r, reverse)
+	// A negative offset skips everything, as Redis's "while (offset--)".
+	for ; it.valid() && offset != 0; offset-- {
+		it.step(reverse)
+	}
+	rangelen := 0
+	for ; it.valid() && limit != 0; limit-- {
+		score := it.score()
+		if reverse && !r.GteMin(score) || !reverse && !r.LteMax(score) {
+			break
+		}
+		h.emit(it.elem(), score)
+		rangelen++
+		it.step(reverse)
+	}
+	h.finalize(rangelen)
+}
+
+// genericZrangebylexCommand implements the BYLEX ranges.
+func genericZrangebylexCommand(h *zrangeHandler, r *types.LexRangeSpec, zobj *Object, offset, limit int64, reverse bool) {
+	h.begin(-1)
+	it := newZsetCursor(zobj)
+	it.seekLex(r, reverse)
+	for ; it.valid() && offset != 0; offset-- {
+		it.step(reverse)
+	}
+	rangelen := 0
+	for ; it.valid() && limit != 0; limit-- {
+		ele := it.eleString()
+		if reverse && !r.GteMin(ele) || !reverse && !r.LteMax(ele) {
+			break
+		}
+		h.emit(it.elem(), it.score())
+		rangelen++
+		it.step(reverse)
+	}
+	h.finalize(rangelen)
+}
+
+// zrangeGenericCommand implements ZRANGE, ZRANGESTORE and the deprecated
+// Z[REV]RANGE[BYSCORE|BYLEX]: argcStart is the position of the source key.
+func zrangeGenericCommand(h *zrangeHandler, argcStart int, store bool, rangetype, direction int) {
+	c := h.c
+	argv := c.Argv
+	key := argv[argcStart]
+	minidx, maxidx := argcStart+1, argcStart+2
+	withscores := false
+	var offset int64
+	limit := int64(-1)
+	var ok bool
+	for j := argcStart + 3; j < len(argv); j++ {
+		leftargs := len(argv) - j - 1
+		switch {
+		case !store && optIs(argv[j], "withscores"):
+			withscores = true
+		case optIs(argv[j], "limit") && leftargs >= 2:
+			if offset, ok = getLongFromArgOrReply(c, argv[j+1], ""); !ok {
+				return
+			}
+			if limit, ok = getLongFromArgOrReply(c, argv[j+2], ""); !ok {
+				return
+			}
+			j += 2
+		case direction == zrangeDirAuto && optIs(argv[j], "rev"):
+			direction = zrangeDirReverse
+		case rangetype == zrangeAuto && optIs(argv[j], "bylex"):
+			rangetype = zrangeLex
+		case rangetype == zrangeAuto && optIs(argv[j], "byscore"):
+			rangetype = zrangeScore
+		default:
+			c.AddReplySyntaxError()
+			return
+		}
+	}
+	if direction == zrangeDirAuto {
+		direction = zrangeDirForward
+	}
+	if rangetype == zrangeAuto {
+		rangetype = zrangeRank
+	}
+	if limit != -1 && rangetype == zrangeRank {
+		c.AddReplyError("syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
+		return
+	}
+	if withscores && rangetype == zrangeLex {
+		c.AddReplyError("syntax error, WITHSCORES not supported in combination with BYLEX")
+		return
+	}
+	reverse := direction == zrangeDirReverse
+	if reverse && (rangetype == zrangeScore || rangetype == zrangeLex) {
+		minidx, maxidx = maxidx, minidx
+	}
+	var start, end int64
+	var r types.RangeSpec
+	var lr types.LexRangeSpec
+	switch rangetype {
+	case zrangeRank:
+		if start, ok = getLongFromArgOrReply(c, argv[minidx], ""); !ok {
+			return
+		}
+		if end, ok = getLongFromArgOrReply(c, argv[maxidx], ""); !ok {
+			return
+		}
+	case zrangeScore:
+		if r, ok = zslParseRange(argv[minidx], argv[maxidx]); !ok {
+			c.AddReplyError("min or max is not a float")
+			return
+		}
+	case zrangeLex:
+		if lr, ok = zslParseLexRange(argv[minidx], argv[maxidx]); !ok {
+			c.AddReplyError("min or max not valid string range item")
+			return
+		}
+	}
+	if withscores || store {
+		h.enableScores()
+	}
+	zobj := c.LookupKeyRead(key)
+	if zobj == nil {
+		if store {
+			h.begin(-1)
+			h.finalize(0)
+		} else {
+			c.AddReplyProto(sharedEmptyArray)
+		}
+		return
+	}
+	if c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	switch rangetype {
+	case zrangeRank:
+		genericZrangebyrankCommand(h, zobj, start, end, reverse)
+	case zrangeScore:
+		genericZrangebyscoreCommand(h, &r, zobj, offset, limit, reverse)
+	case zrangeLex:
+		genericZrangebylexCommand(h, &lr, zobj, offset, limit, reverse)
+	}
+}
+
+// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
+func zrangestoreCommand(c *Client) {
+	h := &zrangeHandler{c: c, store: true, dstkey: c.Argv[1]}
+	zrangeGenericCommand(h, 2, true, zrangeAuto, zrangeDirAuto)
+}
+
+// ZRANGE key min max [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
+func zrangeCommand(c *Client) {
+	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, zrangeAuto, zrangeDirAuto)
+}
+
+// ZREVRANGE key start stop [WITHSCORES]
+func zrevrangeCommand(c *Client) {
+	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, zrangeRank, zrangeDirReverse)
+}
+
+// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]
+func zrangebyscoreCommand(c *Client) {
+	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, zrangeScore, zrangeDirForward)
+}
+
+// ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]
+func zrevrangebyscoreCommand(c *Client) {
+	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, zrangeScore, zrangeDirReverse)
+}
+
+// ZRANGEBYLEX key min max [LIMIT offset count]
+func zrangebylexCommand(c *Client) {
+	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, zrangeLex, zrangeDirForward)
+}
+
+// ZREVRANGEBYLEX key max min [LIMIT offset count]
+func zrevrangebylexCommand(c *Client) {
+	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, zrangeLex, zrangeDirReverse)
+}
+
+// ZCOUNT key min max
+func zcountCommand(c *Client) {
+	r, ok := zslParseRange(c.Argv[2], c.Argv[3])
+	if !ok {
+		c.AddReplyError("min or max is not a float")
+		return
+	}
+	zobj := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
+	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	count := 0
+	if zobj.enc == EncListpack {
+		it := newZsetCursor(zobj)
+		for it.seekScore(&r, false); it.valid() && r.LteMax(it.score()); it.next() {
+			count++
+		}
+	} else {
+		zsl := zsetSkiplist(zobj).Zsl
+		if zn := zsl.FirstInRange(&r); zn != nil {
+			rank := zsl.GetRank(zn.Score, zn.Ele)
+			count = zsl.Len() - (rank - 1)
+			if zn = zsl.LastInRange(&r); zn != nil {
+				rank = zsl.GetRank(zn.Score, zn.Ele)
+				count -= zsl.Len() - rank
+			}
+		}
+	}
+	c.AddReplyInt(int64(count))
+}
+
+// ZLEXCOUNT key min max
+func zlexcountCommand(c *Client) {
+	r, ok := zslParseLexRange(c.Argv[2], c.Argv[3])
+	if !ok {
+		c.AddReplyError("min or max not valid string range item")
+		return
+	}
+	zobj := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
+	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	count := 0
+	if zobj.enc == EncListpack {
+		it := newZsetCursor(zobj)
+		for it.seekLex(&r, false); it.valid() && r.LteMax(it.eleString()); it.next() {
+			count++
+		}
+	} else {
+		zsl := zsetSkiplist(zobj).Zsl
+		if zn := zsl.FirstInLexRange(&r); zn != nil {
+			rank := zsl.GetRank(zn.Score, zn.Ele)
+			count = zsl.Len() - (rank - 1)
+			if zn = zsl.LastInLexRange(&r); zn != nil {
+				rank = zsl.GetRank(zn.Score, zn.Ele)
+				count -= zsl.Len() - rank
+			}
+		}
+	}
+	c.AddReplyInt(int64(count))
+}
+
+// ZCARD key
+func zcardCommand(c *Client) {
+	zobj := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
+	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	c.AddReplyInt(int64(zsetLength(zobj)))
+}
+
+// ZSCORE key member
+func zscoreCommand(c *Client) {
+	zobj := c.LookupKeyReadOrNull(c.Argv[1])
+	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	if score, ok := zsetScore(zobj, c.Argv[2]); ok {
+		c.AddReplyDouble(score)
+	} else {
+		c.AddReplyNull()
+	}
+}
+
+// ZMSCORE key member [member ...]
+func zmscoreCommand(c *Client) {
+	zobj := c.LookupKeyRead(c.Argv[1])
+	if zobj != nil && c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	c.AddReplyArrayLen(len(c.Argv) - 2)
+	for _, m := range c.Argv[2:] {
+		if zobj == nil {
+			c.AddReplyNull()
+		} else if score, ok := zsetScore(zobj, m); ok {
+			c.AddReplyDouble(score)
+		} else {
+			c.AddReplyNull()
+		}
+	}
+}
+
+// zrankGenericCommand implements ZRANK and ZREVRANK.
+func zrankGenericCommand(c *Client, reverse bool) {
+	zobj := c.LookupKeyReadOrNull(c.Argv[1])
+	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	if rank := zsetRank(zobj, c.Argv[2], reverse); rank >= 0 {
+		c.AddReplyInt(int64(rank))
+	} else {
+		c.AddReplyNull()
+	}
+}
+
+// ZRANK key member
+func zrankCommand(c *Client) { zrankGenericCommand(c, false) }
+
+// ZREVRANK key member
+func zrevrankCommand(c *Client) { zrankGenericCommand(c, true) }
+
+// ZSCAN key cursor [MATCH pattern] [COUNT count]
+func zscanCommand(c *Client) {
+	cursor, ok := parseScanCursorOrReply(c, c.Argv[2])
+	if !ok {
+		return
+	}
+	zobj := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyScan)
+	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	scanCollection(c, zobj, cursor)
+}
+
+// Ends of a sorted set for the pop commands.
+const (
+	zsetMin = 0
+	zsetMax = 1
+)
+
+// genericZpopCommand pops from the first non-empty sorted set of keys, as
+// Redis's genericZpopCommand: count -1 is a plain single pop; emitkey adds
+// the key name to the reply; nested replies member, score pairs as arrays;
+// nilWhenEmpty replies a null (not an empty array) when nothing is popped.
+// It returns the key popped from (nil when none) and how many members it
+// popped.
+func genericZpopCommand(c *Client, keys [][]byte, where int, emitkey bool, count int64, nested, nilWhenEmpty bool) ([]byte, int64) {
+	srv := c.srv
+	var key []byte
+	var zobj *Object
+	for _, k := range keys {
+		key = k
+		zobj = c.LookupKeyWrite(k)
+		if zobj == nil {
+			continue
+		}
+		if c.CheckType(zobj, TypeZSet) {
+			return nil, 0
+		}
+		break
+	}
+	if zobj == nil {
+		if nilWhenEmpty {
+			c.AddReplyNullArray()
+		} else {
+			c.AddReplyProto(sharedEmptyArray)
+		}
+		return nil, 0
+	}
+	if count == 0 {
+		c.AddReplyProto(sharedEmptyArray)
+		return nil, 0
+	}
+	if count == -1 {
+		count = 1
+	}
+	llen := int64(zsetLength(zobj))
+	rangelen := min(count, llen)
+	switch {
+	case !nested && !emitkey:
+		c.AddReplyArrayLen(int(rangelen * 2))
+	case nested && !emitkey:
+		c.AddReplyArrayLen(int(rangelen))
+	case !nested && emitkey:
+		c.AddReplyArrayLen(int(rangelen*2 + 1))
+		c.AddReplyBulk(key)
+	default:
+		c.AddReplyArrayLen(2)
+		c.AddReplyBulk(key)
+		c.AddReplyArrayLen(int(rangelen))
+	}
+	var buf [24]byte
+	for i := int64(0); i < rangelen; i++ {
+		it := newZsetCursor(zobj)
+		it.seekRank(0, where == zsetMax)
+		e := it.elem()
+		score := it.score()
+		ele := append(buf[:0:0], e.bytes(&buf)...)
+		zsetDel(zobj, ele)
+		srv.Dirty++
+		if i == 0 {
+			event := "zpopmin"
+			if where == zsetMax {
+				event = "zpopmax"
+			}
+			srv.NotifyKeyspaceEvent(NotifyZSet, event, key, c.db.ID)
+			srv.SignalModifiedKey(c, c.db, key)
+		}
+		if nested {
+			c.AddReplyArrayLen(2)
+		}
+		c.AddReplyBulk(ele)
+		c.AddReplyDouble(score)
+	}
+	if zsetLength(zobj) == 0 {
+		srv.DBDelete(c.db, key)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+	}
+	return key, rangelen
+}
+
+// zpopPropagation returns the command a pop from key propagates as:
+// ZPOPMIN or ZPOPMAX, with the number popped unless count is -1.
+func zpopPropagation(key []byte, where int, count, popped int64) [][]byte {
+	name := []byte("ZPOPMIN")
+	if where == zsetMax {
+		name = []byte("ZPOPMAX")
+	}
+	if count == -1 {
+		return [][]byte{name, key}
+	}
+	return [][]byte{name, key, strconv.AppendInt(nil, popped, 10)}
+}
+
+// zpopMinMaxCommand implements ZPOPMIN and ZPOPMAX.
+func zpopMinMaxCommand(c *Client, where int) {
+	if len(c.Argv) > 3 {
+		c.AddReplySyntaxError()
+		return
+	}
+	count := int64(-1)
+	if len(c.Argv) == 3 {
+		var ok bool
+		if count, ok = getPositiveLongFromArgOrReply(c, c.Argv[2], ""); !ok {
+			return
+		}
+	}
+	nested := c.Resp > 2 && count != -1
+	genericZpopCommand(c, c.Argv[1:2], where, false, count, nested, false)
+}
+
+// ZPOPMIN key [count]
+func zpopminCommand(c *Client) { zpopMinMaxCommand(c, zsetMin) }
+
+// ZPOPMAX key [count]
+func zpopmaxCommand(c *Client) { zpopMinMaxCommand(c, zsetMax) }
+
+// zmpopGenericCommand implements ZMPOP and BZMPOP; numkeysIdx is the
+// position of numkeys.
+func zmpopGenericCommand(c *Client, numkeysIdx int, block bool) {
+	argv := c.Argv
+	numkeys, ok := getRangeLongFromArgOrReply(c, argv[numkeysIdx], 1, math.MaxInt64, "numkeys should be greater than 0")
+	if !ok {
+		return
+	}
+	whereIdx := int64(numkeysIdx) + numkeys + 1
+	if whereIdx >= int64(len(argv)) {
+		c.AddReplySyntaxError()
+		return
+	}
+	var where int
+	switch {
+	case optIs(argv[whereIdx], "min"):
+		where = zsetMin
+	case optIs(argv[whereIdx], "max"):
+		where = zsetMax
+	default:
+		c.AddReplySyntaxError()
+		return
+	}
+	count := int64(-1)
+	for j := int(whereIdx) + 1; j < len(argv); j++ {
+		moreargs := len(argv) - 1 - j
+		if count == -1 && optIs(argv[j], "count") && moreargs > 0 {
+			j++
+			if count, ok = getRangeLongFromArgOrReply(c, argv[j], 1, math.MaxInt64, "count should be greater than 0"); !ok {
+				return
+			}
+		} else {
+			c.AddReplySyntaxError()
+			return
+		}
+	}
+	if count == -1 {
+		count = 1
+	}
+	keys := argv[numkeysIdx+1 : numkeysIdx+1+int(numkeys)]
+	if block {
+		blockingGenericZpopCommand(c, keys, where, 1, count, true, true)
+	} else if key, popped := genericZpopCommand(c, keys, where, true, count, true, true); key != nil {
+		// Replicated as ZPOPMIN/ZPOPMAX with a count.
+		c.RewriteArgv(zpopPropagation(key, where, count, popped)...)
+	}
+}
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
+func zmpopCommand(c *Client) { zmpopGenericCommand(c, 1, false) }
+
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
+func bzmpopCommand(c *Client) { zmpopGenericCommand(c, 2, true) }
+
+// BZPOPMIN key [key ...] timeout
+func bzpopminCommand(c *Client) {
+	blockingGenericZpopCommand(c, c.Argv[1:len(c.Argv)-1], zsetMin, len(c.Argv)-1, -1, false, false)
+}
+
+// BZPOPMAX key [key ...] timeout
+func bzpopmaxCommand(c *Client) {
+	blockingGenericZpopCommand(c, c.Argv[1:len(c.Argv)-1], zsetMax, len(c.Argv)-1, -1, false, false)
+}
+
+// zrandmemberSubStrategyMul is ZRANDMEMBER_SUB_STRATEGY_MUL.
+const zrandmemberSubStrategyMul = 3
+
+// zrandmemberWithCountCommand is ZRANDMEMBER key count [WITHSCORES].
+func zrandmemberWithCountCommand(c *Client, l int64, withscores bool) {
+	zobj := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyArray)
+	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	size := int64(zsetLength(zobj))
+	uniq := true
+	count := l
+	if l < 0 {
+		count = -l
+		uniq = false
+	}
+	if count == 0 {
+		c.AddReplyProto(sharedEmptyArray)
+		return
+	}
+	emit := func(e zsetElem, score float64) {
+		if withscores && c.Resp > 2 {
+			c.AddReplyArrayLen(2)
+		}
+		c.addReplyZsetElem(e)
+		if withscores {
+			c.AddReplyDouble(score)
+		}
+	}
+	replyLen := func(n int64) {
+		if withscores && c.Resp == 2 {
+			c.AddReplyArrayLen(int(n * 2))
+		} else {
+			c.AddReplyArrayLen(int(n))
+		}
+	}
+	at := func(rank int) (zsetElem, float64) {
+		it := newZsetCursor(zobj)
+		it.seekRank(rank, false)
+		return it.elem(), it.score()
+	}
+	// Repeats allowed (or one member): sample count times.
+	if !uniq || count == 1 {
+		replyLen(count)
+		if zobj.enc == EncSkiplist {
+			d := zsetSkiplist(zobj).Dict
+			for ; count > 0; count-- {
+				k, v := dictFairRandomKey(d)
+				emit(zsetElem{b: stringBytes(k)}, *v)
+			}
+		} else {
+			for ; count > 0; count-- {
+				e, s := at(rand.IntN(int(size)))
+				emit(e, s)
+			}
+		}
+		return
+	}
+	// The whole set, from the highest rank down (as zuiNext walks it).
+	if count >= size {
+		replyLen(size)
+		it := newZsetCursor(zobj)
+		for it.seekRank(0, true); it.valid(); it.prev() {
+			emit(it.elem(), it.score())
+		}
+		return
+	}
+	replyLen(count)
+	if count*zrandmemberSubStrategyMul > size || zobj.enc == EncListpack {
+		// Close to the whole set (or a small listpack): pick count
+		// distinct ranks.
+		ranks := rand.Perm(int(size))[:count]
+		for _, r := range ranks {
+			e, s := at(r)
+			emit(e, s)
+		}
+		return
+	}
+	d := zsetSkiplist(zobj).Dict
+	seen := make(map[string]struct{}, count)
+	for int64(len(seen)) < count {
+		k, v := dictFairRandomKey(d)
+		if _, dup := seen[k]; dup {
+			continue
+		}
+		seen[k] = struct{}{}
+		emit(zsetElem{b: stringBytes(k)}, *v)
+	}
+}
+
+// ZRANDMEMBER key [count [WITHSCORES]]
+func zrandmemberCommand(c *Client) {
+	if len(c.Argv) >= 3 {
+		l, ok := getRangeLongFromArgOrReply(c, c.Argv[2], -math.MaxInt64, math.MaxInt64, "")
+		if !ok {
+			return
+		}
+		withscores := false
+		if len(c.Argv) > 4 || len(c.Argv) == 4 && !optIs(c.Argv[3], "withscores") {
+			c.AddReplySyntaxError()
+			return
+		} else if len(c.Argv) == 4 {
+			withscores = true
+			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
+				c.AddReplyError("value is out of range")
+				return
+			}
+		}
+		zrandmemberWithCountCommand(c, l, withscores)
+		return
+	}
+	zobj := c.LookupKeyReadOrNull(c.Argv[1])
+	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+		return
+	}
+	it := newZsetCursor(zobj)
+	if zobj.enc == EncSkiplist {
+		k, _ := dictFairRandomKey(zsetSkiplist(zobj).Dict)
+		c.AddReplyBulkString(k)
+		return
+	}
+	it.seekRank(rand.IntN(zsetLength(zobj)), false)
+	c.addReplyZsetElem(it.elem())
+}
+
+func init() {
+	typeDup[TypeSet] = setTypeDup
+	typeDup[TypeZSet] = zsetDup
+	ss := AclSortedSet
+	register(
+		&Command{Name: "zadd", Proc: zaddCommand, Arity: -4, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | ss | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "1.2.0",
+			Summary:    "Add one or more members to a sorted set, or update its score if it already exists",
+			Complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set."},
+		&Command{Name: "zincrby", Proc: zincrbyCommand, Arity: 4, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | ss | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "1.2.0", Summary: "Increment the score of a member in a sorted set",
+			Complexity: "O(log(N)) where N is the number of elements in the sorted set."},
+		&Command{Name: "zrem", Proc: zremCommand, Arity: -3, Flags: CmdWrite | CmdFast, Acl: AclWrite | ss | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "1.2.0", Summary: "Remove one or more members from a sorted set",
+			Complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed."},
+		&Command{Name: "zcard", Proc: zcardCommand, Arity: 2, Flags: CmdReadonly | CmdFast, Acl: AclRead | ss | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "1.2.0", Summary: "Get the number of members in a sorted set", Complexity: "O(1)"},
+		&Command{Name: "zscore", Proc: zscoreCommand, Arity: 3, Flags: CmdReadonly | CmdFast, Acl: AclRead | ss | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "1.2.0", Summary: "Get the score associated with the given member in a sorted set", Complexity: "O(1)"},
+		&Command{Name: "zmscore", Proc: zmscoreCommand, Arity: -3, Flags: CmdReadonly | CmdFast, Acl: AclRead | ss | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "6.2.0", Summary: "Get the score associated with the given members in a sorted set",
+			Complexity: "O(N) where N is the number of members being requested."},
+		&Command{Name: "zrank", Proc: zrankCommand, Arity: 3, Flags: CmdReadonly | CmdFast, Acl: AclRead | ss | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "2.0.0", Summary: "Determine the index of a member in a sorted set", Complexity: "O(log(N))"},
+		&Command{Name: "zrevrank", Proc: zrevrankCommand, Arity: 3, Flags: CmdReadonly | CmdFast, Acl: AclRead | ss | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "2.0.0",
+			Summary: "Determine the index of a member in a sorted set, with scores ordered from high to low", Complexity: "O(log(N))"},
+		&Command{Name: "zrange", Proc: zrangeCommand, Arity: -4, Flags: CmdReadonly, Acl: AclRead | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "1.2.0", Summary: "Return a range of members in a sorted set",
+			Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."},
+		&Command{Name: "zrangestore", Proc: zrangestoreCommand, Arity: -5, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | ss | AclSlow,
+			First: 1, Last: 2, Step: 1, Group: "sorted-set", Since: "6.2.0", Summary: "Store a range of members from sorted set into another key",
+			Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key."},
+		&Command{Name: "zrangebyscore", Proc: zrangebyscoreCommand, Arity: -4, Flags: CmdReadonly, Acl: AclRead | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "1.0.5", Summary: "Return a range of members in a sorted set, by score",
+			Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."},
+		&Command{Name: "zrevrangebyscore", Proc: zrevrangebyscoreCommand, Arity: -4, Flags: CmdReadonly, Acl: AclRead | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "2.2.0", Summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low",
+			Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."},
+		&Command{Name: "zrangebylex", Proc: zrangebylexCommand, Arity: -4, Flags: CmdReadonly, Acl: AclRead | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "2.8.9", Summary: "Return a range of members in a sorted set, by lexicographical range",
+			Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."},
+		&Command{Name: "zrevrangebylex", Proc: zrevrangebylexCommand, Arity: -4, Flags: CmdReadonly, Acl: AclRead | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "2.8.9", Summary: "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
+			Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."},
+		&Command{Name: "zrevrange", Proc: zrevrangeCommand, Arity: -4, Flags: CmdReadonly, Acl: AclRead | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "1.2.0", Summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low",
+			Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."},
+		&Command{Name: "zcount", Proc: zcountCommand, Arity: 4, Flags: CmdReadonly | CmdFast, Acl: AclRead | ss | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "2.0.0", Summary: "Count the members in a sorted set with scores within the given values",
+			Complexity: "O(log(N)) with N being the number of elements in the sorted set."},
+		&Command{Name: "zlexcount", Proc: zlexcountCommand, Arity: 4, Flags: CmdReadonly | CmdFast, Acl: AclRead | ss | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "2.8.9", Summary: "Count the number of members in a sorted set between a given lexicographical range",
+			Complexity: "O(log(N)) with N being the number of elements in the sorted set."},
+		&Command{Name: "zpopmin", Proc: zpopminCommand, Arity: -2, Flags: CmdWrite | CmdFast, Acl: AclWrite | ss | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "5.0.0", Summary: "Remove and return members with the lowest scores in a sorted set",
+			Complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."},
+		&Command{Name: "zpopmax", Proc: zpopmaxCommand, Arity: -2, Flags: CmdWrite | CmdFast, Acl: AclWrite | ss | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "5.0.0", Summary: "Remove and return members with the highest scores in a sorted set",
+			Complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."},
+		&Command{Name: "zmpop", Proc: zmpopCommand, Arity: -4, Flags: CmdWrite | CmdMovableKeys, Acl: AclWrite | ss | AclSlow,
+			Group: "sorted-set", Since: "7.0.0", Summary: "Remove and return members with scores in a sorted set",
+			Complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+			GetKeys:    numkeysGetKeys(1)},
+		&Command{Name: "bzpopmin", Proc: bzpopminCommand, Arity: -3, Flags: CmdWrite | CmdNoscript | CmdBlocking | CmdFast, Acl: AclWrite | ss | AclFast | AclBlocking,
+			First: 1, Last: -2, Step: 1, Group: "sorted-set", Since: "5.0.0",
+			Summary:    "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+			Complexity: "O(log(N)) with N being the number of elements in the sorted set."},
+		&Command{Name: "bzpopmax", Proc: bzpopmaxCommand, Arity: -3, Flags: CmdWrite | CmdNoscript | CmdBlocking | CmdFast, Acl: AclWrite | ss | AclFast | AclBlocking,
+			First: 1, Last: -2, Step: 1, Group: "sorted-set", Since: "5.0.0",
+			Summary:    "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+			Complexity: "O(log(N)) with N being the number of elements in the sorted set."},
+		&Command{Name: "bzmpop", Proc: bzmpopCommand, Arity: -5, Flags: CmdWrite | CmdBlocking | CmdMovableKeys, Acl: AclWrite | ss | AclSlow | AclBlocking,
+			Group: "sorted-set", Since: "7.0.0", Summary: "Remove and return members with scores in a sorted set or block until one is available",
+			Complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+			GetKeys:    numkeysGetKeys(2)},
+		&Command{Name: "zremrangebyrank", Proc: zremrangebyrankCommand, Arity: 4, Flags: CmdWrite, Acl: AclWrite | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "2.0.0", Summary: "Remove all members in a sorted set within the given indexes",
+			Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."},
+		&Command{Name: "zremrangebyscore", Proc: zremrangebyscoreCommand, Arity: 4, Flags: CmdWrite, Acl: AclWrite | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "1.2.0", Summary: "Remove all members in a sorted set within the given scores",
+			Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."},
+		&Command{Name: "zremrangebylex", Proc: zremrangebylexCommand, Arity: 4, Flags: CmdWrite, Acl: AclWrite | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "2.8.9", Summary: "Remove all members in a sorted set between the given lexicographical range",
+			Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."},
+		&Command{Name: "zunion", Proc: zunionCommand, Arity: -3, Flags: CmdReadonly | CmdMovableKeys, Acl: AclRead | ss | AclSlow,
+			Group: "sorted-set", Since: "6.2.0", Summary: "Add multiple sorted sets",
+			Complexity: "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+			GetKeys:    numkeysGetKeys(1)},
+		&Command{Name: "zinter", Proc: zinterCommand, Arity: -3, Flags: CmdReadonly | CmdMovableKeys, Acl: AclRead | ss | AclSlow,
+			Group: "sorted-set", Since: "6.2.0", Summary: "Intersect multiple sorted sets",
+			Complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+			GetKeys:    numkeysGetKeys(1)},
+		&Command{Name: "zdiff", Proc: zdiffCommand, Arity: -3, Flags: CmdReadonly | CmdMovableKeys, Acl: AclRead | ss | AclSlow,
+			Group: "sorted-set", Since: "6.2.0", Summary: "Subtract multiple sorted sets",
+			Complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+			GetKeys:    numkeysGetKeys(1)},
+		&Command{Name: "zunionstore", Proc: zunionstoreCommand, Arity: -4, Flags: CmdWrite | CmdDenyOOM | CmdMovableKeys, Acl: AclWrite | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "2.0.0", Summary: "Add multiple sorted sets and store the resulting sorted set in a new key",
+			Complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+			GetKeys:    storeNumkeysGetKeys},
+		&Command{Name: "zinterstore", Proc: zinterstoreCommand, Arity: -4, Flags: CmdWrite | CmdDenyOOM | CmdMovableKeys, Acl: AclWrite | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "2.0.0", Summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+			Complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+			GetKeys:    storeNumkeysGetKeys},
+		&Command{Name: "zdiffstore", Proc: zdiffstoreCommand, Arity: -4, Flags: CmdWrite | CmdDenyOOM | CmdMovableKeys, Acl: AclWrite | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "6.2.0", Summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key",
+			Complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+			GetKeys:    storeNumkeysGetKeys},
+		&Command{Name: "zintercard", Proc: zintercardCommand, Arity: -3, Flags: CmdReadonly | CmdMovableKeys, Acl: AclRead | ss | AclSlow,
+			Group: "sorted-set", Since: "7.0.0", Summary: "Intersect multiple sorted sets and return the cardinality of the result",
+			Complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
+			GetKeys:    numkeysGetKeys(1)},
+		&Command{Name: "zrandmember", Proc: zrandmemberCommand, Arity: -2, Flags: CmdReadonly, Acl: AclRead | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "6.2.0", Summary: "Get one or multiple random elements from a sorted set",
+			Complexity: "O(N) where N is the number of elements returned", Tips: []string{"nondeterministic_output"}},
+		&Command{Name: "zscan", Proc: zscanCommand, Arity: -3, Flags: CmdReadonly, Acl: AclRead | ss | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "sorted-set", Since: "2.8.0", Summary: "Incrementally iterate sorted sets elements and associated scores",
+			Complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+			Tips:       []string{"nondeterministic_output"}},
+	)
+}
+
+// storeNumkeysGetKeys returns the keys of ZUNIONSTORE and friends: the
+// destination, then numkeys keys.
+func storeNumkeysGetKeys(argv [][]byte) []int {
+	keys := numkeysGetKeys(2)(argv)
+	if keys == nil {
+		return nil
+	}
+	return append([]int{1}, keys...)
+}
+
+// ---------------------------------------------------------------------------
+// The listpack encoding.
+//
+// zlp is the listpack of a listpack-encoded sorted set: member, score,
+// member, score … in rank order, as Redis's zzl* functions keep it. A
+// position is the byte offset of a member entry (its score is the next
+// entry); -1 means none. Positions are valid until the next change.
+
+type zlp types.Listpack
+
+func (zl *zlp) lp() *types.Listpack { return (*types.Listpack)(zl) }
+
+// zlpScore is a score as the listpack stores it: an integer or its text.
+type zlpScore struct {
+	s     []byte
+	v     int64
+	isInt bool
+}
+
+// text returns the stored form of the score.
+func (s zlpScore) text(buf *[24]byte) []byte {
+	if s.isInt {
+		return strconv.AppendInt(buf[:0], s.v, 10)
+	}
+	return s.s
+}
+
+func newZlp() *zlp {
+	lp := zlp(types.NewListpack(0))
+	return &lp
+}
+
+// zsetZlp returns the listpack of a listpack-encoded sorted set.
+func zsetZlp(o *Object) *zlp { return (*zlp)(o.ptr) }
+
+func (zl *zlp) length() int { return zl.lp().Len() / 2 }
+
+func (zl *zlp) first() int { return zl.lp().First() }
+
+func (zl *zlp) last() int {
+	lp := *zl.lp()
+	p := lp.Last()
+	if p < 0 {
+		return -1
+	}
+	return lp.Prev(p)
+}
+
+func (zl *zlp) next(p int) int {
+	lp := *zl.lp()
+	return lp.Next(lp.Next(p))
+}
+
+func (zl *zlp) prev(p int) int {
+	lp := *zl.lp()
+	sp := lp.Prev(p)
+	if sp < 0 {
+		return -1
+	}
+	return lp.Prev(sp)
+}
+
+// seek returns the position of the 0-based rank, or -1.
+func (zl *zlp) seek(rank int) int {
+	if rank < 0 || rank >= zl.length() {
+		return -1
+	}
+	return zl.lp().Seek(2 * rank)
+}
+
+// ele returns the member at p: a view of its bytes, or an integer (isInt).
+func (zl *zlp) ele(p int) ([]byte, int64, bool) { return zl.lp().Get(p) }
+
+// eleString returns the member at p as a string: a view that is valid
+// until the next change, or a new string for an integer member.
+func (zl *zlp) eleString(p int) string {
+	s, v, isInt := zl.lp().Get(p)
+	if isInt {
+		return strconv.FormatInt(v, 10)
+	}
+	return bstr(s)
+}
+
+func (zl *zlp) eleEqual(p int, ele []byte) bool { return zl.lp().Equal(p, ele) }
+
+// score returns the score of the pair at p (zzlGetScore).
+func (zl *zlp) score(p int) float64 {
+	lp := *zl.lp()
+	s, v, isInt := lp.Get(lp.Next(p))
+	if isInt {
+		return float64(v)
+	}
+	// zzlStrtod: strtod on at most 127 bytes.
+	f, _, _ := strtodPrefix(s[:min(len(s), 127)])
+	return f
+}
+
+func (zl *zlp) rawScore(p int) zlpScore {
+	lp := *zl.lp()
+	s, v, isInt := lp.Get(lp.Next(p))
+	return zlpScore{s: s, v: v, isInt: isInt}
+}
+
+// find returns the position of ele, or -1 (zzlFind).
+func (zl *zlp) find(ele []byte) int {
+	lp := *zl.lp()
+	return lp.Find(lp.First(), ele, 1)
+}
+
+// zlpScoreText returns the text a listpack stores for score: the integer
+// when double2ll accepts it (the listpack then encodes it as an integer),
+// else "%.17g".
+func zlpScoreText(buf *[32]byte, score float64) []byte {
+	if ll, ok := double2ll(score); ok {
+		return strconv.AppendInt(buf[:0], ll, 10)
+	}
+	return proto.FormatDouble(buf[:0], score)
+}
+
+// insertAt inserts the pair before the member at p, or appends it when p
+// is -1 (zzlInsertAt).
+func (zl *zlp) insertAt(p int, ele []byte, score float64) {
+	var buf [32]byte
+	st := zlpScoreText(&buf, score)
+	lp := zl.lp()
+	if p < 0 {
+		lp.Append(ele)
+		lp.Append(st)
+		return
+	}
+	p = lp.Insert(ele, p, types.LpBefore)
+	lp.Insert(st, p, types.LpAfter)
+}
+
+// insert adds a pair at its rank (zzlInsert); the member must be absent.
+func (zl *zlp) insert(ele []byte, score float64) {
+	var buf [24]byte
+	for p := zl.first(); p >= 0; p = zl.next(p) {
+		s := zl.score(p)
+		if s > score {
+			zl.insertAt(p, ele, score)
+			return
+		}
+		if s == score {
+			b, v, isInt := zl.ele(p)
+			if isInt {
+				b = strconv.AppendInt(buf[:0], v, 10)
+			}
+			if bstr(b) > bstr(ele) {
+				zl.insertAt(p, ele, score)
+				return
+			}
+		}
+	}
+	zl.insertAt(-1, ele, score)
+}
+
+// appendPair adds a pair after the last one (the caller keeps the order).
+func (zl *zlp) appendPair(ele []byte, score float64) { zl.insertAt(-1, ele, score) }
+
+func (zl *zlp) deleteAt(p int) { zl.lp().DeleteRangeAt(p, 2) }
+
+// deleteRange deletes n pairs from rank start and returns n.
+func (zl *zlp) deleteRange(start, n int) int {
+	zl.lp().DeleteRange(2*start, 2*n)
+	return n
+}
+
+// deleteFrom deletes the pairs from p on while inRange holds and returns
+// how many it deleted.
+func (zl *zlp) deleteFrom(p int, inRange func(p int) bool) int {
+	n := 0
+	for q := p; q >= 0 && inRange(q); q = zl.next(q) {
+		n++
+	}
+	if n > 0 {
+		zl.lp().DeleteRangeAt(p, 2*n)
+	}
+	return n
+}
+
+// bytesLen returns the listpack's size in bytes.
+func (zl *zlp) bytesLen() int { return len(*zl) }
+
+func (zl *zlp) clone() *zlp {
+	c := zlp(slices.Clone(*zl))
+	return &c
+}
+
+// blockingGenericZpopCommand implements BZPOPMIN, BZPOPMAX and BZMPOP: it
+// pops from the first non-empty sorted set of keys, or blocks until one of
+// them gets members (see blocking.go). The argument at timeoutIdx is the
+// timeout in seconds.
+func blockingGenericZpopCommand(c *Client, keys [][]byte, where int, timeoutIdx int, count int64, nested, nilWhenEmpty bool) {
+	timeout, ok := c.getTimeoutFromObjectOrReply(c.Argv[timeoutIdx], unitSeconds)
+	if !ok {
+		return
+	}
+	for _, key := range keys {
+		o := c.LookupKeyWrite(key)
+		if o == nil {
+			continue
+		}
+		if c.CheckType(o, TypeZSet) {
+			return
+		}
+		if zsetLength(o) == 0 {
+			continue
+		}
+		_, popped := genericZpopCommand(c, [][]byte{key}, where, true, count, nested, nilWhenEmpty)
+		c.RewriteArgv(zpopPropagation(key, where, count, popped)...)
+		return
+	}
+	// Inside EXEC (or a script) the client cannot block: as a timeout.
+	if c.Flags&ClientDenyBlocking != 0 {
+		c.AddReplyNullArray()
+		return
+	}
+	c.srv.BlockForKeys(c, BlockedZSet, keys, timeout, func(c *Client, key []byte, _ *Object) bool {
+		if k, popped := genericZpopCommand(c, [][]byte{key}, where, true, count, nested, nilWhenEmpty); k != nil {
+			c.srv.AlsoPropagate(c.db.ID, zpopPropagation(k, where, count, popped)...)
+		}
+		return true
+	})
+}
