@@ -236,7 +236,7 @@ func (c *Client) call() {
 	if srv.Stats.ErrorReplies != errs {
 		st.FailedCalls++
 	}
-	if srv.Dirty != dirty && c.Flags&ClientMulti == 0 {
+	if srv.Dirty > dirty && c.Flags&ClientMulti == 0 {
 		srv.afterWrite(c, cmd)
 	}
 	srv.exitCall(prop)

@@ -1,5 +1,15 @@
 package cmds
 
+import "strings"
+
+// MULTI, EXEC and DISCARD, after Redis 7.0's multi.c (WATCH is in
+// watch.go). processCommand queues every command of a client in MULTI but
+// the few that control the transaction; a command rejected while queuing
+// (unknown, wrong arity, ACL, OOM …) flags the transaction so that EXEC
+// fails with EXECABORT; a touched WATCHed key makes EXEC reply a null
+// array. While EXEC runs, the client may not block: blocking commands see
+// ClientDenyBlocking and behave as if their timeout had expired.
+
 // isMultiControl reports whether cmd runs at once inside MULTI instead of
 // being queued.
 func isMultiControl(cmd *Command) bool {
@@ -10,32 +20,57 @@ func isMultiControl(cmd *Command) bool {
 	return false
 }
 
-// queueMultiCommand queues the current command for EXEC and replies QUEUED.
+// queueMultiCommand queues the current command for EXEC and replies QUEUED,
+// as Redis's queueMultiCommand. Once the transaction is bound to fail
+// nothing more is kept, but the client still sees QUEUED.
 func (c *Client) queueMultiCommand() {
-	if c.Flags&ClientDirtyExec != 0 {
-		// After a queuing error nothing else is queued, but the
-		// client still sees QUEUED (Redis 7.0 behaviour).
-		c.write(sharedQueued)
-		return
+	if c.Flags&(ClientDirtyCAS|ClientDirtyExec) == 0 {
+		if c.multi == nil {
+			c.multi = &multiState{}
+		}
+		c.multi.cmds = append(c.multi.cmds, queuedCommand{cmd: c.cmd, argv: c.KeepArgv()})
+		c.multi.cmdFlags |= c.cmd.Flags
 	}
-	if c.multi == nil {
-		c.multi = &multiState{}
-	}
-	c.multi.cmds = append(c.multi.cmds, queuedCommand{cmd: c.cmd, argv: c.KeepArgv()})
 	c.write(sharedQueued)
 }
 
 // discardTransaction flags a transaction as failed after a queuing error
-// (Redis's flagTransaction).
+// (Redis's flagTransaction; the name is historical).
 func (c *Client) discardTransaction() {
 	if c.Flags&ClientMulti != 0 {
 		c.Flags |= ClientDirtyExec
 	}
 }
 
+// rejectCommand replies msg (AddReplyError's convention: a leading '-'
+// carries the error code) for a command that processCommand refuses, and
+// flags the transaction, as Redis's rejectCommand. A refused EXEC aborts
+// the transaction: "-EXECABORT Transaction discarded because of: msg".
+func (c *Client) rejectCommand(msg string) {
+	c.discardTransaction()
+	if c.cmd != nil && c.cmd.Proc != nil && c.cmd.Name == "exec" && c.cmd.Parent == nil {
+		c.execCommandAbort(msg)
+		return
+	}
+	c.AddReplyError(msg)
+}
+
+// execCommandAbort ends the transaction with an EXECABORT error naming
+// the reason, as Redis's execCommandAbort.
+func (c *Client) execCommandAbort(msg string) {
+	c.resetMulti()
+	msg = strings.TrimPrefix(msg, "-")
+	c.AddReplyError("-EXECABORT Transaction discarded because of: " + msg)
+	// MONITOR saw MULTI; it sees EXEC too so the transaction ends.
+	c.srv.feedMonitors(c, c.Argv)
+}
+
+// resetMulti is Redis's discardTransaction: it forgets the queued commands,
+// leaves the MULTI state and unwatches every key.
 func (c *Client) resetMulti() {
 	c.multi = nil
 	c.Flags &^= ClientMulti | ClientDirtyCAS | ClientDirtyExec
+	c.srv.unwatchAllKeys(c)
 }
 
 // MULTI
@@ -56,48 +91,64 @@ func discardCommand(c *Client) {
 		return
 	}
 	c.resetMulti()
-	if c.srv.unwatchAll != nil {
-		c.srv.unwatchAll(c)
-	}
 	c.AddReplyOK()
 }
 
 // EXEC
 func execCommand(c *Client) {
+	srv := c.srv
 	if c.Flags&ClientMulti == 0 {
 		c.AddReplyError("EXEC without MULTI")
 		return
 	}
-	if c.Flags&ClientDirtyExec != 0 {
-		c.AddReplyError("-EXECABORT Transaction discarded because of previous errors.")
-		c.resetMulti()
-		if c.srv.unwatchAll != nil {
-			c.srv.unwatchAll(c)
+	// A WATCHed key that expired since WATCH (and was not deleted yet)
+	// counts as touched.
+	if srv.isWatchedKeyExpired(c) {
+		c.Flags |= ClientDirtyCAS
+	}
+	if c.Flags&(ClientDirtyCAS|ClientDirtyExec) != 0 {
+		if c.Flags&ClientDirtyExec != 0 {
+			c.AddReplyError("-EXECABORT Transaction discarded because of previous errors.")
+		} else {
+			c.AddReplyNullArray()
 		}
+		c.resetMulti()
 		return
 	}
-	if c.Flags&ClientDirtyCAS != 0 {
-		c.resetMulti()
-		if c.srv.unwatchAll != nil {
-			c.srv.unwatchAll(c)
-		}
-		c.AddReplyNullArray()
-		return
+	oldFlags := c.Flags
+	c.Flags |= ClientDenyBlocking
+	srv.unwatchAllKeys(c) // unwatch at once, touching them is pointless now
+	var queued []queuedCommand
+	if c.multi != nil {
+		queued = c.multi.cmds
 	}
-	if c.srv.unwatchAll != nil {
-		c.srv.unwatchAll(c)
-	}
-	queued := c.multi.cmds
-	c.resetMulti()
+	// The client leaves the MULTI state before the commands run, so that
+	// each of them is propagated and counted like a top-level command.
+	c.multi = nil
+	c.Flags &^= ClientMulti | ClientDirtyCAS | ClientDirtyExec
+	srv.inExec++
 	savedArgv, savedCmd := c.Argv, c.cmd
 	c.AddReplyArrayLen(len(queued))
 	for _, q := range queued {
 		c.Argv = q.argv
 		c.cmd = q.cmd
+		// ACL rules may have changed since the command was queued.
+		if reason, ok := srv.aclCheckAtExec(c); !ok {
+			c.AddReplyError("-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + reason)
+			continue
+		}
 		c.call()
 	}
 	c.Argv, c.cmd = savedArgv, savedCmd
+	srv.inExec--
+	if oldFlags&ClientDenyBlocking == 0 {
+		c.Flags &^= ClientDenyBlocking
+	}
 }
+
+// InExec reports whether the commands of an EXEC are running (persistence
+// wraps what they propagate in MULTI … EXEC).
+func (srv *Server) InExec() bool { return srv.inExec > 0 }
 
 func init() {
 	register(

@@ -1,0 +1,124 @@
+package cmds
+
+import (
+	"strconv"
+	"time"
+)
+
+// MONITOR, after Redis 7.0's replicationFeedMonitors: a monitor client
+// receives, for every command another client ran (fed from call(), after
+// the command, so the database shown is the one it left selected), a
+// status line
+//
+//	+1700000000.123456 [0 127.0.0.1:5555] "set" "k" "v"
+//
+// with the arguments quoted as sdscatrepr quotes them. Administrative
+// commands and those flagged skip_monitor are not shown.
+
+func init() {
+	clientResetHooks = append(clientResetHooks, func(c *Client) {
+		c.srv.removeMonitor(c)
+	})
+}
+
+// MONITOR
+func monitorCommand(c *Client) {
+	if c.Flags&ClientDenyBlocking != 0 {
+		// A client that expects one reply per command cannot monitor.
+		c.AddReplyError("MONITOR isn't allowed for DENY BLOCKING client")
+		return
+	}
+	if c.Flags&ClientMonitor != 0 {
+		return // already monitoring: nothing, not even a reply
+	}
+	srv := c.srv
+	c.Flags |= ClientMonitor
+	srv.monitors = append(srv.monitors, c)
+	c.OnFree = append(c.OnFree, srv.removeMonitor)
+	c.AddReplyOK()
+}
+
+func (srv *Server) removeMonitor(c *Client) {
+	if c.Flags&ClientMonitor == 0 {
+		return
+	}
+	c.Flags &^= ClientMonitor
+	srv.monitors = removeClient(srv.monitors, c)
+}
+
+// appendRepr appends s quoted as sdscatrepr does.
+func appendRepr(b []byte, s []byte) []byte {
+	b = append(b, '"')
+	for _, ch := range s {
+		switch ch {
+		case '\\', '"':
+			b = append(b, '\\', ch)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\a':
+			b = append(b, '\\', 'a')
+		case '\b':
+			b = append(b, '\\', 'b')
+		default:
+			if ch >= 0x20 && ch < 0x7f {
+				b = append(b, ch)
+			} else {
+				b = append(b, '\\', 'x', "0123456789abcdef"[ch>>4], "0123456789abcdef"[ch&15])
+			}
+		}
+	}
+	return append(b, '"')
+}
+
+// feedMonitors sends one command line to every monitor.
+func (srv *Server) feedMonitors(c *Client, argv [][]byte) {
+	if len(srv.monitors) == 0 {
+		return
+	}
+	now := time.Now()
+	b := make([]byte, 0, 64)
+	b = append(b, '+')
+	b = strconv.AppendInt(b, now.Unix(), 10)
+	b = append(b, '.')
+	us := now.Nanosecond() / 1000
+	for d := 100000; d > 1 && us < d; d /= 10 {
+		b = append(b, '0')
+	}
+	b = strconv.AppendInt(b, int64(us), 10)
+	b = append(b, " ["...)
+	b = strconv.AppendInt(b, int64(c.db.ID), 10)
+	b = append(b, ' ')
+	if c.Flags&ClientUnixSocket != 0 {
+		b = append(b, "unix:"...)
+		b = append(b, srv.Config.UnixSocket...)
+	} else {
+		b = append(b, c.peerID()...)
+	}
+	b = append(b, "] "...)
+	for j, a := range argv {
+		if j > 0 {
+			b = append(b, ' ')
+		}
+		b = appendRepr(b, a)
+	}
+	b = append(b, '\r', '\n')
+	for _, m := range srv.monitors {
+		// A client about to close (QUIT) gets nothing more.
+		if m.Flags&(ClientCloseASAP|ClientCloseAfterReply) == 0 {
+			m.prepare()
+			m.Reply = append(m.Reply, b...)
+		}
+	}
+}
+
+func init() {
+	register(
+		&Command{Name: "monitor", Proc: monitorCommand, Arity: 1, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
+			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
+			Summary: "Listen for all requests received by the server in real time"},
+	)
+}

@@ -1,0 +1,68 @@
+package cmds
+
+import "strconv"
+
+// Keyspace notifications, after Redis 7.0's notify.c: every change to a
+// key is reported by NotifyKeyspaceEvent (server.go), which runs the
+// internal hooks and then this publisher. Per notify-keyspace-events
+// (parsed by config.go's keyspaceEventsStringToFlags), an event of an
+// enabled class is published as
+//
+//	__keyspace@<db>__:<key>    with the event name as message ('K')
+//	__keyevent@<db>__:<event>  with the key as message ('E')
+
+// notifyState caches the parsed notify-keyspace-events and the buffer the
+// channel names are built in.
+type notifyState struct {
+	str   string
+	flags int
+	buf   []byte
+}
+
+func init() {
+	serverInitHooks = append(serverInitHooks, func(srv *Server) {
+		srv.publishKeyspaceEvent = srv.publishKeyspaceEventImpl
+	})
+}
+
+// notifyFlags returns the classes enabled by notify-keyspace-events.
+func (srv *Server) notifyFlags() int {
+	st := &srv.notify
+	if v := srv.Config.NotifyKeyspaceEvents; v != st.str {
+		st.flags, _ = keyspaceEventsStringToFlags(v)
+		st.str = v
+	}
+	return st.flags
+}
+
+// publishKeyspaceEventImpl publishes the notifications of one event.
+func (srv *Server) publishKeyspaceEventImpl(class int, event string, key []byte, dbid int) {
+	if srv.Config.NotifyKeyspaceEvents == "" {
+		return
+	}
+	flags := srv.notifyFlags()
+	if flags&class == 0 {
+		return
+	}
+	// Nobody can receive anything: skip building the channels.
+	if len(srv.pubsub.channels) == 0 && len(srv.pubsub.patterns) == 0 {
+		return
+	}
+	st := &srv.notify
+	if flags&NotifyKeyspace != 0 {
+		b := append(st.buf[:0], "__keyspace@"...)
+		b = strconv.AppendInt(b, int64(dbid), 10)
+		b = append(b, "__:"...)
+		b = append(b, key...)
+		st.buf = b
+		srv.PublishMessage(b, stringBytes(event))
+	}
+	if flags&NotifyKeyevent != 0 {
+		b := append(st.buf[:0], "__keyevent@"...)
+		b = strconv.AppendInt(b, int64(dbid), 10)
+		b = append(b, "__:"...)
+		b = append(b, event...)
+		st.buf = b
+		srv.PublishMessage(b, key)
+	}
+}

@@ -1,0 +1,739 @@
+package cmds
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redisfs/redisfs/core/proto"
+)
+
+// Publish/subscribe, after Redis 7.0's pubsub.c: channels, patterns and
+// shard channels (SSUBSCRIBE/SPUBLISH, which without cluster behave as
+// channels of their own namespace). Messages and subscription replies are
+// pushes: RESP3 clients get them as '>' push frames, RESP2 clients as
+// arrays, and a RESP2 client with subscriptions may only run the
+// (P|S)SUBSCRIBE family, PING, QUIT and RESET (checked in checkCommand).
+// Pushes are delivered even under CLIENT REPLY OFF, as Redis's
+// CLIENT_PUSHING does.
+
+// pubsubState holds the server-wide subscriptions. Subscribers of a
+// channel are kept in subscription order, and patterns in the order they
+// were first subscribed, so that message order is deterministic.
+type pubsubState struct {
+	channels map[string][]*Client
+	shard    map[string][]*Client
+	patterns []*patternSubs
+	patIndex map[string]*patternSubs
+	// obuf is client-output-buffer-limit parsed, from obufStr.
+	obuf    [3]obufLimit
+	obufStr string
+}
+
+type patternSubs struct {
+	pattern string
+	clients []*Client
+}
+
+// clientPubsub is one client's subscriptions, in subscription order.
+type clientPubsub struct {
+	channels orderedSet
+	patterns orderedSet
+	shard    orderedSet
+	// softLimitSince is when the output buffer first went over the
+	// soft limit of its class (0: it is not over).
+	softLimitSince int64
+}
+
+// orderedSet is a set of strings that remembers insertion order.
+type orderedSet struct {
+	list []string
+	set  map[string]struct{}
+}
+
+func (s *orderedSet) has(v string) bool { _, ok := s.set[v]; return ok }
+
+func (s *orderedSet) add(v string) bool {
+	if s.has(v) {
+		return false
+	}
+	if s.set == nil {
+		s.set = map[string]struct{}{}
+	}
+	s.set[v] = struct{}{}
+	s.list = append(s.list, v)
+	return true
+}
+
+func (s *orderedSet) remove(v string) bool {
+	if !s.has(v) {
+		return false
+	}
+	delete(s.set, v)
+	for i, x := range s.list {
+		if x == v {
+			s.list = append(s.list[:i], s.list[i+1:]...)
+			break
+		}
+	}
+	return true
+}
+
+func (s *orderedSet) len() int { return len(s.list) }
+
+// The kinds of subscription: the message names their replies use.
+type pubsubType struct {
+	subscribe, unsubscribe, message string
+	shard                           bool
+}
+
+var (
+	pubsubChannel = pubsubType{"subscribe", "unsubscribe", "message", false}
+	pubsubShard   = pubsubType{"ssubscribe", "sunsubscribe", "smessage", true}
+)
+
+func init() {
+	serverInitHooks = append(serverInitHooks, func(srv *Server) {
+		srv.pubsub.channels = map[string][]*Client{}
+		srv.pubsub.shard = map[string][]*Client{}
+		srv.pubsub.patIndex = map[string]*patternSubs{}
+	})
+	clientResetHooks = append(clientResetHooks, func(c *Client) {
+		c.srv.pubsubUnsubscribeAll(c, false)
+	})
+	clientPubsubCounts = func(c *Client) (int, int, int) {
+		if c.ps == nil {
+			return 0, 0, 0
+		}
+		return c.ps.channels.len(), c.ps.patterns.len(), c.ps.shard.len()
+	}
+	pubsubServerCounts = func(srv *Server) (int, int, int) {
+		return len(srv.pubsub.channels), len(srv.pubsub.patterns), len(srv.pubsub.shard)
+	}
+}
+
+// clientPS returns c's subscription state, creating it.
+func (c *Client) clientPS() *clientPubsub {
+	if c.ps == nil {
+		c.ps = &clientPubsub{}
+		c.OnFree = append(c.OnFree, func(c *Client) { c.srv.pubsubUnsubscribeAll(c, false) })
+	}
+	return c.ps
+}
+
+// subscriptionCount is what (P)SUBSCRIBE replies count: channels and
+// patterns (clientSubscriptionsCount).
+func (c *Client) subscriptionCount() int {
+	if c.ps == nil {
+		return 0
+	}
+	return c.ps.channels.len() + c.ps.patterns.len()
+}
+
+func (c *Client) shardSubscriptionCount() int {
+	if c.ps == nil {
+		return 0
+	}
+	return c.ps.shard.len()
+}
+
+func (c *Client) totalSubscriptionCount() int {
+	return c.subscriptionCount() + c.shardSubscriptionCount()
+}
+
+// push makes room for a push message whatever CLIENT REPLY says, and
+// returns false when c cannot receive anything (a client being closed).
+func (c *Client) push() bool {
+	if c.Flags&(ClientCloseASAP|ClientCloseAfterReply) != 0 {
+		return false
+	}
+	c.prepare()
+	return true
+}
+
+// addReplyPubsubHeader appends the header of a 3-element push and its kind.
+func (c *Client) addReplyPushHeader(n int, kind string) {
+	c.Reply = proto.AppendPushLen(c.Reply, n, c.Resp)
+	c.Reply = proto.AppendBulkString(c.Reply, kind)
+}
+
+// addReplyPubsubSubscribed replies a (s|p)subscribe confirmation.
+func (c *Client) addReplyPubsubSubscribed(kind string, channel string, count int) {
+	if !c.push() {
+		return
+	}
+	c.addReplyPushHeader(3, kind)
+	c.Reply = proto.AppendBulkString(c.Reply, channel)
+	c.Reply = proto.AppendInt(c.Reply, int64(count))
+}
+
+// addReplyPubsubUnsubscribed replies an unsubscribe confirmation; with
+// none set, the channel is null (nothing was subscribed).
+func (c *Client) addReplyPubsubUnsubscribed(kind string, channel string, none bool, count int) {
+	if !c.push() {
+		return
+	}
+	c.addReplyPushHeader(3, kind)
+	if none {
+		c.Reply = proto.AppendNullBulk(c.Reply, c.Resp)
+	} else {
+		c.Reply = proto.AppendBulkString(c.Reply, channel)
+	}
+	c.Reply = proto.AppendInt(c.Reply, int64(count))
+}
+
+// subscribeChannel subscribes c to channel (of kind t) and replies.
+func (srv *Server) pubsubSubscribeChannel(c *Client, channel []byte, t pubsubType) {
+	ps := c.clientPS()
+	set, m := &ps.channels, srv.pubsub.channels
+	if t.shard {
+		set, m = &ps.shard, srv.pubsub.shard
+	}
+	if !set.has(bstr(channel)) {
+		ch := string(channel)
+		set.add(ch)
+		m[ch] = append(m[ch], c)
+	}
+	count := c.subscriptionCount()
+	if t.shard {
+		count = c.shardSubscriptionCount()
+	}
+	c.addReplyPubsubSubscribed(t.subscribe, bstr(channel), count)
+}
+
+// pubsubUnsubscribeChannel unsubscribes c from channel and reports whether
+// it was subscribed; notify sends the confirmation.
+func (srv *Server) pubsubUnsubscribeChannel(c *Client, channel string, notify bool, t pubsubType) bool {
+	ps := c.clientPS()
+	set, m := &ps.channels, srv.pubsub.channels
+	if t.shard {
+		set, m = &ps.shard, srv.pubsub.shard
+	}
+	// Keep the name alive: it may be the list element being removed.
+	was := set.remove(channel)
+	if was {
+		m[channel] = removeClient(m[channel], c)
+		if len(m[channel]) == 0 {
+			delete(m, channel)
+		}
+	}
+	if notify {
+		count := c.subscriptionCount()
+		if t.shard {
+			count = c.shardSubscriptionCount()
+		}
+		c.addReplyPubsubUnsubscribed(t.unsubscribe, channel, false, count)
+	}
+	return was
+}
+
+func removeClient(list []*Client, c *Client) []*Client {
+	for i, x := range list {
+		if x == c {
+			copy(list[i:], list[i+1:])
+			list[len(list)-1] = nil
+			return list[:len(list)-1]
+		}
+	}
+	return list
+}
+
+// pubsubSubscribePattern subscribes c to pattern and replies.
+func (srv *Server) pubsubSubscribePattern(c *Client, pattern []byte) {
+	ps := c.clientPS()
+	if !ps.patterns.has(bstr(pattern)) {
+		p := string(pattern)
+		ps.patterns.add(p)
+		e := srv.pubsub.patIndex[p]
+		if e == nil {
+			e = &patternSubs{pattern: p}
+			srv.pubsub.patIndex[p] = e
+			srv.pubsub.patterns = append(srv.pubsub.patterns, e)
+		}
+		e.clients = append(e.clients, c)
+	}
+	c.addReplyPubsubSubscribed("psubscribe", bstr(pattern), c.subscriptionCount())
+}
+
+// pubsubUnsubscribePattern unsubscribes c from pattern.
+func (srv *Server) pubsubUnsubscribePattern(c *Client, pattern string, notify bool) bool {
+	ps := c.clientPS()
+	was := ps.patterns.remove(pattern)
+	if was {
+		e := srv.pubsub.patIndex[pattern]
+		e.clients = removeClient(e.clients, c)
+		if len(e.clients) == 0 {
+			delete(srv.pubsub.patIndex, pattern)
+			for i, x := range srv.pubsub.patterns {
+				if x == e {
+					copy(srv.pubsub.patterns[i:], srv.pubsub.patterns[i+1:])
+					srv.pubsub.patterns[len(srv.pubsub.patterns)-1] = nil
+					srv.pubsub.patterns = srv.pubsub.patterns[:len(srv.pubsub.patterns)-1]
+					break
+				}
+			}
+		}
+	}
+	if notify {
+		c.addReplyPubsubUnsubscribed("punsubscribe", pattern, false, c.subscriptionCount())
+	}
+	return was
+}
+
+// pubsubUnsubscribeAllChannels unsubscribes c from every channel of kind t
+// and returns how many; with notify and none, it replies the null
+// confirmation.
+func (srv *Server) pubsubUnsubscribeAllChannels(c *Client, notify bool, t pubsubType) int {
+	count := 0
+	if c.ps != nil {
+		set := &c.ps.channels
+		if t.shard {
+			set = &c.ps.shard
+		}
+		for set.len() > 0 {
+			srv.pubsubUnsubscribeChannel(c, set.list[0], notify, t)
+			count++
+		}
+	}
+	if notify && count == 0 {
+		c.addReplyPubsubUnsubscribed(t.unsubscribe, "", true, c.subscriptionCount())
+	}
+	return count
+}
+
+// pubsubUnsubscribeAllPatterns is pubsubUnsubscribeAllChannels for patterns.
+func (srv *Server) pubsubUnsubscribeAllPatterns(c *Client, notify bool) int {
+	count := 0
+	if c.ps != nil {
+		for c.ps.patterns.len() > 0 {
+			srv.pubsubUnsubscribePattern(c, c.ps.patterns.list[0], notify)
+			count++
+		}
+	}
+	if notify && count == 0 {
+		c.addReplyPubsubUnsubscribed("punsubscribe", "", true, c.subscriptionCount())
+	}
+	return count
+}
+
+// pubsubUnsubscribeAll drops every subscription of c (RESET, client freed).
+func (srv *Server) pubsubUnsubscribeAll(c *Client, notify bool) {
+	if c.ps == nil {
+		return
+	}
+	srv.pubsubUnsubscribeAllChannels(c, notify, pubsubChannel)
+	srv.pubsubUnsubscribeAllChannels(c, notify, pubsubShard)
+	srv.pubsubUnsubscribeAllPatterns(c, notify)
+	c.Flags &^= ClientPubsub
+}
+
+// addReplyPubsubMessage pushes a message to a subscriber.
+func (c *Client) addReplyPubsubMessage(kind string, channel, msg []byte) {
+	if !c.push() {
+		return
+	}
+	c.addReplyPushHeader(3, kind)
+	c.Reply = proto.AppendBulk(c.Reply, channel)
+	c.Reply = proto.AppendBulk(c.Reply, msg)
+	c.srv.checkOutputBufferLimits(c)
+}
+
+// addReplyPubsubPatMessage pushes a pattern message to a subscriber.
+func (c *Client) addReplyPubsubPatMessage(pattern string, channel, msg []byte) {
+	if !c.push() {
+		return
+	}
+	c.addReplyPushHeader(4, "pmessage")
+	c.Reply = proto.AppendBulkString(c.Reply, pattern)
+	c.Reply = proto.AppendBulk(c.Reply, channel)
+	c.Reply = proto.AppendBulk(c.Reply, msg)
+	c.srv.checkOutputBufferLimits(c)
+}
+
+// PublishMessage delivers message to the subscribers of channel and of the
+// patterns matching it, and returns how many received it.
+func (srv *Server) PublishMessage(channel, message []byte) int {
+	return srv.pubsubPublishMessage(channel, message, pubsubChannel)
+}
+
+func (srv *Server) pubsubPublishMessage(channel, message []byte, t pubsubType) int {
+	receivers := 0
+	m := srv.pubsub.channels
+	if t.shard {
+		m = srv.pubsub.shard
+	}
+	if list := m[bstr(channel)]; len(list) > 0 {
+		for _, c := range list {
+			c.addReplyPubsubMessage(t.message, channel, message)
+			receivers++
+		}
+	}
+	if t.shard {
+		return receivers // shard pub/sub ignores patterns
+	}
+	for _, e := range srv.pubsub.patterns {
+		if !stringMatch([]byte(e.pattern), channel, false) {
+			continue
+		}
+		for _, c := range e.clients {
+			c.addReplyPubsubPatMessage(e.pattern, channel, message)
+			receivers++
+		}
+	}
+	return receivers
+}
+
+// denyBlockingSubscribe refuses (S)SUBSCRIBE to a client that may not
+// block, as Redis does (inside EXEC it is allowed, for compatibility).
+func denyBlockingSubscribe(c *Client, name string) bool {
+	if c.Flags&ClientDenyBlocking != 0 && c.srv.inExec == 0 {
+		c.AddReplyErrorFormat("%s isn't allowed for a DENY BLOCKING client", name)
+		return true
+	}
+	return false
+}
+
+// SUBSCRIBE channel [channel ...]
+func subscribeCommand(c *Client) {
+	if denyBlockingSubscribe(c, "SUBSCRIBE") {
+		return
+	}
+	for _, ch := range c.Argv[1:] {
+		c.srv.pubsubSubscribeChannel(c, ch, pubsubChannel)
+	}
+	c.Flags |= ClientPubsub
+}
+
+// UNSUBSCRIBE [channel [channel ...]]
+func unsubscribeCommand(c *Client) {
+	srv := c.srv
+	if len(c.Argv) == 1 {
+		srv.pubsubUnsubscribeAllChannels(c, true, pubsubChannel)
+	} else {
+		for _, ch := range c.Argv[1:] {
+			srv.pubsubUnsubscribeChannel(c, string(ch), true, pubsubChannel)
+		}
+	}
+	if c.totalSubscriptionCount() == 0 {
+		c.Flags &^= ClientPubsub
+	}
+}
+
+// PSUBSCRIBE pattern [pattern ...]
+func psubscribeCommand(c *Client) {
+	if denyBlockingSubscribe(c, "PSUBSCRIBE") {
+		return
+	}
+	for _, p := range c.Argv[1:] {
+		c.srv.pubsubSubscribePattern(c, p)
+	}
+	c.Flags |= ClientPubsub
+}
+
+// PUNSUBSCRIBE [pattern [pattern ...]]
+func punsubscribeCommand(c *Client) {
+	srv := c.srv
+	if len(c.Argv) == 1 {
+		srv.pubsubUnsubscribeAllPatterns(c, true)
+	} else {
+		for _, p := range c.Argv[1:] {
+			srv.pubsubUnsubscribePattern(c, string(p), true)
+		}
+	}
+	if c.totalSubscriptionCount() == 0 {
+		c.Flags &^= ClientPubsub
+	}
+}
+
+// SSUBSCRIBE shardchannel [shardchannel ...]
+func ssubscribeCommand(c *Client) {
+	if denyBlockingSubscribe(c, "SSUBSCRIBE") {
+		return
+	}
+	for _, ch := range c.Argv[1:] {
+		c.srv.pubsubSubscribeChannel(c, ch, pubsubShard)
+	}
+	c.Flags |= ClientPubsub
+}
+
+// SUNSUBSCRIBE [shardchannel [shardchannel ...]]
+func sunsubscribeCommand(c *Client) {
+	srv := c.srv
+	if len(c.Argv) == 1 {
+		srv.pubsubUnsubscribeAllChannels(c, true, pubsubShard)
+	} else {
+		for _, ch := range c.Argv[1:] {
+			srv.pubsubUnsubscribeChannel(c, string(ch), true, pubsubShard)
+		}
+	}
+	if c.totalSubscriptionCount() == 0 {
+		c.Flags &^= ClientPubsub
+	}
+}
+
+// PUBLISH channel message
+func publishCommand(c *Client) {
+	n := c.srv.pubsubPublishMessage(c.Argv[1], c.Argv[2], pubsubChannel)
+	c.AddReplyInt(int64(n))
+}
+
+// SPUBLISH shardchannel message
+func spublishCommand(c *Client) {
+	n := c.srv.pubsubPublishMessage(c.Argv[1], c.Argv[2], pubsubShard)
+	c.AddReplyInt(int64(n))
+}
+
+var pubsubHelp = []string{
+	"CHANNELS [<pattern>]",
+	"    Return the currently active channels matching a <pattern> (default: '*').",
+	"NUMPAT",
+	"    Return number of subscriptions to patterns.",
+	"NUMSUB [<channel> ...]",
+	"    Return the number of subscribers for the specified channels, excluding",
+	"    pattern subscriptions(default: no channels).",
+	"SHARDCHANNELS [<pattern>]",
+	"    Return the currently active shard level channels matching a <pattern> (default: '*').",
+	"SHARDNUMSUB [<shardchannel> ...]",
+	"    Return the number of subscribers for the specified shard level channel(s)",
+}
+
+// PUBSUB HELP
+func pubsubHelpCommand(c *Client) { c.AddReplyHelp(pubsubHelp) }
+
+// pubsubContainerCommand runs for PUBSUB without a subcommand, which the
+// arity check makes unreachable.
+func pubsubContainerCommand(c *Client) { c.AddReplySubcommandSyntaxError() }
+
+// channelList replies the channels of m matching the optional pattern in
+// c.Argv[2] (Redis's channelList).
+func channelList(c *Client, m map[string][]*Client) {
+	if len(c.Argv) > 3 {
+		c.AddReplySubcommandSyntaxError()
+		return
+	}
+	var pat []byte
+	if len(c.Argv) == 3 {
+		pat = c.Argv[2]
+	}
+	d := c.AddReplyDeferredLen()
+	n := 0
+	for ch := range m {
+		if pat == nil || stringMatch(pat, []byte(ch), false) {
+			c.AddReplyBulkString(ch)
+			n++
+		}
+	}
+	c.SetDeferredArrayLen(d, n)
+}
+
+// PUBSUB CHANNELS [pattern]
+func pubsubChannelsCommand(c *Client) { channelList(c, c.srv.pubsub.channels) }
+
+// PUBSUB SHARDCHANNELS [pattern]
+func pubsubShardchannelsCommand(c *Client) { channelList(c, c.srv.pubsub.shard) }
+
+func numsub(c *Client, m map[string][]*Client) {
+	// A flat array even in RESP3, as Redis 7.0 replies.
+	c.AddReplyArrayLen(2 * (len(c.Argv) - 2))
+	for _, ch := range c.Argv[2:] {
+		c.AddReplyBulk(ch)
+		c.AddReplyInt(int64(len(m[bstr(ch)])))
+	}
+}
+
+// PUBSUB NUMSUB [channel [channel ...]]
+func pubsubNumsubCommand(c *Client) { numsub(c, c.srv.pubsub.channels) }
+
+// PUBSUB SHARDNUMSUB [shardchannel [shardchannel ...]]
+func pubsubShardnumsubCommand(c *Client) { numsub(c, c.srv.pubsub.shard) }
+
+// PUBSUB NUMPAT
+func pubsubNumpatCommand(c *Client) { c.AddReplyInt(int64(len(c.srv.pubsub.patterns))) }
+
+// pubsubAllowedCommand reports whether a RESP2 client in subscribed state
+// may run cmd.
+func pubsubAllowedCommand(cmd *Command) bool {
+	if cmd.Parent != nil {
+		return false
+	}
+	switch cmd.Name {
+	case "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
+		"psubscribe", "punsubscribe", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+// ---------------------------------------------------------------------------
+// Output buffer limits (client-output-buffer-limit), enforced for pub/sub
+// clients as messages are queued to them: a subscriber that does not read
+// is disconnected once its pending replies pass the hard limit, or stay
+// over the soft limit for the soft seconds.
+
+// obufLimit is one class's limits.
+type obufLimit struct {
+	hard, soft int64
+	softSecs   int64
+}
+
+// obufClasses are the classes of client-output-buffer-limit in order.
+var obufClasses = []string{"normal", "slave", "pubsub"}
+
+// parseOutputBufferLimits parses "class hard soft seconds ..." into the
+// three classes, starting from cur; Redis accepts "replica" for "slave".
+// The error is Redis's text.
+func parseOutputBufferLimits(v string, cur [3]obufLimit) ([3]obufLimit, error) {
+	args := strings.Fields(v)
+	if len(args)%4 != 0 {
+		return cur, errors.New("Wrong number of arguments in buffer limit configuration.")
+	}
+	for i := 0; i < len(args); i += 4 {
+		class := -1
+		switch strings.ToLower(args[i]) {
+		case "normal":
+			class = 0
+		case "slave", "replica":
+			class = 1
+		case "pubsub":
+			class = 2
+		default:
+			return cur, errors.New("Invalid client class specified in buffer limit configuration.")
+		}
+		hard, ok1 := ParseMemory(args[i+1])
+		soft, ok2 := ParseMemory(args[i+2])
+		secs, err := strconv.ParseInt(args[i+3], 10, 64)
+		if !ok1 || !ok2 || err != nil || hard < 0 || soft < 0 || secs < 0 {
+			return cur, errors.New("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+		}
+		cur[class] = obufLimit{hard: hard, soft: soft, softSecs: secs}
+	}
+	return cur, nil
+}
+
+func formatOutputBufferLimits(l [3]obufLimit) string {
+	var b []byte
+	for i, class := range obufClasses {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, class...)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, l[i].hard, 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, l[i].soft, 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, l[i].softSecs, 10)
+	}
+	return string(b)
+}
+
+var defaultOutputBufferLimits, _ = parseOutputBufferLimits(DefaultConfig().ClientOutputBufferLimit, [3]obufLimit{})
+
+// outputBufferLimits returns the configured limits (parsed once per value).
+func (srv *Server) outputBufferLimits() [3]obufLimit {
+	v := srv.Config.ClientOutputBufferLimit
+	if v != srv.pubsub.obufStr {
+		srv.pubsub.obuf, _ = parseOutputBufferLimits(v, defaultOutputBufferLimits)
+		srv.pubsub.obufStr = v
+	}
+	return srv.pubsub.obuf
+}
+
+// checkOutputBufferLimits closes c asynchronously when its pending output
+// is over its class's limits (only the pubsub class is enforced here).
+func (srv *Server) checkOutputBufferLimits(c *Client) {
+	if c.Flags&ClientPubsub == 0 || c.ps == nil || c.Flags&ClientCloseASAP != 0 {
+		return
+	}
+	lim := srv.outputBufferLimits()[2]
+	used := int64(len(c.Reply) - c.Sent)
+	hard := lim.hard != 0 && used >= lim.hard
+	soft := lim.soft != 0 && used >= lim.soft
+	if soft && !hard {
+		now := time.Now().Unix()
+		if c.ps.softLimitSince == 0 {
+			c.ps.softLimitSince = now
+			soft = false
+		} else if now-c.ps.softLimitSince <= lim.softSecs {
+			soft = false
+		}
+	} else if !soft {
+		c.ps.softLimitSince = 0
+	}
+	if hard || soft {
+		info := string(c.appendClientInfo(nil))
+		srv.Logf(LogWarning, "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", info)
+		c.Flags |= ClientCloseASAP
+		c.prepare()
+	}
+}
+
+func init() {
+	directives = append(directives, directive{name: "client-output-buffer-limit",
+		get: func(c *Config) string {
+			l, _ := parseOutputBufferLimits(c.ClientOutputBufferLimit, defaultOutputBufferLimits)
+			return formatOutputBufferLimits(l)
+		},
+		set: func(c *Config, v string) error {
+			cur, _ := parseOutputBufferLimits(c.ClientOutputBufferLimit, defaultOutputBufferLimits)
+			l, err := parseOutputBufferLimits(v, cur)
+			if err != nil {
+				return err
+			}
+			c.ClientOutputBufferLimit = formatOutputBufferLimits(l)
+			return nil
+		}})
+	register(
+		&Command{Name: "subscribe", Proc: subscribeCommand, Arity: -2, Flags: CmdPubsub | CmdNoscript | CmdLoading | CmdStale,
+			Acl: AclPubsub | AclSlow, Group: "pubsub", Since: "2.0.0",
+			Summary: "Listen for messages published to the given channels", Complexity: "O(N) where N is the number of channels to subscribe to."},
+		&Command{Name: "unsubscribe", Proc: unsubscribeCommand, Arity: -1, Flags: CmdPubsub | CmdNoscript | CmdLoading | CmdStale,
+			Acl: AclPubsub | AclSlow, Group: "pubsub", Since: "2.0.0",
+			Summary: "Stop listening for messages posted to the given channels", Complexity: "O(N) where N is the number of clients already subscribed to a channel."},
+		&Command{Name: "psubscribe", Proc: psubscribeCommand, Arity: -2, Flags: CmdPubsub | CmdNoscript | CmdLoading | CmdStale,
+			Acl: AclPubsub | AclSlow, Group: "pubsub", Since: "2.0.0",
+			Summary: "Listen for messages published to channels matching the given patterns", Complexity: "O(N) where N is the number of patterns the client is already subscribed to."},
+		&Command{Name: "punsubscribe", Proc: punsubscribeCommand, Arity: -1, Flags: CmdPubsub | CmdNoscript | CmdLoading | CmdStale,
+			Acl: AclPubsub | AclSlow, Group: "pubsub", Since: "2.0.0",
+			Summary: "Stop listening for messages posted to channels matching the given patterns", Complexity: "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client)."},
+		&Command{Name: "publish", Proc: publishCommand, Arity: 3, Flags: CmdPubsub | CmdLoading | CmdStale | CmdFast | CmdMayReplicate,
+			Acl: AclPubsub | AclFast, Group: "pubsub", Since: "2.0.0",
+			Summary: "Post a message to a channel", Complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."},
+		&Command{Name: "ssubscribe", Proc: ssubscribeCommand, Arity: -2, Flags: CmdPubsub | CmdNoscript | CmdLoading | CmdStale,
+			First: 1, Last: -1, Step: 1,
+			Acl: AclPubsub | AclSlow, Group: "pubsub", Since: "7.0.0",
+			Summary: "Listen for messages published to the given shard channels", Complexity: "O(N) where N is the number of shard channels to subscribe to."},
+		&Command{Name: "sunsubscribe", Proc: sunsubscribeCommand, Arity: -1, Flags: CmdPubsub | CmdNoscript | CmdLoading | CmdStale,
+			First: 1, Last: -1, Step: 1,
+			Acl: AclPubsub | AclSlow, Group: "pubsub", Since: "7.0.0",
+			Summary: "Stop listening for messages posted to the given shard channels", Complexity: "O(N) where N is the number of clients already subscribed to a shard channel."},
+		&Command{Name: "spublish", Proc: spublishCommand, Arity: 3, Flags: CmdPubsub | CmdLoading | CmdStale | CmdFast | CmdMayReplicate,
+			First: 1, Last: 1, Step: 1,
+			Acl: AclPubsub | AclFast, Group: "pubsub", Since: "7.0.0",
+			Summary: "Post a message to a shard channel", Complexity: "O(N) where N is the number of clients subscribed to the receiving shard channel."},
+		&Command{Name: "pubsub", Proc: pubsubContainerCommand, Arity: -2,
+			Acl: AclSlow, Group: "pubsub", Since: "2.8.0",
+			Summary: "A container for Pub/Sub commands", Complexity: "Depends on subcommand.",
+			Subs: []*Command{
+				{Name: "channels", Proc: pubsubChannelsCommand, Arity: -2, Flags: CmdPubsub | CmdLoading | CmdStale,
+					Acl: AclPubsub | AclSlow, Group: "pubsub", Since: "2.8.0",
+					Summary: "List active channels", Complexity: "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)"},
+				{Name: "help", Proc: pubsubHelpCommand, Arity: 2, Flags: CmdLoading | CmdStale,
+					Acl: AclSlow, Group: "pubsub", Since: "6.2.0",
+					Summary: "Show helpful text about the different subcommands", Complexity: "O(1)"},
+				{Name: "numpat", Proc: pubsubNumpatCommand, Arity: 2, Flags: CmdPubsub | CmdLoading | CmdStale,
+					Acl: AclPubsub | AclSlow, Group: "pubsub", Since: "2.8.0",
+					Summary: "Get the count of unique patterns pattern subscriptions", Complexity: "O(1)"},
+				{Name: "numsub", Proc: pubsubNumsubCommand, Arity: -2, Flags: CmdPubsub | CmdLoading | CmdStale,
+					Acl: AclPubsub | AclSlow, Group: "pubsub", Since: "2.8.0",
+					Summary: "Get the count of subscribers for channels", Complexity: "O(N) for the NUMSUB subcommand, where N is the number of requested channels"},
+				{Name: "shardchannels", Proc: pubsubShardchannelsCommand, Arity: -2, Flags: CmdPubsub | CmdLoading | CmdStale,
+					Acl: AclPubsub | AclSlow, Group: "pubsub", Since: "7.0.0",
+					Summary: "List active shard channels", Complexity: "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels)."},
+				{Name: "shardnumsub", Proc: pubsubShardnumsubCommand, Arity: -2, Flags: CmdPubsub | CmdLoading | CmdStale,
+					Acl: AclPubsub | AclSlow, Group: "pubsub", Since: "7.0.0",
+					Summary: "Get the count of subscribers for shard channels", Complexity: "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels"},
+			}},
+	)
+}

@@ -1,0 +1,258 @@
+package cmds
+
+import (
+	"strconv"
+
+	"github.com/redisfs/redisfs/core/proto"
+)
+
+// The slow log, after Redis 7.0's slowlog.c: every command that ran for at
+// least slowlog-log-slower-than microseconds (-1 disables, 0 logs all) is
+// kept, newest first, up to slowlog-max-len entries, with at most 32
+// arguments of at most 128 bytes each. It is fed, with MONITOR and the
+// latency monitor, from call() through the afterCommand hook; arguments
+// that are secrets (AUTH passwords, ACL SETUSER rules …) show as
+// "(redacted)" there, as Redis redacts them.
+
+const (
+	slowlogEntryMaxArgc   = 32
+	slowlogEntryMaxString = 128
+)
+
+// slowlogEntry is one logged command.
+type slowlogEntry struct {
+	id       int64
+	time     int64 // unix seconds
+	duration int64 // µs
+	argv     [][]byte
+	peer     string
+	name     string
+}
+
+// slowlogState holds the entries, oldest first.
+type slowlogState struct {
+	entries []*slowlogEntry
+	nextID  int64
+}
+
+func init() {
+	serverInitHooks = append(serverInitHooks, func(srv *Server) {
+		srv.afterCommand = srv.afterCommandImpl
+	})
+	directives = append(directives,
+		int64Directive("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogLogSlowerThan }, -1, maxInt64, false),
+		int64Directive("slowlog-max-len", func(c *Config) *int64 { return &c.SlowlogMaxLen }, 0, maxInt64, false),
+	)
+}
+
+// afterCommandImpl runs after every call(): MONITOR, the slow log, the
+// latency monitor and the per-command latency histogram.
+func (srv *Server) afterCommandImpl(c *Client, cmd *Command, usec int64) {
+	var argv [][]byte
+	if len(srv.monitors) > 0 && cmd.Flags&(CmdSkipMonitor|CmdAdmin) == 0 {
+		argv = redactArgs(cmd, c.Argv)
+		srv.feedMonitors(c, argv)
+	}
+	if c.Flags&ClientBlocked != 0 {
+		return // logged when it is unblocked
+	}
+	srv.latencyAfterCommand(cmd, usec)
+	if cmd.Flags&CmdSkipSlowlog == 0 {
+		if t := srv.Config.SlowlogLogSlowerThan; t >= 0 && usec >= t {
+			if argv == nil {
+				argv = redactArgs(cmd, c.Argv)
+			}
+			srv.slowlogPush(c, argv, usec)
+		}
+	}
+}
+
+// redactedArg replaces a secret argument.
+var redactedArg = []byte("(redacted)")
+
+// redactArgs returns argv with the arguments Redis redacts replaced (a
+// copy when any is).
+func redactArgs(cmd *Command, argv [][]byte) [][]byte {
+	var red []int
+	name := cmd.FullName
+	switch {
+	case name == "auth":
+		for j := 1; j < len(argv); j++ {
+			red = append(red, j)
+		}
+	case name == "acl|setuser":
+		for j := 2; j < len(argv); j++ {
+			red = append(red, j)
+		}
+	case name == "hello":
+		for j := 2; j < len(argv); j++ {
+			more := len(argv) - 1 - j
+			switch {
+			case equalFoldC(argv[j], "auth") && more >= 2:
+				red = append(red, j+1, j+2)
+				j += 2
+			case equalFoldC(argv[j], "setname") && more >= 1:
+				j++
+			default:
+				j = len(argv)
+			}
+		}
+	case name == "config|set":
+		for j := 2; j+1 < len(argv); j += 2 {
+			if equalFoldC(argv[j], "requirepass") || equalFoldC(argv[j], "masterauth") {
+				red = append(red, j+1)
+			}
+		}
+	case name == "migrate":
+		for j := 6; j < len(argv); j++ {
+			if equalFoldC(argv[j], "auth") && j+1 < len(argv) {
+				red = append(red, j+1)
+				j++
+			} else if equalFoldC(argv[j], "auth2") && j+2 < len(argv) {
+				red = append(red, j+1, j+2)
+				j += 2
+			} else if equalFoldC(argv[j], "keys") {
+				break
+			}
+		}
+	}
+	if len(red) == 0 {
+		return argv
+	}
+	out := append([][]byte(nil), argv...)
+	for _, j := range red {
+		out[j] = redactedArg
+	}
+	return out
+}
+
+// peerID is the client's "ip:port" (getClientPeerId).
+func (c *Client) peerID() string {
+	if c.Conn == nil {
+		return ""
+	}
+	return c.Conn.RemoteAddr()
+}
+
+// slowlogPush logs a command (slowlogCreateEntry and the trimming of
+// slowlogPushEntryIfNeeded).
+func (srv *Server) slowlogPush(c *Client, argv [][]byte, usec int64) {
+	st := &srv.slowlog
+	n := len(argv)
+	if n > slowlogEntryMaxArgc {
+		n = slowlogEntryMaxArgc
+	}
+	e := &slowlogEntry{id: st.nextID, time: srv.Now().Unix(), duration: usec,
+		argv: make([][]byte, n), peer: c.peerID(), name: c.Name}
+	st.nextID++
+	for j := 0; j < n; j++ {
+		switch {
+		case n != len(argv) && j == n-1:
+			e.argv[j] = []byte("... (" + strconv.Itoa(len(argv)-n+1) + " more arguments)")
+		case len(argv[j]) > slowlogEntryMaxString:
+			s := append([]byte(nil), argv[j][:slowlogEntryMaxString]...)
+			e.argv[j] = append(s, "... ("+strconv.Itoa(len(argv[j])-slowlogEntryMaxString)+" more bytes)"...)
+		default:
+			e.argv[j] = append([]byte(nil), argv[j]...)
+		}
+	}
+	st.entries = append(st.entries, e)
+	srv.slowlogTrim()
+}
+
+func (srv *Server) slowlogTrim() {
+	st := &srv.slowlog
+	if over := int64(len(st.entries)) - srv.Config.SlowlogMaxLen; over > 0 {
+		clear(st.entries[:over])
+		st.entries = st.entries[over:]
+	}
+}
+
+var slowlogHelp = []string{
+	"GET [<count>]",
+	"    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+	"    Entries are made of:",
+	"    id, timestamp, time in microseconds, arguments array, client IP and port,",
+	"    client name",
+	"LEN",
+	"    Return the length of the slowlog.",
+	"RESET",
+	"    Reset the slowlog.",
+}
+
+// SLOWLOG HELP
+func slowlogHelpCommand(c *Client) { c.AddReplyHelp(slowlogHelp) }
+
+// slowlogContainerCommand runs for SLOWLOG without a subcommand (unreachable).
+func slowlogContainerCommand(c *Client) { c.AddReplySubcommandSyntaxError() }
+
+// SLOWLOG RESET
+func slowlogResetCommand(c *Client) {
+	clear(c.srv.slowlog.entries)
+	c.srv.slowlog.entries = nil
+	c.AddReplyOK()
+}
+
+// SLOWLOG LEN
+func slowlogLenCommand(c *Client) { c.AddReplyInt(int64(len(c.srv.slowlog.entries))) }
+
+// SLOWLOG GET [count]
+func slowlogGetCommand(c *Client) {
+	if len(c.Argv) > 3 {
+		c.AddReplySubcommandSyntaxError()
+		return
+	}
+	entries := c.srv.slowlog.entries
+	count := int64(10)
+	if len(c.Argv) == 3 {
+		n, ok := proto.ParseInt(c.Argv[2])
+		if !ok || n < -1 {
+			c.AddReplyError("count should be greater than or equal to -1")
+			return
+		}
+		count = n
+		if count == -1 {
+			count = int64(len(entries))
+		}
+	}
+	count = min(count, int64(len(entries)))
+	c.AddReplyArrayLen(int(count))
+	for i := int64(0); i < count; i++ {
+		e := entries[int64(len(entries))-1-i]
+		c.AddReplyArrayLen(6)
+		c.AddReplyInt(e.id)
+		c.AddReplyInt(e.time)
+		c.AddReplyInt(e.duration)
+		c.AddReplyArrayLen(len(e.argv))
+		for _, a := range e.argv {
+			c.AddReplyBulk(a)
+		}
+		c.AddReplyBulkString(e.peer)
+		c.AddReplyBulkString(e.name)
+	}
+}
+
+func init() {
+	register(
+		&Command{Name: "slowlog", Proc: slowlogContainerCommand, Arity: -2,
+			Acl: AclSlow, Group: "server", Since: "2.2.12",
+			Summary: "A container for slow log commands", Complexity: "Depends on subcommand.",
+			Subs: []*Command{
+				{Name: "get", Proc: slowlogGetCommand, Arity: -2, Flags: CmdAdmin | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.2.12",
+					Summary: "Get the slow log's entries", Complexity: "O(N) where N is the number of entries returned",
+					Tips: []string{"request_policy:all_nodes", "nondeterministic_output"}},
+				{Name: "help", Proc: slowlogHelpCommand, Arity: 2, Flags: CmdLoading | CmdStale,
+					Acl: AclSlow, Group: "server", Since: "6.2.0",
+					Summary: "Show helpful text about the different subcommands", Complexity: "O(1)"},
+				{Name: "len", Proc: slowlogLenCommand, Arity: 2, Flags: CmdAdmin | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.2.12",
+					Summary: "Get the slow log's length", Complexity: "O(1)",
+					Tips: []string{"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"}},
+				{Name: "reset", Proc: slowlogResetCommand, Arity: 2, Flags: CmdAdmin | CmdLoading | CmdStale,
+					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.2.12",
+					Summary: "Clear all entries from the slow log", Complexity: "O(N) where N is the number of entries in the slowlog",
+					Tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"}},
+			}},
+	)
+}

@@ -1,0 +1,208 @@
+package cmds
+
+// WATCH and UNWATCH, after Redis 7.0's multi.c: optimistic locking for
+// MULTI/EXEC. Each database keeps, by key, the watchers of that key; each
+// client keeps the keys it watches. SignalModifiedKey (every write, and the
+// deletion of an expired key) touches a key's watchers; FLUSHDB, FLUSHALL
+// and SWAPDB touch the watched keys that their change makes differ.
+
+// watchedKey is one key watched by one client in one database.
+type watchedKey struct {
+	key string
+	db  *DB
+	c   *Client
+	// expired is set when the key was already expired (but not yet
+	// deleted) when WATCH was called: its deletion is then no change.
+	expired bool
+}
+
+// watchState holds, per database id, the watchers of each watched key.
+type watchState struct {
+	keys []map[string][]*watchedKey
+	// scratch holds a copy of a watcher list while it is walked, since
+	// touching a watcher unwatches its client's keys.
+	scratch []*watchedKey
+}
+
+func init() {
+	serverInitHooks = append(serverInitHooks, func(srv *Server) {
+		srv.watch.keys = make([]map[string][]*watchedKey, len(srv.DBs))
+		srv.touchWatchedKey = srv.touchWatchedKeyImpl
+		srv.unwatchAll = srv.unwatchAllKeys
+		prev := srv.beforeEmpty
+		srv.beforeEmpty = func(dbnum int) {
+			if prev != nil {
+				prev(dbnum)
+			}
+			srv.touchWatchedKeysOnFlush(dbnum)
+		}
+	})
+	dbSwapHooks = append(dbSwapHooks, func(srv *Server, id1, id2 int) {
+		// Called after the swap: the contents DB id1 had are now in
+		// id2 and the other way round.
+		srv.touchAllWatchedKeysInDb(id1, srv.DBs[id2], srv.DBs[id1])
+		srv.touchAllWatchedKeysInDb(id2, srv.DBs[id1], srv.DBs[id2])
+	})
+}
+
+// watchForKey adds key of the client's database to its watched keys.
+func (srv *Server) watchForKey(c *Client, key []byte) {
+	for _, wk := range c.watched {
+		if wk.db == c.db && wk.key == string(key) {
+			return // already watched
+		}
+	}
+	m := srv.watch.keys[c.db.ID]
+	if m == nil {
+		m = map[string][]*watchedKey{}
+		srv.watch.keys[c.db.ID] = m
+	}
+	wk := &watchedKey{key: string(key), db: c.db, c: c, expired: srv.keyIsExpired(c.db, key)}
+	m[wk.key] = append(m[wk.key], wk)
+	if len(c.watched) == 0 && cap(c.watched) == 0 {
+		c.OnFree = append(c.OnFree, srv.unwatchAllKeys)
+	}
+	c.watched = append(c.watched, wk)
+}
+
+// unwatchAllKeys drops every key c watches; clearing ClientDirtyCAS is up
+// to the caller.
+func (srv *Server) unwatchAllKeys(c *Client) {
+	for i, wk := range c.watched {
+		m := srv.watch.keys[wk.db.ID]
+		list := m[wk.key]
+		for j, x := range list {
+			if x == wk {
+				copy(list[j:], list[j+1:])
+				list[len(list)-1] = nil
+				list = list[:len(list)-1]
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(m, wk.key)
+		} else {
+			m[wk.key] = list
+		}
+		c.watched[i] = nil
+	}
+	c.watched = c.watched[:0]
+}
+
+// isWatchedKeyExpired reports whether a key c watches has expired since
+// WATCH (keys already expired then do not count).
+func (srv *Server) isWatchedKeyExpired(c *Client) bool {
+	for _, wk := range c.watched {
+		if !wk.expired && srv.keyIsExpired(wk.db, stringBytes(wk.key)) {
+			return true
+		}
+	}
+	return false
+}
+
+// touchWatchedKeyImpl marks the clients watching key as dirty, so their
+// EXEC fails, and unwatches their keys (they are dirty already).
+func (srv *Server) touchWatchedKeyImpl(db *DB, key []byte) {
+	m := srv.watch.keys[db.ID]
+	if len(m) == 0 {
+		return
+	}
+	list := m[bstr(key)]
+	if len(list) == 0 {
+		return
+	}
+	tmp := append(srv.watch.scratch[:0], list...)
+	for _, wk := range tmp {
+		if wk.expired {
+			// The key was expired when WATCH was called: deleting it
+			// changes nothing logically.
+			if db.Dict.Find(bstr(key)) == nil {
+				wk.expired = false
+				continue
+			}
+			// Redis 7.0 stops at the first such watcher while the key
+			// exists, leaving the later watchers untouched.
+			break
+		}
+		wk.c.Flags |= ClientDirtyCAS
+		srv.unwatchAllKeys(wk.c)
+	}
+	clear(tmp)
+	srv.watch.scratch = tmp[:0]
+}
+
+// touchWatchedKeysOnFlush runs before FLUSHDB/FLUSHALL empties dbnum (-1 =
+// all databases).
+func (srv *Server) touchWatchedKeysOnFlush(dbnum int) {
+	for _, db := range srv.DBs {
+		if dbnum == -1 || db.ID == dbnum {
+			srv.touchAllWatchedKeysInDb(db.ID, db, nil)
+		}
+	}
+}
+
+// touchAllWatchedKeysInDb marks dirty the watchers of database id whose key
+// exists in emptied (the contents being dropped) or in replacedWith (the
+// contents taking their place, for SWAPDB; nil for a flush), as Redis's
+// touchAllWatchedKeysInDb. Clients are not unwatched here.
+func (srv *Server) touchAllWatchedKeysInDb(id int, emptied, replacedWith *DB) {
+	m := srv.watch.keys[id]
+	for key, list := range m {
+		k := stringBytes(key)
+		existsInEmptied := emptied.Dict.Find(key) != nil
+		existsInReplacement := replacedWith != nil && replacedWith.Dict.Find(key) != nil
+		if !existsInEmptied && !existsInReplacement {
+			continue
+		}
+		for _, wk := range list {
+			if wk.expired {
+				if !existsInReplacement {
+					// Expired key now deleted: no logical change.
+					wk.expired = false
+					continue
+				} else if srv.keyIsExpired(replacedWith, k) {
+					continue // expired key remains expired
+				}
+			} else if !existsInEmptied && replacedWith != nil && srv.keyIsExpired(replacedWith, k) {
+				// A missing key replaced with an expired key.
+				wk.expired = true
+				continue
+			}
+			wk.c.Flags |= ClientDirtyCAS
+		}
+	}
+}
+
+// WATCH key [key ...]
+func watchCommand(c *Client) {
+	if c.Flags&ClientMulti != 0 {
+		c.AddReplyError("WATCH inside MULTI is not allowed")
+		return
+	}
+	// No point in watching if the client is already dirty.
+	if c.Flags&ClientDirtyCAS == 0 {
+		for _, key := range c.Argv[1:] {
+			c.srv.watchForKey(c, key)
+		}
+	}
+	c.AddReplyOK()
+}
+
+// UNWATCH
+func unwatchCommand(c *Client) {
+	c.srv.unwatchAllKeys(c)
+	c.Flags &^= ClientDirtyCAS
+	c.AddReplyOK()
+}
+
+func init() {
+	register(
+		&Command{Name: "watch", Proc: watchCommand, Arity: -2, Flags: CmdNoscript | CmdLoading | CmdStale | CmdFast | CmdAllowBusy,
+			First: 1, Last: -1, Step: 1,
+			Acl: AclFast | AclTransaction, Group: "transactions", Since: "2.2.0",
+			Summary: "Watch the given keys to determine execution of the MULTI/EXEC block", Complexity: "O(1) for every key."},
+		&Command{Name: "unwatch", Proc: unwatchCommand, Arity: 1, Flags: CmdNoscript | CmdLoading | CmdStale | CmdFast | CmdAllowBusy,
+			Acl: AclFast | AclTransaction, Group: "transactions", Since: "2.2.0",
+			Summary: "Forget about all watched keys", Complexity: "O(1)"},
+	)
+}
