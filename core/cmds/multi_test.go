@@ -185,15 +185,17 @@ func TestWatchExpiry(t *testing.T) {
 		m.do(0, "EXEC")
 	}
 	// Expires while watched, deleted by the active cycle.
-	m.do(0, "SET", "k", "v", "PX", "50")
+	// The TTLs leave room for a loaded machine: WATCH must come before
+	// the key expires on both servers, or the cases mean something else.
+	m.do(0, "SET", "k", "v", "PX", "400")
 	m.do(0, "WATCH", "k")
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(1000 * time.Millisecond)
 	exec()
 	// Expires while watched, not deleted yet (active expire off).
 	m.do(0, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
-	m.do(0, "SET", "k", "v", "PX", "50")
+	m.do(0, "SET", "k", "v", "PX", "400")
 	m.do(0, "WATCH", "k")
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(600 * time.Millisecond)
 	exec()
 	// Already expired when watched, deleted by another client's lookup.
 	m.do(0, "SET", "k", "v", "PX", "10")
