@@ -1,0 +1,947 @@
+package cmds
+
+import (
+	"strconv"
+	"unsafe"
+
+	"github.com/redisfs/redisfs/core/types"
+)
+
+// The list commands, after Redis 7.0's t_list.c. A list is always a
+// quicklist in Redis 7.0 (OBJECT ENCODING says "quicklist" even for one
+// element; the listpack encoding of small lists came with 7.2), with nodes
+// sized by list-max-listpack-size as the list was when it was created. An
+// empty list is never kept: popping the last element deletes the key.
+
+// List ends, as Redis's LIST_HEAD and LIST_TAIL.
+const (
+	listHead = 0
+	listTail = 1
+)
+
+// Arguments of the commands the blocking and multi-key pops propagate
+// as (rewriteClientCommandVector, alsoPropagate).
+var (
+	listLpopArg      = []byte("LPOP")
+	listRpopArg      = []byte("RPOP")
+	listLmoveArg     = []byte("LMOVE")
+	listRpoplpushArg = []byte("RPOPLPUSH")
+	listLeftArg      = []byte("left") // shared.left: Redis propagates it in lower case
+	listRightArg     = []byte("right")
+)
+
+// listPopArg returns LPOP or RPOP.
+func listPopArg(where int) []byte {
+	if where == listHead {
+		return listLpopArg
+	}
+	return listRpopArg
+}
+
+// listPositionArg returns LEFT or RIGHT (getStringObjectFromListPosition).
+func listPositionArg(where int) []byte {
+	if where == listHead {
+		return listLeftArg
+	}
+	return listRightArg
+}
+
+// popCountArgs returns the [LR]POP key n command that a pop of up to count
+// elements from a list of llen propagates as.
+func popCountArgs(where int, key []byte, count, llen int64) [][]byte {
+	return [][]byte{listPopArg(where), key, strconv.AppendInt(nil, min(count, llen), 10)}
+}
+
+// newListObject returns an empty list, as createQuicklistObject followed by
+// quicklistSetOptions with the current configuration.
+func (srv *Server) newListObject() Object {
+	var o Object
+	o.SetPtr(TypeList, EncQuicklist, unsafe.Pointer(types.NewQuicklist(int(srv.Config.ListMaxListpackSize))))
+	return o
+}
+
+// listQL returns the quicklist of a list object.
+func listQL(o *Object) *types.Quicklist { return (*types.Quicklist)(o.Ptr()) }
+
+// checkTypeOrNil is Redis's checkType, which lets a missing key through.
+func (c *Client) checkTypeOrNil(o *Object, typ uint8) bool {
+	return o != nil && c.CheckType(o, typ)
+}
+
+// addReplyListValue replies with one list element.
+func (c *Client) addReplyListValue(s []byte, v int64, isInt bool) {
+	if isInt {
+		c.AddReplyBulkInt(v)
+	} else {
+		c.AddReplyBulk(s)
+	}
+}
+
+// pushGenericCommand implements LPUSH, RPUSH, LPUSHX and RPUSHX.
+func pushGenericCommand(c *Client, where int, xx bool) {
+	srv, key := c.srv, c.Argv[1]
+	o := c.LookupKeyWrite(key)
+	if c.checkTypeOrNil(o, TypeList) {
+		return
+	}
+	if o == nil {
+		if xx {
+			c.AddReplyProto(sharedCZero)
+			return
+		}
+		o = srv.DBAdd(c.db, key, srv.newListObject())
+	}
+	ql := listQL(o)
+	for _, v := range c.Argv[2:] {
+		ql.Push(v, where == listHead)
+	}
+	srv.Dirty += int64(len(c.Argv) - 2)
+	c.AddReplyInt(int64(ql.Len()))
+	srv.SignalModifiedKey(c, c.db, key)
+	event := "rpush"
+	if where == listHead {
+		event = "lpush"
+	}
+	srv.NotifyKeyspaceEvent(NotifyList, event, key, c.db.ID)
+}
+
+// LPUSH key element [element ...]
+func lpushCommand(c *Client) { pushGenericCommand(c, listHead, false) }
+
+// RPUSH key element [element ...]
+func rpushCommand(c *Client) { pushGenericCommand(c, listTail, false) }
+
+// LPUSHX key element [element ...]
+func lpushxCommand(c *Client) { pushGenericCommand(c, listHead, true) }
+
+// RPUSHX key element [element ...]
+func rpushxCommand(c *Client) { pushGenericCommand(c, listTail, true) }
+
+// LINSERT key BEFORE|AFTER pivot element
+func linsertCommand(c *Client) {
+	var after bool
+	switch {
+	case equalFoldC(c.Argv[2], "after"):
+		after = true
+	case equalFoldC(c.Argv[2], "before"):
+	default:
+		c.AddReplySyntaxError()
+		return
+	}
+	srv, key := c.srv, c.Argv[1]
+	o := c.LookupKeyWriteOrReply(key, sharedCZero)
+	if o == nil || c.CheckType(o, TypeList) {
+		return
+	}
+	ql := listQL(o)
+	it := ql.Iterator(true)
+	inserted := false
+	for it.Next() {
+		if it.Equal(c.Argv[3]) {
+			if after {
+				it.InsertAfter(c.Argv[4])
+			} else {
+				it.InsertBefore(c.Argv[4])
+			}
+			inserted = true
+			break
+		}
+	}
+	if !inserted {
+		c.AddReplyInt(-1)
+		return
+	}
+	srv.SignalModifiedKey(c, c.db, key)
+	srv.NotifyKeyspaceEvent(NotifyList, "linsert", key, c.db.ID)
+	srv.Dirty++
+	c.AddReplyInt(int64(ql.Len()))
+}
+
+// LLEN key
+func llenCommand(c *Client) {
+	o := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
+	if o == nil || c.CheckType(o, TypeList) {
+		return
+	}
+	c.AddReplyInt(int64(listQL(o).Len()))
+}
+
+// LINDEX key index
+func lindexCommand(c *Client) {
+	o := c.LookupKeyReadOrNull(c.Argv[1])
+	if o == nil || c.CheckType(o, TypeList) {
+		return
+	}
+	index, ok := argLongLongOrReply(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	s, v, isInt, found := listQL(o).Index(int(index))
+	if !found {
+		c.AddReplyNull()
+		return
+	}
+	c.addReplyListValue(s, v, isInt)
+}
+
+// LSET key index element
+func lsetCommand(c *Client) {
+	srv, key := c.srv, c.Argv[1]
+	o := c.LookupKeyWrite(key)
+	if o == nil {
+		c.AddReplyError(ErrNoSuchKey)
+		return
+	}
+	if c.CheckType(o, TypeList) {
+		return
+	}
+	index, ok := argLongLongOrReply(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	if !listQL(o).ReplaceAt(int(index), c.Argv[3]) {
+		c.AddReplyError(ErrOutOfRange)
+		return
+	}
+	c.AddReplyOK()
+	srv.SignalModifiedKey(c, c.db, key)
+	srv.NotifyKeyspaceEvent(NotifyList, "lset", key, c.db.ID)
+	srv.Dirty++
+}
+
+// addListRangeReply replies with the elements from start to end (inclusive,
+// negative indexes from the tail), reversed when reverse (Redis's
+// addListRangeReply).
+func (c *Client) addListRangeReply(o *Object, start, end int64, reverse bool) {
+	ql := listQL(o)
+	llen := int64(ql.Len())
+	if start < 0 {
+		start += llen
+	}
+	if end < 0 {
+		end += llen
+	}
+	if start < 0 {
+		start = 0
+	}
+	if start > end || start >= llen {
+		c.AddReplyProto(sharedEmptyArray)
+		return
+	}
+	if end >= llen {
+		end = llen - 1
+	}
+	rangelen := end - start + 1
+	c.AddReplyArrayLen(int(rangelen))
+	from := start
+	if reverse {
+		from = end
+	}
+	it, _ := ql.IteratorAt(int(from), !reverse)
+	for ; rangelen > 0 && it.Next(); rangelen-- {
+		c.addReplyListValue(it.Value())
+	}
+}
+
+// listElementsRemoved does what follows a pop of count elements from key:
+// the event, deleting an emptied list, WATCH, dirty. It reports whether the
+// key was deleted.
+func (c *Client) listElementsRemoved(key []byte, where int, o *Object, count int64) bool {
+	srv := c.srv
+	event := "rpop"
+	if where == listHead {
+		event = "lpop"
+	}
+	srv.NotifyKeyspaceEvent(NotifyList, event, key, c.db.ID)
+	deleted := false
+	if listQL(o).Len() == 0 {
+		deleted = true
+		srv.DBDelete(c.db, key)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+	}
+	srv.SignalModifiedKey(c, c.db, key)
+	srv.Dirty += count
+	return deleted
+}
+
+// listTypeDelRange deletes count elements from start (0 or negative).
+func listTypeDelRange(o *Object, start, count int64) {
+	listQL(o).DelRange(int(start), int(count))
+}
+
+// popGenericCommand implements LPOP and RPOP, with or without a count.
+func popGenericCommand(c *Client, where int) {
+	hascount := len(c.Argv) == 3
+	var count int64
+	if len(c.Argv) > 3 {
+		c.AddReplyErrorArity()
+		return
+	} else if hascount {
+		var ok bool
+		if count, ok = getPositiveLongFromArgOrReply(c, c.Argv[2], ""); !ok {
+			return
+		}
+	}
+	key := c.Argv[1]
+	o := c.LookupKeyWrite(key)
+	if o == nil {
+		if hascount {
+			c.AddReplyNullArray()
+		} else {
+			c.AddReplyNull()
+		}
+		return
+	}
+	if c.CheckType(o, TypeList) {
+		return
+	}
+	if hascount && count == 0 {
+		c.AddReplyProto(sharedEmptyArray)
+		return
+	}
+	if !hascount {
+		listQL(o).PopFunc(where == listHead, c.addReplyListValue)
+		c.listElementsRemoved(key, where, o, 1)
+		return
+	}
+	c.listPopRange(o, key, where, count)
+}
+
+// listPopRange replies with up to count elements from one end and removes
+// them; it reports whether the key was deleted.
+func (c *Client) listPopRange(o *Object, key []byte, where int, count int64) bool {
+	llen := int64(listQL(o).Len())
+	rangelen := min(count, llen)
+	rangestart, rangeend, reverse := int64(0), rangelen-1, false
+	if where == listTail {
+		rangestart, rangeend, reverse = -rangelen, -1, true
+	}
+	c.addListRangeReply(o, rangestart, rangeend, reverse)
+	listTypeDelRange(o, rangestart, rangelen)
+	return c.listElementsRemoved(key, where, o, rangelen)
+}
+
+// listPopRangeAndReplyWithKey replies [key, [elements…]] for LMPOP and
+// BLMPOP and pops the elements.
+func (c *Client) listPopRangeAndReplyWithKey(o *Object, key []byte, where int, count int64) bool {
+	c.AddReplyArrayLen(2)
+	c.AddReplyBulk(key)
+	return c.listPopRange(o, key, where, count)
+}
+
+// LPOP key [count]
+func lpopCommand(c *Client) { popGenericCommand(c, listHead) }
+
+// RPOP key [count]
+func rpopCommand(c *Client) { popGenericCommand(c, listTail) }
+
+// LRANGE key start stop
+func lrangeCommand(c *Client) {
+	start, ok := argLongLongOrReply(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	end, ok := argLongLongOrReply(c, c.Argv[3], "")
+	if !ok {
+		return
+	}
+	o := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyArray)
+	if o == nil || c.CheckType(o, TypeList) {
+		return
+	}
+	c.addListRangeReply(o, start, end, false)
+}
+
+// LTRIM key start stop
+func ltrimCommand(c *Client) {
+	start, ok := argLongLongOrReply(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	end, ok := argLongLongOrReply(c, c.Argv[3], "")
+	if !ok {
+		return
+	}
+	srv, key := c.srv, c.Argv[1]
+	o := c.LookupKeyWriteOrReply(key, sharedOK)
+	if o == nil || c.CheckType(o, TypeList) {
+		return
+	}
+	ql := listQL(o)
+	llen := int64(ql.Len())
+	if start < 0 {
+		start += llen
+	}
+	if end < 0 {
+		end += llen
+	}
+	if start < 0 {
+		start = 0
+	}
+	var ltrim, rtrim int64
+	if start > end || start >= llen {
+		ltrim, rtrim = llen, 0
+	} else {
+		if end >= llen {
+			end = llen - 1
+		}
+		ltrim, rtrim = start, llen-end-1
+	}
+	ql.DelRange(0, int(ltrim))
+	ql.DelRange(int(-rtrim), int(rtrim))
+	srv.NotifyKeyspaceEvent(NotifyList, "ltrim", key, c.db.ID)
+	if ql.Len() == 0 {
+		srv.DBDelete(c.db, key)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+	}
+	srv.SignalModifiedKey(c, c.db, key)
+	srv.Dirty += ltrim + rtrim
+	c.AddReplyOK()
+}
+
+// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+func lposCommand(c *Client) {
+	ele := c.Argv[2]
+	forward := true
+	var rank, count, maxlen int64 = 1, -1, 0
+	for j := 3; j < len(c.Argv); j++ {
+		opt := c.Argv[j]
+		moreargs := len(c.Argv) - 1 - j
+		var ok bool
+		switch {
+		case equalFoldC(opt, "rank") && moreargs > 0:
+			j++
+			// Redis 7.0 reads RANK as any long (LONG_MIN included).
+			if rank, ok = argLongLongOrReply(c, c.Argv[j], ""); !ok {
+				return
+			}
+			if rank == 0 {
+				c.AddReplyError("RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
+				return
+			}
+		case equalFoldC(opt, "count") && moreargs > 0:
+			j++
+			if count, ok = getPositiveLongFromArgOrReply(c, c.Argv[j], "COUNT can't be negative"); !ok {
+				return
+			}
+		case equalFoldC(opt, "maxlen") && moreargs > 0:
+			j++
+			if maxlen, ok = getPositiveLongFromArgOrReply(c, c.Argv[j], "MAXLEN can't be negative"); !ok {
+				return
+			}
+		default:
+			c.AddReplySyntaxError()
+			return
+		}
+	}
+	if rank < 0 {
+		rank = -rank // LONG_MIN stays negative, as in C
+		forward = false
+	}
+	o := c.LookupKeyRead(c.Argv[1])
+	if o == nil {
+		if count != -1 {
+			c.AddReplyProto(sharedEmptyArray)
+		} else {
+			c.AddReplyNull()
+		}
+		return
+	}
+	if c.CheckType(o, TypeList) {
+		return
+	}
+	var arraylen DeferredLen
+	withArray := count != -1
+	if withArray {
+		arraylen = c.AddReplyDeferredLen()
+	}
+	ql := listQL(o)
+	var it types.QuicklistIter
+	if forward {
+		it, _ = ql.IteratorAt(0, true)
+	} else {
+		it, _ = ql.IteratorAt(-1, false)
+	}
+	llen := int64(ql.Len())
+	var index, matches, n int64
+	matchindex := int64(-1)
+	for (maxlen == 0 || index < maxlen) && it.Next() {
+		if it.Equal(ele) {
+			matches++
+			if forward {
+				matchindex = index
+			} else {
+				matchindex = llen - index - 1
+			}
+			if matches >= rank {
+				if !withArray {
+					break
+				}
+				n++
+				c.AddReplyInt(matchindex)
+				if count != 0 && matches-rank+1 >= count {
+					break
+				}
+			}
+		}
+		index++
+		matchindex = -1
+	}
+	if withArray {
+		c.SetDeferredArrayLen(arraylen, int(n))
+	} else if matchindex != -1 {
+		c.AddReplyInt(matchindex)
+	} else {
+		c.AddReplyNull()
+	}
+}
+
+// LREM key count element
+func lremCommand(c *Client) {
+	toremove, ok := argLongLongOrReply(c, c.Argv[2], "")
+	if !ok {
+		return
+	}
+	srv, key, obj := c.srv, c.Argv[1], c.Argv[3]
+	o := c.LookupKeyWriteOrReply(key, sharedCZero)
+	if o == nil || c.CheckType(o, TypeList) {
+		return
+	}
+	ql := listQL(o)
+	var it types.QuicklistIter
+	if toremove < 0 {
+		toremove = -toremove
+		it, _ = ql.IteratorAt(-1, false)
+	} else {
+		it, _ = ql.IteratorAt(0, true)
+	}
+	var removed int64
+	for it.Next() {
+		if it.Equal(obj) {
+			it.Delete()
+			srv.Dirty++
+			removed++
+			if toremove != 0 && removed == toremove {
+				break
+			}
+		}
+	}
+	if removed != 0 {
+		srv.SignalModifiedKey(c, c.db, key)
+		srv.NotifyKeyspaceEvent(NotifyList, "lrem", key, c.db.ID)
+	}
+	if ql.Len() == 0 {
+		srv.DBDelete(c.db, key)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+	}
+	c.AddReplyInt(removed)
+}
+
+// lmoveHandlePush pushes value to dstkey (creating the list), notifies and
+// replies with value (Redis's lmoveHandlePush).
+func (c *Client) lmoveHandlePush(dstkey []byte, dst *Object, value []byte, where int) {
+	srv := c.srv
+	if dst == nil {
+		dst = srv.DBAdd(c.db, dstkey, srv.newListObject())
+	}
+	srv.SignalModifiedKey(c, c.db, dstkey)
+	listQL(dst).Push(value, where == listHead)
+	event := "rpush"
+	if where == listHead {
+		event = "lpush"
+	}
+	srv.NotifyKeyspaceEvent(NotifyList, event, dstkey, c.db.ID)
+	c.AddReplyBulk(value)
+}
+
+// getListPositionOrReply parses LEFT or RIGHT.
+func getListPositionOrReply(c *Client, arg []byte) (int, bool) {
+	switch {
+	case equalFoldC(arg, "right"):
+		return listTail, true
+	case equalFoldC(arg, "left"):
+		return listHead, true
+	}
+	c.AddReplySyntaxError()
+	return 0, false
+}
+
+// lmoveGenericCommand implements LMOVE and RPOPLPUSH, and BLMOVE and
+// BRPOPLPUSH when the source is not empty.
+func lmoveGenericCommand(c *Client, wherefrom, whereto int) {
+	src := c.LookupKeyWrite(c.Argv[1])
+	if src == nil {
+		c.AddReplyNull()
+		return
+	}
+	if c.CheckType(src, TypeList) {
+		return
+	}
+	c.lmove(src, c.Argv[1], c.Argv[2], wherefrom, whereto)
+}
+
+// lmove moves one element from the list src at srckey to dstkey (the
+// destination looked up here); a destination of another type gets
+// WRONGTYPE and nothing moves. It reports whether the element moved.
+func (c *Client) lmove(src *Object, srckey, dstkey []byte, wherefrom, whereto int) bool {
+	srv := c.srv
+	dst := c.LookupKeyWrite(dstkey)
+	if c.checkTypeOrNil(dst, TypeList) {
+		return false
+	}
+	var buf [128]byte
+	value, _ := listQL(src).Pop(wherefrom == listHead, buf[:0])
+	// Popping the last element of a list moved onto itself must not
+	// delete it: the push below refills it.
+	c.lmoveHandlePush(dstkey, dst, value, whereto)
+	event := "rpop"
+	if wherefrom == listHead {
+		event = "lpop"
+	}
+	srv.NotifyKeyspaceEvent(NotifyList, event, srckey, c.db.ID)
+	if listQL(src).Len() == 0 {
+		srv.DBDelete(c.db, srckey)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", srckey, c.db.ID)
+	}
+	srv.SignalModifiedKey(c, c.db, srckey)
+	srv.Dirty++
+	return true
+}
+
+// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
+func lmoveCommand(c *Client) {
+	wherefrom, ok := getListPositionOrReply(c, c.Argv[3])
+	if !ok {
+		return
+	}
+	whereto, ok := getListPositionOrReply(c, c.Argv[4])
+	if !ok {
+		return
+	}
+	lmoveGenericCommand(c, wherefrom, whereto)
+}
+
+// RPOPLPUSH source destination
+func rpoplpushCommand(c *Client) { lmoveGenericCommand(c, listTail, listHead) }
+
+// mpopGenericCommand pops from the first non-empty list of keys (LMPOP).
+func mpopGenericCommand(c *Client, keys [][]byte, where int, count int64) {
+	for _, key := range keys {
+		o := c.LookupKeyWrite(key)
+		if o == nil {
+			continue
+		}
+		if c.CheckType(o, TypeList) {
+			return
+		}
+		llen := int64(listQL(o).Len())
+		if llen == 0 {
+			continue
+		}
+		c.listPopRangeAndReplyWithKey(o, key, where, count)
+		c.RewriteArgv(popCountArgs(where, key, count, llen)...)
+		return
+	}
+	c.AddReplyNullArray()
+}
+
+// lmpopGenericCommand parses LMPOP and BLMPOP: numkeys at numkeysIdx, the
+// keys, LEFT|RIGHT, [COUNT count].
+func lmpopGenericCommand(c *Client, numkeysIdx int, block bool) {
+	numkeys, ok := getRangeLongFromArgOrReply(c, c.Argv[numkeysIdx], 1, 1<<63-1, "numkeys should be greater than 0")
+	if !ok {
+		return
+	}
+	if numkeys >= int64(len(c.Argv)) {
+		c.AddReplySyntaxError()
+		return
+	}
+	whereIdx := numkeysIdx + int(numkeys) + 1
+	if whereIdx >= len(c.Argv) {
+		c.AddReplySyntaxError()
+		return
+	}
+	where, ok := getListPositionOrReply(c, c.Argv[whereIdx])
+	if !ok {
+		return
+	}
+	count := int64(-1)
+	for j := whereIdx + 1; j < len(c.Argv); j++ {
+		moreargs := len(c.Argv) - 1 - j
+		if count == -1 && equalFoldC(c.Argv[j], "count") && moreargs > 0 {
+			j++
+			if count, ok = getRangeLongFromArgOrReply(c, c.Argv[j], 1, 1<<63-1, "count should be greater than 0"); !ok {
+				return
+			}
+		} else {
+			c.AddReplySyntaxError()
+			return
+		}
+	}
+	if count == -1 {
+		count = 1
+	}
+	keys := c.Argv[numkeysIdx+1 : whereIdx]
+	if block {
+		blockingPopGenericCommand(c, keys, where, 1, count)
+	} else {
+		mpopGenericCommand(c, keys, where, count)
+	}
+}
+
+// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+func lmpopCommand(c *Client) { lmpopGenericCommand(c, 1, false) }
+
+// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+func blmpopCommand(c *Client) { lmpopGenericCommand(c, 2, true) }
+
+// blockingPopGenericCommand implements BLPOP, BRPOP and BLMPOP: it pops from
+// the first non-empty list of keys, or blocks. count is -1 for the
+// single-element reply of BLPOP/BRPOP.
+func blockingPopGenericCommand(c *Client, keys [][]byte, where int, timeoutIdx int, count int64) {
+	timeout, ok := c.getTimeoutFromObjectOrReply(c.Argv[timeoutIdx], unitSeconds)
+	if !ok {
+		return
+	}
+	for _, key := range keys {
+		o := c.LookupKeyWrite(key)
+		if o == nil {
+			continue
+		}
+		if c.CheckType(o, TypeList) {
+			return
+		}
+		llen := int64(listQL(o).Len())
+		if llen == 0 {
+			continue
+		}
+		if count != -1 {
+			// BLMPOP, like LMPOP; propagated as [LR]POP key n.
+			c.listPopRangeAndReplyWithKey(o, key, where, count)
+			c.RewriteArgv(popCountArgs(where, key, count, llen)...)
+			return
+		}
+		c.AddReplyArrayLen(2)
+		c.AddReplyBulk(key)
+		listQL(o).PopFunc(where == listHead, c.addReplyListValue)
+		c.listElementsRemoved(key, where, o, 1)
+		c.RewriteArgv(listPopArg(where), key)
+		return
+	}
+	if c.Flags&ClientDenyBlocking != 0 {
+		c.AddReplyNullArray()
+		return
+	}
+	c.srv.BlockForKeys(c, BlockedList, keys, timeout, func(c *Client, key []byte, o *Object) bool {
+		c.serveClientBlockedOnList(o, key, nil, where, 0, count, false)
+		return true
+	})
+}
+
+// serveClientBlockedOnList serves a client blocked in BLPOP, BRPOP, BLMPOP
+// (dstkey nil) or BLMOVE/BRPOPLPUSH with the list o at key (Redis's
+// serveClientBlockedOnList).
+//
+// What it does is propagated as the non-blocking command would be: LPOP or
+// RPOP (with the count BLMPOP popped), LMOVE, or RPOPLPUSH when
+// brpoplpush.
+func (c *Client) serveClientBlockedOnList(o *Object, key, dstkey []byte, wherefrom, whereto int, count int64, brpoplpush bool) {
+	srv := c.srv
+	if dstkey == nil {
+		if count > 0 {
+			srv.AlsoPropagate(c.db.ID, popCountArgs(wherefrom, key, count, int64(listQL(o).Len()))...)
+			c.listPopRangeAndReplyWithKey(o, key, wherefrom, count)
+			return
+		}
+		srv.AlsoPropagate(c.db.ID, listPopArg(wherefrom), key)
+		c.AddReplyArrayLen(2)
+		c.AddReplyBulk(key)
+		listQL(o).PopFunc(wherefrom == listHead, c.addReplyListValue)
+		event := "rpop"
+		if wherefrom == listHead {
+			event = "lpop"
+		}
+		srv.NotifyKeyspaceEvent(NotifyList, event, key, c.db.ID)
+		// Neither signalModifiedKey nor dirty: the push that made the
+		// key ready did both, as in Redis 7.0.
+		if listQL(o).Len() == 0 {
+			srv.DBDelete(c.db, key)
+			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+		}
+		return
+	}
+	// BLMOVE: a destination of the wrong type gets the client WRONGTYPE.
+	dst := c.LookupKeyWrite(dstkey)
+	if c.checkTypeOrNil(dst, TypeList) {
+		return
+	}
+	srv.beforeKeyWrite(c.db, dstkey, dst == nil)
+	if brpoplpush {
+		srv.AlsoPropagate(c.db.ID, listRpoplpushArg, key, dstkey)
+	} else {
+		srv.AlsoPropagate(c.db.ID, listLmoveArg, key, dstkey, listPositionArg(wherefrom), listPositionArg(whereto))
+	}
+	var buf [128]byte
+	value, _ := listQL(o).Pop(wherefrom == listHead, buf[:0])
+	c.lmoveHandlePush(dstkey, dst, value, whereto)
+	event := "rpop"
+	if wherefrom == listHead {
+		event = "lpop"
+	}
+	srv.NotifyKeyspaceEvent(NotifyList, event, key, c.db.ID)
+	if listQL(o).Len() == 0 {
+		srv.DBDelete(c.db, key)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+	}
+}
+
+// BLPOP key [key ...] timeout
+func blpopCommand(c *Client) {
+	blockingPopGenericCommand(c, c.Argv[1:len(c.Argv)-1], listHead, len(c.Argv)-1, -1)
+}
+
+// BRPOP key [key ...] timeout
+func brpopCommand(c *Client) {
+	blockingPopGenericCommand(c, c.Argv[1:len(c.Argv)-1], listTail, len(c.Argv)-1, -1)
+}
+
+// blmoveGenericCommand implements BLMOVE and BRPOPLPUSH.
+func blmoveGenericCommand(c *Client, wherefrom, whereto int, timeout int64) {
+	src := c.LookupKeyWrite(c.Argv[1])
+	if c.checkTypeOrNil(src, TypeList) {
+		return
+	}
+	if src != nil {
+		// Propagated as the non-blocking form, as typed.
+		if c.lmove(src, c.Argv[1], c.Argv[2], wherefrom, whereto) {
+			if c.cmd.Name == "brpoplpush" {
+				c.RewriteArgv(listRpoplpushArg, c.Argv[1], c.Argv[2])
+			} else {
+				c.RewriteArgv(listLmoveArg, c.Argv[1], c.Argv[2], c.Argv[3], c.Argv[4])
+			}
+		}
+		return
+	}
+	if c.Flags&ClientDenyBlocking != 0 {
+		// Blocking against an empty list inside EXEC returns at once.
+		c.AddReplyNull()
+		return
+	}
+	dstkey := append([]byte(nil), c.Argv[2]...)
+	brpoplpush := c.cmd.Name == "brpoplpush"
+	c.srv.BlockForKeys(c, BlockedList, c.Argv[1:2], timeout, func(c *Client, key []byte, o *Object) bool {
+		c.serveClientBlockedOnList(o, key, dstkey, wherefrom, whereto, -1, brpoplpush)
+		return true
+	})
+}
+
+// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
+func blmoveCommand(c *Client) {
+	wherefrom, ok := getListPositionOrReply(c, c.Argv[3])
+	if !ok {
+		return
+	}
+	whereto, ok := getListPositionOrReply(c, c.Argv[4])
+	if !ok {
+		return
+	}
+	timeout, ok := c.getTimeoutFromObjectOrReply(c.Argv[5], unitSeconds)
+	if !ok {
+		return
+	}
+	blmoveGenericCommand(c, wherefrom, whereto, timeout)
+}
+
+// BRPOPLPUSH source destination timeout
+func brpoplpushCommand(c *Client) {
+	timeout, ok := c.getTimeoutFromObjectOrReply(c.Argv[3], unitSeconds)
+	if !ok {
+		return
+	}
+	blmoveGenericCommand(c, listTail, listHead, timeout)
+}
+
+// listTypeDup duplicates a list for COPY (listTypeDup).
+func listTypeDup(o *Object) Object {
+	var n Object
+	n.SetPtr(TypeList, EncQuicklist, unsafe.Pointer(listQL(o).Dup()))
+	return n
+}
+
+func init() {
+	typeDup[TypeList] = listTypeDup
+	l := AclList
+	register(
+		&Command{Name: "lpush", Proc: lpushCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | l | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Prepend one or multiple elements to a list",
+			Complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."},
+		&Command{Name: "rpush", Proc: rpushCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | l | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Append one or multiple elements to a list",
+			Complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."},
+		&Command{Name: "lpushx", Proc: lpushxCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | l | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "2.2.0", Summary: "Prepend an element to a list, only if the list exists",
+			Complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."},
+		&Command{Name: "rpushx", Proc: rpushxCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | l | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "2.2.0", Summary: "Append an element to a list, only if the list exists",
+			Complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."},
+		&Command{Name: "lpop", Proc: lpopCommand, Arity: -2, Flags: CmdWrite | CmdFast, Acl: AclWrite | l | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Remove and get the first elements in a list",
+			Complexity: "O(N) where N is the number of elements returned"},
+		&Command{Name: "rpop", Proc: rpopCommand, Arity: -2, Flags: CmdWrite | CmdFast, Acl: AclWrite | l | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Remove and get the last elements in a list",
+			Complexity: "O(N) where N is the number of elements returned"},
+		&Command{Name: "llen", Proc: llenCommand, Arity: 2, Flags: CmdReadonly | CmdFast, Acl: AclRead | l | AclFast,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Get the length of a list", Complexity: "O(1)"},
+		&Command{Name: "lrange", Proc: lrangeCommand, Arity: 4, Flags: CmdReadonly, Acl: AclRead | l | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Get a range of elements from a list",
+			Complexity: "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range."},
+		&Command{Name: "lindex", Proc: lindexCommand, Arity: 3, Flags: CmdReadonly, Acl: AclRead | l | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Get an element from a list by its index",
+			Complexity: "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1)."},
+		&Command{Name: "lset", Proc: lsetCommand, Arity: 4, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | l | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Set the value of an element in a list by its index",
+			Complexity: "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1)."},
+		&Command{Name: "linsert", Proc: linsertCommand, Arity: 5, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | l | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "2.2.0", Summary: "Insert an element before or after another element in a list",
+			Complexity: "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N)."},
+		&Command{Name: "lrem", Proc: lremCommand, Arity: 4, Flags: CmdWrite, Acl: AclWrite | l | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Remove elements from a list",
+			Complexity: "O(N+M) where N is the length of the list and M is the number of elements removed."},
+		&Command{Name: "ltrim", Proc: ltrimCommand, Arity: 4, Flags: CmdWrite, Acl: AclWrite | l | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "1.0.0", Summary: "Trim a list to the specified range",
+			Complexity: "O(N) where N is the number of elements to be removed by the operation."},
+		&Command{Name: "lpos", Proc: lposCommand, Arity: -3, Flags: CmdReadonly, Acl: AclRead | l | AclSlow,
+			First: 1, Last: 1, Step: 1, Group: "list", Since: "6.0.6", Summary: "Return the index of matching elements on a list",
+			Complexity: "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time."},
+		&Command{Name: "lmove", Proc: lmoveCommand, Arity: 5, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | l | AclSlow,
+			First: 1, Last: 2, Step: 1, Group: "list", Since: "6.2.0", Summary: "Pop an element from a list, push it to another list and return it",
+			Complexity: "O(1)"},
+		&Command{Name: "rpoplpush", Proc: rpoplpushCommand, Arity: 3, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | l | AclSlow,
+			First: 1, Last: 2, Step: 1, Group: "list", Since: "1.2.0", Summary: "Remove the last element in a list, prepend it to another list and return it",
+			Complexity: "O(1)"},
+		&Command{Name: "lmpop", Proc: lmpopCommand, Arity: -4, Flags: CmdWrite | CmdMovableKeys, Acl: AclWrite | l | AclSlow,
+			Group: "list", Since: "7.0.0", Summary: "Pop elements from a list",
+			Complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+			GetKeys:    numkeysGetKeys(1)},
+		&Command{Name: "blpop", Proc: blpopCommand, Arity: -3, Flags: CmdWrite | CmdNoscript | CmdBlocking, Acl: AclWrite | l | AclSlow | AclBlocking,
+			First: 1, Last: -2, Step: 1, Group: "list", Since: "2.0.0",
+			Summary:    "Remove and get the first element in a list, or block until one is available",
+			Complexity: "O(N) where N is the number of provided keys."},
+		&Command{Name: "brpop", Proc: brpopCommand, Arity: -3, Flags: CmdWrite | CmdNoscript | CmdBlocking, Acl: AclWrite | l | AclSlow | AclBlocking,
+			First: 1, Last: -2, Step: 1, Group: "list", Since: "2.0.0",
+			Summary:    "Remove and get the last element in a list, or block until one is available",
+			Complexity: "O(N) where N is the number of provided keys."},
+		&Command{Name: "blmove", Proc: blmoveCommand, Arity: 6, Flags: CmdWrite | CmdDenyOOM | CmdNoscript | CmdBlocking, Acl: AclWrite | l | AclSlow | AclBlocking,
+			First: 1, Last: 2, Step: 1, Group: "list", Since: "6.2.0",
+			Summary:    "Pop an element from a list, push it to another list and return it; or block until one is available",
+			Complexity: "O(1)"},
+		&Command{Name: "brpoplpush", Proc: brpoplpushCommand, Arity: 4, Flags: CmdWrite | CmdDenyOOM | CmdNoscript | CmdBlocking, Acl: AclWrite | l | AclSlow | AclBlocking,
+			First: 1, Last: 2, Step: 1, Group: "list", Since: "2.2.0",
+			Summary:    "Pop an element from a list, push it to another list and return it; or block until one is available",
+			Complexity: "O(1)"},
+		&Command{Name: "blmpop", Proc: blmpopCommand, Arity: -5, Flags: CmdWrite | CmdBlocking | CmdMovableKeys, Acl: AclWrite | l | AclSlow | AclBlocking,
+			Group: "list", Since: "7.0.0", Summary: "Pop elements from a list, or block until one is available",
+			Complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+			GetKeys:    numkeysGetKeys(2)},
+	)
+}
