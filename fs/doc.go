@@ -1,0 +1,120 @@
+// Package fs is redisfs's file front end: it mounts the keyspace with FUSE
+// (github.com/hanwen/go-fuse/v2) next to the RESP server, in the same
+// process and on the same event loop.
+//
+//	MOUNT/ctl      each open is a conversation: a client of its own
+//	MOUNT/info     the text of INFO, read-only
+//	MOUNT/0 … N-1  one directory per database, one entry per key
+//
+// # One command path
+//
+// go-fuse serves requests on goroutines of its own; none of them touches
+// the keyspace or the server's state. A file operation posts a job to the
+// loop (server.Server.Post) and waits for it; the job runs commands on an
+// internal client (cmds.ClientInternal) by appending them, RESP-encoded, to
+// the client's query buffer and calling ProcessInputBuffer — the path a TCP
+// client's bytes take — and parses the replies the commands left in the
+// client's reply buffer (proto.ReadReply). Arity checks, statistics,
+// keyspace notifications, WATCH and propagation therefore apply to file
+// operations as to any client. Commands of one job are atomic: nothing else
+// runs on the loop meanwhile. Internal clients come from a small free list
+// on the loop (one or two in practice): a client costs a parser, an id and
+// buffers, and jobs run one at a time, so reusing them keeps steady-state
+// file operations from allocating any of that. Operations that touch no
+// server state take no job: reads served from what an open already holds,
+// flush and release of read-only opens, the scratch area.
+//
+// # Files
+//
+// A string is a regular file (mode 0644, size = STRLEN). An open for
+// reading fetches the value at its first read and serves all its reads
+// from that snapshot; an open for writing works on a private copy
+// committed at flush, close or fsync as one SET key value KEEPTTL (so
+// `echo v > key` keeps a TTL); O_APPEND writes are committed as one APPEND;
+// O_TRUNC, ftruncate and truncate(1) work (truncate of a closed file is GET
+// and SET … KEEPTTL in one job). Create is SET key "" NX (O_EXCL on an
+// existing key is EEXIST), unlink is UNLINK, rename is one RENAME
+// (RENAMENX for RENAME_NOREPLACE). Rename across database directories has
+// MOVE semantics: the key keeps its name and moves with MOVE (a key of that
+// name in the target database is unlinked first, in the same job); a rename
+// to another name across databases fails with EXDEV, so mv falls back to
+// copy and unlink. Hashes, sets and sorted sets are directories of their
+// fields or members; lists and streams are files with one element or entry
+// per line; all four are read-only here for now.
+//
+// Metadata shows as extended attributes: user.redis.type,
+// user.redis.encoding and user.redis.ttl (seconds; present while the key
+// has a TTL; setting it is EXPIRE, removing it PERSIST).
+//
+// The modification time of a key is its last change, kept on the loop from
+// the keyspace events (cmds.Server.OnKeyspaceEvent) for the keys the file
+// server has nodes for (and up to 64Ki keys seen before); any other
+// key reports the time of the last change to such an unseen key of its
+// database, an upper bound of its real one. OBJECT IDLETIME was not used:
+// it measures the last access, and a read through the mount would move it.
+//
+// Key names are binary, file names are not: '/', NUL and other control
+// bytes, DEL, bytes outside valid UTF-8 and '%' are written %XX, as is a
+// leading '.'; the empty key is "%". Only canonical names are accepted, so
+// each key has exactly one name. Names beginning with '.' created through
+// the mount live in a per-mount, per-directory scratch area in memory (vim's
+// swap files, editors' temporary files) and never reach the keyspace; a
+// scratch file renamed onto a key name becomes the key's value (SET). A key
+// whose name is longer than 255 bytes is left out of listings, logged once,
+// and reachable through ctl.
+//
+// Errors map as: WRONGTYPE → EISDIR, ENOTDIR or EPERM as fits the
+// operation; OOM → ENOSPC; NOAUTH/NOPERM → EACCES; other ERR → EINVAL;
+// anything else → EIO. A panic in a handler or a job is logged and answers
+// EIO.
+//
+// # ctl
+//
+// Each open of ctl is a client like a TCP connection: write(2) appends to
+// its query buffer (inline commands or RESP) and runs the complete commands
+// through ProcessInputBuffer, one at a time so each reply is known to
+// belong to its command; read(2) returns the replies rendered as redis-cli
+// prints them when its output is not a terminal (proto.AppendCLI), a line
+// per read (as a terminal in canonical mode), waits while a command is
+// blocked (BLPOP) or the client is subscribed, and returns end-of-file when
+// nothing is pending. A write with a command answered by an error fails
+// with EINVAL (ERR) or EIO (other codes), the error text still readable; a
+// protocol error ends the conversation. Closing the file frees the client.
+//
+// # Coherence
+//
+// The kernel caches entries, attributes and pages of keys (Options
+// CacheTimeout, 10s by default), and every change to a key the kernel may
+// hold is invalidated: the loop reports changes (keyspace events, FLUSHDB,
+// FLUSHALL and SWAPDB through cmds.Server.OnEmptyData) for the keys that
+// have nodes to a notifier goroutine, which merges repeats and calls
+// NotifyContent and NotifyEntry. Notify calls are never made on the loop:
+// the kernel may need a lock held by a FUSE request that waits for the
+// loop. Lookups racing with a change are answered uncached, and a change
+// to a key whose node is being inserted is invalidated again shortly after
+// (see notify.go). A lookup also fetches the value of a small string with
+// its attributes, and a directory listing fetches types, sizes and small
+// values for a batch of keys per job (READDIRPLUS is answered from the
+// batch), so that `cat dir/*` costs about one job per few hundred files;
+// a lookup of a name that already has a node of the same type returns that
+// node, so the kernel keeps its pages; opens that do not write ask for no
+// FLUSH (FOPEN_NOFLUSH). Which keys have nodes is kept on the loop, per
+// key, and swept against go-fuse's tree when it grows large.
+// Options.DirectIO selects the other design — direct I/O, no kernel caching
+// and no prefetching, every operation a job — to measure against.
+//
+// # Mounting
+//
+// Mount uses the mount system call directly when run as root and
+// fusermount3 otherwise, clears a stale mount left at the directory by a
+// crashed server ("transport endpoint is not connected") by detaching it,
+// and passes allow_other (with default_permissions) when asked. Unmount
+// detaches lazily when files are still open; the server keeps serving.
+//
+// # Concurrency
+//
+// Mount, Unmount and Close may be called from any goroutine. A process
+// serving a mount must not use the mount itself from its own goroutines in
+// ways that fork or block on it (see go-fuse's package documentation); the
+// tests drive the mount through exec'd tools only.
+package fs

@@ -1,0 +1,330 @@
+package fs
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestConcurrentAppends runs shell loops appending with >> to keys while
+// TCP clients APPEND and INCR other keys: nothing is lost, every value is
+// exact.
+func TestConcurrentAppends(t *testing.T) {
+	modes(t, func(t *testing.T, e *env) {
+		const shells, rounds = 3, 150
+		deadline := time.Now().Add(4 * time.Second)
+		var wg sync.WaitGroup
+		errs := make(chan error, 16)
+		for i := 0; i < shells; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				script := fmt.Sprintf(`i=0; while [ $i -lt %d ]; do echo "s%d-$i" >> $M/0/shell%d; echo "x$i" >> $M/0/shared || exit 1; i=$((i+1)); done`, rounds, i, i)
+				if out, err := e.shErr(script); err != nil {
+					errs <- fmt.Errorf("shell %d: %v %s", i, err, out)
+				}
+			}(i)
+		}
+		var appends, incrs [2]int
+		for j := 0; j < 2; j++ {
+			wg.Add(1)
+			go func(j int) {
+				defer wg.Done()
+				cl := e.client()
+				for time.Now().Before(deadline) {
+					if r := cl.str("APPEND", "tcp"+strconv.Itoa(j), "ab"); strings.HasPrefix(r, "-") {
+						errs <- fmt.Errorf("APPEND: %s", r)
+						return
+					}
+					appends[j]++
+					cl.str("INCR", "counter"+strconv.Itoa(j))
+					incrs[j]++
+				}
+			}(j)
+		}
+		// A reader of the mount at the same time.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if out, err := e.shErr(`cat $M/0/* >/dev/null 2>&1; ls $M/0 >/dev/null`); err != nil {
+					errs <- fmt.Errorf("reader: %v %s", err, out)
+					return
+				}
+			}
+		}()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		cl := e.client()
+		for i := 0; i < shells; i++ {
+			var want strings.Builder
+			for k := 0; k < rounds; k++ {
+				fmt.Fprintf(&want, "s%d-%d\n", i, k)
+			}
+			eq(t, "shell key", cl.str("GET", fmt.Sprintf("shell%d", i)), want.String())
+		}
+		shared := cl.str("GET", "shared")
+		eq(t, "shared lines", strings.Count(shared, "\n"), shells*rounds)
+		for j := 0; j < 2; j++ {
+			eq(t, "tcp appends", cl.str("STRLEN", "tcp"+strconv.Itoa(j)), strconv.Itoa(2*appends[j]))
+			eq(t, "tcp incrs", cl.str("GET", "counter"+strconv.Itoa(j)), strconv.Itoa(incrs[j]))
+		}
+		// What the mount shows agrees.
+		eq(t, "cat", e.sh(`cat $M/0/shell0 | wc -l`), fmt.Sprintf("%d\n", rounds))
+		eq(t, "stat", e.sh(`stat -c %s $M/0/tcp0`), fmt.Sprintf("%d\n", 2*appends[0]))
+	})
+}
+
+// TestUnmountWhileOpen unmounts with files open and a reader blocked; the
+// server keeps serving TCP, and the open files fail cleanly.
+func TestUnmountWhileOpen(t *testing.T) {
+	e := newEnv(t, Options{})
+	cl := e.client()
+	cl.str("SET", "k", "v")
+	cmd := exec.CommandContext(e.ctx, "sh", "-c", `exec 3<$M/0/k 4<>$M/ctl; printf 'INCR n\n' >&4; echo ready; sleep 2; cat <&3; cat <&4`)
+	cmd.Env = append(os.Environ(), "M="+e.mnt)
+	cmd.Dir = e.work
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 6)
+	if _, err := stdout.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.fsys.Unmount(); err != nil {
+		t.Fatalf("unmount with open files: %v", err)
+	}
+	eq(t, "PING", cl.str("PING"), "PONG")
+	eq(t, "GET", cl.str("GET", "k"), "v")
+	// The mount point is gone from the namespace at once.
+	if out, err := exec.Command("sh", "-c", "ls "+e.mnt).CombinedOutput(); err != nil || len(out) != 0 {
+		t.Errorf("mount point after unmount: %v %q", err, out)
+	}
+	cmd.Wait()
+	eq(t, "PING after", cl.str("PING"), "PONG")
+	eq(t, "INCR ran", cl.str("GET", "n"), "1")
+}
+
+// TestLongReads: a tail -f of info runs while other readers are killed in
+// the middle of reads; the loop stays responsive throughout.
+func TestLongReads(t *testing.T) {
+	needTool(t, "timeout", "tail")
+	e := newEnv(t, Options{})
+	cl := e.client()
+	cl.str("SET", "big", strings.Repeat("x", 1<<20))
+	tail := exec.CommandContext(e.ctx, "tail", "-f", "-n", "3", filepath.Join(e.mnt, "info"))
+	tail.Dir = e.work
+	var tailOut strings.Builder
+	tail.Stdout = &tailOut
+	if err := tail.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		out := e.sh(`cat $M/0/big > /dev/null & pid=$!; sleep 0.05; kill -9 $pid; wait $pid; timeout -s KILL 0.1 cat $M/0/big >/dev/null; echo done`)
+		eq(t, "killed readers", out, "done\n")
+		eq(t, "PING", cl.str("PING"), "PONG")
+	}
+	time.Sleep(1500 * time.Millisecond)
+	eq(t, "PING", cl.str("PING"), "PONG")
+	eq(t, "cat", e.sh(`cat $M/0/big | wc -c`), "1048576\n")
+	tail.Process.Signal(syscall.SIGKILL)
+	tail.Wait()
+	if !strings.Contains(tailOut.String(), "\r\n") {
+		t.Errorf("tail -f info printed %q", tailOut.String())
+	}
+}
+
+// TestCollections checks that hashes, sets and sorted sets show as
+// directories and lists as files, read-only.
+func TestCollections(t *testing.T) {
+	needTool(t, "getfattr")
+	e := newEnv(t, Options{})
+	cl := e.client()
+	if cl.hasCommand("hset") {
+		cl.str("HSET", "h", "f1", "v1", "f/2", "v2")
+		eq(t, "hash dir", e.sh(`stat -c %F $M/0/h; ls $M/0/h`), "directory\nf%2F2\nf1\n")
+		eq(t, "hash field", e.sh(`cat $M/0/h/f1 $M/0/h/f%2F2`), "v1v2")
+		eq(t, "hash type", e.sh(`getfattr --only-values -n user.redis.type $M/0/h`), "hash")
+		if _, err := e.shErr(`echo x > $M/0/h/f1`); err == nil {
+			t.Error("wrote a hash field")
+		}
+		if _, err := e.shErr(`echo x > $M/0/h`); err == nil {
+			t.Error("wrote over a hash")
+		}
+		cl.str("HSET", "h", "f3", "v3")
+		eq(t, "hash after HSET", e.sh(`ls $M/0/h`), "f%2F2\nf1\nf3\n")
+	}
+	if cl.hasCommand("sadd") {
+		cl.str("SADD", "s", "a", "b")
+		eq(t, "set dir", e.sh(`stat -c %F $M/0/s; ls $M/0/s; stat -c %s $M/0/s/a`), "directory\na\nb\n0\n")
+	}
+	if cl.hasCommand("zadd") {
+		cl.str("ZADD", "z", "3", "c", "1", "a", "2", "b")
+		eq(t, "zset order", e.sh(`ls -U $M/0/z | grep -v '^\.'`), "a\nb\nc\n")
+		eq(t, "zset score", e.sh(`cat $M/0/z/b`), "2")
+	}
+	if cl.hasCommand("rpush") {
+		cl.str("RPUSH", "l", "one", "two")
+		eq(t, "list file", e.sh(`stat -c '%F %s' $M/0/l; cat $M/0/l`), "regular file 8\none\ntwo\n")
+		if _, err := e.shErr(`echo x >> $M/0/l`); err == nil {
+			t.Error("appended to a list")
+		}
+	}
+	// A string key read as a directory, and the reverse.
+	cl.str("SET", "str", "v")
+	if _, err := e.shErr(`ls $M/0/str/x`); err == nil {
+		t.Error("a string key is a directory")
+	}
+}
+
+// TestStaleMount leaves a mount whose server died and mounts again over it.
+func TestStaleMount(t *testing.T) {
+	needFuse(t)
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to make a stale mount")
+	}
+	bin := buildRedisfs(t)
+	dir := filepath.Join(t.TempDir(), "mnt")
+	cmd := exec.Command(bin, "serve", "--port", "0", "--save", "", "--appendonly", "no", "--mount", dir)
+	out1 := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out1, out1
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill it only once Mount has returned: go-fuse opens and closes a
+	// file of the new mount while mounting, and a process killed in that
+	// close waits forever for its own (dead) server.
+	eventually(t, 5*time.Second, func() string {
+		if !strings.Contains(out1.String(), "Keyspace mounted") {
+			return "not mounted: " + out1.String()
+		}
+		return ""
+	})
+	cmd.Process.Kill()
+	cmd.Wait()
+	if _, err := os.Stat(dir); err == nil || !strings.Contains(err.Error(), "not connected") {
+		t.Fatalf("expected a stale mount, stat says %v", err)
+	}
+	cmd2 := exec.Command(bin, "serve", "--port", "0", "--save", "", "--appendonly", "no", "--mount", dir)
+	out := &syncBuffer{}
+	cmd2.Stdout, cmd2.Stderr = out, out
+	if err := cmd2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, func() string {
+		if !strings.Contains(out.String(), "Keyspace mounted") {
+			return "not mounted after restart: " + out.String()
+		}
+		if _, err := os.Stat(filepath.Join(dir, "ctl")); err != nil {
+			return "no mount after restart: " + err.Error() + "\n" + out.String()
+		}
+		return ""
+	})
+	cmd2.Process.Signal(syscall.SIGTERM)
+	cmd2.Wait()
+	if st := cmd2.ProcessState; st == nil || st.ExitCode() != 0 {
+		t.Errorf("exit after SIGTERM: %v\n%s", st, out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ctl")); err == nil {
+		t.Error("still mounted after SIGTERM")
+	}
+	if !strings.Contains(out.String(), "Unmounted") {
+		t.Errorf("log: %s", out.String())
+	}
+}
+
+var (
+	buildOnce sync.Once
+	buildBin  string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildBin != "" {
+		os.RemoveAll(filepath.Dir(buildBin))
+	}
+	os.Exit(code)
+}
+
+// buildRedisfs builds cmd/redisfs once per test run.
+func buildRedisfs(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "redisfs-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildBin = filepath.Join(dir, "redisfs")
+		out, err := exec.Command("go", "build", "-o", buildBin, "../cmd/redisfs").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildBin
+}
+
+// TestScenarioScript runs scripts/fs-scenario.sh, the user-runnable
+// scenario (it builds and starts redisfs as a separate process).
+func TestScenarioScript(t *testing.T) {
+	needFuse(t)
+	if testing.Short() {
+		t.Skip("builds and runs the server")
+	}
+	if _, err := exec.LookPath("redis-cli"); err != nil {
+		t.Skip("no redis-cli")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "sh", "../scripts/fs-scenario.sh").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), " 0 failed") {
+		t.Errorf("%s", out)
+	}
+}
+
+// TestCatJobs checks the cost model: `cat dir/*` over many small keys
+// takes about one job per SCAN batch (a listing fetches types, sizes and
+// small values; READDIRPLUS and the reads are answered from that), not a
+// job per file — cold, and warm.
+func TestCatJobs(t *testing.T) {
+	e := newEnv(t, Options{})
+	cl := e.client()
+	const n = 1000
+	for i := 0; i < n; i += 250 {
+		args := []string{"MSET"}
+		for j := i; j < i+250; j++ {
+			args = append(args, "key:"+strconv.Itoa(j), "value:"+strconv.Itoa(j)+"\n")
+		}
+		cl.do(args...)
+	}
+	for round := 0; round < 2; round++ {
+		e.fsys.jobs.Store(0)
+		out := e.sh(`cat $M/0/* | wc -l`)
+		eq(t, "lines", out, fmt.Sprintf("%d\n", n))
+		if jobs := e.fsys.jobs.Load(); jobs > n/100 {
+			t.Errorf("round %d: %d jobs for %d files", round, jobs, n)
+		}
+	}
+	// A change is still seen by the next cat.
+	cl.str("SET", "key:7", "changed\n")
+	eq(t, "after SET", e.sh(`cat $M/0/key:7`), "changed\n")
+}
