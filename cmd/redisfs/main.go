@@ -15,8 +15,10 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/redisfs/redisfs/core/cmds"
+	"github.com/redisfs/redisfs/core/persist"
 	"github.com/redisfs/redisfs/core/proto"
 	"github.com/redisfs/redisfs/core/server"
+	"github.com/redisfs/redisfs/fs"
 )
 
 func main() {
@@ -51,6 +53,7 @@ var flagDirectives = []struct{ name, usage string }{
 	{"dir", "working directory for persistence files"},
 	{"save", "RDB save points ('' = none)"},
 	{"appendonly", "yes or no"},
+	{"appendfsync", "when the AOF is synced: always, everysec or no"},
 	{"protected-mode", "yes or no"},
 	{"maxmemory", "memory limit (bytes, or 100mb, 1gb …)"},
 	{"maxmemory-policy", "eviction policy"},
@@ -143,21 +146,75 @@ func serve(cfg cmds.Config) error {
 		return err
 	}
 	srv.Logf(cmds.LogNotice, "Server initialized")
-	srv.Logf(cmds.LogWarning, "Persistence is not implemented yet: nothing is kept on disk, all data is lost at exit")
+	p, err := startPersistence(srv, s)
+	if err != nil {
+		return err
+	}
 	srv.Logf(cmds.LogNotice, "Ready to accept connections tcp (%s)", s.Addr())
 
+	// The file front end shares the loop: mounted once the listeners are
+	// up, unmounted before the loop stops (Close covers a loop stopped
+	// by SHUTDOWN). Signals are caught from before the mount (one that
+	// comes during it waits in the channel), so that a mount never
+	// outlives the process.
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	fsys, err := mountKeyspace(srv, s)
+	if err != nil {
+		return err
+	}
+
 	go func() {
 		sig := <-sigs
 		s.Post(func() {
 			srv.Logf(cmds.LogWarning, "Received %s scheduling shutdown...", sigName(sig))
 		})
+		if fsys != nil {
+			fsys.Unmount()
+		}
 		s.Stop()
 	}()
 	s.Run()
+	if fsys != nil {
+		if err := fsys.Close(); err != nil {
+			srv.Logf(cmds.LogWarning, "%v", err)
+		}
+		srv.Logf(cmds.LogNotice, "Unmounted %s", fsys.Dir())
+	}
+	if err := p.Shutdown(); err != nil {
+		return err
+	}
 	srv.Logf(cmds.LogWarning, "redisfs is now ready to exit, bye bye...")
 	return nil
+}
+
+// startPersistence loads the data kept in --dir (refusing to start when
+// they cannot be loaded) and attaches the persistence layer, before anyone
+// is served.
+func startPersistence(srv *cmds.Server, s *server.Server) (*persist.Persister, error) {
+	p := persist.New(srv, persist.Options{Post: s.Post})
+	if err := p.Start(); err != nil {
+		srv.Logf(cmds.LogWarning, "Fatal error loading the data: %v", err)
+		srv.Logf(cmds.LogWarning, "Refusing to start: fix or move the file (redis-check-rdb, redis-check-aof --fix) and start again.")
+		return nil, err
+	}
+	return p, nil
+}
+
+// mountKeyspace mounts the keyspace on the mount directive's directory,
+// if any (before the loop runs: file operations wait for it).
+func mountKeyspace(srv *cmds.Server, s *server.Server) (*fs.FS, error) {
+	dir := srv.Config.Mount
+	if dir == "" {
+		return nil, nil
+	}
+	fsys, err := fs.Mount(dir, s, fs.Options{AllowOther: srv.Config.AllowOther})
+	if err != nil {
+		srv.Logf(cmds.LogWarning, "Failed mounting the keyspace: %v", err)
+		return nil, err
+	}
+	srv.Logf(cmds.LogNotice, "Keyspace mounted on %s", dir)
+	return fsys, nil
 }
 
 func sigName(sig os.Signal) string {

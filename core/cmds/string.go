@@ -182,6 +182,35 @@ func setGenericCommand(c *Client, flags int, key, val []byte, hasExpire bool, ex
 			c.AddReplyOK()
 		}
 	}
+	// Propagated as SET key value PXAT <ms> (whatever the expire option
+	// was), else without GET, as Redis 7.0 does.
+	if srv.propagating() {
+		if hasExpire {
+			var buf [24]byte
+			c.RewriteArgv(setArg, key, val, pxatArg, strconv.AppendInt(buf[:0], when, 10))
+		} else if flags&setFlagGet != 0 {
+			c.rewriteArgvWithoutGet()
+		}
+	}
+}
+
+var (
+	setArg     = []byte("SET")
+	pxatArg    = []byte("PXAT")
+	keepttlArg = []byte("KEEPTTL")
+	persistArg = []byte("PERSIST")
+)
+
+// rewriteArgvWithoutGet propagates SET without its GET option(s).
+func (c *Client) rewriteArgvWithoutGet() {
+	args := make([][]byte, 0, len(c.Argv))
+	for j, a := range c.Argv {
+		if j >= 3 && equalFoldC(a, "get") {
+			continue
+		}
+		args = append(args, a)
+	}
+	c.RewriteArgv(args...)
 }
 
 // getExpireMillisecondsOrReply turns the expire argument of SET or GETEX
@@ -333,16 +362,21 @@ func getexCommand(c *Client) {
 		srv.SignalModifiedKey(c, db, key)
 		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
 		srv.Dirty++
+		c.RewriteArgv(delArg, key)
 	case hasExpire:
 		srv.SetExpire(c, db, key, when)
 		srv.SignalModifiedKey(c, db, key)
 		srv.NotifyKeyspaceEvent(NotifyGeneric, "expire", key, db.ID)
 		srv.Dirty++
+		// Propagated as PEXPIREAT with the absolute time.
+		var buf [24]byte
+		c.RewriteArgv(pexpireatArg, key, strconv.AppendInt(buf[:0], when, 10))
 	case flags&setFlagPersist != 0:
 		if db.RemoveExpire(key) {
 			srv.SignalModifiedKey(c, db, key)
 			srv.NotifyKeyspaceEvent(NotifyGeneric, "persist", key, db.ID)
 			srv.Dirty++
+			c.RewriteArgv(persistArg, key)
 		}
 	}
 }
@@ -357,6 +391,8 @@ func getdelCommand(c *Client) {
 		srv.SignalModifiedKey(c, db, key)
 		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
 		srv.Dirty++
+		// Propagated as DEL.
+		c.RewriteArgv(delArg, key)
 	}
 }
 
@@ -624,6 +660,9 @@ func incrbyfloatCommand(c *Client) {
 	srv.NotifyKeyspaceEvent(NotifyString, "incrbyfloat", key, db.ID)
 	srv.Dirty++
 	c.AddReplyBulk(text)
+	// Propagated as SET … KEEPTTL, so that float formatting and
+	// precision cannot make a replayed result differ.
+	c.RewriteArgv(setArg, key, text, keepttlArg)
 }
 
 // APPEND key value

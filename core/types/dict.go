@@ -66,7 +66,7 @@ func (d *Dict[V]) IsRehashing() bool { return d.rehashIdx != -1 }
 // Rehash moves up to n buckets to the new table, visiting at most 10*n empty
 // buckets. It reports whether there is more to move.
 func (d *Dict[V]) Rehash(n int) bool {
-	if !d.IsRehashing() {
+	if !d.IsRehashing() || d.pauseRehash > 0 {
 		return false
 	}
 	emptyVisits := n * 10
@@ -377,5 +377,67 @@ func (d *Dict[V]) Range(fn func(key string, val *V) bool) {
 				e = next
 			}
 		}
+	}
+}
+
+// PauseRehash stops rehash steps (Rehash included) until the matching
+// ResumeRehash, so that every entry stays in the bucket it is in: an
+// iteration by bucket position that spans many loop iterations (a
+// background RDB snapshot) relies on it. Adds and deletes still work;
+// a table that must grow meanwhile grows into the second table only.
+func (d *Dict[V]) PauseRehash() { d.pauseRehash++ }
+
+// ResumeRehash undoes one PauseRehash.
+func (d *Dict[V]) ResumeRehash() { d.pauseRehash-- }
+
+// TableLen returns the number of buckets of table t (0 or 1; table 1 is
+// in use while rehashing).
+func (d *Dict[V]) TableLen(t int) int { return len(d.ht[t].buckets) }
+
+// RangeBucket calls fn for every entry of bucket i of table t. fn may
+// delete the entry it is given but must not otherwise change the dict.
+func (d *Dict[V]) RangeBucket(t, i int, fn func(key string, val *V)) {
+	if i >= len(d.ht[t].buckets) {
+		return
+	}
+	for e := d.ht[t].buckets[i]; e != nil; {
+		next := e.next
+		fn(e.key, &e.val)
+		e = next
+	}
+}
+
+// Locate returns the table and bucket that hold key, and false when key is
+// absent. It takes no rehash step.
+func (d *Dict[V]) Locate(key string) (t, i int, ok bool) {
+	if d.Len() == 0 {
+		return 0, 0, false
+	}
+	h := Hash(key)
+	for t := 0; t <= 1; t++ {
+		tb := &d.ht[t]
+		if tb.buckets == nil {
+			break
+		}
+		idx := h & tb.mask
+		for e := tb.buckets[idx]; e != nil; e = e.next {
+			if e.key == key {
+				return t, int(idx), true
+			}
+		}
+		if !d.IsRehashing() {
+			break
+		}
+	}
+	return 0, 0, false
+}
+
+// Expand sizes an empty dict for n entries at once (dictExpand), so that
+// filling it (loading a file that announces its size) needs no rehashing.
+// It does nothing to a dict that holds entries.
+func (d *Dict[V]) Expand(n int) {
+	if d.Len() == 0 && !d.IsRehashing() && n > len(d.ht[0].buckets) {
+		d.ht[0] = dictTable[V]{}
+		d.resize(n)
 	}
 }

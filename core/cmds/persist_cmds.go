@@ -1,0 +1,655 @@
+package cmds
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/redisfs/redisfs/core/proto"
+	"github.com/redisfs/redisfs/core/rdb"
+)
+
+// The command side of persistence (Redis 7.0's rdb.c and aof.c commands):
+// SAVE, BGSAVE, BGREWRITEAOF, DEBUG RELOAD and LOADAOF, what SHUTDOWN saves,
+// the INFO persistence section, the MISCONF refusal of writes, and the
+// persistence directives. The work is done by the persistence layer
+// (core/persist), which implements Persistence and installs itself with
+// SetPersistence; without it (tests, memory-only servers) these commands
+// answer as a server with nothing to save would.
+//
+// What the persistence layer gets from this package, and nothing else:
+//
+//   - the keyspace: Server.DBs, DB.Dict and DB.Expires, Object's accessors;
+//   - RDBAppendValue and Server.RDBLoadValue, the value codec of dump.go and
+//     rdb_codec.go, shared with DUMP and RESTORE;
+//   - the propagated commands (SetPropagationFeed, propagate.go);
+//   - OnBeforeKeyWrite, called before any change to a key, for the
+//     copy-on-write of a snapshot in progress;
+//   - loading helpers: BeginLoading/EndLoading, LoadKey, NewLoadingClient,
+//     ExecLoadedCommand;
+//   - the Dirty counter and LastSave.
+
+// PersistConfig holds the persistence directives of redis.conf; Config
+// embeds it. dir, save and appendonly are in Config itself.
+type PersistConfig struct {
+	DBFilename               string
+	AppendFilename           string
+	AppendDirname            string
+	AppendFsync              string // always, everysec or no
+	AofUseRDBPreamble        bool
+	AofLoadTruncated         bool
+	AofRewriteIncrementalFs  bool
+	NoAppendfsyncOnRewrite   bool
+	AutoAofRewritePercentage int
+	AutoAofRewriteMinSize    int64
+	RDBCompression           bool
+	RDBChecksum              bool
+	StopWritesOnBGSaveError  bool
+	RDBSaveIncrementalFsync  bool
+	AofTimestampEnabled      bool
+	RDBDelSyncFiles          bool
+}
+
+// DefaultPersistConfig returns Redis 7.0's defaults.
+func DefaultPersistConfig() PersistConfig {
+	return PersistConfig{
+		DBFilename:               "dump.rdb",
+		AppendFilename:           "appendonly.aof",
+		AppendDirname:            "appendonlydir",
+		AppendFsync:              "everysec",
+		AofUseRDBPreamble:        true,
+		AofLoadTruncated:         true,
+		AofRewriteIncrementalFs:  true,
+		AutoAofRewritePercentage: 100,
+		AutoAofRewriteMinSize:    64 * 1024 * 1024,
+		RDBCompression:           true,
+		RDBChecksum:              true,
+		StopWritesOnBGSaveError:  true,
+		RDBSaveIncrementalFsync:  true,
+	}
+}
+
+// validFileName is Redis's pathIsBaseName check for dbfilename and
+// appendfilename.
+func validFileName(name string) func(c *Config, v string) error {
+	return func(c *Config, v string) error {
+		if strings.ContainsAny(v, "/\\") {
+			if name == "dbfilename" {
+				return fmt.Errorf("dbfilename can't be a path, just a filename")
+			}
+			return fmt.Errorf("appendfilename can't be a path, just a filename")
+		}
+		return nil
+	}
+}
+
+func init() {
+	dbf := stringDirective("dbfilename", func(c *Config) *string { return &c.DBFilename }, false)
+	setDBF := dbf.set
+	dbf.set = func(c *Config, v string) error {
+		if err := validFileName("dbfilename")(c, v); err != nil {
+			return err
+		}
+		return setDBF(c, v)
+	}
+	af := stringDirective("appendfilename", func(c *Config) *string { return &c.AppendFilename }, true)
+	setAF := af.set
+	af.set = func(c *Config, v string) error {
+		if err := validFileName("appendfilename")(c, v); err != nil {
+			return err
+		}
+		return setAF(c, v)
+	}
+	ad := stringDirective("appenddirname", func(c *Config) *string { return &c.AppendDirname }, true)
+	setAD := ad.set
+	ad.set = func(c *Config, v string) error {
+		if strings.ContainsAny(v, "/\\") {
+			return fmt.Errorf("appenddirname can't be a path, just a dirname")
+		}
+		return setAD(c, v)
+	}
+	directives = append(directives,
+		dbf, af, ad,
+		stringDirective("appendfsync", func(c *Config) *string { return &c.AppendFsync }, false, "everysec", "always", "no"),
+		boolDirective("aof-use-rdb-preamble", func(c *Config) *bool { return &c.AofUseRDBPreamble }, false),
+		boolDirective("aof-load-truncated", func(c *Config) *bool { return &c.AofLoadTruncated }, false),
+		boolDirective("aof-rewrite-incremental-fsync", func(c *Config) *bool { return &c.AofRewriteIncrementalFs }, false),
+		boolDirective("no-appendfsync-on-rewrite", func(c *Config) *bool { return &c.NoAppendfsyncOnRewrite }, false),
+		intDirective("auto-aof-rewrite-percentage", func(c *Config) *int { return &c.AutoAofRewritePercentage }, 0, maxInt32, false),
+		int64Directive("auto-aof-rewrite-min-size", func(c *Config) *int64 { return &c.AutoAofRewriteMinSize }, 0, maxInt64, true),
+		boolDirective("rdbcompression", func(c *Config) *bool { return &c.RDBCompression }, false),
+		boolDirective("rdbchecksum", func(c *Config) *bool { return &c.RDBChecksum }, false),
+		boolDirective("stop-writes-on-bgsave-error", func(c *Config) *bool { return &c.StopWritesOnBGSaveError }, false),
+		boolDirective("rdb-save-incremental-fsync", func(c *Config) *bool { return &c.RDBSaveIncrementalFsync }, false),
+		boolDirective("aof-timestamp-enabled", func(c *Config) *bool { return &c.AofTimestampEnabled }, false),
+		boolDirective("rdb-del-sync-files", func(c *Config) *bool { return &c.RDBDelSyncFiles }, false),
+	)
+	for _, name := range []string{"appendonly", "appendfsync", "save", "dir"} {
+		name := name
+		configApplyHooks[name] = func(srv *Server) error {
+			if srv.persist.p == nil {
+				return nil
+			}
+			return srv.persist.p.ApplyConfig(name)
+		}
+	}
+
+	serverInitHooks = append(serverInitHooks, func(srv *Server) {
+		srv.propagate = srv.propagateCommand
+		srv.propagateExpire = srv.propagateDeletion
+	})
+	infoSectionHooks["persistence"] = func(srv *Server, b []byte) []byte {
+		if srv.persist.p == nil {
+			return srv.infoPersistence(b)
+		}
+		return srv.persist.p.AppendInfo(b)
+	}
+	shutdownPrepare = func(srv *Server, save, nosave, force bool) error {
+		if srv.persist.p == nil {
+			return nil
+		}
+		return srv.persist.p.PrepareShutdown(save, nosave, force)
+	}
+	rdbSavedObjectLen = func(o *Object) int {
+		b, err := RDBAppendValue(nil, o)
+		if err != nil {
+			return estimateRDBStringLen(o)
+		}
+		return len(b) - 1
+	}
+	debugSubcommands["reload"] = debugReloadCommand
+	debugSubcommands["loadaof"] = debugLoadAOFCommand
+
+	register(
+		&Command{Name: "save", Proc: saveCommand, Arity: 1, Flags: CmdAdmin | CmdNoscript | CmdNoAsyncLoading | CmdNoMulti,
+			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
+			Summary: "Synchronously save the dataset to disk", Complexity: "O(N) where N is the total number of keys in all databases"},
+		&Command{Name: "bgsave", Proc: bgsaveCommand, Arity: -1, Flags: CmdAdmin | CmdNoscript | CmdNoAsyncLoading,
+			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
+			Summary: "Asynchronously save the dataset to disk", Complexity: "O(1)"},
+		&Command{Name: "bgrewriteaof", Proc: bgrewriteaofCommand, Arity: 1, Flags: CmdAdmin | CmdNoscript | CmdNoAsyncLoading,
+			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
+			Summary: "Asynchronously rewrite the append-only file", Complexity: "O(1)"},
+	)
+}
+
+// Persistence is the persistence layer as the command side sees it. Every
+// method is called on the loop.
+type Persistence interface {
+	// Save writes the RDB file synchronously (SAVE).
+	Save() error
+	// BGSave starts a background save and returns its status reply
+	// ("Background saving started"), or an error whose text is the
+	// error reply.
+	BGSave(schedule bool) (string, error)
+	// BGRewriteAOF starts an AOF rewrite, as BGSave.
+	BGRewriteAOF() (string, error)
+	// DebugReload saves (unless !save), empties the keyspace (unless
+	// !flush) and loads the RDB file back; merge lets loaded keys replace
+	// existing ones.
+	DebugReload(save, flush, merge bool) error
+	// DebugLoadAOF flushes the AOF, empties the keyspace and loads the AOF.
+	DebugLoadAOF() error
+	// PrepareShutdown saves and flushes what must be before exiting.
+	PrepareShutdown(save, nosave, force bool) error
+	// AppendInfo appends the body of INFO's persistence section.
+	AppendInfo(b []byte) []byte
+	// WriteError returns the error that refuses writes (MISCONF), or "".
+	WriteError() string
+	// ApplyConfig applies a changed directive (appendonly, appendfsync,
+	// save, dir).
+	ApplyConfig(name string) error
+	// Cron runs from serverCron: save points, automatic rewrites,
+	// retries after errors.
+	Cron()
+	// BeforeReplies runs in beforeSleep right before replies are written:
+	// the AOF buffer is written (and, with appendfsync always, synced).
+	BeforeReplies()
+	// WhenDurable runs f once the commands propagated so far are as
+	// durable as appendfsync promises (at once when they already are).
+	WhenDurable(f func())
+}
+
+// persistState is the server's persistence state on the command side.
+type persistState struct {
+	p Persistence
+	// keyWrite is called before a key changes (OnBeforeKeyWrite).
+	keyWrite func(db *DB, key []byte, added bool)
+	// loading is set while data are loaded: nothing expires, nothing
+	// propagates.
+	loading bool
+	// prop is the propagation of writes (propagate.go).
+	prop propState
+}
+
+// ErrBGSaveInProgress is what Persistence.Save returns while a background
+// save runs.
+var ErrBGSaveInProgress = errors.New("Background save already in progress")
+
+// SetPersistence installs the persistence layer. It chains the MISCONF
+// check after the checks already installed (ACL, maxmemory).
+func (srv *Server) SetPersistence(p Persistence) {
+	srv.persist.p = p
+	prev := srv.checkCommand
+	srv.checkCommand = func(c *Client, cmd *Command) bool {
+		if prev != nil && !prev(c, cmd) {
+			return false
+		}
+		return srv.checkDiskError(c, cmd)
+	}
+}
+
+// PersistenceLayer returns the installed persistence layer, or nil.
+func (srv *Server) PersistenceLayer() Persistence { return srv.persist.p }
+
+// checkDiskError refuses writes (and PING) while persisting fails, as
+// Redis's writeCommandsDeniedByDiskError in processCommand.
+func (srv *Server) checkDiskError(c *Client, cmd *Command) bool {
+	isWrite := cmd.Flags&CmdWrite != 0 ||
+		cmd.Name == "exec" && cmd.Parent == nil && c.multi != nil && c.multi.cmdFlags&CmdWrite != 0
+	if !isWrite && !(cmd.Name == "ping" && cmd.Parent == nil) {
+		return true
+	}
+	if msg := srv.persist.p.WriteError(); msg != "" {
+		c.rejectCommand(msg)
+		return false
+	}
+	return true
+}
+
+// OnBeforeKeyWrite installs f (nil removes it), called on the loop before
+// any change to a key of db: before a write command runs (for each key it
+// names), before a key is overwritten, deleted (expired, evicted) or has
+// its TTL changed, and before a blocked client is served from it; added is
+// set when key was just created. A background snapshot copies the old
+// value of a key it has not saved yet.
+func (srv *Server) OnBeforeKeyWrite(f func(db *DB, key []byte, added bool)) {
+	srv.persist.keyWrite = f
+}
+
+// beforeKeyWrite calls the key-write hook.
+func (srv *Server) beforeKeyWrite(db *DB, key []byte, added bool) {
+	if srv.persist.keyWrite != nil {
+		srv.persist.keyWrite(db, key, added)
+	}
+}
+
+// beforeCommandWrites calls the key-write hook for every key a write
+// command names, before it runs: the keys of its GetKeys function, else of
+// its (first, last, step) triple (cheap, unlike the key specs, whose table
+// is loaded on first use).
+func (srv *Server) beforeCommandWrites(c *Client, cmd *Command) {
+	argv := c.Argv
+	if cmd.GetKeys != nil {
+		for _, p := range cmd.GetKeys(argv) {
+			if p > 0 && p < len(argv) {
+				srv.persist.keyWrite(c.db, argv[p], false)
+			}
+		}
+		return
+	}
+	if cmd.First <= 0 {
+		return
+	}
+	last := cmd.Last
+	if last < 0 {
+		last += len(argv)
+	}
+	for j := cmd.First; j <= last && j < len(argv); j += max(cmd.Step, 1) {
+		srv.persist.keyWrite(c.db, argv[j], false)
+	}
+}
+
+// BeginLoading enters the loading state: keys do not expire and nothing is
+// propagated until EndLoading.
+func (srv *Server) BeginLoading() {
+	srv.persist.loading = true
+	srv.persist.prop.off = true
+}
+
+// EndLoading leaves the loading state.
+func (srv *Server) EndLoading() {
+	srv.persist.loading = false
+	srv.persist.prop.off = false
+}
+
+// Loading reports whether data are being loaded.
+func (srv *Server) Loading() bool { return srv.persist.loading }
+
+// LoadKey adds a key read from a file to db with TTL expire (unix ms, -1
+// for none), as rdbLoad's dbAddRDBLoad: no events, no statistics. It
+// reports false when the key exists, unless replace is set.
+func (srv *Server) LoadKey(db *DB, key []byte, o Object, expire int64, replace bool) bool {
+	o.lru = srv.newObjectLRU()
+	p, added := db.Dict.Add(string(key), o)
+	if !added {
+		if !replace {
+			return false
+		}
+		*p = o
+		db.Expires.Delete(bstr(key))
+	}
+	if expire >= 0 {
+		k, _ := db.Dict.FindKey(bstr(key))
+		db.Expires.Set(k, expire)
+	}
+	return true
+}
+
+// NewLoadingClient returns the internal client that replays an AOF (Redis's
+// fake client): it belongs to no connection and its replies are dropped.
+// Free it with FreeClient.
+func (srv *Server) NewLoadingClient() *Client {
+	c := srv.NewClient(nil)
+	c.Flags |= ClientInternal | ClientDenyBlocking
+	c.Authenticated = true
+	return c
+}
+
+// ExecLoadedCommand runs argv, read from an AOF, on the loading client c
+// (as loadSingleAppendOnlyFile: no ACL, no statistics, MULTI queued). An
+// unknown command or a wrong arity is an error; a command that fails is
+// not (its error reply is dropped).
+func (srv *Server) ExecLoadedCommand(c *Client, argv [][]byte) error {
+	cmd := LookupCommand(argv)
+	if cmd == nil {
+		return fmt.Errorf("Unknown command '%s'", argv[0])
+	}
+	if (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
+		return fmt.Errorf("wrong number of arguments for '%s' command", cmd.FullName)
+	}
+	c.Argv = argv
+	c.cmd = cmd
+	if c.Flags&ClientMulti != 0 && !isMultiControl(cmd) {
+		c.queueMultiCommand()
+	} else {
+		saved := srv.currentClient
+		srv.currentClient = c
+		cmd.Proc(c)
+		srv.currentClient = saved
+	}
+	c.Argv = nil
+	c.Reply = c.Reply[:0]
+	c.Sent = 0
+	return nil
+}
+
+// InMulti reports whether c is inside MULTI (a transaction left open at the
+// end of an AOF means the file is truncated).
+func (c *Client) InMulti() bool { return c.Flags&ClientMulti != 0 }
+
+// RDBAppendValue appends the RDB type byte and the serialization of o's
+// value (rdbSaveObjectType + rdbSaveObject).
+func RDBAppendValue(dst []byte, o *Object) ([]byte, error) {
+	t, err := rdbSaveObjectType(o)
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, t)
+	return rdbSaveObject(dst, o), nil
+}
+
+// RDBObjectType returns the RDB type byte of o's value, or an error for a
+// value the codec cannot save.
+func RDBObjectType(o *Object) (byte, error) { return rdbSaveObjectType(o) }
+
+// RDBAppendObject appends the serialization of o's value, without its type
+// byte (check it with RDBObjectType first).
+func RDBAppendObject(dst []byte, o *Object) []byte { return rdbSaveObject(dst, o) }
+
+// RDBLoadValue reads a value of RDB type t, encoded the way Redis would
+// encode it with the server's configuration. IsRDBEmptyKey(err) tells an
+// empty collection, which a loader skips.
+func (srv *Server) RDBLoadValue(t byte, r *rdb.Reader) (Object, error) {
+	return rdbLoadObject(t, r, &srv.Config)
+}
+
+// persistBeforeReplies runs in beforeSleep before replies are written.
+func (srv *Server) persistBeforeReplies() {
+	if srv.persist.p != nil {
+		srv.persist.p.BeforeReplies()
+	}
+}
+
+// persistCron runs from serverCron.
+func (srv *Server) persistCron() {
+	if srv.persist.p != nil {
+		srv.persist.p.Cron()
+	}
+}
+
+// WhenDurable runs f once what was propagated so far is as durable as
+// appendfsync promises (at once without persistence). A front end that
+// answers outside of the reply buffers (the file server) waits for it
+// before telling a write done.
+func (srv *Server) WhenDurable(f func()) {
+	if srv.persist.p == nil {
+		f()
+		return
+	}
+	srv.persist.p.WhenDurable(f)
+}
+
+// SAVE
+func saveCommand(c *Client) {
+	p := c.srv.persist.p
+	if p == nil {
+		c.AddReplyOK()
+		return
+	}
+	if err := p.Save(); err != nil {
+		if errors.Is(err, ErrBGSaveInProgress) {
+			c.AddReplyError(err.Error())
+			return
+		}
+		c.AddReplyProto([]byte("-ERR\r\n"))
+		c.srv.countError("ERR")
+		return
+	}
+	c.AddReplyOK()
+}
+
+// BGSAVE [SCHEDULE]
+func bgsaveCommand(c *Client) {
+	schedule := false
+	if len(c.Argv) > 1 {
+		if len(c.Argv) == 2 && equalFoldC(c.Argv[1], "schedule") {
+			schedule = true
+		} else {
+			c.AddReplySyntaxError()
+			return
+		}
+	}
+	p := c.srv.persist.p
+	if p == nil {
+		c.AddReplyStatus("Background saving started")
+		return
+	}
+	status, err := p.BGSave(schedule)
+	if err != nil {
+		if err.Error() == "" {
+			c.AddReplyProto([]byte("-ERR\r\n"))
+			c.srv.countError("ERR")
+			return
+		}
+		c.AddReplyError(err.Error())
+		return
+	}
+	c.AddReplyStatus(status)
+}
+
+// BGREWRITEAOF
+func bgrewriteaofCommand(c *Client) {
+	p := c.srv.persist.p
+	if p == nil {
+		c.AddReplyStatus("Background append only file rewriting started")
+		return
+	}
+	status, err := p.BGRewriteAOF()
+	if err != nil {
+		c.AddReplyError(err.Error())
+		return
+	}
+	c.AddReplyStatus(status)
+}
+
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]
+func debugReloadCommand(c *Client) {
+	flush, save, merge := true, true, false
+	for _, opt := range c.Argv[2:] {
+		switch {
+		case equalFoldC(opt, "merge"):
+			merge = true
+		case equalFoldC(opt, "noflush"):
+			flush = false
+		case equalFoldC(opt, "nosave"):
+			save = false
+		default:
+			c.AddReplyError("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			return
+		}
+	}
+	p := c.srv.persist.p
+	if p == nil {
+		c.AddReplyError("Error trying to load the RDB dump, check server logs.")
+		return
+	}
+	if err := p.DebugReload(save, flush, merge); err != nil {
+		if errors.Is(err, errReloadSave) {
+			c.AddReplyProto([]byte("-ERR\r\n"))
+			c.srv.countError("ERR")
+			return
+		}
+		c.AddReplyError("Error trying to load the RDB dump, check server logs.")
+		return
+	}
+	c.srv.Logf(LogWarning, "DB reloaded by DEBUG RELOAD")
+	c.AddReplyOK()
+}
+
+// errReloadSave marks a DEBUG RELOAD whose save failed.
+var errReloadSave = errors.New("DEBUG RELOAD: save failed")
+
+// ErrReloadSave wraps err as the failure of DEBUG RELOAD's save step.
+func ErrReloadSave(err error) error { return fmt.Errorf("%w: %v", errReloadSave, err) }
+
+// DEBUG LOADAOF
+func debugLoadAOFCommand(c *Client) {
+	if len(c.Argv) != 2 {
+		c.AddReplySubcommandSyntaxError()
+		return
+	}
+	p := c.srv.persist.p
+	if p != nil {
+		if err := p.DebugLoadAOF(); err != nil {
+			c.srv.Logf(LogWarning, "DEBUG LOADAOF failed: %v", err)
+			c.AddReplyError(err.Error())
+			return
+		}
+	}
+	c.srv.Dirty = 0
+	c.srv.Logf(LogWarning, "Append Only File loaded by DEBUG LOADAOF")
+	c.AddReplyOK()
+}
+
+// aofRewriteItemsPerCmd is AOF_REWRITE_ITEMS_PER_CMD: a collection is
+// rebuilt with commands of at most this many elements each.
+const aofRewriteItemsPerCmd = 64
+
+// AppendRewriteCommands appends the commands that rebuild key with value
+// o and TTL expire (unix ms, -1 for none), as Redis's AOF rewrite without
+// an RDB preamble writes them (rewriteAppendOnlyFileRio): SET, RPUSH,
+// SADD, ZADD or HMSET (in batches of 64 elements), then PEXPIREAT.
+func AppendRewriteCommands(dst []byte, key []byte, o *Object, expire int64) ([]byte, error) {
+	var items [][]byte
+	var scratch []byte
+	name := ""
+	per := 1
+	batch := func() {
+		if len(items) == 0 {
+			return
+		}
+		args := make([][]byte, 0, len(items)+2)
+		args = append(args, []byte(name), key)
+		args = append(args, items...)
+		dst = appendRESPCommand(dst, args...)
+		items = items[:0]
+	}
+	add := func(elems ...[]byte) {
+		for _, e := range elems {
+			items = append(items, append([]byte(nil), e...))
+		}
+		if len(items) >= aofRewriteItemsPerCmd*per {
+			batch()
+		}
+	}
+	switch o.typ {
+	case TypeString:
+		scratch = o.AppendString(scratch[:0])
+		dst = appendRESPCommand(dst, []byte("SET"), key, scratch)
+	case TypeList:
+		name = "RPUSH"
+		it := listQL(o).Iterator(true)
+		for it.Next() {
+			scratch = it.AppendValue(scratch[:0])
+			add(scratch)
+		}
+	case TypeSet:
+		name = "SADD"
+		if o.enc == EncIntset {
+			is := setIntset(o)
+			for i := 0; i < is.Len(); i++ {
+				add(strconv.AppendInt(scratch[:0], is.Get(i), 10))
+			}
+		} else {
+			setDict(o).Range(func(k string, _ *struct{}) bool {
+				add(stringBytes(k))
+				return true
+			})
+		}
+	case TypeZSet:
+		name, per = "ZADD", 2
+		if o.enc == EncListpack {
+			zl := zsetZlp(o)
+			for p := zl.first(); p >= 0; p = zl.next(p) {
+				ele := zl.lp().AppendValue(nil, p)
+				add(proto.FormatDouble(nil, zl.score(p)), ele)
+			}
+		} else {
+			for n := zsetSkiplist(o).Zsl.First(); n != nil; n = n.Next() {
+				add(proto.FormatDouble(nil, n.Score), stringBytes(n.Ele))
+			}
+		}
+	case TypeHash:
+		name, per = "HMSET", 2
+		if o.enc == EncListpack {
+			lp := *hashLP(o)
+			for p := lp.First(); p >= 0; p = lp.Next(lp.Next(p)) {
+				f := lp.AppendValue(nil, p)
+				v := lp.AppendValue(nil, lp.Next(p))
+				add(f, v)
+			}
+		} else {
+			hashDict(o).Range(func(k string, v *string) bool {
+				add(stringBytes(k), stringBytes(*v))
+				return true
+			})
+		}
+	default:
+		return dst, fmt.Errorf("AOF rewrite of %s values is not supported", o.TypeName())
+	}
+	batch()
+	if expire >= 0 {
+		dst = appendRESPCommand(dst, []byte("PEXPIREAT"), key, strconv.AppendInt(scratch[:0], expire, 10))
+	}
+	return dst, nil
+}
+
+// LatencyAddSample records a sample of event (in milliseconds) in the
+// latency monitor when it is at least latency-monitor-threshold
+// (latencyAddSampleIfNeeded): persistence reports its longest loop stalls
+// ("snapshot-step"), AOF writes and syncs there.
+func (srv *Server) LatencyAddSample(event string, ms int64) {
+	srv.latencyAddSampleIfNeeded(event, ms)
+}

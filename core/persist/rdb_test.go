@@ -1,0 +1,113 @@
+package persist_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/redisfs/redisfs/core/cmds"
+	"github.com/redisfs/redisfs/core/persist"
+	"github.com/redisfs/redisfs/core/redistest"
+)
+
+// Our dump.rdb passes redis-check-rdb, and redis-server started on it
+// holds the same data, encodings and expire times included.
+func TestRDBSavedByUsLoadsInRedis(t *testing.T) {
+	dir := t.TempDir()
+	ours := startOurs(t, dir, noPersistence)
+	c := redistest.Dial(t, ours.addr)
+	populate(t, c, 1)
+	want := dumpAll(t, c)
+	if r := do(t, c, "SAVE"); string(r.Str) != "OK" {
+		t.Fatalf("SAVE: %q", r.Str)
+	}
+	out := checkTool(t, "redis-check-rdb", filepath.Join(dir, "dump.rdb"))
+	if !strings.Contains(out, "RDB looks OK") {
+		t.Fatalf("redis-check-rdb:\n%s", out)
+	}
+	addr := startRedis(t, copyDir(t, dir), "--dbfilename", "dump.rdb")
+	rc := redistest.Dial(t, addr)
+	compareData(t, "redis loading our dump.rdb", want, dumpAll(t, rc))
+
+	// BGSAVE writes the same data.
+	if r := do(t, c, "BGSAVE"); string(r.Str) != "Background saving started" {
+		t.Fatalf("BGSAVE: %q", r.Str)
+	}
+	waitBackground(t, c)
+	addr = startRedis(t, copyDir(t, dir), "--dbfilename", "dump.rdb")
+	compareData(t, "redis loading our BGSAVE", want, dumpAll(t, redistest.Dial(t, addr)))
+}
+
+// Real Redis's dump.rdb loads into ours with the same data.
+func TestRDBSavedByRedisLoadsInUs(t *testing.T) {
+	dir := t.TempDir()
+	addr := startRedis(t, dir)
+	rc := redistest.Dial(t, addr)
+	populate(t, rc, 2)
+	want := dumpAll(t, rc)
+	do(t, rc, "SAVE")
+	ours := startOurs(t, copyDir(t, dir), func(c *cmds.Config) { c.AppendOnly = false })
+	c := redistest.Dial(t, ours.addr)
+	compareData(t, "ours loading redis's dump.rdb", want, dumpAll(t, c))
+	if got := infoField(t, c, "rdb_last_load_keys_loaded"); got != strconv.Itoa(len(want)) {
+		t.Errorf("rdb_last_load_keys_loaded = %s", got)
+	}
+	// DEBUG RELOAD saves and loads back the same data.
+	if r := do(t, c, "DEBUG", "RELOAD"); string(r.Str) != "OK" {
+		t.Fatalf("DEBUG RELOAD: %q", r.Str)
+	}
+	compareData(t, "after DEBUG RELOAD", want, dumpAll(t, c))
+}
+
+// A damaged RDB file stops the start with the file and the offset.
+func TestRDBCorruptRefusesToStart(t *testing.T) {
+	dir := t.TempDir()
+	ours := startOurs(t, dir, noPersistence)
+	c := redistest.Dial(t, ours.addr)
+	populate(t, c, 3)
+	do(t, c, "SAVE")
+	ours.stop()
+	data, err := os.ReadFile(filepath.Join(dir, "dump.rdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"truncated", data[:len(data)/2], "truncated"},
+		{"no checksum", data[:len(data)-8], "truncated"},
+		{"flipped byte", flip(data, len(data)/3), ""},
+		{"bad checksum", flip(data, len(data)-3), "checksum"},
+		{"bad magic", append([]byte("RADIS"), data[5:]...), "signature"},
+		{"bad version", append([]byte("REDIS0099"), data[9:]...), "version"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := t.TempDir()
+			if err := os.WriteFile(filepath.Join(d, "dump.rdb"), tc.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := tryStartOurs(t, d, func(c *cmds.Config) { c.AppendOnly = false })
+			var le *persist.LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("start: %v, want a LoadError", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "dump.rdb") || !strings.Contains(msg, "offset") || !strings.Contains(msg, tc.want) {
+				t.Errorf("error %q should name the file, the offset and %q", msg, tc.want)
+			}
+			t.Logf("%s: %v", tc.name, err)
+		})
+	}
+}
+
+func flip(b []byte, i int) []byte {
+	c := append([]byte(nil), b...)
+	c[i] ^= 0x5a
+	return c
+}
