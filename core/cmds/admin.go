@@ -260,6 +260,10 @@ func flushallCommand(c *Client) {
 	}
 	srv := c.srv
 	srv.Dirty += srv.EmptyData(-1)
+	// With save points, the empty data set is saved at once (Redis's
+	// flushAllDataAndResetRDB), so an old dump.rdb cannot bring the
+	// keys back.
+	srv.persistAfterFlushAll()
 	srv.Dirty++
 	c.AddReplyOK()
 }

@@ -328,7 +328,7 @@ func TestListPropagation(t *testing.T) {
 		{c2, []string{"BLMPOP", "0", "1", "b2", "RIGHT", "COUNT", "5"}, nil},
 		{m.c, []string{"RPUSH", "b2", "x", "y"}, []string{"RPUSH b2 x y", "RPOP b2 2"}},
 		{c2, []string{"BLMOVE", "b3", "b4", "left", "right", "0"}, nil},
-		{m.c, []string{"RPUSH", "b3", "x"}, []string{"RPUSH b3 x", "LMOVE b3 b4 LEFT RIGHT"}},
+		{m.c, []string{"RPUSH", "b3", "x"}, []string{"RPUSH b3 x", "LMOVE b3 b4 left right"}}, // Redis 7.0 writes shared.left and shared.right
 		{c2, []string{"BRPOPLPUSH", "b5", "b6", "0"}, nil},
 		{m.c, []string{"LPUSH", "b5", "x"}, []string{"LPUSH b5 x", "RPOPLPUSH b5 b6"}},
 		{c2, []string{"BLPOP", "b7", "0"}, nil},

@@ -15,14 +15,18 @@ import (
 // the INFO persistence section, the MISCONF refusal of writes, and the
 // persistence directives. The work is done by the persistence layer
 // (core/persist), which implements Persistence and installs itself with
-// SetPersistence; without it (tests, memory-only servers) these commands
+// SetPersistence; without it (the in-process test servers) these commands
 // answer as a server with nothing to save would.
 //
 // What the persistence layer gets from this package, and nothing else:
 //
 //   - the keyspace: Server.DBs, DB.Dict and DB.Expires, Object's accessors;
-//   - RDBAppendValue and Server.RDBLoadValue, the value codec of dump.go and
-//     rdb_codec.go, shared with DUMP and RESTORE;
+//   - RDBObjectType, RDBAppendObject, RDBValueWriter (a value saved across
+//     loop steps, rdb_stream.go), Server.RDBAccessInfo and
+//     Server.RDBLoadValue: the value codec of dump.go and rdb_codec.go,
+//     shared with DUMP and RESTORE;
+//   - AppendRewriteCommands, the commands that rebuild a key (an AOF base
+//     without the RDB preamble);
 //   - the propagated commands (SetPropagationFeed, propagate.go);
 //   - OnBeforeKeyWrite, called before any change to a key, for the
 //     copy-on-write of a snapshot in progress;
@@ -209,6 +213,9 @@ type Persistence interface {
 	// WhenDurable runs f once the commands propagated so far are as
 	// durable as appendfsync promises (at once when they already are).
 	WhenDurable(f func())
+	// AfterFlushAll runs in FLUSHALL: a background save is stopped and,
+	// with save points, the empty data set saved.
+	AfterFlushAll()
 }
 
 // persistState is the server's persistence state on the command side.
@@ -318,10 +325,12 @@ func (srv *Server) EndLoading() {
 func (srv *Server) Loading() bool { return srv.persist.loading }
 
 // LoadKey adds a key read from a file to db with TTL expire (unix ms, -1
-// for none), as rdbLoad's dbAddRDBLoad: no events, no statistics. It
-// reports false when the key exists, unless replace is set.
-func (srv *Server) LoadKey(db *DB, key []byte, o Object, expire int64, replace bool) bool {
+// for none), as rdbLoad's dbAddRDBLoad: no events, no statistics. lruIdle
+// (seconds) and lfuFreq are the file's access data, -1 when it has none.
+// It reports false when the key exists, unless replace is set.
+func (srv *Server) LoadKey(db *DB, key []byte, o Object, expire, lruIdle, lfuFreq int64, replace bool) bool {
 	o.lru = srv.newObjectLRU()
+	srv.objectSetLRUOrLFU(&o, lfuFreq, lruIdle, srv.lruClock)
 	p, added := db.Dict.Add(string(key), o)
 	if !added {
 		if !replace {
@@ -390,6 +399,26 @@ func RDBAppendValue(dst []byte, o *Object) ([]byte, error) {
 	return rdbSaveObject(dst, o), nil
 }
 
+// RDB access data kinds (RDBAccessInfo).
+const (
+	RDBAccessNone = iota
+	RDBAccessIdle // seconds since the last access (an LRU policy)
+	RDBAccessFreq // the LFU counter (an LFU policy)
+)
+
+// RDBAccessInfo returns the access data an RDB file saves for o
+// (RDB_OPCODE_IDLE under an LRU maxmemory-policy, RDB_OPCODE_FREQ under an
+// LFU one), as rdbSaveKeyValuePair.
+func (srv *Server) RDBAccessInfo(o *Object) (kind int, v int64) {
+	switch {
+	case srv.lruPolicy():
+		return RDBAccessIdle, srv.estimateObjectIdleTime(o) / 1000
+	case srv.lfuPolicy():
+		return RDBAccessFreq, int64(srv.lfuDecrAndReturn(o))
+	}
+	return RDBAccessNone, 0
+}
+
 // RDBObjectType returns the RDB type byte of o's value, or an error for a
 // value the codec cannot save.
 func RDBObjectType(o *Object) (byte, error) { return rdbSaveObjectType(o) }
@@ -409,6 +438,13 @@ func (srv *Server) RDBLoadValue(t byte, r *rdb.Reader) (Object, error) {
 func (srv *Server) persistBeforeReplies() {
 	if srv.persist.p != nil {
 		srv.persist.p.BeforeReplies()
+	}
+}
+
+// persistAfterFlushAll runs in FLUSHALL once the keys are gone.
+func (srv *Server) persistAfterFlushAll() {
+	if srv.persist.p != nil {
+		srv.persist.p.AfterFlushAll()
 	}
 }
 

@@ -95,7 +95,7 @@ func (p *Persister) startRewrite() error {
 	base := &aofInfo{name: p.baseName(baseSeq, preamble), seq: baseSeq, typ: aofTypeBase}
 	var enc emitter = aofEmitter{}
 	if preamble {
-		enc = rdbEmitter{aofBase: true}
+		enc = rdbEmitter{srv: p.srv, aofBase: true}
 	}
 	incrSeq := int64(0)
 	if a.manifest != nil {
@@ -233,7 +233,7 @@ func (p *Persister) createBaseSync() error {
 	base := &aofInfo{name: p.baseName(seq, preamble), seq: seq, typ: aofTypeBase}
 	var enc emitter = aofEmitter{}
 	if preamble {
-		enc = rdbEmitter{aofBase: true}
+		enc = rdbEmitter{srv: p.srv, aofBase: true}
 	}
 	var result error
 	s, err := p.newSnapshot(enc, p.rewriteTempName(), filepath.Join(a.dir, base.name), true,

@@ -118,3 +118,26 @@ func TestShutdownSave(t *testing.T) {
 		t.Fatalf("no save at stop with save points: %v", err)
 	}
 }
+
+// FLUSHALL with save points saves the empty data set at once (an old
+// dump.rdb must not bring the keys back after a crash), stopping a BGSAVE.
+func TestFlushAllSaves(t *testing.T) {
+	dir := t.TempDir()
+	ours := startOurs(t, dir, rdbOnly)
+	c := redistest.Dial(t, ours.addr)
+	do(t, c, "DEBUG", "POPULATE", "100000")
+	do(t, c, "SAVE")
+	do(t, c, "BGSAVE")
+	do(t, c, "FLUSHALL")
+	out := checkTool(t, "redis-check-rdb", filepath.Join(dir, "dump.rdb"))
+	if !strings.Contains(out, "[info] 0 keys read") {
+		t.Errorf("dump.rdb after FLUSHALL:\n%s", out)
+	}
+	waitBackground(t, c)
+	if out := checkTool(t, "redis-check-rdb", filepath.Join(dir, "dump.rdb")); !strings.Contains(out, "[info] 0 keys read") {
+		t.Errorf("the stopped BGSAVE replaced dump.rdb:\n%s", out)
+	}
+	if got := infoField(t, c, "rdb_last_bgsave_status"); got != "ok" {
+		t.Errorf("rdb_last_bgsave_status %s", got)
+	}
+}

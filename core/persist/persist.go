@@ -281,7 +281,7 @@ func (p *Persister) saveSync() error {
 	os.MkdirAll(p.dir, 0o755)
 	tmp := filepath.Join(p.dir, fmt.Sprintf("temp-%d.rdb", os.Getpid()))
 	var result error
-	s, err := p.newSnapshot(rdbEmitter{}, tmp, p.rdbPath(), true, func(s *snapshot, err error) { result = err })
+	s, err := p.newSnapshot(rdbEmitter{srv: p.srv}, tmp, p.rdbPath(), true, func(s *snapshot, err error) { result = err })
 	if err != nil {
 		srv.Logf(cmds.LogWarning, "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s",
 			filepath.Base(tmp), p.dir, strerror(err))
@@ -336,7 +336,7 @@ func (p *Persister) startBGSave() error {
 	p.dirtyAtBGSave = srv.Dirty
 	p.lastBGSaveTry = time.Now()
 	tmp := filepath.Join(p.dir, fmt.Sprintf("temp-bgsave-%d.rdb", os.Getpid()))
-	s, err := p.newSnapshot(rdbEmitter{}, tmp, p.rdbPath(), false, p.bgsaveDone)
+	s, err := p.newSnapshot(rdbEmitter{srv: p.srv}, tmp, p.rdbPath(), false, p.bgsaveDone)
 	if err != nil {
 		p.lastBGSaveOK = false
 		srv.Logf(cmds.LogWarning, "Can't save in background: %s", strerror(err))
@@ -593,6 +593,21 @@ func (p *Persister) stopAppendOnly() {
 	p.srv.Logf(cmds.LogNotice, "Background append only file rewriting stopped")
 }
 
+// AfterFlushAll implements cmds.Persistence (flushAllDataAndResetRDB): a
+// BGSAVE in progress is stopped and, with save points, the empty data set
+// is saved at once. Dirty is kept, so that FLUSHALL still goes to the AOF.
+func (p *Persister) AfterFlushAll() {
+	if p.bgsave != nil {
+		p.bgsave.abort()
+		p.bgsave = nil
+	}
+	if len(p.savePointsOf()) > 0 {
+		dirty := p.srv.Dirty
+		p.saveSync()
+		p.srv.Dirty = dirty
+	}
+}
+
 // DebugReload implements cmds.Persistence (DEBUG RELOAD).
 func (p *Persister) DebugReload(save, flush, merge bool) error {
 	if save {
@@ -720,3 +735,6 @@ func (p *Persister) AppendInfo(b []byte) []byte {
 	}
 	return b
 }
+
+// Dir returns the directory the files are kept in (absolute).
+func (p *Persister) Dir() string { return p.dir }

@@ -111,3 +111,38 @@ func flip(b []byte, i int) []byte {
 	c[i] ^= 0x5a
 	return c
 }
+
+// Under an LRU or LFU maxmemory-policy the file carries each key's access
+// data, as Redis's does, and loading restores it.
+func TestRDBAccessData(t *testing.T) {
+	for _, policy := range []string{"allkeys-lru", "allkeys-lfu"} {
+		t.Run(policy, func(t *testing.T) {
+			dir := t.TempDir()
+			addr := startRedis(t, dir, "--maxmemory-policy", policy)
+			rc := redistest.Dial(t, addr)
+			do(t, rc, "SET", "k", "v")
+			do(t, rc, "RESTORE", "old", "0", string(do(t, rc, "DUMP", "k").Str), "IDLETIME", "5000")
+			do(t, rc, "RESTORE", "hot", "0", string(do(t, rc, "DUMP", "k").Str), "FREQ", "77")
+			do(t, rc, "SAVE")
+			ours := startOurs(t, copyDir(t, dir), func(c *cmds.Config) { rdbOnly(c); c.MaxMemoryPolicy = policy })
+			c := redistest.Dial(t, ours.addr)
+			if policy == "allkeys-lru" {
+				if idle := do(t, c, "OBJECT", "IDLETIME", "old").Int; idle < 5000 || idle > 5010 {
+					t.Errorf("OBJECT IDLETIME old = %d after loading", idle)
+				}
+			} else if freq := do(t, c, "OBJECT", "FREQ", "hot").Int; freq != 77 {
+				t.Errorf("OBJECT FREQ hot = %d after loading", freq)
+			}
+			// Our file carries them too (redis-server reads them back).
+			do(t, c, "SAVE")
+			rc2 := redistest.Dial(t, startRedis(t, copyDir(t, ours.p.Dir()), "--maxmemory-policy", policy))
+			if policy == "allkeys-lru" {
+				if idle := do(t, rc2, "OBJECT", "IDLETIME", "old").Int; idle < 5000 || idle > 5010 {
+					t.Errorf("redis: OBJECT IDLETIME old = %d after loading ours", idle)
+				}
+			} else if freq := do(t, rc2, "OBJECT", "FREQ", "hot").Int; freq != 77 {
+				t.Errorf("redis: OBJECT FREQ hot = %d after loading ours", freq)
+			}
+		})
+	}
+}

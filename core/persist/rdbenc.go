@@ -75,23 +75,31 @@ func appendSelectDB(b []byte, id int, keys, expires int, resize bool) []byte {
 }
 
 // appendKeyValue appends one key (rdbSaveKeyValuePair): its expire time
-// when it has one, the value's type, the key and the value. On an error
-// (a value the codec cannot save) b comes back unchanged.
-func appendKeyValue(b []byte, key string, o *cmds.Object, expire int64) ([]byte, error) {
-	b, err := appendKeyHead(b, key, o, expire)
+// when it has one, its access data under an LRU or LFU maxmemory-policy,
+// the value's type, the key and the value. On an error (a value the codec
+// cannot save) b comes back unchanged.
+func appendKeyValue(srv *cmds.Server, b []byte, key string, o *cmds.Object, expire int64) ([]byte, error) {
+	b, err := appendKeyHead(srv, b, key, o, expire)
 	if err != nil {
 		return b, err
 	}
 	return cmds.RDBAppendObject(b, o), nil
 }
 
-// appendKeyHead appends what precedes a key's value: its expire time, the
-// value's type and the key.
-func appendKeyHead(b []byte, key string, o *cmds.Object, expire int64) ([]byte, error) {
+// appendKeyHead appends what precedes a key's value: its expire time, its
+// access data, the value's type and the key.
+func appendKeyHead(srv *cmds.Server, b []byte, key string, o *cmds.Object, expire int64) ([]byte, error) {
 	start := len(b)
 	if expire >= 0 {
 		b = append(b, opExpireTimeMs)
 		b = rdb.AppendMillis(b, expire)
+	}
+	switch kind, v := srv.RDBAccessInfo(o); kind {
+	case cmds.RDBAccessIdle:
+		b = append(b, opIdle)
+		b = rdb.AppendLen(b, uint64(v))
+	case cmds.RDBAccessFreq:
+		b = append(b, opFreq, byte(v))
 	}
 	t, err := cmds.RDBObjectType(o)
 	if err != nil {
@@ -219,6 +227,9 @@ func (w *fileWriter) run() {
 		if w.wake != nil {
 			w.wake()
 		}
+	}
+	if err == nil && w.aborted.Load() {
+		err = errAborted
 	}
 	if err == nil && (w.checksum || w.zeroSum) {
 		var sum [8]byte

@@ -132,7 +132,7 @@ func (p *Persister) loadRDB(data []byte, opts loadOpts) (int, loadStats, error) 
 
 	db := srv.DBs[0]
 	dbid := 0
-	expire := int64(-1)
+	expire, lruIdle, lfuFreq := int64(-1), int64(-1), int64(-1)
 	now := time.Now().UnixMilli()
 	start := time.Now()
 	lastLog := start
@@ -156,14 +156,18 @@ func (p *Persister) loadRDB(data []byte, opts loadOpts) (int, loadStats, error) 
 			}
 			continue
 		case opFreq:
-			if _, err := r.ReadByte(); err != nil {
+			f, err := r.ReadByte()
+			if err != nil {
 				return fail(at, err)
 			}
+			lfuFreq = int64(f)
 			continue
 		case opIdle:
-			if _, _, err := r.LoadLen(); err != nil {
+			idle, _, err := r.LoadLen()
+			if err != nil {
 				return fail(at, err)
 			}
+			lruIdle = int64(min(idle, 1<<40))
 			continue
 		case opEOF:
 		case opSelectDB:
@@ -223,7 +227,7 @@ func (p *Persister) loadRDB(data []byte, opts loadOpts) (int, loadStats, error) 
 			if err != nil {
 				if cmds.IsRDBEmptyKey(err) {
 					st.emptySkipped++
-					expire = -1
+					expire, lruIdle, lfuFreq = -1, -1, -1
 					continue
 				}
 				if errors.Is(err, rdb.ErrShort) {
@@ -233,12 +237,12 @@ func (p *Persister) loadRDB(data []byte, opts loadOpts) (int, loadStats, error) 
 			}
 			if !opts.aofPreamble && expire != -1 && expire < now {
 				st.expired++
-			} else if !srv.LoadKey(db, key, o, expire, opts.merge) {
+			} else if !srv.LoadKey(db, key, o, expire, lruIdle, lfuFreq, opts.merge) {
 				return fail(at, fmt.Errorf("RDB has duplicated key '%s' in DB %d", truncKey(key), dbid))
 			} else {
 				st.keys++
 			}
-			expire = -1
+			expire, lruIdle, lfuFreq = -1, -1, -1
 			if st.keys&0xffff == 0 && time.Since(lastLog) > 2*time.Second {
 				lastLog = time.Now()
 				srv.Logf(cmds.LogNotice, "Loading %s: %d%% (%d keys loaded)", opts.name, int64(r.Pos())*100/int64(len(data)), st.keys)

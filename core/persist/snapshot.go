@@ -65,17 +65,20 @@ type emitter interface {
 	checksum() bool
 }
 
-type rdbEmitter struct{ aofBase bool }
+type rdbEmitter struct {
+	srv     *cmds.Server
+	aofBase bool
+}
 
 func (e rdbEmitter) header(b []byte) []byte { return appendRDBHeader(b, e.aofBase) }
 func (e rdbEmitter) selectDB(b []byte, id, keys, expires int, resize bool) []byte {
 	return appendSelectDB(b, id, keys, expires, resize)
 }
 func (e rdbEmitter) entry(b []byte, key string, o *cmds.Object, expire int64) ([]byte, error) {
-	return appendKeyValue(b, key, o, expire)
+	return appendKeyValue(e.srv, b, key, o, expire)
 }
 func (e rdbEmitter) entryHead(b []byte, key string, o *cmds.Object, expire int64) ([]byte, error) {
-	return appendKeyHead(b, key, o, expire)
+	return appendKeyHead(e.srv, b, key, o, expire)
 }
 func (e rdbEmitter) streams() bool          { return true }
 func (e rdbEmitter) footer(b []byte) []byte { return append(b, opEOF) }

@@ -40,7 +40,7 @@ func checkPopulated(t *testing.T, c *redistest.Conn, n int) {
 // SWAPDB.
 func TestBGSaveIsPointInTime(t *testing.T) {
 	const n = 100000
-	for _, disrupt := range []string{"writes", "flushall", "swapdb"} {
+	for _, disrupt := range []string{"writes", "flushdb", "swapdb"} {
 		t.Run(disrupt, func(t *testing.T) {
 			dir := t.TempDir()
 			ours := startOurs(t, dir, noPersistence)
@@ -103,9 +103,9 @@ func TestBGSaveIsPointInTime(t *testing.T) {
 				}(w)
 			}
 			switch disrupt {
-			case "flushall":
+			case "flushdb":
 				time.Sleep(20 * time.Millisecond)
-				do(t, c, "FLUSHALL")
+				do(t, c, "FLUSHDB")
 			case "swapdb":
 				time.Sleep(20 * time.Millisecond)
 				do(t, c, "SWAPDB", "0", "1")

@@ -181,7 +181,12 @@ func (cn *conn) Flush(c *cmds.Client) {
 	if c.Sent < len(c.Reply) {
 		if !cn.writable {
 			cn.writable = true
-			cn.s.el.AddFileEvent(cn.fd, loop.Writable, cn.onWritable)
+			// Barrier: the rest of a reply is written before new
+			// commands of the same iteration are read, so no reply
+			// goes out before the AOF holds (and, with appendfsync
+			// always, has synced) what it acknowledges — that
+			// happens in beforeSleep (Redis's AE_BARRIER).
+			cn.s.el.AddFileEvent(cn.fd, loop.Writable|loop.Barrier, cn.onWritable)
 		}
 	} else if cn.writable {
 		cn.writable = false

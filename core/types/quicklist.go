@@ -78,6 +78,25 @@ func (ql *Quicklist) Dup() *Quicklist {
 	return c
 }
 
+// QuicklistNodes walks the nodes of a quicklist head to tail, one call at
+// a time (RDB saving across loop steps); the quicklist must not change
+// while it is walked.
+type QuicklistNodes struct{ n *qlNode }
+
+// NodeCursor returns a walk of the nodes from the head.
+func (ql *Quicklist) NodeCursor() QuicklistNodes { return QuicklistNodes{ql.head} }
+
+// Next returns the next node's listpack (not to be kept or changed), or
+// false at the end.
+func (c *QuicklistNodes) Next() (Listpack, bool) {
+	if c.n == nil {
+		return nil, false
+	}
+	lp := c.n.lp
+	c.n = c.n.next
+	return lp, true
+}
+
 // AppendListpack adds a whole node holding lp (which the quicklist takes
 // over) at the tail, as RDB loading does (quicklistAppendListpack).
 func (ql *Quicklist) AppendListpack(lp Listpack) {
