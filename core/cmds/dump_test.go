@@ -160,7 +160,7 @@ func TestRestoreAcrossServers(t *testing.T) {
 func dumpPayload(t *testing.T, c *redistest.Conn, key string) string {
 	t.Helper()
 	raw := c.Do("DUMP", key)
-	r := keysParse(t, raw)
+	r := parseReply(t, raw)
 	if r.Type != '$' || r.Null {
 		t.Fatalf("DUMP %s: %s", key, redistest.Quote(raw))
 	}

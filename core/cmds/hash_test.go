@@ -394,7 +394,7 @@ func TestHashMemory(t *testing.T) {
 }
 
 func BenchmarkHSET(b *testing.B) {
-	m := newLhMem(b)
+	m := newMemServer(b, nil)
 	// Updates and inserts into a listpack hash of 100 fields, as
 	// redis-benchmark's HSET (one key) does.
 	reqs := make([][]byte, 100)
@@ -409,7 +409,7 @@ func BenchmarkHSET(b *testing.B) {
 }
 
 func BenchmarkHSETHashtable(b *testing.B) {
-	m := newLhMem(b)
+	m := newMemServer(b, nil)
 	reqs := make([][]byte, 1000)
 	for i := range reqs {
 		reqs[i] = redistest.Command("HSET", "bench", "field:"+strconv.Itoa(i), "value")

@@ -20,16 +20,6 @@ import (
 
 // Tests of COMMAND and INFO (introspect.go).
 
-// parseReply parses a whole raw reply.
-func parseReply(t *testing.T, raw []byte) proto.Reply {
-	t.Helper()
-	r, n, err := proto.ReadReply(raw)
-	if err != nil || n != len(raw) {
-		t.Fatalf("bad reply (%v, %d of %d bytes): %s", err, n, len(raw), redistest.Quote(raw))
-	}
-	return r
-}
-
 // replyStrings returns the strings of an aggregate of strings.
 func replyStrings(r proto.Reply) []string {
 	out := make([]string, len(r.Elems))

@@ -1,7 +1,6 @@
 package cmds_test
 
 import (
-	"bytes"
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/redisfs/redisfs/core/cmds"
-	"github.com/redisfs/redisfs/core/proto"
 	"github.com/redisfs/redisfs/core/redistest"
 )
 
@@ -30,49 +28,10 @@ func TestExpireTranscript(t *testing.T) {
 	redistest.RunTranscriptFile(t, filepath.Join(redistest.RepoRoot(t), "testdata", "expire.txt"), nil)
 }
 
-// keysMem is a server driven in-process, without a loop or a socket: each
-// command runs to completion on the test goroutine, so the test decides
-// when the cron runs and sees the dicts between commands.
-type keysMem struct {
-	srv *cmds.Server
-	c   *cmds.Client
-}
-
-func newKeysMem(t testing.TB, mod func(*cmds.Config)) *keysMem {
-	t.Helper()
-	cfg := cmds.DefaultConfig()
-	cfg.Save, cfg.AppendOnly, cfg.Dir = "", false, t.TempDir()
-	if mod != nil {
-		mod(&cfg)
-	}
-	srv := cmds.NewServer(cfg)
-	srv.LogOut = nil
-	return &keysMem{srv: srv, c: srv.NewClient(nil)}
-}
-
-// do runs one command and returns its raw reply.
-func (m *keysMem) do(args ...string) []byte {
-	m.c.QueryBuf = append(m.c.QueryBuf, redistest.Command(args...)...)
-	m.c.ProcessInputBuffer()
-	r := bytes.Clone(m.c.Reply[m.c.Sent:])
-	m.c.ResetReply()
-	return r
-}
-
-// parse returns the reply as a proto.Reply.
-func keysParse(t testing.TB, raw []byte) proto.Reply {
-	t.Helper()
-	r, n, err := proto.ReadReply(raw)
-	if err != nil || n != len(raw) {
-		t.Fatalf("bad reply %s: %v", redistest.Quote(raw), err)
-	}
-	return r
-}
-
 // scanReply splits a SCAN reply into its cursor and keys.
 func scanReply(t testing.TB, raw []byte) (uint64, []string) {
 	t.Helper()
-	r := keysParse(t, raw)
+	r := parseReply(t, raw)
 	if r.Type != '*' || len(r.Elems) != 2 {
 		t.Fatalf("SCAN replied %s", redistest.Quote(raw))
 	}
@@ -318,7 +277,7 @@ func TestObjectLRUWithMaxmemoryVersusRedis(t *testing.T) {
 func TestScanGuarantee(t *testing.T) {
 	for _, count := range []int{1, 10, 100} {
 		t.Run("COUNT "+strconv.Itoa(count), func(t *testing.T) {
-			m := newKeysMem(t, nil)
+			m := newMemServer(t, nil)
 			db := m.srv.DBs[0]
 			r := rand.New(rand.NewPCG(11, uint64(count)))
 			everPresent := map[string]bool{}
@@ -411,7 +370,7 @@ func TestScanGuarantee(t *testing.T) {
 // previous call returned while the table was mid-rehash, so that cursors
 // minted by the small table are resumed on the big one and back.
 func TestScanCursorFromRehashingTable(t *testing.T) {
-	m := newKeysMem(t, nil)
+	m := newMemServer(t, nil)
 	db := m.srv.DBs[0]
 	for i := 0; i < 1024; i++ {
 		m.do("SET", "k"+strconv.Itoa(i), "v")
@@ -436,7 +395,7 @@ func TestScanCursorFromRehashingTable(t *testing.T) {
 // TestKeyspaceEvents checks the events each command raises, in order:
 // they drive WATCH, the file server's caches and keyspace notifications.
 func TestKeyspaceEvents(t *testing.T) {
-	m := newKeysMem(t, nil)
+	m := newMemServer(t, nil)
 	var got []string
 	m.srv.OnKeyspaceEvent(func(db int, key []byte, event string) {
 		got = append(got, fmt.Sprintf("%d:%s:%s", db, event, key))
@@ -498,10 +457,10 @@ func TestKeyspaceEvents(t *testing.T) {
 }
 
 // redistestDump returns the DUMP payload of value, made by m.
-func redistestDump(t testing.TB, m *keysMem, value string) []byte {
+func redistestDump(t testing.TB, m *memServer, value string) []byte {
 	t.Helper()
 	m.do("SET", "__dump", value)
-	r := keysParse(t, m.do("DUMP", "__dump"))
+	r := parseReply(t, m.do("DUMP", "__dump"))
 	m.do("DEL", "__dump")
 	return r.Str
 }
@@ -509,13 +468,13 @@ func redistestDump(t testing.TB, m *keysMem, value string) []byte {
 // TestRandomkeyReturnsEveryKey checks that RANDOMKEY only returns keys
 // that exist and, over many draws, every one of them.
 func TestRandomkeyReturnsEveryKey(t *testing.T) {
-	m := newKeysMem(t, nil)
+	m := newMemServer(t, nil)
 	for i := 0; i < 20; i++ {
 		m.do("SET", "k"+strconv.Itoa(i), "v")
 	}
 	seen := map[string]bool{}
 	for i := 0; i < 5000; i++ {
-		r := keysParse(t, m.do("RANDOMKEY"))
+		r := parseReply(t, m.do("RANDOMKEY"))
 		if !strings.HasPrefix(string(r.Str), "k") {
 			t.Fatalf("RANDOMKEY = %q", r.Str)
 		}
@@ -527,7 +486,7 @@ func TestRandomkeyReturnsEveryKey(t *testing.T) {
 }
 
 func BenchmarkSCAN(b *testing.B) {
-	m := newKeysMem(b, nil)
+	m := newMemServer(b, nil)
 	for i := 0; i < 100000; i++ {
 		m.do("SET", "key:"+strconv.Itoa(i), "v")
 	}
@@ -540,7 +499,7 @@ func BenchmarkSCAN(b *testing.B) {
 }
 
 func BenchmarkKEYSPattern(b *testing.B) {
-	m := newKeysMem(b, nil)
+	m := newMemServer(b, nil)
 	for i := 0; i < 10000; i++ {
 		m.do("SET", "key:"+strconv.Itoa(i), "v")
 	}

@@ -218,29 +218,8 @@ func TestListsVersusRedis(t *testing.T) {
 	}
 }
 
-// lhMem runs commands on a server in this process, without a network.
-type lhMem struct {
-	srv *cmds.Server
-	c   *cmds.Client
-}
-
-func newLhMem(b testing.TB) *lhMem {
-	cfg := cmds.DefaultConfig()
-	cfg.Save, cfg.AppendOnly, cfg.Dir = "", false, b.TempDir()
-	srv := cmds.NewServer(cfg)
-	srv.LogOut = nil
-	return &lhMem{srv: srv, c: srv.NewClient(nil)}
-}
-
-// run feeds one request and drops the reply.
-func (m *lhMem) run(req []byte) {
-	m.c.QueryBuf = append(m.c.QueryBuf, req...)
-	m.c.ProcessInputBuffer()
-	m.c.ResetReply()
-}
-
 func BenchmarkLPUSH(b *testing.B) {
-	m := newLhMem(b)
+	m := newMemServer(b, nil)
 	req := redistest.Command("LPUSH", "bench", "xxxxxxxxxxxxxxxx")
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -250,7 +229,7 @@ func BenchmarkLPUSH(b *testing.B) {
 }
 
 func BenchmarkLPOP(b *testing.B) {
-	m := newLhMem(b)
+	m := newMemServer(b, nil)
 	push := redistest.Command("RPUSH", "bench", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
 	pop := redistest.Command("LPOP", "bench")
 	b.ReportAllocs()
@@ -266,7 +245,7 @@ func BenchmarkLPOP(b *testing.B) {
 }
 
 func BenchmarkLRANGE100(b *testing.B) {
-	m := newLhMem(b)
+	m := newMemServer(b, nil)
 	for i := 0; i < 100; i++ {
 		m.run(redistest.Command("RPUSH", "bench", "xxx"))
 	}
@@ -284,7 +263,7 @@ func BenchmarkLRANGE100(b *testing.B) {
 // HINCRBYFLOAT as HSET with the result. Serving a blocked client is a unit
 // of its own, after the command that woke it.
 func TestListPropagation(t *testing.T) {
-	m := newLhMem(t)
+	m := newMemServer(t, nil)
 	var fed []string
 	m.srv.SetPropagationFeed(func(dbid int, cmd []byte) {
 		r, _, err := proto.ReadReply(cmd)

@@ -1,7 +1,6 @@
 package cmds_test
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/redisfs/redisfs/core/cmds"
-	"github.com/redisfs/redisfs/core/proto"
 	"github.com/redisfs/redisfs/core/redistest"
 )
 
@@ -26,48 +24,10 @@ func TestSetsTranscript(t *testing.T) {
 	redistest.RunTranscriptFile(t, filepath.Join(redistest.RepoRoot(t), "testdata", "sets.txt"), nil)
 }
 
-// szMem is our server driven in-process, without a loop or a socket: each
-// command runs to completion on the test goroutine.
-type szMem struct {
-	srv *cmds.Server
-	c   *cmds.Client
-}
-
-func newSzMem(t testing.TB, mod func(*cmds.Config)) *szMem {
-	t.Helper()
-	cfg := cmds.DefaultConfig()
-	cfg.Save, cfg.AppendOnly, cfg.Dir = "", false, t.TempDir()
-	if mod != nil {
-		mod(&cfg)
-	}
-	srv := cmds.NewServer(cfg)
-	srv.LogOut = nil
-	return &szMem{srv: srv, c: srv.NewClient(nil)}
-}
-
-// do runs one command and returns its raw reply.
-func (m *szMem) do(args ...string) []byte {
-	m.c.QueryBuf = append(m.c.QueryBuf, redistest.Command(args...)...)
-	m.c.ProcessInputBuffer()
-	r := bytes.Clone(m.c.Reply[m.c.Sent:])
-	m.c.ResetReply()
-	return r
-}
-
-// szParse parses one complete reply.
-func szParse(t testing.TB, raw []byte) proto.Reply {
-	t.Helper()
-	r, n, err := proto.ReadReply(raw)
-	if err != nil || n != len(raw) {
-		t.Fatalf("bad reply %s: %v", redistest.Quote(raw), err)
-	}
-	return r
-}
-
 // szStrings returns the bulk strings of an aggregate reply.
 func szStrings(t testing.TB, raw []byte) []string {
 	t.Helper()
-	r := szParse(t, raw)
+	r := parseReply(t, raw)
 	out := make([]string, 0, len(r.Elems))
 	for _, e := range r.Elems {
 		out = append(out, string(e.Str))
@@ -78,7 +38,7 @@ func szStrings(t testing.TB, raw []byte) []string {
 // szInt returns the value of an integer reply.
 func szInt(t testing.TB, raw []byte) int64 {
 	t.Helper()
-	r := szParse(t, raw)
+	r := parseReply(t, raw)
 	if r.Type != ':' {
 		t.Fatalf("not an integer: %s", redistest.Quote(raw))
 	}
@@ -206,7 +166,7 @@ func TestSscanFullIteration(t *testing.T) {
 			if match != "" {
 				a = append(a, "MATCH", match)
 			}
-			rep := szParse(t, c.Do(a...))
+			rep := parseReply(t, c.Do(a...))
 			cursor = string(rep.Elems[0].Str)
 			for _, e := range rep.Elems[1].Elems {
 				seen[string(e.Str)] = true
@@ -240,12 +200,12 @@ func TestSetRandomReplies(t *testing.T) {
 		{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"},
 		{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"},
 	} {
-		m := newSzMem(t, nil)
+		m := newMemServer(t, nil)
 		m.do(append([]string{"SADD", "s"}, members...)...)
 		in := func(v string) bool { return slices.Contains(members, v) }
 		seen := map[string]int{}
 		for i := 0; i < 2000; i++ {
-			v := string(szParse(t, m.do("SRANDMEMBER", "s")).Str)
+			v := string(parseReply(t, m.do("SRANDMEMBER", "s")).Str)
 			if !in(v) {
 				t.Fatalf("SRANDMEMBER returned %q", v)
 			}
@@ -298,7 +258,7 @@ func TestSetRandomReplies(t *testing.T) {
 		m.do(append([]string{"SADD", "p"}, members...)...)
 		var popped []string
 		for i := 0; i < len(members); i++ {
-			popped = append(popped, string(szParse(t, m.do("SPOP", "p")).Str))
+			popped = append(popped, string(parseReply(t, m.do("SPOP", "p")).Str))
 		}
 		slices.Sort(popped)
 		want := slices.Clone(members)
@@ -344,7 +304,7 @@ func szEvents(t *testing.T, addr string) func() []string {
 			if err != nil {
 				break
 			}
-			r := szParse(t, raw)
+			r := parseReply(t, raw)
 			if len(r.Elems) == 4 {
 				out = append(out, string(r.Elems[2].Str)+" "+string(r.Elems[3].Str))
 			}
@@ -360,7 +320,7 @@ func szEvents(t *testing.T, addr string) func() []string {
 // szDirty returns rdb_changes_since_last_save from INFO persistence.
 func szDirty(t *testing.T, c *redistest.Conn) int64 {
 	t.Helper()
-	info := string(szParse(t, c.Do("INFO", "persistence")).Str)
+	info := string(parseReply(t, c.Do("INFO", "persistence")).Str)
 	for _, line := range strings.Split(info, "\r\n") {
 		if v, ok := strings.CutPrefix(line, "rdb_changes_since_last_save:"); ok {
 			n, _ := strconv.ParseInt(v, 10, 64)
@@ -418,7 +378,7 @@ func TestSetKeyspaceEvents(t *testing.T) {
 }
 
 func BenchmarkSADD(b *testing.B) {
-	m := newSzMem(b, nil)
+	m := newMemServer(b, nil)
 	req := redistest.Command("SADD", "bench", "member:000000000000")
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -433,7 +393,7 @@ func BenchmarkSADD(b *testing.B) {
 }
 
 func BenchmarkSADDIntset(b *testing.B) {
-	m := newSzMem(b, nil)
+	m := newMemServer(b, nil)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		v := strconv.Itoa(i % 512)
@@ -444,7 +404,7 @@ func BenchmarkSADDIntset(b *testing.B) {
 }
 
 func BenchmarkSPOP(b *testing.B) {
-	m := newSzMem(b, nil)
+	m := newMemServer(b, nil)
 	const n = 100000
 	args := []string{"SADD", "s"}
 	for i := 0; i < n; i++ {
@@ -453,7 +413,7 @@ func BenchmarkSPOP(b *testing.B) {
 	req := redistest.Command("SPOP", "s")
 	// Load through a client of its own: the benchmarked one keeps small
 	// buffers.
-	loader := &szMem{srv: m.srv, c: m.srv.NewClient(nil)}
+	loader := &memServer{srv: m.srv, c: m.srv.NewClient(nil)}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

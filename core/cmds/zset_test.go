@@ -284,7 +284,7 @@ func TestZscanFullIteration(t *testing.T) {
 		seen := map[string]string{}
 		cursor := "0"
 		for calls := 0; calls < 100000; calls++ {
-			rep := szParse(t, c.Do("ZSCAN", "big", cursor, "COUNT", count, "MATCH", "m1*"))
+			rep := parseReply(t, c.Do("ZSCAN", "big", cursor, "COUNT", count, "MATCH", "m1*"))
 			cursor = string(rep.Elems[0].Str)
 			el := rep.Elems[1].Elems
 			for i := 0; i+1 < len(el); i += 2 {
@@ -314,7 +314,7 @@ func TestZscanFullIteration(t *testing.T) {
 // membership, distinctness, scores, and that every member turns up.
 func TestZrandmemberReplies(t *testing.T) {
 	for _, entries := range []string{"128", "0"} {
-		m := newSzMem(t, nil)
+		m := newMemServer(t, nil)
 		m.do("CONFIG", "SET", "zset-max-listpack-entries", entries)
 		scores := map[string]string{}
 		args := []string{"ZADD", "z"}
@@ -326,7 +326,7 @@ func TestZrandmemberReplies(t *testing.T) {
 		m.do(args...)
 		seen := map[string]int{}
 		for i := 0; i < 2000; i++ {
-			v := string(szParse(t, m.do("ZRANDMEMBER", "z")).Str)
+			v := string(parseReply(t, m.do("ZRANDMEMBER", "z")).Str)
 			if _, ok := scores[v]; !ok {
 				t.Fatalf("ZRANDMEMBER returned %q", v)
 			}
@@ -664,7 +664,7 @@ func zBenchRequest(args ...string) []byte { return redistest.Command(args...) }
 func BenchmarkZADD(b *testing.B) {
 	for _, size := range []string{"listpack", "skiplist"} {
 		b.Run(size, func(b *testing.B) {
-			m := newSzMem(b, nil)
+			m := newMemServer(b, nil)
 			if size == "skiplist" {
 				m.do("CONFIG", "SET", "zset-max-listpack-entries", "0")
 			}
@@ -683,7 +683,7 @@ func BenchmarkZADD(b *testing.B) {
 }
 
 func BenchmarkZPOPMIN(b *testing.B) {
-	m := newSzMem(b, nil)
+	m := newMemServer(b, nil)
 	m.do("CONFIG", "SET", "zset-max-listpack-entries", "0")
 	const n = 100000
 	args := []string{"ZADD", "z"}
@@ -693,7 +693,7 @@ func BenchmarkZPOPMIN(b *testing.B) {
 	req := zBenchRequest("ZPOPMIN", "z")
 	// Load through a client of its own: the benchmarked one keeps small
 	// buffers.
-	loader := &szMem{srv: m.srv, c: m.srv.NewClient(nil)}
+	loader := &memServer{srv: m.srv, c: m.srv.NewClient(nil)}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
