@@ -2,9 +2,12 @@
 // (github.com/hanwen/go-fuse/v2) next to the RESP server, in the same
 // process and on the same event loop.
 //
-//	MOUNT/ctl      each open is a conversation: a client of its own
-//	MOUNT/info     the text of INFO, read-only
-//	MOUNT/0 … N-1  one directory per database, one entry per key
+//	MOUNT/ctl             each open is a conversation: a client of its own
+//	MOUNT/info            the text of INFO, read-only
+//	MOUNT/clients         the text of CLIENT LIST, read-only
+//	MOUNT/monitor         MONITOR: cat streams the commands the server runs
+//	MOUNT/pubsub/CHANNEL  cat subscribes, echo publishes (neither is listed)
+//	MOUNT/0 … N-1         one directory per database, one entry per key
 //
 // # One command path
 //
@@ -80,6 +83,44 @@
 // nothing is pending. A write with a command answered by an error fails
 // with EINVAL (ERR) or EIO (other codes), the error text still readable; a
 // protocol error ends the conversation. Closing the file frees the client.
+//
+// # Pub/sub, monitor and clients
+//
+// pubsub holds one file per channel, named as keys are (so "a/b" is
+// a%2Fb). Every canonical name exists: opening one creates nothing. An
+// open for reading is a subscriber, a client of its own that runs
+// SUBSCRIBE CHANNEL like a connection (it shows in CLIENT LIST and PUBSUB
+// NUMSUB); read(2) returns each message's payload followed by a newline, a
+// line per read, and waits for the next message until the reader is
+// interrupted (EINTR). Closing the file frees the client, which ends the
+// subscription. An open for writing publishes: each complete line written
+// is one PUBLISH CHANNEL LINE (without its newline), run when the write
+// arrives, so `echo msg > pubsub/x` publishes "msg"; an unterminated last
+// line is published when a descriptor of the open is closed (any copy of
+// it: a child process that inherited it publishes it when it exits). A
+// payload holding a newline can be published through ctl only. An open
+// for both does both: `exec 3<>pubsub/x` hears its own messages. Pattern
+// subscriptions are for ctl and TCP clients.
+//
+// monitor works the same way with MONITOR: each open is a monitoring
+// client, and its reads return the lines redis-cli prints for MONITOR
+// (without the first OK), file operations included. clients is CLIENT
+// LIST as it was when the file was opened (the file server's internal
+// clients are not listed; subscribers, monitors and ctl conversations
+// are).
+//
+// Replies wait in the client's reply buffer until a read takes them, so a
+// reader that does not keep up is treated as a TCP client that does not
+// read: a subscriber is disconnected by client-output-buffer-limit pubsub,
+// and a monitor by the hard limit of that same class (Redis puts monitors
+// in the normal class, unlimited by default, but memory held for a file
+// nobody reads has no bound otherwise). After that its reads return
+// end-of-file; the loop never waits for a reader.
+//
+// monitor and the channel files never end, so they are not listed (ls
+// pubsub is empty; PUBSUB CHANNELS through ctl names the active
+// channels): a walk of the whole mount (grep -r, rsync, find -exec cat)
+// never waits in one, and they are there when named.
 //
 // # Coherence
 //

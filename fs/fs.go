@@ -39,7 +39,8 @@ type Options struct {
 }
 
 // staticTimeout is the cache time of the entries that never change: ctl,
-// info and the database directories.
+// info, clients, monitor, pubsub and its channels, and the database
+// directories.
 const staticTimeout = time.Hour
 
 // FS is a mounted keyspace. Create it with Mount; Unmount or Close it.
@@ -324,7 +325,9 @@ func (fsys *FS) fillFile(a *fuse.Attr, perm uint32, size int64, mtime int64) {
 	setTimes(a, mtime)
 }
 
-// rootNode is the mount's root: ctl, info and one directory per database.
+// rootNode is the mount's root: ctl, info, clients, monitor, pubsub and
+// one directory per database. monitor is not listed: it never ends, and a
+// directory walk (grep -r, rsync) must not wait in it.
 type rootNode struct {
 	gofs.Inode
 	fsys *FS
@@ -341,6 +344,9 @@ func (n *rootNode) OnAdd(ctx context.Context) {
 	fsys := n.fsys
 	n.AddChild("ctl", n.NewPersistentInode(ctx, &ctlNode{fsys: fsys}, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
 	n.AddChild("info", n.NewPersistentInode(ctx, &infoNode{fsys: fsys}, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
+	n.AddChild("clients", n.NewPersistentInode(ctx, &clientsNode{fsys: fsys}, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
+	n.AddChild("monitor", n.NewPersistentInode(ctx, &monitorNode{fsys: fsys}, gofs.StableAttr{Mode: syscall.S_IFREG}), false)
+	n.AddChild("pubsub", n.NewPersistentInode(ctx, &pubsubDir{fsys: fsys}, gofs.StableAttr{Mode: syscall.S_IFDIR}), false)
 	for i, d := range fsys.dbs {
 		n.AddChild(strconv.Itoa(i), n.NewPersistentInode(ctx, d, gofs.StableAttr{Mode: syscall.S_IFDIR}), false)
 	}
@@ -368,6 +374,8 @@ func (n *rootNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) 
 		{Name: "..", Mode: syscall.S_IFDIR},
 		{Name: "ctl", Mode: syscall.S_IFREG},
 		{Name: "info", Mode: syscall.S_IFREG},
+		{Name: "clients", Mode: syscall.S_IFREG},
+		{Name: "pubsub", Mode: syscall.S_IFDIR},
 	}
 	for i := range n.fsys.dbs {
 		ents = append(ents, fuse.DirEntry{Name: strconv.Itoa(i), Mode: syscall.S_IFDIR})
@@ -376,7 +384,9 @@ func (n *rootNode) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) 
 }
 
 func (n *rootNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	n.fsys.fillDir(&out.Attr, uint32(2+len(n.fsys.dbs)), int64(2+len(n.fsys.dbs)), n.fsys.started.UnixNano())
+	// Subdirectories: the databases and pubsub.
+	nsub := len(n.fsys.dbs) + 1
+	n.fsys.fillDir(&out.Attr, uint32(2+nsub), int64(2+nsub), n.fsys.started.UnixNano())
 	out.SetTimeout(staticTimeout)
 	return 0
 }

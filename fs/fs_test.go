@@ -23,7 +23,7 @@ func modes(t *testing.T, f func(t *testing.T, e *env)) {
 func TestNamespace(t *testing.T) {
 	e := newEnv(t, Options{})
 	out := e.sh(`ls $M`)
-	want := []string{"0", "1", "10", "11", "12", "13", "14", "15", "2", "3", "4", "5", "6", "7", "8", "9", "ctl", "info"}
+	want := []string{"0", "1", "10", "11", "12", "13", "14", "15", "2", "3", "4", "5", "6", "7", "8", "9", "clients", "ctl", "info", "pubsub"}
 	eq(t, "ls", strings.Join(strings.Fields(out), " "), strings.Join(want, " "))
 	eq(t, "stat 0", e.sh(`stat -c '%F %a %u' $M/0`), fmt.Sprintf("directory 755 %d\n", e.fsys.uid))
 	eq(t, "stat info", e.sh(`stat -c '%F %a' $M/info`), "regular file 444\n")

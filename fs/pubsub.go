@@ -1,0 +1,478 @@
+package fs
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"syscall"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/redisfs/redisfs/core/cmds"
+	"github.com/redisfs/redisfs/core/proto"
+)
+
+// The pubsub directory: one file per channel. Every canonical name is a
+// channel (a lookup never fails, so opening creates nothing); a listing
+// shows the channels with subscribers (PUBSUB CHANNELS). Names are encoded
+// as key names are (names.go).
+//
+// An open for reading is a subscriber: a client of its own, created at
+// open, that runs SUBSCRIBE CHANNEL through ProcessInputBuffer like any
+// connection; read(2) returns each message's payload as a line and waits
+// for the next one (until interrupted). Messages stay in the client's
+// reply buffer until read, so a reader that does not read is held to
+// client-output-buffer-limit pubsub like a TCP subscriber and disconnected
+// when it passes it; its reads then return end-of-file. Closing the file
+// frees the client, which ends the subscription.
+//
+// An open for writing publishes: each complete line written is one
+// PUBLISH CHANNEL LINE (without the newline), run on an internal client
+// when the write arrives; an unterminated last line is published at
+// close(2) (flush). A payload holding a newline cannot be published
+// through the file: use ctl for that.
+
+// pubsubDir is MOUNT/pubsub.
+type pubsubDir struct {
+	gofs.Inode
+	fsys *FS
+}
+
+var (
+	_ = (gofs.NodeLookuper)((*pubsubDir)(nil))
+	_ = (gofs.NodeReaddirer)((*pubsubDir)(nil))
+	_ = (gofs.NodeGetattrer)((*pubsubDir)(nil))
+	_ = (gofs.NodeCreater)((*pubsubDir)(nil))
+)
+
+func (d *pubsubDir) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	d.fsys.fillDir(&out.Attr, 2, 0, d.fsys.started.UnixNano())
+	return 0
+}
+
+// Lookup succeeds for every canonical name: a channel exists whether or
+// not anyone subscribes to it.
+func (d *pubsubDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
+	ch, ok := decodeName(name)
+	if !ok {
+		return nil, syscall.ENOENT
+	}
+	var node *gofs.Inode
+	if old := d.GetChild(name); old != nil {
+		if _, ok := old.Operations().(*channelNode); ok {
+			node = old
+		}
+	}
+	if node == nil {
+		node = d.NewInode(ctx, &channelNode{fsys: d.fsys, channel: ch, name: name}, gofs.StableAttr{Mode: syscall.S_IFREG})
+	}
+	d.fsys.fillChannel(&out.Attr)
+	out.SetEntryTimeout(staticTimeout)
+	out.SetAttrTimeout(staticTimeout)
+	return node, 0
+}
+
+// Create opens a channel (the kernel asks only for names it has no entry
+// for).
+func (d *pubsubDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
+	node, e := d.Lookup(ctx, name, out)
+	if e != 0 {
+		return nil, nil, 0, syscall.EINVAL
+	}
+	fh, fl, e := node.Operations().(*channelNode).Open(ctx, flags)
+	if e != 0 {
+		return nil, nil, 0, e
+	}
+	return node, fh, fl, 0
+}
+
+// Readdir lists nothing: a channel's file never ends, and a directory
+// walk (grep -r, rsync, find -exec cat) must not wait in one. Every
+// channel is there by name; PUBSUB CHANNELS through ctl lists the active
+// ones.
+func (d *pubsubDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
+	return gofs.NewListDirStream([]fuse.DirEntry{
+		{Name: ".", Mode: syscall.S_IFDIR},
+		{Name: "..", Mode: syscall.S_IFDIR},
+	}), 0
+}
+
+func (fsys *FS) fillChannel(a *fuse.Attr) {
+	fsys.fillFile(a, 0o644, 0, fsys.started.UnixNano())
+}
+
+// channelNode is MOUNT/pubsub/CHANNEL.
+type channelNode struct {
+	gofs.Inode
+	fsys    *FS
+	channel []byte
+	name    string
+}
+
+var (
+	_ = (gofs.NodeGetattrer)((*channelNode)(nil))
+	_ = (gofs.NodeSetattrer)((*channelNode)(nil))
+	_ = (gofs.NodeOpener)((*channelNode)(nil))
+)
+
+func (n *channelNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	n.fsys.fillChannel(&out.Attr)
+	out.SetTimeout(staticTimeout)
+	return 0
+}
+
+// Setattr accepts the truncation of "> pubsub/CHANNEL" and ignores it.
+func (n *channelNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	return n.Getattr(ctx, f, out)
+}
+
+// Open subscribes when the file is opened for reading.
+func (n *channelNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	h := &chanHandle{n: n}
+	acc := flags & syscall.O_ACCMODE
+	if acc != syscall.O_WRONLY {
+		s, e := n.fsys.openStream(n.fsys.dir+"/pubsub/"+n.name+":0", renderMessage, false,
+			[]byte("SUBSCRIBE"), n.channel)
+		if e != 0 {
+			return nil, 0, e
+		}
+		h.sub = s
+	}
+	// Seekable in name only (offsets are ignored), as ctl: the shell's
+	// read and head lseek after taking a line.
+	fl := uint32(fuse.FOPEN_DIRECT_IO)
+	if acc == syscall.O_RDONLY {
+		fl |= fuse.FOPEN_NOFLUSH
+	}
+	return h, fl, 0
+}
+
+// chanHandle is one open of a channel file.
+type chanHandle struct {
+	n   *channelNode
+	sub *stream // the subscriber; nil for a write-only open
+
+	wmu     sync.Mutex // serializes writes and flushes
+	partial []byte     // guarded by wmu: written after the last newline
+}
+
+var (
+	_ = (gofs.FileReader)((*chanHandle)(nil))
+	_ = (gofs.FileWriter)((*chanHandle)(nil))
+	_ = (gofs.FileFlusher)((*chanHandle)(nil))
+	_ = (gofs.FileReleaser)((*chanHandle)(nil))
+)
+
+func (h *chanHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	if h.sub == nil {
+		return nil, syscall.EBADF
+	}
+	return h.sub.read(ctx, dest)
+}
+
+// Write publishes every complete line; the rest waits for its newline or
+// the flush.
+func (h *chanHandle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
+	h.partial = append(h.partial, data...)
+	i := bytes.LastIndexByte(h.partial, '\n')
+	if i < 0 {
+		return uint32(len(data)), 0
+	}
+	e := h.publish(h.partial[:i], true)
+	rest := copy(h.partial, h.partial[i+1:])
+	h.partial = h.partial[:rest]
+	if rest == 0 && cap(h.partial) > 64*1024 {
+		h.partial = nil
+	}
+	if e != 0 {
+		return 0, e
+	}
+	return uint32(len(data)), 0
+}
+
+// publish runs PUBLISH for each line of text (split at newlines when
+// lines is set), in one job; it stops at the first error.
+func (h *chanHandle) publish(text []byte, lines bool) syscall.Errno {
+	var errno syscall.Errno
+	e := h.n.fsys.do(func(r *runner) {
+		for {
+			line, rest, more := text, []byte(nil), false
+			if lines {
+				line, rest, more = bytes.Cut(text, []byte{'\n'})
+			}
+			rep := r.call([]byte("PUBLISH"), h.n.channel, line)
+			if errno = replyErrno(&rep, syscall.EIO); errno != 0 || !more {
+				return
+			}
+			text = rest
+		}
+	})
+	if e != 0 {
+		return e
+	}
+	return errno
+}
+
+// Flush publishes an unterminated last line at close(2).
+func (h *chanHandle) Flush(ctx context.Context) syscall.Errno {
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
+	return h.flushPartial()
+}
+
+func (h *chanHandle) flushPartial() syscall.Errno {
+	if len(h.partial) == 0 {
+		return 0
+	}
+	e := h.publish(h.partial, false)
+	h.partial = nil
+	return e
+}
+
+// Release ends the subscription (the client is freed as when a socket
+// closes).
+func (h *chanHandle) Release(ctx context.Context) syscall.Errno {
+	h.wmu.Lock()
+	h.flushPartial()
+	h.wmu.Unlock()
+	if h.sub != nil {
+		h.sub.close()
+	}
+	return 0
+}
+
+// renderMessage renders a message push as its payload and a newline; the
+// subscription confirmations render as nothing.
+func renderMessage(dst []byte, rep *proto.Reply) []byte {
+	if (rep.Type == '*' || rep.Type == '>') && len(rep.Elems) == 3 && string(rep.Elems[0].Str) == "message" {
+		dst = append(dst, rep.Elems[2].Str...)
+		dst = append(dst, '\n')
+	}
+	return dst
+}
+
+// stream is a client of its own whose replies a file reader takes as text
+// as they come: the subscriber of an open of pubsub/CHANNEL, the monitor
+// of an open of monitor. Replies stay in the client's reply buffer until a
+// read takes them (in a job), so the output buffer limits see a reader
+// that does not read exactly as they see a TCP client that does not.
+type stream struct {
+	fsys   *FS
+	addr   string
+	render func(dst []byte, rep *proto.Reply) []byte
+	// limit makes Flush enforce the pubsub class's hard limit itself:
+	// the server does for subscribers, not for monitors.
+	limit bool
+
+	// Owned by the loop.
+	c        *cmds.Client
+	limitStr string // the client-output-buffer-limit the limit is of
+	hard     int64
+
+	// wake receives (without blocking) when replies arrived or the client
+	// closed.
+	wake chan struct{}
+
+	mu   sync.Mutex // serializes reads; guards what follows
+	text []byte     // rendered, text[off:] not read yet
+	off  int
+	eof  bool // the client is gone
+}
+
+// streamBatch is how much text one job renders ahead of the reads.
+const streamBatch = 64 * 1024
+
+// openStream creates the client of a stream and runs args (SUBSCRIBE …,
+// MONITOR) on it; an error reply fails the open with its errno.
+func (fsys *FS) openStream(addr string, render func([]byte, *proto.Reply) []byte, limit bool, args ...[]byte) (*stream, syscall.Errno) {
+	s := &stream{fsys: fsys, addr: addr, render: render, limit: limit, wake: make(chan struct{}, 1)}
+	var errno syscall.Errno
+	e := fsys.do(func(r *runner) {
+		srv := r.ls.srv
+		c := srv.NewClient(streamConn{s})
+		// The mount's permissions are its authentication: there is
+		// no AUTH to send through a file. ACLs of the default user
+		// still apply.
+		c.Authenticated = true
+		s.c = c
+		q := proto.AppendArrayLen(c.QueryBuf[:0], len(args))
+		for _, a := range args {
+			q = proto.AppendBulk(q, a)
+		}
+		c.QueryBuf = q
+		c.ProcessInputBuffer()
+		rep, n, err := proto.ReadReply(c.Reply[c.Sent:])
+		switch {
+		case err != nil || n == 0:
+			errno = syscall.EIO
+		default:
+			errno = replyErrno(&rep, syscall.EIO)
+		}
+		// The confirmation is not part of the stream.
+		c.Sent = len(c.Reply)
+		if errno == 0 && c.Flags&(cmds.ClientPubsub|cmds.ClientMonitor) == 0 {
+			errno = syscall.EIO
+		}
+		if errno != 0 {
+			srv.FreeClient(c)
+		}
+	})
+	if e != 0 {
+		return nil, e
+	}
+	if errno != 0 {
+		return nil, errno
+	}
+	return s, 0
+}
+
+// pull renders the replies waiting in the client's buffer, up to a batch,
+// and reports whether the client is still there. It runs on the loop.
+func (s *stream) pull() bool {
+	c := s.c
+	if c == nil {
+		return false
+	}
+	buf := c.Reply[c.Sent:]
+	for len(buf) > 0 && len(s.text)-s.off < streamBatch {
+		rep, n, err := proto.ReadReply(buf)
+		if err != nil {
+			c.Sent = len(c.Reply)
+			break
+		}
+		if n == 0 {
+			break
+		}
+		s.text = s.render(s.text, &rep)
+		buf = buf[n:]
+		c.Sent += n
+	}
+	if c.Sent >= len(c.Reply) {
+		c.ResetReply()
+	}
+	return true
+}
+
+// read returns the rendered text a line at a time (as ctl does, so that
+// the shell's read and head take one line and leave the rest), waiting for
+// more; end-of-file once the client is gone.
+func (s *stream) read(ctx context.Context, dest []byte) (fuse.ReadResult, syscall.Errno) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		if s.off < len(s.text) {
+			line := s.text[s.off:]
+			if i := bytes.IndexByte(line, '\n'); i >= 0 {
+				line = line[:i+1]
+			}
+			n := copy(dest, line)
+			s.off += n
+			if s.off == len(s.text) {
+				s.off = 0
+				s.text = s.text[:0]
+				if cap(s.text) > 4*streamBatch {
+					s.text = nil
+				}
+			}
+			return fuse.ReadResultData(dest[:n]), 0
+		}
+		if s.eof {
+			return fuse.ReadResultData(nil), 0
+		}
+		// A wake-up from before this pull is stale; one after it is
+		// kept by the channel's buffer.
+		select {
+		case <-s.wake:
+		default:
+		}
+		live := false
+		if e := s.fsys.do(func(r *runner) { live = s.pull() }); e != 0 {
+			return nil, e
+		}
+		if !live {
+			s.eof = true
+			continue
+		}
+		if s.off < len(s.text) {
+			continue
+		}
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+			// Interrupted (the kernel sends INTERRUPT when the
+			// reader gets a signal).
+			return nil, syscall.EINTR
+		case <-s.fsys.deadCh:
+			return nil, syscall.EIO
+		}
+	}
+}
+
+// close frees the client: subscriptions end, monitoring stops.
+func (s *stream) close() {
+	s.fsys.do(func(r *runner) {
+		if s.c != nil {
+			r.ls.srv.FreeClient(s.c)
+			s.c = nil
+		}
+	})
+}
+
+func (s *stream) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pubsubHardLimit returns the hard limit of the pubsub class in a
+// client-output-buffer-limit value (0: none).
+func pubsubHardLimit(v string) int64 {
+	f := strings.Fields(v)
+	for i := 0; i+3 < len(f); i += 4 {
+		if strings.EqualFold(f[i], "pubsub") {
+			n, _ := cmds.ParseMemory(f[i+1])
+			return n
+		}
+	}
+	return 0
+}
+
+// streamConn is the transport of a stream's client (cmds.Conn); its methods
+// run on the loop.
+type streamConn struct{ s *stream }
+
+var _ = (cmds.Conn)(streamConn{})
+
+// Flush wakes the reader; the replies stay in the client's buffer until a
+// read takes them. A monitor whose reader fell more than the pubsub hard
+// limit behind is closed (the server does this itself for subscribers).
+func (t streamConn) Flush(c *cmds.Client) {
+	s := t.s
+	if s.limit && c.Flags&cmds.ClientCloseASAP == 0 {
+		srv := c.Server()
+		if v := srv.Config.ClientOutputBufferLimit; v != s.limitStr {
+			s.limitStr, s.hard = v, pubsubHardLimit(v)
+		}
+		if s.hard > 0 && int64(len(c.Reply)-c.Sent) >= s.hard {
+			srv.Logf(cmds.LogWarning, "Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", c.ID, s.addr)
+			c.Flags |= cmds.ClientCloseASAP
+		}
+	}
+	s.signal()
+}
+
+// Close is called when the client is freed (the end of the open, CLIENT
+// KILL, the output buffer limit).
+func (t streamConn) Close(c *cmds.Client) {
+	t.s.c = nil
+	t.s.signal()
+}
+
+func (t streamConn) RemoteAddr() string { return t.s.addr }
+func (t streamConn) LocalAddr() string  { return t.s.addr }
+func (t streamConn) Fd() int            { return -1 }
