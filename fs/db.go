@@ -23,6 +23,10 @@ type dbDir struct {
 
 	mu      sync.Mutex
 	scratch map[string]*scratchData // guarded by mu
+
+	// pend holds the pending (empty) collection directories (coll.go);
+	// touched on the loop only.
+	pend map[string]*pendingDir
 }
 
 var (
@@ -71,8 +75,8 @@ func (fsys *FS) setEntryTimeouts(out *fuse.EntryOut, dirty bool) {
 	out.SetAttrTimeout(t)
 }
 
-// Lookup finds a key (one job: TYPE and the size of its type) or a scratch
-// file (no job).
+// Lookup finds a key (one job: TYPE and the size of its type), a pending
+// directory, or a scratch file (no job).
 func (d *dbDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
 	fsys := d.fsys
 	if isScratchName(name) {
@@ -91,15 +95,20 @@ func (d *dbDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*g
 		return nil, syscall.ENOENT
 	}
 	mark := fsys.notifier.beginLookup(d.db, key)
+	pid := callerPid(ctx)
 	var ki keyInfo
 	var errno syscall.Errno
+	var ghost bool
 	e := fsys.do(func(r *runner) {
 		ki, errno = r.statKeyPrefetch(d.db, key)
+		if errno == syscall.ENOENT {
+			ki, ghost, errno = r.statEntry(d.db, key, pid)
+		}
 		if errno == 0 {
 			r.ls.register(d.db, key)
 		}
 	})
-	dirty := fsys.notifier.endLookup(mark)
+	dirty := fsys.notifier.endLookup(mark) || ghost
 	if e != 0 {
 		return nil, e
 	}
@@ -206,33 +215,76 @@ func (d *dbDir) Unlink(ctx context.Context, name string) syscall.Errno {
 	return errno
 }
 
-// Rmdir refuses to remove a collection: it is never empty (an emptied
-// collection is no key), and collections are read-only for now.
+// Rmdir removes a collection with one DEL, whatever it holds (unlike
+// rmdir(2) elsewhere: rm -r unlinks the members one by one first, and its
+// rmdir then finds the directory already gone with its key, which
+// succeeds), or a pending directory.
 func (d *dbDir) Rmdir(ctx context.Context, name string) syscall.Errno {
 	key, ok := decodeName(name)
 	if !ok {
 		return syscall.ENOENT
 	}
-	var typ int
+	var errno syscall.Errno
 	e := d.fsys.do(func(r *runner) {
 		r.selectDB(d.db)
-		rep := r.call([]byte("TYPE"), key)
-		typ = parseType(rep.Str)
+		typ := parseType(r.call([]byte("TYPE"), key).Str)
+		switch {
+		case typ == typeNone:
+			if r.pending(d.db, key, 0) == nil {
+				errno = syscall.ENOENT
+				return
+			}
+			d.dropPending(key)
+			r.ls.dirTime[d.db] = r.ls.srv.Now().UnixNano()
+		case isDirType(typ):
+			rep := r.call([]byte("DEL"), key)
+			errno = replyErrno(&rep, syscall.EIO)
+		default:
+			errno = syscall.ENOTDIR
+		}
 	})
-	switch {
-	case e != 0:
+	if e != 0 {
 		return e
-	case typ == typeNone:
-		return syscall.ENOENT
-	case isDirType(typ):
-		return syscall.ENOTEMPTY
 	}
-	return syscall.ENOTDIR
+	return errno
 }
 
-// Mkdir would create a collection; not through the mount yet.
+// Mkdir makes a pending collection directory (coll.go): a hash unless
+// user.redis.type says otherwise before its first file is made.
 func (d *dbDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, syscall.EPERM
+	fsys := d.fsys
+	if isScratchName(name) {
+		return nil, syscall.EPERM
+	}
+	key, ok := decodeName(name)
+	if !ok {
+		return nil, syscall.EINVAL
+	}
+	var ki keyInfo
+	var errno syscall.Errno
+	e := fsys.do(func(r *runner) {
+		r.selectDB(d.db)
+		if parseType(r.call([]byte("TYPE"), key).Str) != typeNone {
+			errno = syscall.EEXIST
+			return
+		}
+		if p := r.pending(d.db, key, 0); p != nil && !p.ghost {
+			errno = syscall.EEXIST
+			return
+		}
+		ki = keyInfo{typ: typeHash, mtime: r.ls.srv.Now().UnixNano()}
+		r.setPending(d.db, key, &pendingDir{typ: ki.typ, mtime: ki.mtime})
+		r.ls.register(d.db, key)
+	})
+	if e != 0 {
+		return nil, e
+	}
+	if errno != 0 {
+		return nil, errno
+	}
+	node := fsys.keyNode(ctx, &d.Inode, name, d.db, key, ki, &out.Attr, false)
+	fsys.setEntryTimeouts(out, false)
+	return node, 0
 }
 
 // Mknod makes only regular files (mknod(2) of a plain file = create).
@@ -299,6 +351,10 @@ func (d *dbDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmb
 		r.selectDB(d.db)
 		var rep proto.Reply
 		if nd.db == d.db {
+			if ok, e := r.renamePending(d.db, src, dst, noReplace); ok {
+				errno = e
+				return
+			}
 			if noReplace {
 				rep = r.call([]byte("RENAMENX"), src, dst)
 				if errno = replyErrno(&rep, syscall.EIO); errno == 0 && rep.Int == 0 {
@@ -437,7 +493,11 @@ func (h *dirHandle) fetch() syscall.Errno {
 	}
 	// The job reads byName (to skip keys SCAN returns twice) while this
 	// goroutine waits for it under h.mu.
+	first := !h.started
 	e := fsys.do(func(r *runner) {
+		if first {
+			batch = d.listPending(r)
+		}
 		r.selectDB(d.db)
 		rep := r.call([]byte("SCAN"), cursor, []byte("COUNT"), []byte(scanCount))
 		if rep.Type != '*' || len(rep.Elems) != 2 {

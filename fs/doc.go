@@ -41,13 +41,49 @@
 // MOVE semantics: the key keeps its name and moves with MOVE (a key of that
 // name in the target database is unlinked first, in the same job); a rename
 // to another name across databases fails with EXDEV, so mv falls back to
-// copy and unlink. Hashes, sets and sorted sets are directories of their
-// fields or members; lists and streams are files with one element or entry
-// per line; all four are read-only here for now.
+// copy and unlink.
 //
-// Metadata shows as extended attributes: user.redis.type,
-// user.redis.encoding and user.redis.ttl (seconds; present while the key
-// has a TTL; setting it is EXPIRE, removing it PERSIST).
+// Hashes, sets and sorted sets are directories of their fields or members,
+// named as keys are (a member "a/b" is a%2Fb); a sorted set lists in score
+// order. A hash field's file holds its value: cat is HGET, and a write
+// works on a private copy committed at close as one HSET (O_TRUNC,
+// O_APPEND and ftruncate work on the copy); create is HSET field ""
+// (O_EXCL on an existing field is EEXIST). A set member's file is empty:
+// create (touch) is SADD, and writing content into it fails with EPERM. A
+// sorted set member's file holds its score as ZSCORE gives it: writing a
+// number is ZADD at close, a member created without content scores 0, and
+// content that is not a number fails the close with EINVAL and changes
+// nothing. unlink is HDEL, SREM or ZREM; rename within one key adds the
+// new name and removes the old one in one job (HSET+HDEL, SADD+SREM,
+// ZADD+ZREM), and across keys fails with EXDEV (mv copies). The key goes
+// with its last member, and its directory with it.
+//
+// mkdir in a database directory makes an empty collection directory,
+// which the file server holds outside the keyspace (Redis has no empty
+// collections; it is kept in memory, per mount, and not persisted) until
+// the first file made in it creates the key: a hash, unless
+// `setfattr -n user.redis.type -v set|zset DIR` chose another type first.
+// A key created by any client under its name replaces it. rmdir of a
+// collection is one DEL, however many members it has; rm -r instead
+// unlinks the members one by one (the kernel never sends one rmdir for a
+// whole tree), and its final rmdir of the directory its last unlink
+// emptied succeeds.
+//
+// Lists are files with one element per line. An element holding a newline
+// or a backslash is written with the escapes \n and \\, and what is written
+// is parsed back with them; every line is an element, the last one even
+// without its newline. O_APPEND (`echo x >> list`) pushes the lines
+// written with one RPUSH at close; any other write replaces the list in
+// one job at close (RPUSH of the new elements and LTRIM of the old ones,
+// so that a push refused for memory changes nothing and the TTL stays),
+// and empty content deletes the key. A list is created with RPUSH (through
+// ctl), or from a file: write its lines to a new key, then
+// `setfattr -n user.redis.type -v list FILE` turns the string into a list.
+// Streams are files with one entry per line, read-only.
+//
+// Metadata shows as extended attributes: user.redis.type (settable only as
+// said above), user.redis.encoding and user.redis.ttl (seconds; present
+// while the key has a TTL; setting it is EXPIRE, removing it PERSIST).
 //
 // The modification time of a key is its last change, kept on the loop from
 // the keyspace events (cmds.Server.OnKeyspaceEvent) for the keys the file

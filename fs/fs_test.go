@@ -178,8 +178,8 @@ func TestExclAndErrors(t *testing.T) {
 	if out, err := e.shErr(`echo x > '$M/0/bad%zz'`); err == nil {
 		t.Errorf("created a key from an undecodable name: %q", out)
 	}
-	if _, err := e.shErr(`mkdir $M/0/d`); err == nil {
-		t.Error("mkdir succeeded")
+	if _, err := e.shErr(`mkdir $M/0/s`); err == nil {
+		t.Error("mkdir over an existing key succeeded")
 	}
 	// Out of memory is ENOSPC.
 	if r := cl.str("CONFIG", "SET", "maxmemory", "1"); r == "OK" {

@@ -99,7 +99,8 @@ func (fsys *FS) fillKey(a *fuse.Attr, ki keyInfo) {
 	}
 }
 
-// getattr runs statKey for a node; a key that is gone answers ENOENT, one
+// getattr runs statKey for a node (statEntry: a pending directory stands
+// for a key that does not exist); a key that is gone answers ENOENT, one
 // that became a directory (or stopped being one) ESTALE.
 func (b *keyBase) getattr(out *fuse.AttrOut) syscall.Errno {
 	if e := b.staleErr(); e != 0 {
@@ -110,8 +111,9 @@ func (b *keyBase) getattr(out *fuse.AttrOut) syscall.Errno {
 	mark := fsys.notifier.beginLookup(db, key)
 	var ki keyInfo
 	var errno syscall.Errno
-	e := fsys.do(func(r *runner) { ki, errno = r.statKey(db, key) })
-	dirty := fsys.notifier.endLookup(mark)
+	var ghost bool
+	e := fsys.do(func(r *runner) { ki, ghost, errno = r.statEntry(db, key, 0) })
+	dirty := fsys.notifier.endLookup(mark) || ghost
 	if e != 0 {
 		return e
 	}
@@ -193,7 +195,7 @@ var (
 )
 
 func (n *keyFile) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	if h, ok := f.(*strHandle); ok {
+	if h, ok := f.(interface{ pendingSize() (int64, bool) }); ok {
 		if size, ok := h.pendingSize(); ok {
 			if e := n.getattr(out); e != 0 {
 				return e
@@ -215,6 +217,9 @@ func (n *keyFile) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAt
 	size, ok := in.GetSize()
 	if !ok {
 		return n.Getattr(ctx, f, out)
+	}
+	if n.typ == typeList {
+		return n.setattrList(ctx, f, size, out)
 	}
 	if n.typ != typeString {
 		return syscall.EPERM
@@ -258,13 +263,16 @@ func (n *keyFile) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAt
 }
 
 // Open opens a string for reading (the value is fetched at the first read)
-// or for writing (on a private copy committed at flush); lists and streams
-// are read-only for now.
+// or for writing (on a private copy committed at flush); lists are opened
+// by openList (list.go); streams are read-only.
 func (n *keyFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if e := n.staleErr(); e != 0 {
 		return nil, 0, e
 	}
 	acc := flags & syscall.O_ACCMODE
+	if n.typ == typeList {
+		return n.openList(flags)
+	}
 	if n.typ != typeString {
 		if acc != syscall.O_RDONLY {
 			return nil, 0, syscall.EPERM
@@ -433,7 +441,7 @@ func (h *strHandle) Write(ctx context.Context, data []byte, off int64) (uint32, 
 		} else {
 			old := len(h.data)
 			h.data = h.data[:end]
-			clear(h.data[old:off])
+			clear(h.data[int64(old):max(int64(old), off)])
 		}
 	}
 	copy(h.data[off:], data)

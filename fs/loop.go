@@ -370,14 +370,15 @@ func (r *runner) statKey(db int, key []byte) (keyInfo, syscall.Errno) {
 }
 
 // renderCollection produces the file content of a list (one element per
-// line) or a stream (one entry per line: "ID field value …"), in pieces.
+// line, newlines and backslashes escaped: see list.go) or a stream (one
+// entry per line: "ID field value …"), in pieces.
 func (r *runner) renderCollection(typ int, key []byte, out func([]byte)) {
 	var line []byte
 	switch typ {
 	case typeList:
 		rep := r.call([]byte("LRANGE"), key, []byte("0"), []byte("-1"))
 		for i := range rep.Elems {
-			line = append(append(line[:0], rep.Elems[i].Str...), '\n')
+			line = appendListLine(line[:0], rep.Elems[i].Str)
 			out(line)
 		}
 	case typeStream:
@@ -494,6 +495,10 @@ func (ls *loopSide) onKeyspaceEvent(db int, key []byte, event string) {
 	now := ls.srv.Now().UnixNano()
 	if structuralEvents[event] {
 		ls.dirTime[db] = now
+	}
+	if event == "new" {
+		// The key exists now: no pending directory stands for it.
+		ls.fsys.dbs[db].dropPending(key)
 	}
 	r := ls.keys[db][string(key)]
 	if r == nil {

@@ -10,10 +10,14 @@ import (
 
 // A key's metadata shows as extended attributes:
 //
-//	user.redis.type      TYPE (read-only)
+//	user.redis.type      TYPE; settable on a pending (empty) collection
+//	                     directory to choose hash, set or zset, and on a
+//	                     string to turn it into a list (list.go)
 //	user.redis.encoding  OBJECT ENCODING (read-only)
 //	user.redis.ttl       TTL in seconds, present only while the key has
 //	                     one; setting it is EXPIRE, removing it PERSIST
+//
+// A pending directory (coll.go) has only user.redis.type.
 const (
 	xattrType     = "user.redis.type"
 	xattrEncoding = "user.redis.encoding"
@@ -51,6 +55,15 @@ func (b *keyBase) xattrValue(attr string) ([]byte, syscall.Errno) {
 			rep = r.call([]byte(cmd), key)
 		}
 		if errno = replyErrno(&rep, syscall.EIO); errno != 0 {
+			return
+		}
+		missing := rep.Null || cmd == "TTL" && rep.Int == -2 || cmd == "TYPE" && string(rep.Str) == "none"
+		if p := r.pending(db, key, 0); missing && p != nil {
+			if cmd == "TYPE" {
+				val = []byte(typeName(p.typ))
+			} else {
+				errno = errNoAttr
+			}
 			return
 		}
 		switch {
@@ -91,6 +104,7 @@ func (b *keyBase) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.E
 	}
 	db, key := b.ident()
 	var ttl int64
+	pending := false
 	e := b.fsys.do(func(r *runner) {
 		r.selectDB(db)
 		rep := r.call([]byte("TTL"), key)
@@ -98,11 +112,15 @@ func (b *keyBase) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.E
 		if rep.Type != ':' {
 			ttl = -1
 		}
+		pending = ttl == -2 && r.pending(db, key, 0) != nil
 	})
 	if e != 0 {
 		return 0, e
 	}
 	list := xattrType + "\x00" + xattrEncoding + "\x00"
+	if pending {
+		list = xattrType + "\x00"
+	}
 	if ttl >= 0 {
 		list += xattrTTL + "\x00"
 	}
@@ -112,19 +130,20 @@ func (b *keyBase) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.E
 	return uint32(copy(dest, list)), 0
 }
 
-// Setxattr of user.redis.ttl runs EXPIRE key seconds.
+// Setxattr of user.redis.ttl runs EXPIRE key seconds; user.redis.type
+// may only name the type the key has, or turn a string into a list
+// (setType).
 func (b *keyBase) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
 	switch attr {
 	case xattrTTL:
-	case xattrType, xattrEncoding:
+	case xattrType:
+		return b.setType(trimAttrValue(data))
+	case xattrEncoding:
 		return syscall.EPERM
 	default:
 		return syscall.ENOTSUP
 	}
-	secs := data
-	for len(secs) > 0 && (secs[len(secs)-1] == '\n' || secs[len(secs)-1] == 0) {
-		secs = secs[:len(secs)-1]
-	}
+	secs := trimAttrValue(data)
 	if _, ok := proto.ParseInt(secs); !ok {
 		return syscall.EINVAL
 	}

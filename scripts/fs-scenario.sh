@@ -3,10 +3,11 @@
 #
 # Builds redisfs, serves it on a free port with the keyspace mounted in a
 # temporary directory, changes keys with ordinary shell tools (echo, cat,
-# ls, stat, rm, mv, truncate, touch, cp, sed -i, grep -r, find, getfattr,
-# setfattr, vim -es, the ctl file) and checks every result through
-# redis-cli as well; then stops the server with SIGTERM and checks that it
-# unmounted. Prints one line per check and exits non-zero if any failed.
+# ls, stat, rm, mv, truncate, touch, cp, mkdir, rmdir, sed -i, grep -r,
+# find, getfattr, setfattr, vim -es, the ctl file) and checks every result
+# through redis-cli as well; then stops the server with SIGTERM and checks
+# that it unmounted. Prints one line per check and exits non-zero if any
+# failed.
 #
 # Usage: scripts/fs-scenario.sh            (from anywhere in the repository)
 # Needs: go, fuse3 (/dev/fuse; fusermount3 when not root), redis-cli, attr,
@@ -129,6 +130,38 @@ ttl=$(cli TTL conf)
 check "writing keeps the TTL"      "$([ "$ttl" -gt 0 ] && echo yes)" "yes"
 setfattr -x user.redis.ttl "$db/conf"
 check "removing ttl is a PERSIST"  "$(cli TTL conf)" "-1"
+
+# Collections: hashes, sets and sorted sets are directories, lists files.
+c=$mnt/5
+cli -n 5 HSET user name alice >/dev/null
+check "cat of a hash field"        "$(cat "$c/user/name")" "alice"
+echo paris > "$c/user/city"
+check "echo > field is an HSET"    "$(cli -n 5 HGET user city)" "paris"
+check "ls of a hash is HKEYS"      "$(ls "$c/user" | tr '\n' ' ')" "city name "
+cli -n 5 HSET user name bob >/dev/null
+check "cat sees redis-cli HSET"    "$(cat "$c/user/name")" "bob"
+rm "$c/user/city"
+check "rm of a field is an HDEL"   "$(cli -n 5 HEXISTS user city)" "0"
+mkdir "$c/tags"
+setfattr -n user.redis.type -v set "$c/tags"
+touch "$c/tags/red" "$c/tags/blue"
+check "mkdir, setfattr, touch: a set" "$(cli -n 5 TYPE tags) $(cli -n 5 SCARD tags)" "set 2"
+mkdir "$c/board"
+setfattr -n user.redis.type -v zset "$c/board"
+echo 20 > "$c/board/bob"
+echo 10 > "$c/board/ann"
+check "a sorted set lists by score" "$(ls -U "$c/board" | tr '\n' ' ')" "ann bob "
+check "a member holds its score"   "$(cat "$c/board/bob")" "20"
+cli -n 5 RPUSH queue one "two
+lines" >/dev/null
+check "a list: a line per element" "$(cat "$c/queue")" 'one
+two\nlines'
+printf 'three\n' >> "$c/queue"
+check ">> on a list is an RPUSH"   "$(cli -n 5 LINDEX queue -1)" "three"
+rm -r "$c/tags"
+check "rm -r of a set"             "$(cli -n 5 EXISTS tags)" "0"
+rmdir "$c/board"
+check "rmdir is one DEL"           "$(cli -n 5 EXISTS board)" "0"
 
 # Editor scratch files stay out of the keyspace.
 touch "$db/.conf.swp"
