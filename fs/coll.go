@@ -375,7 +375,7 @@ func (n *keyDir) Create(ctx context.Context, name string, flags uint32, mode uin
 		h.buf.data = []byte{}
 	}
 	if existed && flags&syscall.O_TRUNC != 0 {
-		h.buf.dirty = true
+		h.buf.truncated()
 	}
 	fsys.fillFile(&out.Attr, 0o644, int64(len(h.buf.data)), mtime)
 	fsys.setEntryTimeouts(out, false)
@@ -713,7 +713,9 @@ func (n *memberNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, u
 	}
 	if flags&syscall.O_TRUNC != 0 {
 		h.buf.data = []byte{}
-		h.buf.dirty = mi.typ != typeSet
+		if mi.typ != typeSet {
+			h.buf.truncated()
+		}
 	}
 	return h, fuse.FOPEN_DIRECT_IO, 0
 }
@@ -739,6 +741,7 @@ var (
 	_ = (gofs.FileWriter)((*memberHandle)(nil))
 	_ = (gofs.FileFlusher)((*memberHandle)(nil))
 	_ = (gofs.FileFsyncer)((*memberHandle)(nil))
+	_ = (gofs.FileReleaser)((*memberHandle)(nil))
 )
 
 func newMemberHandle(n *memberNode, typ int, flags uint32, data []byte) *memberHandle {
@@ -823,7 +826,14 @@ func (h *memberHandle) commit() syscall.Errno {
 	return 0
 }
 
-func (h *memberHandle) Flush(ctx context.Context) syscall.Errno { return h.commit() }
+// Flush commits, unless the only change is the open's O_TRUNC
+// (deferTrunc).
+func (h *memberHandle) Flush(ctx context.Context) syscall.Errno {
+	return flushCommit(&h.mu, &h.buf.truncOpen, h.commit)
+}
+
+// Release commits what no flush did (a truncation alone).
+func (h *memberHandle) Release(ctx context.Context) syscall.Errno { return h.commit() }
 
 func (h *memberHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { return h.commit() }
 
@@ -834,7 +844,12 @@ type editBuf struct {
 	data       []byte
 	dirty      bool // changed since the open or the last commit
 	appendMode bool
+	// truncOpen: the only change is the open's O_TRUNC (deferTrunc).
+	truncOpen bool
 }
+
+// truncated marks the open's O_TRUNC as the pending change.
+func (b *editBuf) truncated() { b.dirty, b.truncOpen = true, true }
 
 func (b *editBuf) write(p []byte, off int64) {
 	if b.appendMode {
@@ -853,7 +868,7 @@ func (b *editBuf) write(p []byte, off int64) {
 		}
 	}
 	copy(b.data[off:], p)
-	b.dirty = true
+	b.dirty, b.truncOpen = true, false
 }
 
 func (b *editBuf) truncate(size int64) {
@@ -864,7 +879,7 @@ func (b *editBuf) truncate(size int64) {
 		copy(nd, b.data)
 		b.data = nd
 	}
-	b.dirty = true
+	b.dirty, b.truncOpen = true, false
 }
 
 func (b *editBuf) read(dest []byte, off int64) fuse.ReadResult {

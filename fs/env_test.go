@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -184,21 +185,35 @@ func (cl *client) do(args ...string) proto.Reply {
 	if _, err := cl.c.Write(q); err != nil {
 		cl.t.Fatal(err)
 	}
+	r, ok := cl.next(20 * time.Second)
+	if !ok {
+		cl.t.Fatalf("%v: no reply", args)
+	}
+	return r
+}
+
+// next reads the next reply the server sends (a push, a MONITOR line); false on timeout.
+func (cl *client) next(d time.Duration) (proto.Reply, bool) {
+	cl.t.Helper()
+	cl.c.SetReadDeadline(time.Now().Add(d))
 	for {
 		r, n, err := proto.ReadReply(cl.buf)
 		if err != nil {
 			cl.t.Fatal(err)
 		}
 		if n > 0 {
-			// Copy out of buf before it is reused.
 			r = copyReply(r)
 			cl.buf = cl.buf[n:]
-			return r
+			return r, true
 		}
 		var tmp [4096]byte
 		k, err := cl.rd.Read(tmp[:])
 		if err != nil {
-			cl.t.Fatalf("%v: %v", args, err)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return proto.Reply{}, false
+			}
+			cl.t.Fatal(err)
 		}
 		cl.buf = append(cl.buf, tmp[:k]...)
 	}

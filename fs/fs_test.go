@@ -304,3 +304,53 @@ func TestKeyNamesOnMount(t *testing.T) {
 		t.Error("the long name was not logged")
 	}
 }
+
+// TestTruncatingWriteIsOneCommand checks that `echo v > key` reaches the
+// server as one command: the shell closes a descriptor of the open before
+// anything is written, and that flush must not commit the truncation
+// alone (a reader would see the key empty for a moment).
+func TestTruncatingWriteIsOneCommand(t *testing.T) {
+	e := newEnv(t, Options{})
+	cl := e.client()
+	mon := e.client()
+	eq(t, "setup", cl.str("SET", "k", "old"), "OK")
+	eq(t, "setup", cl.str("HSET", "h", "f", "old"), "1")
+	eq(t, "setup", cl.str("RPUSH", "l", "x", "y"), "2")
+	eq(t, "MONITOR", mon.str("MONITOR"), "OK")
+	e.sh(`echo v > $M/0/k; echo w > $M/0/h/f; printf 'a\nb\n' > $M/0/l`)
+	cl.str("PING", "end")
+	var cmds []string
+	for {
+		r, ok := mon.next(20 * time.Second)
+		if !ok {
+			t.Fatal("no PING in the MONITOR output")
+		}
+		line := string(r.Str)
+		if strings.Contains(line, `"PING" "end"`) {
+			break
+		}
+		if i := strings.Index(line, `] "`); i >= 0 {
+			cmds = append(cmds, line[i+2:])
+		}
+	}
+	var writes []string
+	for _, c := range cmds {
+		for _, w := range []string{`"SET"`, `"HSET"`, `"RPUSH"`, `"DEL"`, `"LTRIM"`, `"UNLINK"`} {
+			if strings.HasPrefix(c, w+" ") {
+				writes = append(writes, c)
+			}
+		}
+	}
+	eq(t, "writes", strings.Join(writes, "\n"), `"SET" "k" "v\n" "KEEPTTL"`+"\n"+`"HSET" "h" "f" "w\n"`+"\n"+`"RPUSH" "l" "a" "b"`+"\n"+`"LTRIM" "l" "2" "-1"`)
+	eq(t, "k", cl.str("GET", "k"), "v\n")
+	eq(t, "l", cl.str("LRANGE", "l", "0", "-1"), "a,b")
+
+	// A truncation alone lands at the release, a moment after close.
+	e.sh(`: > $M/0/k`)
+	eventually(t, 5*time.Second, func() string {
+		if v := cl.str("GET", "k"); v != "" {
+			return fmt.Sprintf("k after : > k: %q", v)
+		}
+		return ""
+	})
+}

@@ -294,7 +294,7 @@ func (n *keyFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 	}
 	h := newStrHandle(n, flags, data)
 	if flags&syscall.O_TRUNC != 0 {
-		h.dirty = true
+		h.dirty, h.truncOpen = true, true
 	}
 	return h, n.fsys.openFlags(true), 0
 }
@@ -341,6 +341,9 @@ type strHandle struct {
 	data   []byte    // guarded by mu
 	dirty  bool      // guarded by mu
 	pend   []byte    // guarded by mu: O_APPEND bytes not committed yet
+	// truncOpen: the only change is the open's O_TRUNC (see
+	// deferTrunc). Guarded by mu.
+	truncOpen bool
 }
 
 var (
@@ -348,7 +351,30 @@ var (
 	_ = (gofs.FileWriter)((*strHandle)(nil))
 	_ = (gofs.FileFlusher)((*strHandle)(nil))
 	_ = (gofs.FileFsyncer)((*strHandle)(nil))
+	_ = (gofs.FileReleaser)((*strHandle)(nil))
 )
+
+// deferTrunc: a flush whose open's only change is its O_TRUNC commits
+// nothing; the release (or a later flush, after writes) does. A shell
+// running `echo v > key` opens the file, dup2s it to the command's
+// standard output and closes the original descriptor before anything is
+// written, and every close(2) is a FLUSH: committing then would show the
+// key empty for a moment (a reader could GET "", a WATCH would break
+// twice, the AOF would hold two SETs). The cost: after `: > key` alone
+// the truncation lands at the release, which the kernel sends without
+// waiting, a moment after close(2) returned.
+
+// flushCommit is the Flush of an open for writing: commit, unless the
+// only change is the open's O_TRUNC (deferTrunc).
+func flushCommit(mu *sync.Mutex, truncOpen *bool, commit func() syscall.Errno) syscall.Errno {
+	mu.Lock()
+	wait := *truncOpen
+	mu.Unlock()
+	if wait {
+		return 0
+	}
+	return commit()
+}
 
 // refetchAge is how old a read snapshot must be before a read at its end
 // fetches the value again.
@@ -445,7 +471,7 @@ func (h *strHandle) Write(ctx context.Context, data []byte, off int64) (uint32, 
 		}
 	}
 	copy(h.data[off:], data)
-	h.dirty = true
+	h.dirty, h.truncOpen = true, false
 	return uint32(len(data)), 0
 }
 
@@ -459,7 +485,7 @@ func (h *strHandle) truncate(size int64) {
 		copy(nd, h.data)
 		h.data = nd
 	}
-	h.dirty = true
+	h.dirty, h.truncOpen = true, false
 }
 
 // commit sends what the open wrote: one SET … KEEPTTL or one APPEND.
@@ -496,7 +522,14 @@ func (h *strHandle) commit() syscall.Errno {
 	return 0
 }
 
-func (h *strHandle) Flush(ctx context.Context) syscall.Errno { return h.commit() }
+// Flush commits, unless the only change is the open's O_TRUNC: see
+// deferTrunc.
+func (h *strHandle) Flush(ctx context.Context) syscall.Errno {
+	return flushCommit(&h.mu, &h.truncOpen, h.commit)
+}
+
+// Release commits what no flush did (a truncation alone).
+func (h *strHandle) Release(ctx context.Context) syscall.Errno { return h.commit() }
 
 func (h *strHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { return h.commit() }
 

@@ -176,7 +176,7 @@ func (n *keyFile) openList(flags uint32) (gofs.FileHandle, uint32, syscall.Errno
 	}
 	h.buf.data = data
 	if flags&syscall.O_TRUNC != 0 {
-		h.buf.dirty = true
+		h.buf.truncated()
 	}
 	return h, fuse.FOPEN_DIRECT_IO, 0
 }
@@ -198,6 +198,7 @@ var (
 	_ = (gofs.FileWriter)((*listHandle)(nil))
 	_ = (gofs.FileFlusher)((*listHandle)(nil))
 	_ = (gofs.FileFsyncer)((*listHandle)(nil))
+	_ = (gofs.FileReleaser)((*listHandle)(nil))
 )
 
 // pendingSize returns the size of uncommitted content, if any.
@@ -269,7 +270,14 @@ func (h *listHandle) commit() syscall.Errno {
 	return 0
 }
 
-func (h *listHandle) Flush(ctx context.Context) syscall.Errno { return h.commit() }
+// Flush commits, unless the only change is the open's O_TRUNC
+// (deferTrunc).
+func (h *listHandle) Flush(ctx context.Context) syscall.Errno {
+	return flushCommit(&h.mu, &h.buf.truncOpen, h.commit)
+}
+
+// Release commits what no flush did (a truncation alone).
+func (h *listHandle) Release(ctx context.Context) syscall.Errno { return h.commit() }
 
 func (h *listHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { return h.commit() }
 

@@ -1,9 +1,7 @@
 package fs
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redisfs/redisfs/core/proto"
 )
 
 // Pub/sub, monitor and clients through the mount, mixed with TCP clients
@@ -90,33 +87,6 @@ func (p *bgProc) wait(d time.Duration) {
 	case <-p.done:
 	case <-time.After(d):
 		p.t.Fatalf("a background script did not end: %s\n%s", p.cmd.Args, p.output())
-	}
-}
-
-// next reads the next reply (a push) the server sends; false on timeout.
-func (cl *client) next(d time.Duration) (proto.Reply, bool) {
-	cl.t.Helper()
-	cl.c.SetReadDeadline(time.Now().Add(d))
-	for {
-		r, n, err := proto.ReadReply(cl.buf)
-		if err != nil {
-			cl.t.Fatal(err)
-		}
-		if n > 0 {
-			r = copyReply(r)
-			cl.buf = cl.buf[n:]
-			return r, true
-		}
-		var tmp [4096]byte
-		k, err := cl.rd.Read(tmp[:])
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				return proto.Reply{}, false
-			}
-			cl.t.Fatal(err)
-		}
-		cl.buf = append(cl.buf, tmp[:k]...)
 	}
 }
 
