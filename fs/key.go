@@ -354,21 +354,23 @@ var (
 	_ = (gofs.FileReleaser)((*strHandle)(nil))
 )
 
-// deferTrunc: a flush whose open's only change is its O_TRUNC commits
-// nothing; the release (or a later flush, after writes) does. A shell
-// running `echo v > key` opens the file, dup2s it to the command's
-// standard output and closes the original descriptor before anything is
-// written, and every close(2) is a FLUSH: committing then would show the
-// key empty for a moment (a reader could GET "", a WATCH would break
-// twice, the AOF would hold two SETs). The cost: after `: > key` alone
-// the truncation lands at the release, which the kernel sends without
-// waiting, a moment after close(2) returned.
-
-// flushCommit is the Flush of an open for writing: commit, unless the
-// only change is the open's O_TRUNC (deferTrunc).
+// deferTrunc: the first flush of an open whose only change is its O_TRUNC
+// commits nothing; a later flush, the release or a flush after writes
+// does. A shell running `echo v > key` opens the file, dup2s it to the
+// command's standard output and closes the original descriptor before
+// anything is written, and every close(2) is a FLUSH: committing then
+// would show the key empty for a moment (a reader could GET "", a WATCH
+// would break twice, the AOF would hold two SETs). `: > key` closes twice
+// too, so its second flush commits the truncation before close(2)
+// returns; an open(O_TRUNC) closed once without writing commits at the
+// release, which the kernel sends without waiting, a moment after
+// close(2) returned.
+// flushCommit is the Flush of an open for writing: commit, unless this is
+// the first flush and the only change is the open's O_TRUNC (deferTrunc).
 func flushCommit(mu *sync.Mutex, truncOpen *bool, commit func() syscall.Errno) syscall.Errno {
 	mu.Lock()
 	wait := *truncOpen
+	*truncOpen = false
 	mu.Unlock()
 	if wait {
 		return 0

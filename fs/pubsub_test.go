@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
 )
 
 // Pub/sub, monitor and clients through the mount, mixed with TCP clients
