@@ -52,6 +52,12 @@ func (n *ctlNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 	}
 	// Seekable in name only (offsets are ignored): head and the shell's
 	// read lseek after reading a line, and fail on a file that refuses.
+	// The price: a read(2) that waits (a subscribed conversation) holds
+	// the open file's position lock in the kernel, so a write(2) through
+	// the same open file from another thread or process (a background
+	// `cat <&3` and the shell) waits until that read returns; pread(2)
+	// and pwrite(2) take no such lock (FOPEN_STREAM would drop it, and
+	// with it lseek).
 	return cv, fuse.FOPEN_DIRECT_IO | fuse.FOPEN_NOFLUSH, 0
 }
 
@@ -144,6 +150,7 @@ func (cv *conversation) feed() syscall.Errno {
 		c.QueryBuf = append(c.QueryBuf, cv.tail[pos:pos+n]...)
 		pos += n
 		clear(args)
+		cv.argv = args[:0]
 		c.ProcessInputBuffer()
 		// The command may have freed the client (cv.c is nil then);
 		// its replies are still c's.
@@ -319,7 +326,8 @@ func (cv *conversation) Release(ctx context.Context) syscall.Errno {
 }
 
 // cliRawOutput reports whether redis-cli prints the reply of this command
-// without its final newline (cliSendCommand's output_raw list, 7.0).
+// without its final newline (cliSendCommand's output_raw list, 7.0; the
+// name decides, whatever the reply, an error included).
 func cliRawOutput(argv [][]byte) bool {
 	if len(argv) == 0 {
 		return false
@@ -329,13 +337,15 @@ func cliRawOutput(argv [][]byte) bool {
 	switch {
 	case is(0, "info"), is(0, "lolwut"):
 		return true
-	case argc >= 2 && is(0, "debug") && (is(1, "htstats") || is(1, "htstats-key")):
+	case argc >= 2 && is(0, "debug") && (is(1, "htstats") || is(1, "htstats-key") || is(1, "client-eviction")):
 		return true
 	case argc >= 2 && is(0, "memory") && (is(1, "malloc-stats") || is(1, "doctor")):
 		return true
 	case argc == 2 && is(0, "cluster") && (is(1, "nodes") || is(1, "info")):
 		return true
-	case argc >= 2 && is(0, "client") && is(1, "list"):
+	case argc >= 2 && is(0, "client") && (is(1, "list") || is(1, "info")):
+		return true
+	case argc >= 2 && is(0, "proxy") && is(1, "info"):
 		return true
 	case argc == 3 && is(0, "latency") && is(1, "graph"):
 		return true
