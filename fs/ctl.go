@@ -85,6 +85,8 @@ type conversation struct {
 	tail       []byte // bytes written but not handed to the client yet
 	blockedRaw bool   // the blocked command's output is printed raw
 	queued     bool   // a job to resume feeding is posted
+	limitStr   string // the client-output-buffer-limit hard is of
+	hard       int64  // its pubsub class's hard limit (checkLimit)
 
 	wmu sync.Mutex // serializes writes
 
@@ -244,6 +246,7 @@ func (t ctlConn) Flush(c *cmds.Client) {
 		raw, cv.blockedRaw = true, false
 	}
 	cv.render(c, raw)
+	cv.checkLimit(c)
 	if len(cv.tail) > 0 && !cv.queued && c.Flags&cmds.ClientBlocked == 0 {
 		cv.queued = true
 		cv.fsys.post(func() {
@@ -256,6 +259,27 @@ func (t ctlConn) Flush(c *cmds.Client) {
 		})
 	}
 	cv.updateState()
+}
+
+// checkLimit closes a subscribed or monitoring conversation whose reader
+// fell more than client-output-buffer-limit pubsub's hard limit behind,
+// as the server closes such a TCP client: render moves the replies out
+// of the client's buffer, where the server would have counted them.
+func (cv *conversation) checkLimit(c *cmds.Client) {
+	if c.Flags&(cmds.ClientPubsub|cmds.ClientMonitor) == 0 || c.Flags&cmds.ClientCloseASAP != 0 {
+		return
+	}
+	srv := c.Server()
+	if v := srv.Config.ClientOutputBufferLimit; v != cv.limitStr {
+		cv.limitStr, cv.hard = v, pubsubHardLimit(v)
+	}
+	cv.mu.Lock()
+	unread := int64(len(cv.out))
+	cv.mu.Unlock()
+	if cv.hard > 0 && unread >= cv.hard {
+		srv.Logf(cmds.LogWarning, "Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", c.ID, cv.addr)
+		c.Flags |= cmds.ClientCloseASAP
+	}
 }
 
 // Close is called when the client is freed (QUIT, a protocol error,

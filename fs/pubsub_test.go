@@ -393,3 +393,26 @@ func TestCtlPubsub(t *testing.T) {
 	out = e.sh(`exec 3<>$M/ctl; printf 'WATCH w\nMULTI\n' >&3; echo v > $M/0/w; printf 'SET w x\nEXEC\nGET w\n' >&3; cat <&3`)
 	eq(t, "WATCH in ctl", out, "OK\nOK\nQUEUED\n\nv\n\n")
 }
+
+// TestCtlSlowSubscriber: a ctl conversation that subscribes and does not
+// read is disconnected by the pubsub class's hard limit, like a TCP
+// subscriber, instead of holding its messages without bound.
+func TestCtlSlowSubscriber(t *testing.T) {
+	needTool(t, "timeout")
+	e := newEnv(t, Options{})
+	cl := e.client()
+	eq(t, "limit", cl.str("CONFIG", "SET", "client-output-buffer-limit", "pubsub 256kb 0 0"), "OK")
+	p := e.bg(`exec 3<>$M/ctl; echo 'SUBSCRIBE slow' >&3; while [ ! -e $W/go ]; do sleep 0.05; done; cat <&3 >/dev/null; echo "rc=$?"`)
+	cl.waitNumsub("slow", "1")
+	payload := strings.Repeat("x", 10000)
+	for i := 0; i < 40; i++ {
+		cl.str("PUBLISH", "slow", payload)
+	}
+	cl.waitNumsub("slow", "0")
+	eq(t, "loop alive", cl.str("PING"), "PONG")
+	if err := os.WriteFile(filepath.Join(e.work, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.wait(10 * time.Second)
+	eq(t, "reader after the limit", p.output(), "rc=0\n")
+}
