@@ -158,6 +158,10 @@
 // channels): a walk of the whole mount (grep -r, rsync, find -exec cat)
 // never waits in one, and they are there when named.
 //
+// statfs (df) answers from INFO: the size is maxmemory, or the machine's
+// memory when there is none, the space used is used_memory, and the files
+// in use are the keys of all databases.
+//
 // # Coherence
 //
 // The kernel caches entries, attributes and pages of keys (Options

@@ -349,3 +349,33 @@ func TestTruncatingWriteIsOneCommand(t *testing.T) {
 	e.sh(`: > $M/0/k`)
 	eq(t, "k after : > k", cl.str("GET", "k"), "")
 }
+
+// TestStatfs: df reports maxmemory as the size, used_memory as the space
+// used and the keys as the files in use.
+func TestStatfs(t *testing.T) {
+	e := newEnv(t, Options{})
+	cl := e.client()
+	eq(t, "maxmemory", cl.str("CONFIG", "SET", "maxmemory", "100mb"), "OK")
+	for i := 0; i < 10; i++ {
+		cl.str("SET", fmt.Sprint("k", i), "v")
+	}
+	cl.str("SELECT", "3")
+	cl.str("SET", "other", "v")
+	out := strings.Fields(e.sh(`stat -f -c '%S %b %f %c %d %l' $M`))
+	if len(out) != 6 {
+		t.Fatalf("stat -f: %q", out)
+	}
+	eq(t, "block size", out[0], "4096")
+	eq(t, "blocks", out[1], fmt.Sprint(100<<20/4096))
+	free, _ := strconv.Atoi(out[2])
+	if free <= 0 || free >= 100<<20/4096 {
+		t.Errorf("free blocks: %d", free)
+	}
+	files, _ := strconv.Atoi(out[3])
+	ffree, _ := strconv.Atoi(out[4])
+	eq(t, "files in use", files-ffree, 11)
+	eq(t, "name length", out[5], "255")
+	if df := e.sh(`df -P $M | tail -1`); !strings.HasPrefix(df, "redisfs ") {
+		t.Errorf("df: %q", df)
+	}
+}
