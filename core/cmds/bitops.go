@@ -406,15 +406,45 @@ func bitopCommand(c *Client) {
 	c.AddReplyInt(int64(maxlen))
 }
 
-// bitRangeMasks converts a bit range into a byte range, returning the masks
-// of the bits of the first and last bytes that lie outside the range, as
-// BITCOUNT and BITPOS do with the BIT option.
-func bitRangeMasks(start, end *int64) (first, last byte) {
-	first = ^byte(1<<(8-(*start&7)) - 1)
-	last = byte(1<<(7-(*end&7)) - 1)
-	*start >>= 3
-	*end >>= 3
-	return first, last
+// bitRangeUnitOrReply parses the BYTE | BIT option of BITCOUNT and
+// BITPOS: isbit when the range is in bits.
+func bitRangeUnitOrReply(c *Client, arg []byte) (isbit, ok bool) {
+	switch {
+	case optIs(arg, "bit"):
+		return true, true
+	case optIs(arg, "byte"):
+		return false, true
+	}
+	c.AddReplySyntaxError()
+	return false, false
+}
+
+// bitRange resolves the start and end of BITCOUNT and BITPOS over a string
+// of strlen bytes: in bytes, or in bits when isbit; negative ones counted
+// from the end; clamped to the string. A bit range comes back as the byte
+// range that holds it, with the masks of the bits of its first and last
+// bytes that lie outside it.
+func bitRange(start, end, strlen int64, isbit bool) (int64, int64, byte, byte) {
+	totlen := strlen
+	if isbit {
+		totlen <<= 3
+	}
+	if start < 0 {
+		start += totlen
+	}
+	if end < 0 {
+		end += totlen
+	}
+	start, end = max(start, 0), max(end, 0)
+	if end >= totlen {
+		end = totlen - 1
+	}
+	if !isbit || start > end {
+		return start, end, 0, 0
+	}
+	first := ^byte(1<<(8-(start&7)) - 1)
+	last := byte(1<<(7-(end&7)) - 1)
+	return start >> 3, end >> 3, first, last
 }
 
 // BITCOUNT key [start end [BYTE | BIT]]
@@ -443,32 +473,11 @@ func bitcountCommand(c *Client) {
 		}
 		isbit := false
 		if len(c.Argv) == 5 {
-			switch {
-			case optIs(c.Argv[4], "bit"):
-				isbit = true
-			case optIs(c.Argv[4], "byte"):
-			default:
-				c.AddReplySyntaxError()
+			if isbit, ok = bitRangeUnitOrReply(c, c.Argv[4]); !ok {
 				return
 			}
 		}
-		totlen := strlen
-		if isbit {
-			totlen <<= 3
-		}
-		if start < 0 {
-			start += totlen
-		}
-		if end < 0 {
-			end += totlen
-		}
-		start, end = max(start, 0), max(end, 0)
-		if end >= totlen {
-			end = totlen - 1
-		}
-		if isbit && start <= end {
-			firstMask, lastMask = bitRangeMasks(&start, &end)
-		}
+		start, end, firstMask, lastMask = bitRange(start, end, strlen, isbit)
 	case 2:
 		start, end = 0, strlen-1
 	default:
@@ -521,42 +530,21 @@ func bitposCommand(c *Client) {
 		}
 		isbit := false
 		if len(c.Argv) == 6 {
-			switch {
-			case optIs(c.Argv[5], "bit"):
-				isbit = true
-			case optIs(c.Argv[5], "byte"):
-			default:
-				c.AddReplySyntaxError()
+			if isbit, ok = bitRangeUnitOrReply(c, c.Argv[5]); !ok {
 				return
 			}
 		}
-		totlen := strlen
 		if len(c.Argv) >= 5 {
 			if end, ok = argLongLongOrReply(c, c.Argv[4], ""); !ok {
 				return
 			}
 			endGiven = true
 		} else if isbit {
-			end = totlen<<3 + 7
+			end = strlen<<3 + 7
 		} else {
-			end = totlen - 1
+			end = strlen - 1
 		}
-		if isbit {
-			totlen <<= 3
-		}
-		if start < 0 {
-			start += totlen
-		}
-		if end < 0 {
-			end += totlen
-		}
-		start, end = max(start, 0), max(end, 0)
-		if end >= totlen {
-			end = totlen - 1
-		}
-		if isbit && start <= end {
-			firstMask, lastMask = bitRangeMasks(&start, &end)
-		}
+		start, end, firstMask, lastMask = bitRange(start, end, strlen, isbit)
 	case 3:
 		start, end = 0, strlen-1
 	default:
@@ -632,6 +620,28 @@ type bitfieldOp struct {
 	owtype int
 	bits   int
 	sign   bool
+}
+
+// bitfieldWrite computes the SET or INCRBY op of a field of nbits bits
+// holding old, signed or not as T: the value to write, the one to reply
+// (the new one for INCRBY, the old one for SET) and the overflow as check
+// (checkSignedBitfieldOverflow or checkUnsignedBitfieldOverflow) finds it.
+func bitfieldWrite[T int64 | uint64](op *bitfieldOp, old T, nbits uint64, check func(T, int64, uint64, int, *T) int) (newval, retval T, overflow int) {
+	var wrapped T
+	if op.opcode == bitfieldIncrby {
+		newval = old + T(op.i64)
+		overflow = check(old, op.i64, nbits, op.owtype, &wrapped)
+	} else {
+		newval = T(op.i64)
+		overflow = check(newval, 0, nbits, op.owtype, &wrapped)
+	}
+	if overflow != 0 {
+		newval = wrapped
+	}
+	if op.opcode == bitfieldIncrby {
+		return newval, newval, overflow
+	}
+	return newval, old, overflow
 }
 
 // bitfieldGeneric implements BITFIELD and, when readonly, BITFIELD_RO
@@ -733,65 +743,30 @@ func bitfieldGeneric(c *Client, readonlyCmd bool) {
 			}
 			continue
 		}
+		// The field's bits before and after the write, and the reply.
 		p := o.RawBuffer()
+		var oldval, newval uint64
+		var retval int64
+		var overflow int
 		if op.sign {
-			var wrapped, newval, retval int64
-			var overflow int
-			oldval := getSignedBitfield(p, op.offset, nbits)
-			if op.opcode == bitfieldIncrby {
-				overflow = checkSignedBitfieldOverflow(oldval, op.i64, nbits, op.owtype, &wrapped)
-				newval = oldval + op.i64
-				if overflow != 0 {
-					newval = wrapped
-				}
-				retval = newval
-			} else {
-				newval = op.i64
-				overflow = checkSignedBitfieldOverflow(newval, 0, nbits, op.owtype, &wrapped)
-				if overflow != 0 {
-					newval = wrapped
-				}
-				retval = oldval
-			}
-			// With OVERFLOW FAIL an overflow writes nothing and
-			// replies null.
-			if overflow != 0 && op.owtype == bfOverflowFail {
-				c.AddReplyNull()
-				continue
-			}
-			c.AddReplyInt(retval)
-			setUnsignedBitfield(p, op.offset, nbits, uint64(newval))
-			if created || oldval != newval {
-				changes++
-			}
+			old := getSignedBitfield(p, op.offset, nbits)
+			nv, rv, ov := bitfieldWrite(&op, old, nbits, checkSignedBitfieldOverflow)
+			oldval, newval, retval, overflow = uint64(old), uint64(nv), rv, ov
 		} else {
-			var wrapped, newval, retval uint64
-			var overflow int
-			oldval := getUnsignedBitfield(p, op.offset, nbits)
-			if op.opcode == bitfieldIncrby {
-				newval = oldval + uint64(op.i64)
-				overflow = checkUnsignedBitfieldOverflow(oldval, op.i64, nbits, op.owtype, &wrapped)
-				if overflow != 0 {
-					newval = wrapped
-				}
-				retval = newval
-			} else {
-				newval = uint64(op.i64)
-				overflow = checkUnsignedBitfieldOverflow(newval, 0, nbits, op.owtype, &wrapped)
-				if overflow != 0 {
-					newval = wrapped
-				}
-				retval = oldval
-			}
-			if overflow != 0 && op.owtype == bfOverflowFail {
-				c.AddReplyNull()
-				continue
-			}
-			c.AddReplyInt(int64(retval))
-			setUnsignedBitfield(p, op.offset, nbits, newval)
-			if created || oldval != newval {
-				changes++
-			}
+			oldval = getUnsignedBitfield(p, op.offset, nbits)
+			var rv uint64
+			newval, rv, overflow = bitfieldWrite(&op, oldval, nbits, checkUnsignedBitfieldOverflow)
+			retval = int64(rv)
+		}
+		// With OVERFLOW FAIL an overflow writes nothing and replies null.
+		if overflow != 0 && op.owtype == bfOverflowFail {
+			c.AddReplyNull()
+			continue
+		}
+		c.AddReplyInt(retval)
+		setUnsignedBitfield(p, op.offset, nbits, newval)
+		if created || oldval != newval {
+			changes++
 		}
 	}
 	if changes > 0 {

@@ -1,6 +1,7 @@
 package cmds
 
 import (
+	"math"
 	"strconv"
 	"unsafe"
 
@@ -209,12 +210,23 @@ func lsetCommand(c *Client) {
 	srv.Dirty++
 }
 
-// addListRangeReply replies with the elements from start to end (inclusive,
-// negative indexes from the tail), reversed when reverse (Redis's
-// addListRangeReply).
-func (c *Client) addListRangeReply(o *Object, start, end int64, reverse bool) {
-	ql := listQL(o)
-	llen := int64(ql.Len())
+// rangeIndexesOrReply parses the start and stop indexes at argv[i] and
+// argv[i+1] (LRANGE, LTRIM, ZRANGE, ZREMRANGEBYRANK).
+func rangeIndexesOrReply(c *Client, i int) (start, end int64, ok bool) {
+	if start, ok = argLongLongOrReply(c, c.Argv[i], ""); !ok {
+		return 0, 0, false
+	}
+	if end, ok = argLongLongOrReply(c, c.Argv[i+1], ""); !ok {
+		return 0, 0, false
+	}
+	return start, end, true
+}
+
+// clampRange resolves the bounds of an index range over llen elements, as
+// LRANGE, LTRIM, ZRANGE and ZREMRANGEBYRANK read them: inclusive, negative
+// ones counted from the end, clamped to the elements. ok is false when no
+// element is in the range.
+func clampRange(start, end, llen int64) (int64, int64, bool) {
 	if start < 0 {
 		start += llen
 	}
@@ -225,11 +237,23 @@ func (c *Client) addListRangeReply(o *Object, start, end int64, reverse bool) {
 		start = 0
 	}
 	if start > end || start >= llen {
-		c.AddReplyProto(sharedEmptyArray)
-		return
+		return start, end, false
 	}
 	if end >= llen {
 		end = llen - 1
+	}
+	return start, end, true
+}
+
+// addListRangeReply replies with the elements from start to end (inclusive,
+// negative indexes from the tail), reversed when reverse (Redis's
+// addListRangeReply).
+func (c *Client) addListRangeReply(o *Object, start, end int64, reverse bool) {
+	ql := listQL(o)
+	start, end, ok := clampRange(start, end, int64(ql.Len()))
+	if !ok {
+		c.AddReplyProto(sharedEmptyArray)
+		return
 	}
 	rangelen := end - start + 1
 	c.AddReplyArrayLen(int(rangelen))
@@ -244,24 +268,30 @@ func (c *Client) addListRangeReply(o *Object, start, end int64, reverse bool) {
 }
 
 // listElementsRemoved does what follows a pop of count elements from key:
-// the event, deleting an emptied list, WATCH, dirty. It reports whether the
-// key was deleted.
+// the events, deleting an emptied list, WATCH, dirty. It reports whether
+// the key was deleted.
 func (c *Client) listElementsRemoved(key []byte, where int, o *Object, count int64) bool {
+	deleted := c.listPopEvents(key, where, o)
+	c.srv.SignalModifiedKey(c, c.db, key)
+	c.srv.Dirty += count
+	return deleted
+}
+
+// listPopEvents sends the event of a pop from key and deletes the list
+// when it is empty (with the "del" event); it reports whether it did.
+func (c *Client) listPopEvents(key []byte, where int, o *Object) bool {
 	srv := c.srv
 	event := "rpop"
 	if where == listHead {
 		event = "lpop"
 	}
 	srv.NotifyKeyspaceEvent(NotifyList, event, key, c.db.ID)
-	deleted := false
-	if listQL(o).Len() == 0 {
-		deleted = true
-		srv.DBDelete(c.db, key)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+	if listQL(o).Len() != 0 {
+		return false
 	}
-	srv.SignalModifiedKey(c, c.db, key)
-	srv.Dirty += count
-	return deleted
+	srv.DBDelete(c.db, key)
+	srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+	return true
 }
 
 // listTypeDelRange deletes count elements from start (0 or negative).
@@ -337,11 +367,7 @@ func rpopCommand(c *Client) { popGenericCommand(c, listTail) }
 
 // LRANGE key start stop
 func lrangeCommand(c *Client) {
-	start, ok := argLongLongOrReply(c, c.Argv[2], "")
-	if !ok {
-		return
-	}
-	end, ok := argLongLongOrReply(c, c.Argv[3], "")
+	start, end, ok := rangeIndexesOrReply(c, 2)
 	if !ok {
 		return
 	}
@@ -354,11 +380,7 @@ func lrangeCommand(c *Client) {
 
 // LTRIM key start stop
 func ltrimCommand(c *Client) {
-	start, ok := argLongLongOrReply(c, c.Argv[2], "")
-	if !ok {
-		return
-	}
-	end, ok := argLongLongOrReply(c, c.Argv[3], "")
+	start, end, ok := rangeIndexesOrReply(c, 2)
 	if !ok {
 		return
 	}
@@ -369,22 +391,8 @@ func ltrimCommand(c *Client) {
 	}
 	ql := listQL(o)
 	llen := int64(ql.Len())
-	if start < 0 {
-		start += llen
-	}
-	if end < 0 {
-		end += llen
-	}
-	if start < 0 {
-		start = 0
-	}
-	var ltrim, rtrim int64
-	if start > end || start >= llen {
-		ltrim, rtrim = llen, 0
-	} else {
-		if end >= llen {
-			end = llen - 1
-		}
+	ltrim, rtrim := llen, int64(0)
+	if start, end, ok = clampRange(start, end, llen); ok {
 		ltrim, rtrim = start, llen-end-1
 	}
 	ql.DelRange(0, int(ltrim))
@@ -566,6 +574,18 @@ func getListPositionOrReply(c *Client, arg []byte) (int, bool) {
 	return 0, false
 }
 
+// getListPositionsOrReply parses the wherefrom and whereto of LMOVE and
+// BLMOVE (argv[3] and argv[4]).
+func getListPositionsOrReply(c *Client) (wherefrom, whereto int, ok bool) {
+	if wherefrom, ok = getListPositionOrReply(c, c.Argv[3]); !ok {
+		return 0, 0, false
+	}
+	if whereto, ok = getListPositionOrReply(c, c.Argv[4]); !ok {
+		return 0, 0, false
+	}
+	return wherefrom, whereto, true
+}
+
 // lmoveGenericCommand implements LMOVE and RPOPLPUSH, and BLMOVE and
 // BRPOPLPUSH when the source is not empty.
 func lmoveGenericCommand(c *Client, wherefrom, whereto int) {
@@ -584,7 +604,6 @@ func lmoveGenericCommand(c *Client, wherefrom, whereto int) {
 // destination looked up here); a destination of another type gets
 // WRONGTYPE and nothing moves. It reports whether the element moved.
 func (c *Client) lmove(src *Object, srckey, dstkey []byte, wherefrom, whereto int) bool {
-	srv := c.srv
 	dst := c.LookupKeyWrite(dstkey)
 	if c.checkTypeOrNil(dst, TypeList) {
 		return false
@@ -594,94 +613,116 @@ func (c *Client) lmove(src *Object, srckey, dstkey []byte, wherefrom, whereto in
 	// Popping the last element of a list moved onto itself must not
 	// delete it: the push below refills it.
 	c.lmoveHandlePush(dstkey, dst, value, whereto)
-	event := "rpop"
-	if wherefrom == listHead {
-		event = "lpop"
-	}
-	srv.NotifyKeyspaceEvent(NotifyList, event, srckey, c.db.ID)
-	if listQL(src).Len() == 0 {
-		srv.DBDelete(c.db, srckey)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", srckey, c.db.ID)
-	}
-	srv.SignalModifiedKey(c, c.db, srckey)
-	srv.Dirty++
+	c.listElementsRemoved(srckey, wherefrom, src, 1)
 	return true
 }
 
 // LMOVE source destination LEFT|RIGHT LEFT|RIGHT
 func lmoveCommand(c *Client) {
-	wherefrom, ok := getListPositionOrReply(c, c.Argv[3])
-	if !ok {
-		return
+	if wherefrom, whereto, ok := getListPositionsOrReply(c); ok {
+		lmoveGenericCommand(c, wherefrom, whereto)
 	}
-	whereto, ok := getListPositionOrReply(c, c.Argv[4])
-	if !ok {
-		return
-	}
-	lmoveGenericCommand(c, wherefrom, whereto)
 }
 
 // RPOPLPUSH source destination
 func rpoplpushCommand(c *Client) { lmoveGenericCommand(c, listTail, listHead) }
 
-// mpopGenericCommand pops from the first non-empty list of keys (LMPOP).
-func mpopGenericCommand(c *Client, keys [][]byte, where int, count int64) {
-	for _, key := range keys {
-		o := c.LookupKeyWrite(key)
-		if o == nil {
+// firstNonEmptyKey looks keys up for writing and returns the first that
+// holds a non-empty value of type typ (length gives its length), or a nil
+// o when none does, as the multi-key pops look for one. A key of another
+// type gets WRONGTYPE and ends the search with ok false.
+func (c *Client) firstNonEmptyKey(keys [][]byte, typ uint8, length func(*Object) int) (key []byte, o *Object, ok bool) {
+	for _, k := range keys {
+		v := c.LookupKeyWrite(k)
+		if v == nil {
 			continue
 		}
-		if c.CheckType(o, TypeList) {
-			return
+		if c.CheckType(v, typ) {
+			return nil, nil, false
 		}
-		llen := int64(listQL(o).Len())
-		if llen == 0 {
-			continue
+		if length(v) != 0 {
+			return k, v, true
 		}
-		c.listPopRangeAndReplyWithKey(o, key, where, count)
-		c.RewriteArgv(popCountArgs(where, key, count, llen)...)
-		return
 	}
-	c.AddReplyNullArray()
+	return nil, nil, true
 }
 
-// lmpopGenericCommand parses LMPOP and BLMPOP: numkeys at numkeysIdx, the
-// keys, LEFT|RIGHT, [COUNT count].
-func lmpopGenericCommand(c *Client, numkeysIdx int, block bool) {
-	numkeys, ok := getRangeLongFromArgOrReply(c, c.Argv[numkeysIdx], 1, 1<<63-1, "numkeys should be greater than 0")
+// listTypeLength returns the number of elements of a list.
+func listTypeLength(o *Object) int { return listQL(o).Len() }
+
+// mpopGenericCommand pops from the first non-empty list of keys (LMPOP).
+func mpopGenericCommand(c *Client, keys [][]byte, where int, count int64) {
+	key, o, ok := c.firstNonEmptyKey(keys, TypeList, listTypeLength)
 	if !ok {
 		return
 	}
-	if numkeys >= int64(len(c.Argv)) {
-		c.AddReplySyntaxError()
+	if o == nil {
+		c.AddReplyNullArray()
 		return
+	}
+	c.listMpop(o, key, where, count)
+}
+
+// listMpop pops up to count elements from the list o at key for LMPOP and
+// BLMPOP, replying [key, [elements…]], and propagates the pop as
+// [LR]POP key n.
+func (c *Client) listMpop(o *Object, key []byte, where int, count int64) {
+	llen := int64(listTypeLength(o))
+	c.listPopRangeAndReplyWithKey(o, key, where, count)
+	c.RewriteArgv(popCountArgs(where, key, count, llen)...)
+}
+
+// mpopArgsOrReply parses what LMPOP, BLMPOP, ZMPOP and BZMPOP share, from
+// numkeys at numkeysIdx on: the keys, the end to pop from (where 0 or 1,
+// named ends[0] or ends[1]: LEFT|RIGHT, MIN|MAX) and [COUNT count], 1 when
+// absent.
+func mpopArgsOrReply(c *Client, numkeysIdx int, ends [2]string) (keys [][]byte, where int, count int64, ok bool) {
+	argv := c.Argv
+	numkeys, ok := getRangeLongFromArgOrReply(c, argv[numkeysIdx], 1, math.MaxInt64, "numkeys should be greater than 0")
+	if !ok {
+		return nil, 0, 0, false
+	}
+	// numkeys is checked alone first: the sum could overflow.
+	if numkeys >= int64(len(argv)) || numkeysIdx+int(numkeys)+1 >= len(argv) {
+		c.AddReplySyntaxError()
+		return nil, 0, 0, false
 	}
 	whereIdx := numkeysIdx + int(numkeys) + 1
-	if whereIdx >= len(c.Argv) {
+	switch {
+	case optIs(argv[whereIdx], ends[0]):
+		where = 0
+	case optIs(argv[whereIdx], ends[1]):
+		where = 1
+	default:
 		c.AddReplySyntaxError()
-		return
+		return nil, 0, 0, false
 	}
-	where, ok := getListPositionOrReply(c, c.Argv[whereIdx])
-	if !ok {
-		return
-	}
-	count := int64(-1)
-	for j := whereIdx + 1; j < len(c.Argv); j++ {
-		moreargs := len(c.Argv) - 1 - j
-		if count == -1 && equalFoldC(c.Argv[j], "count") && moreargs > 0 {
+	count = -1
+	for j := whereIdx + 1; j < len(argv); j++ {
+		moreargs := len(argv) - 1 - j
+		if count == -1 && optIs(argv[j], "count") && moreargs > 0 {
 			j++
-			if count, ok = getRangeLongFromArgOrReply(c, c.Argv[j], 1, 1<<63-1, "count should be greater than 0"); !ok {
-				return
+			if count, ok = getRangeLongFromArgOrReply(c, argv[j], 1, math.MaxInt64, "count should be greater than 0"); !ok {
+				return nil, 0, 0, false
 			}
 		} else {
 			c.AddReplySyntaxError()
-			return
+			return nil, 0, 0, false
 		}
 	}
 	if count == -1 {
 		count = 1
 	}
-	keys := c.Argv[numkeysIdx+1 : whereIdx]
+	return argv[numkeysIdx+1 : whereIdx], where, count, true
+}
+
+// lmpopGenericCommand implements LMPOP and BLMPOP: numkeys at numkeysIdx,
+// the keys, LEFT|RIGHT, [COUNT count].
+func lmpopGenericCommand(c *Client, numkeysIdx int, block bool) {
+	keys, where, count, ok := mpopArgsOrReply(c, numkeysIdx, [2]string{"left", "right"})
+	if !ok {
+		return
+	}
 	if block {
 		blockingPopGenericCommand(c, keys, where, 1, count)
 	} else {
@@ -703,22 +744,13 @@ func blockingPopGenericCommand(c *Client, keys [][]byte, where int, timeoutIdx i
 	if !ok {
 		return
 	}
-	for _, key := range keys {
-		o := c.LookupKeyWrite(key)
-		if o == nil {
-			continue
-		}
-		if c.CheckType(o, TypeList) {
-			return
-		}
-		llen := int64(listQL(o).Len())
-		if llen == 0 {
-			continue
-		}
+	key, o, ok := c.firstNonEmptyKey(keys, TypeList, listTypeLength)
+	if !ok {
+		return
+	}
+	if o != nil {
 		if count != -1 {
-			// BLMPOP, like LMPOP; propagated as [LR]POP key n.
-			c.listPopRangeAndReplyWithKey(o, key, where, count)
-			c.RewriteArgv(popCountArgs(where, key, count, llen)...)
+			c.listMpop(o, key, where, count) // BLMPOP, like LMPOP
 			return
 		}
 		c.AddReplyArrayLen(2)
@@ -757,17 +789,9 @@ func (c *Client) serveClientBlockedOnList(o *Object, key, dstkey []byte, wherefr
 		c.AddReplyArrayLen(2)
 		c.AddReplyBulk(key)
 		listQL(o).PopFunc(wherefrom == listHead, c.addReplyListValue)
-		event := "rpop"
-		if wherefrom == listHead {
-			event = "lpop"
-		}
-		srv.NotifyKeyspaceEvent(NotifyList, event, key, c.db.ID)
 		// Neither signalModifiedKey nor dirty: the push that made the
 		// key ready did both, as in Redis 7.0.
-		if listQL(o).Len() == 0 {
-			srv.DBDelete(c.db, key)
-			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
-		}
+		c.listPopEvents(key, wherefrom, o)
 		return
 	}
 	// BLMOVE: a destination of the wrong type gets the client WRONGTYPE.
@@ -784,15 +808,7 @@ func (c *Client) serveClientBlockedOnList(o *Object, key, dstkey []byte, wherefr
 	var buf [128]byte
 	value, _ := listQL(o).Pop(wherefrom == listHead, buf[:0])
 	c.lmoveHandlePush(dstkey, dst, value, whereto)
-	event := "rpop"
-	if wherefrom == listHead {
-		event = "lpop"
-	}
-	srv.NotifyKeyspaceEvent(NotifyList, event, key, c.db.ID)
-	if listQL(o).Len() == 0 {
-		srv.DBDelete(c.db, key)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
-	}
+	c.listPopEvents(key, wherefrom, o)
 }
 
 // BLPOP key [key ...] timeout
@@ -837,11 +853,7 @@ func blmoveGenericCommand(c *Client, wherefrom, whereto int, timeout int64) {
 
 // BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
 func blmoveCommand(c *Client) {
-	wherefrom, ok := getListPositionOrReply(c, c.Argv[3])
-	if !ok {
-		return
-	}
-	whereto, ok := getListPositionOrReply(c, c.Argv[4])
+	wherefrom, whereto, ok := getListPositionsOrReply(c)
 	if !ok {
 		return
 	}

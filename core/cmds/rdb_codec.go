@@ -54,32 +54,21 @@ const (
 // rdbCollectionType returns the RDB type byte of a collection o, and false
 // for a type or encoding the codec does not know.
 func rdbCollectionType(o *Object) (byte, bool) {
-	switch o.typ {
-	case TypeList:
-		if o.enc == EncQuicklist {
-			return rdb.TypeListQuicklist2, true
-		}
-	case TypeSet:
-		switch o.enc {
-		case EncIntset:
-			return rdb.TypeSetIntset, true
-		case EncHashtable:
-			return rdb.TypeSet, true
-		}
-	case TypeZSet:
-		switch o.enc {
-		case EncListpack:
-			return rdb.TypeZSetListpack, true
-		case EncSkiplist:
-			return rdb.TypeZSet2, true
-		}
-	case TypeHash:
-		switch o.enc {
-		case EncListpack:
-			return rdb.TypeHashListpack, true
-		case EncHashtable:
-			return rdb.TypeHash, true
-		}
+	switch [2]uint8{o.typ, o.enc} {
+	case [2]uint8{TypeList, EncQuicklist}:
+		return rdb.TypeListQuicklist2, true
+	case [2]uint8{TypeSet, EncIntset}:
+		return rdb.TypeSetIntset, true
+	case [2]uint8{TypeSet, EncHashtable}:
+		return rdb.TypeSet, true
+	case [2]uint8{TypeZSet, EncListpack}:
+		return rdb.TypeZSetListpack, true
+	case [2]uint8{TypeZSet, EncSkiplist}:
+		return rdb.TypeZSet2, true
+	case [2]uint8{TypeHash, EncListpack}:
+		return rdb.TypeHashListpack, true
+	case [2]uint8{TypeHash, EncHashtable}:
+		return rdb.TypeHash, true
 	}
 	return 0, false
 }
@@ -196,6 +185,30 @@ func loadLen(r *rdb.Reader) (int, error) {
 	return int(n), nil
 }
 
+// loadCount reads the element count of a collection, as loadLen; a count
+// of 0 is errRDBEmptyKey.
+func loadCount(r *rdb.Reader) (int, error) {
+	n, err := loadLen(r)
+	if err == nil && n == 0 {
+		err = errRDBEmptyKey
+	}
+	return n, err
+}
+
+// loadCompactBlob reads an RDB string holding a compact encoding (a
+// listpack, ziplist, zipmap or intset); an integer is corrupt, intErr
+// saying what was expected.
+func loadCompactBlob(r *rdb.Reader, intErr string) ([]byte, error) {
+	blob, _, isInt, err := r.LoadString()
+	if err != nil {
+		return nil, err
+	}
+	if isInt {
+		return nil, errRDBCorrupt("%s", intErr)
+	}
+	return blob, nil
+}
+
 // loadBlob reads an RDB string as bytes the caller may keep.
 func loadBlob(r *rdb.Reader) ([]byte, error) {
 	s, v, isInt, err := r.LoadString()
@@ -209,12 +222,9 @@ func loadBlob(r *rdb.Reader) ([]byte, error) {
 }
 
 func rdbLoadLinkedList(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
-	n, err := loadLen(r)
+	n, err := loadCount(r)
 	if err != nil {
 		return Object{}, err
-	}
-	if n == 0 {
-		return Object{}, errRDBEmptyKey
 	}
 	ql := types.NewQuicklist(lim.listFill)
 	for ; n > 0; n-- {
@@ -281,12 +291,9 @@ func listpackBlob(b []byte) (types.Listpack, error) {
 }
 
 func rdbLoadQuicklist(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
-	nodes, err := loadLen(r)
+	nodes, err := loadCount(r)
 	if err != nil {
 		return Object{}, err
-	}
-	if nodes == 0 {
-		return Object{}, errRDBEmptyKey
 	}
 	ql := types.NewQuicklist(lim.listFill)
 	for ; nodes > 0; nodes-- {
@@ -299,12 +306,9 @@ func rdbLoadQuicklist(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, error) 
 				return Object{}, errRDBCorrupt("quicklist container %d", container)
 			}
 		}
-		blob, _, isInt, err := r.LoadString()
+		blob, err := loadCompactBlob(r, "integer quicklist node")
 		if err != nil {
 			return Object{}, err
-		}
-		if isInt {
-			return Object{}, errRDBCorrupt("integer quicklist node")
 		}
 		var lp types.Listpack
 		switch {
@@ -335,12 +339,9 @@ func rdbLoadQuicklist(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, error) 
 }
 
 func rdbLoadSet(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
-	n, err := loadLen(r)
+	n, err := loadCount(r)
 	if err != nil {
 		return Object{}, err
-	}
-	if n == 0 {
-		return Object{}, errRDBEmptyKey
 	}
 	var o Object
 	var is *types.Intset
@@ -381,12 +382,9 @@ func rdbLoadSet(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
 }
 
 func rdbLoadIntset(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
-	blob, _, isInt, err := r.LoadString()
+	blob, err := loadCompactBlob(r, "integer intset")
 	if err != nil {
 		return Object{}, err
-	}
-	if isInt {
-		return Object{}, errRDBCorrupt("integer intset")
 	}
 	if len(blob) == 8 && blob[4]|blob[5]|blob[6]|blob[7] == 0 {
 		return Object{}, errRDBEmptyKey
@@ -432,12 +430,9 @@ func loadTextDouble(r *rdb.Reader) (float64, error) {
 }
 
 func rdbLoadZset(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
-	n, err := loadLen(r)
+	n, err := loadCount(r)
 	if err != nil {
 		return Object{}, err
-	}
-	if n == 0 {
-		return Object{}, errRDBEmptyKey
 	}
 	zs := types.NewZset()
 	maxLen, total := 0, 0
@@ -474,27 +469,9 @@ func rdbLoadZset(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
 }
 
 func rdbLoadZsetListpack(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
-	blob, _, isInt, err := r.LoadString()
+	lp, _, err := loadPairs(t, r, "integer zset blob")
 	if err != nil {
 		return Object{}, err
-	}
-	if isInt {
-		return Object{}, errRDBCorrupt("integer zset blob")
-	}
-	var lp types.Listpack
-	if t == rdb.TypeZSetZiplist {
-		lp, _, err = ziplistToListpack(blob)
-	} else {
-		lp, err = listpackBlob(blob)
-	}
-	if err != nil {
-		return Object{}, err
-	}
-	if err := checkPairs(lp); err != nil {
-		return Object{}, err
-	}
-	if lp.Len() == 0 {
-		return Object{}, errRDBEmptyKey
 	}
 	var o Object
 	zl := zlp(lp)
@@ -503,6 +480,43 @@ func rdbLoadZsetListpack(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, erro
 		zsetConvert(&o, EncSkiplist)
 	}
 	return o, nil
+}
+
+// loadPairs reads the compact blob of a hash or sorted set of RDB type t
+// (a zipmap, a ziplist or a listpack) as a listpack of pairs, checked as
+// Redis's deep validation does and not empty, with the length of its
+// longest entry when it came from a zipmap or a ziplist. intErr is the
+// error of an integer in place of the blob.
+func loadPairs(t byte, r *rdb.Reader, intErr string) (types.Listpack, int, error) {
+	blob, err := loadCompactBlob(r, intErr)
+	if err != nil {
+		return nil, 0, err
+	}
+	var lp types.Listpack
+	maxLen := 0
+	switch t {
+	case rdb.TypeHashZipmap:
+		lp = types.NewListpack(len(blob))
+		err = rdb.ZipmapEntries(blob, func(k, v []byte) {
+			lp.Append(k)
+			lp.Append(v)
+			maxLen = max(maxLen, len(k), len(v))
+		})
+	case rdb.TypeHashZiplist, rdb.TypeZSetZiplist:
+		lp, maxLen, err = ziplistToListpack(blob)
+	default:
+		lp, err = listpackBlob(blob)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkPairs(lp); err != nil {
+		return nil, 0, err
+	}
+	if lp.Len() == 0 {
+		return nil, 0, errRDBEmptyKey
+	}
+	return lp, maxLen, nil
 }
 
 // checkPairs checks that a listpack holds pairs with unique first elements,
@@ -525,12 +539,9 @@ func checkPairs(lp types.Listpack) error {
 }
 
 func rdbLoadHash(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
-	n, err := loadLen(r)
+	n, err := loadCount(r)
 	if err != nil {
 		return Object{}, err
-	}
-	if n == 0 {
-		return Object{}, errRDBEmptyKey
 	}
 	var o Object
 	var lp types.Listpack
@@ -582,36 +593,9 @@ func rdbLoadHash(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
 }
 
 func rdbLoadHashCompact(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
-	blob, _, isInt, err := r.LoadString()
+	lp, maxLen, err := loadPairs(t, r, "integer hash blob")
 	if err != nil {
 		return Object{}, err
-	}
-	if isInt {
-		return Object{}, errRDBCorrupt("integer hash blob")
-	}
-	var lp types.Listpack
-	maxLen := 0
-	switch t {
-	case rdb.TypeHashZipmap:
-		lp = types.NewListpack(len(blob))
-		err = rdb.ZipmapEntries(blob, func(k, v []byte) {
-			lp.Append(k)
-			lp.Append(v)
-			maxLen = max(maxLen, len(k), len(v))
-		})
-	case rdb.TypeHashZiplist:
-		lp, maxLen, err = ziplistToListpack(blob)
-	default:
-		lp, err = listpackBlob(blob)
-	}
-	if err != nil {
-		return Object{}, err
-	}
-	if err := checkPairs(lp); err != nil {
-		return Object{}, err
-	}
-	if lp.Len() == 0 {
-		return Object{}, errRDBEmptyKey
 	}
 	var o Object
 	o.SetPtr(TypeHash, EncListpack, unsafe.Pointer(&lp))

@@ -364,6 +364,42 @@ func saddCommand(c *Client) {
 	c.AddReplyInt(int64(added))
 }
 
+// removeMembers removes the members argv[2:] from the collection o at
+// key with remove, and deletes the key when it empties (SREM, ZREM). It
+// returns how many members it removed and whether it deleted the key.
+func (c *Client) removeMembers(key []byte, o *Object, remove func(*Object, []byte) bool, length func(*Object) int) (deleted int, keyRemoved bool) {
+	for _, m := range c.Argv[2:] {
+		if remove(o, m) {
+			deleted++
+			if length(o) == 0 {
+				c.srv.DBDelete(c.db, key)
+				return deleted, true
+			}
+		}
+	}
+	return deleted, false
+}
+
+// storeOrDelete ends a *STORE command with its result dst of n elements:
+// it sets dstkey to it (sending event of class) and replies n, or, when
+// the result is empty, deletes dstkey and replies 0.
+func (c *Client) storeOrDelete(dstkey []byte, dst Object, n int, class int, event string) {
+	srv := c.srv
+	if n > 0 {
+		srv.SetKey(c, c.db, dstkey, dst, 0)
+		c.AddReplyInt(int64(n))
+		srv.NotifyKeyspaceEvent(class, event, dstkey, c.db.ID)
+		srv.Dirty++
+		return
+	}
+	c.AddReplyInt(0)
+	if srv.DBDelete(c.db, dstkey) {
+		srv.SignalModifiedKey(c, c.db, dstkey)
+		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", dstkey, c.db.ID)
+		srv.Dirty++
+	}
+}
+
 // SREM key member [member ...]
 func sremCommand(c *Client) {
 	srv, key := c.srv, c.Argv[1]
@@ -371,17 +407,7 @@ func sremCommand(c *Client) {
 	if set == nil || c.CheckType(set, TypeSet) {
 		return
 	}
-	deleted, keyRemoved := 0, false
-	for _, m := range c.Argv[2:] {
-		if setTypeRemove(set, m) {
-			deleted++
-			if setTypeSize(set) == 0 {
-				srv.DBDelete(c.db, key)
-				keyRemoved = true
-				break
-			}
-		}
-	}
+	deleted, keyRemoved := c.removeMembers(key, set, setTypeRemove, setTypeSize)
 	if deleted > 0 {
 		srv.SignalModifiedKey(c, c.db, key)
 		srv.NotifyKeyspaceEvent(NotifySet, "srem", key, c.db.ID)
@@ -758,19 +784,7 @@ func sinterGenericCommand(c *Client, keys [][]byte, dstkey []byte, cardinalityOn
 	case cardinalityOnly:
 		c.AddReplyInt(cardinality)
 	case dstkey != nil:
-		if n := setTypeSize(&dst); n > 0 {
-			srv.SetKey(c, c.db, dstkey, dst, 0)
-			c.AddReplyInt(int64(n))
-			srv.NotifyKeyspaceEvent(NotifySet, "sinterstore", dstkey, c.db.ID)
-			srv.Dirty++
-		} else {
-			c.AddReplyInt(0)
-			if srv.DBDelete(c.db, dstkey) {
-				srv.Dirty++
-				srv.SignalModifiedKey(c, c.db, dstkey)
-				srv.NotifyKeyspaceEvent(NotifyGeneric, "del", dstkey, c.db.ID)
-			}
-		}
+		c.storeOrDelete(dstkey, dst, setTypeSize(&dst), NotifySet, "sinterstore")
 	default:
 		c.SetDeferredSetLen(replyLen, int(cardinality))
 	}
@@ -924,23 +938,11 @@ func sunionDiffGenericCommand(c *Client, keys [][]byte, dstkey []byte, op int) {
 		})
 		return
 	}
-	if n := setTypeSize(&dst); n > 0 {
-		srv.SetKey(c, c.db, dstkey, dst, 0)
-		c.AddReplyInt(int64(n))
-		event := "sunionstore"
-		if op == setOpDiff {
-			event = "sdiffstore"
-		}
-		srv.NotifyKeyspaceEvent(NotifySet, event, dstkey, c.db.ID)
-		srv.Dirty++
-	} else {
-		c.AddReplyInt(0)
-		if srv.DBDelete(c.db, dstkey) {
-			srv.Dirty++
-			srv.SignalModifiedKey(c, c.db, dstkey)
-			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", dstkey, c.db.ID)
-		}
+	event := "sunionstore"
+	if op == setOpDiff {
+		event = "sdiffstore"
 	}
+	c.storeOrDelete(dstkey, dst, setTypeSize(&dst), NotifySet, event)
 }
 
 // SUNION key [key ...]
@@ -959,18 +961,21 @@ func sdiffstoreCommand(c *Client) {
 	sunionDiffGenericCommand(c, c.Argv[2:], c.Argv[1], setOpDiff)
 }
 
-// SSCAN key cursor [MATCH pattern] [COUNT count]
-func sscanCommand(c *Client) {
+// scanCollectionCommand implements SSCAN and ZSCAN on a key of type typ.
+func scanCollectionCommand(c *Client, typ uint8) {
 	cursor, ok := parseScanCursorOrReply(c, c.Argv[2])
 	if !ok {
 		return
 	}
-	set := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyScan)
-	if set == nil || c.CheckType(set, TypeSet) {
+	o := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyScan)
+	if o == nil || c.CheckType(o, typ) {
 		return
 	}
-	scanCollection(c, set, cursor)
+	scanCollection(c, o, cursor)
 }
+
+// SSCAN key cursor [MATCH pattern] [COUNT count]
+func sscanCommand(c *Client) { scanCollectionCommand(c, TypeSet) }
 
 // sharedEmptyScan is the reply of a scan of a missing key.
 var sharedEmptyScan = []byte("*2\r\n$1\r\n0\r\n*0\r\n")

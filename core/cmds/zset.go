@@ -356,6 +356,23 @@ func zslParseLexRange(min, max []byte) (types.LexRangeSpec, bool) {
 	return r, true
 }
 
+// zslParseRangeOrReply parses min and max into r, a score range or, when
+// lex, a lex range; it replies with Redis's error when they are not one.
+func zslParseRangeOrReply(c *Client, lex bool, min, max []byte, r *types.ZRange) bool {
+	var ok bool
+	r.Lex = lex
+	if lex {
+		if r.ByLex, ok = zslParseLexRange(min, max); !ok {
+			c.AddReplyError("min or max not valid string range item")
+		}
+		return ok
+	}
+	if r.ByScore, ok = zslParseRange(min, max); !ok {
+		c.AddReplyError("min or max is not a float")
+	}
+	return ok
+}
+
 // double2ll reports whether d is an integer that a listpack stores as one
 // (Redis's double2ll: within ±2^62 and without a fraction).
 func double2ll(d float64) (int64, bool) {
@@ -479,46 +496,28 @@ func zsetAdd(srv *Server, o *Object, score float64, ele []byte, in int) (out int
 	if math.IsNaN(score) {
 		return zaddOutNaN, 0, false
 	}
+	// The member in either encoding: at p in the listpack zl, or the
+	// skiplist's key with its score at sp. Both take the same decisions.
+	var zl *zlp
+	p := -1
+	var key string
+	var sp *float64
 	if o.enc == EncListpack {
-		zl := zsetZlp(o)
-		if p := zl.find(ele); p >= 0 {
-			if nx {
-				return zaddOutNop, 0, true
-			}
-			cur := zl.score(p)
-			if incr {
-				score += cur
-				if math.IsNaN(score) {
-					return zaddOutNaN, 0, false
-				}
-			}
-			if lt && score >= cur || gt && score <= cur {
-				return zaddOutNop, 0, true
-			}
-			if score != cur {
-				zl.deleteAt(p)
-				zl.insert(ele, score)
-				out |= zaddOutUpdated
-			}
-			return out, score, true
-		} else if !xx {
-			if int64(zl.length()+1) > srv.Config.ZSetMaxListpackEntries ||
-				int64(len(ele)) > srv.Config.ZSetMaxListpackValue || !lpSafeToAdd(zl.bytesLen(), len(ele)) {
-				zsetConvert(o, EncSkiplist)
-			} else {
-				zl.insert(ele, score)
-				return zaddOutAdded, score, true
-			}
-		} else {
-			return zaddOutNop, 0, true
-		}
+		zl = zsetZlp(o)
+		p = zl.find(ele)
+	} else {
+		key, sp = zsetSkiplist(o).Lookup(bstr(ele))
 	}
-	zs := zsetSkiplist(o)
-	if key, p := zs.Lookup(bstr(ele)); p != nil {
+	if p >= 0 || sp != nil {
 		if nx {
 			return zaddOutNop, 0, true
 		}
-		cur := *p
+		var cur float64
+		if sp != nil {
+			cur = *sp
+		} else {
+			cur = zl.score(p)
+		}
 		if incr {
 			score += cur
 			if math.IsNaN(score) {
@@ -529,15 +528,29 @@ func zsetAdd(srv *Server, o *Object, score float64, ele []byte, in int) (out int
 			return zaddOutNop, 0, true
 		}
 		if score != cur {
-			zs.UpdateAt(key, p, score)
+			if sp != nil {
+				zsetSkiplist(o).UpdateAt(key, sp, score)
+			} else {
+				zl.deleteAt(p)
+				zl.insert(ele, score)
+			}
 			out |= zaddOutUpdated
 		}
 		return out, score, true
-	} else if !xx {
-		zs.Insert(string(ele), score)
-		return zaddOutAdded, score, true
 	}
-	return zaddOutNop, 0, true
+	if xx {
+		return zaddOutNop, 0, true
+	}
+	if zl != nil {
+		if int64(zl.length()+1) <= srv.Config.ZSetMaxListpackEntries &&
+			int64(len(ele)) <= srv.Config.ZSetMaxListpackValue && lpSafeToAdd(zl.bytesLen(), len(ele)) {
+			zl.insert(ele, score)
+			return zaddOutAdded, score, true
+		}
+		zsetConvert(o, EncSkiplist)
+	}
+	zsetSkiplist(o).Insert(string(ele), score)
+	return zaddOutAdded, score, true
 }
 
 // zsetDel removes ele and reports whether it was there.
@@ -696,84 +709,75 @@ func (it *zsetCursor) seekRank(rank int, reverse bool) {
 	}
 }
 
-// seekScore positions the cursor on the first (or, reverse, the last)
+// seekRange positions the cursor on the first (or, reverse, the last)
 // member in r.
-func (it *zsetCursor) seekScore(r *types.RangeSpec, reverse bool) {
-	if it.zl != nil {
-		it.p = -1
-		if r.Empty() || it.zl.length() == 0 {
-			return
-		}
-		if !r.GteMin(it.zl.score(it.zl.last())) || !r.LteMax(it.zl.score(it.zl.first())) {
-			return
-		}
+func (it *zsetCursor) seekRange(r *types.ZRange, reverse bool) {
+	if it.zl == nil {
+		zsl := zsetSkiplist(it.o).Zsl
 		if reverse {
-			for p := it.zl.last(); p >= 0; p = it.zl.prev(p) {
-				if s := it.zl.score(p); r.LteMax(s) {
-					if r.GteMin(s) {
-						it.p = p
-					}
-					return
-				}
-			}
+			it.node = zsl.LastInRange(r)
 		} else {
-			for p := it.zl.first(); p >= 0; p = it.zl.next(p) {
-				if s := it.zl.score(p); r.GteMin(s) {
-					if r.LteMax(s) {
-						it.p = p
-					}
-					return
-				}
-			}
+			it.node = zsl.FirstInRange(r)
 		}
 		return
 	}
-	zsl := zsetSkiplist(it.o).Zsl
+	zl := it.zl
+	it.p = -1
+	if r.Empty() || zl.length() == 0 {
+		return
+	}
+	// zzlIsInRange: the last member must reach the minimum, the first the
+	// maximum.
+	it.p = zl.last()
+	reachesMin := it.gteMin(r)
+	it.p = zl.first()
+	if !reachesMin || !it.lteMax(r) {
+		it.p = -1
+		return
+	}
 	if reverse {
-		it.node = zsl.LastInRange(r)
-	} else {
-		it.node = zsl.FirstInRange(r)
+		for it.p = zl.last(); it.p >= 0 && !it.lteMax(r); it.prev() {
+		}
+		if it.p >= 0 && !it.gteMin(r) {
+			it.p = -1
+		}
+		return
+	}
+	for ; it.p >= 0 && !it.gteMin(r); it.next() {
+	}
+	if it.p >= 0 && !it.lteMax(r) {
+		it.p = -1
 	}
 }
 
-// seekLex positions the cursor on the first (or, reverse, the last) member
-// in r.
-func (it *zsetCursor) seekLex(r *types.LexRangeSpec, reverse bool) {
-	if it.zl != nil {
-		it.p = -1
-		if r.Empty() || it.zl.length() == 0 {
-			return
-		}
-		if !r.GteMin(it.zl.eleString(it.zl.last())) || !r.LteMax(it.zl.eleString(it.zl.first())) {
-			return
-		}
-		if reverse {
-			for p := it.zl.last(); p >= 0; p = it.zl.prev(p) {
-				if s := it.zl.eleString(p); r.LteMax(s) {
-					if r.GteMin(s) {
-						it.p = p
-					}
-					return
-				}
-			}
-		} else {
-			for p := it.zl.first(); p >= 0; p = it.zl.next(p) {
-				if s := it.zl.eleString(p); r.GteMin(s) {
-					if r.LteMax(s) {
-						it.p = p
-					}
-					return
-				}
-			}
-		}
-		return
+// gteMin reports whether the member at the cursor is at or above the
+// minimum of r.
+func (it *zsetCursor) gteMin(r *types.ZRange) bool {
+	if r.Lex {
+		return r.ByLex.GteMin(it.eleString())
 	}
-	zsl := zsetSkiplist(it.o).Zsl
-	if reverse {
-		it.node = zsl.LastInLexRange(r)
-	} else {
-		it.node = zsl.FirstInLexRange(r)
+	return r.ByScore.GteMin(it.score())
+}
+
+// lteMax reports whether the member at the cursor is at or below the
+// maximum of r.
+func (it *zsetCursor) lteMax(r *types.ZRange) bool {
+	if r.Lex {
+		return r.ByLex.LteMax(it.eleString())
 	}
+	return r.ByScore.LteMax(it.score())
+}
+
+// zzlCountInRange returns the position of the first member of the
+// listpack-encoded zobj in r (-1 when none) and how many members from
+// there on are in r.
+func zzlCountInRange(zobj *Object, r *types.ZRange) (first, n int) {
+	it := newZsetCursor(zobj)
+	it.seekRange(r, false)
+	for first = it.p; it.valid() && it.lteMax(r); it.next() {
+		n++
+	}
+	return first, n
 }
 
 // eleString returns the member at the cursor as a string (no copy for a
@@ -953,17 +957,7 @@ func zremCommand(c *Client) {
 	if zobj == nil || c.CheckType(zobj, TypeZSet) {
 		return
 	}
-	deleted, keyRemoved := 0, false
-	for _, m := range c.Argv[2:] {
-		if zsetDel(zobj, m) {
-			deleted++
-		}
-		if zsetLength(zobj) == 0 {
-			srv.DBDelete(c.db, key)
-			keyRemoved = true
-			break
-		}
-	}
+	deleted, keyRemoved := c.removeMembers(key, zobj, zsetDel, zsetLength)
 	if deleted > 0 {
 		srv.NotifyKeyspaceEvent(NotifyZSet, "zrem", key, c.db.ID)
 		if keyRemoved {
@@ -995,29 +989,21 @@ const (
 func zremrangeGenericCommand(c *Client, rangetype int) {
 	srv, key := c.srv, c.Argv[1]
 	var start, end int64
-	var r types.RangeSpec
-	var lr types.LexRangeSpec
+	var r types.ZRange
 	var event string
 	var ok bool
 	switch rangetype {
 	case zrangeRank:
 		event = "zremrangebyrank"
-		if start, ok = getLongFromArgOrReply(c, c.Argv[2], ""); !ok {
+		if start, end, ok = rangeIndexesOrReply(c, 2); !ok {
 			return
 		}
-		if end, ok = getLongFromArgOrReply(c, c.Argv[3], ""); !ok {
-			return
-		}
-	case zrangeScore:
+	case zrangeScore, zrangeLex:
 		event = "zremrangebyscore"
-		if r, ok = zslParseRange(c.Argv[2], c.Argv[3]); !ok {
-			c.AddReplyError("min or max is not a float")
-			return
+		if rangetype == zrangeLex {
+			event = "zremrangebylex"
 		}
-	case zrangeLex:
-		event = "zremrangebylex"
-		if lr, ok = zslParseLexRange(c.Argv[2], c.Argv[3]); !ok {
-			c.AddReplyError("min or max not valid string range item")
+		if !zslParseRangeOrReply(c, rangetype == zrangeLex, c.Argv[2], c.Argv[3], &r) {
 			return
 		}
 	}
@@ -1026,41 +1012,19 @@ func zremrangeGenericCommand(c *Client, rangetype int) {
 		return
 	}
 	if rangetype == zrangeRank {
-		llen := int64(zsetLength(zobj))
-		if start < 0 {
-			start += llen
-		}
-		if end < 0 {
-			end += llen
-		}
-		if start < 0 {
-			start = 0
-		}
-		if start > end || start >= llen {
+		if start, end, ok = clampRange(start, end, int64(zsetLength(zobj))); !ok {
 			c.AddReplyInt(0)
 			return
-		}
-		if end >= llen {
-			end = llen - 1
 		}
 	}
 	deleted := 0
 	keyRemoved := false
 	if zobj.enc == EncListpack {
 		zl := zsetZlp(zobj)
-		switch rangetype {
-		case zrangeRank:
+		if rangetype == zrangeRank {
 			deleted = zl.deleteRange(int(start), int(end-start+1))
-		case zrangeScore:
-			it := newZsetCursor(zobj)
-			if it.seekScore(&r, false); it.valid() {
-				deleted = zl.deleteFrom(it.p, func(p int) bool { return r.LteMax(zl.score(p)) })
-			}
-		case zrangeLex:
-			it := newZsetCursor(zobj)
-			if it.seekLex(&lr, false); it.valid() {
-				deleted = zl.deleteFrom(it.p, func(p int) bool { return lr.LteMax(zl.eleString(p)) })
-			}
+		} else if p, n := zzlCountInRange(zobj, &r); n > 0 {
+			deleted = zl.deleteRangeAt(p, n)
 		}
 		if zl.length() == 0 {
 			srv.DBDelete(c.db, key)
@@ -1068,13 +1032,10 @@ func zremrangeGenericCommand(c *Client, rangetype int) {
 		}
 	} else {
 		zs := zsetSkiplist(zobj)
-		switch rangetype {
-		case zrangeRank:
+		if rangetype == zrangeRank {
 			deleted = zs.Zsl.DeleteRangeByRank(int(start+1), int(end+1), zs.DeleteFn())
-		case zrangeScore:
-			deleted = zs.Zsl.DeleteRangeByScore(&r, zs.DeleteFn())
-		case zrangeLex:
-			deleted = zs.Zsl.DeleteRangeByLex(&lr, zs.DeleteFn())
+		} else {
+			deleted = zs.Zsl.DeleteInRange(&r, zs.DeleteFn())
 		}
 		zs.Dict.ShrinkIfNeeded()
 		if zs.Dict.Len() == 0 {
@@ -1338,29 +1299,19 @@ func zunionInterDiffGenericCommand(c *Client, dstkey []byte, numkeysIndex int, o
 
 	switch {
 	case dstkey != nil:
+		var o Object
 		if dst.Len() > 0 {
-			var o Object
 			o.SetPtr(TypeZSet, EncSkiplist, unsafe.Pointer(dst))
 			zsetConvertToListpackIfNeeded(srv, &o, maxelelen, totelelen)
-			srv.SetKey(c, c.db, dstkey, o, 0)
-			c.AddReplyInt(int64(dst.Len()))
-			event := "zunionstore"
-			switch op {
-			case setOpInter:
-				event = "zinterstore"
-			case setOpDiff:
-				event = "zdiffstore"
-			}
-			srv.NotifyKeyspaceEvent(NotifyZSet, event, dstkey, c.db.ID)
-			srv.Dirty++
-		} else {
-			c.AddReplyInt(0)
-			if srv.DBDelete(c.db, dstkey) {
-				srv.SignalModifiedKey(c, c.db, dstkey)
-				srv.NotifyKeyspaceEvent(NotifyGeneric, "del", dstkey, c.db.ID)
-				srv.Dirty++
-			}
 		}
+		event := "zunionstore"
+		switch op {
+		case setOpInter:
+			event = "zinterstore"
+		case setOpDiff:
+			event = "zdiffstore"
+		}
+		c.storeOrDelete(dstkey, o, dst.Len(), NotifyZSet, event)
 	case cardinalityOnly:
 		c.AddReplyInt(cardinality)
 	default:
@@ -1526,20 +1477,7 @@ func (h *zrangeHandler) emit(e zsetElem, score float64) {
 func (h *zrangeHandler) finalize(count int) {
 	c := h.c
 	if h.store {
-		srv := c.srv
-		if count > 0 {
-			srv.SetKey(c, c.db, h.dstkey, h.dst, 0)
-			c.AddReplyInt(int64(count))
-			srv.NotifyKeyspaceEvent(NotifyZSet, "zrangestore", h.dstkey, c.db.ID)
-			srv.Dirty++
-		} else {
-			c.AddReplyInt(0)
-			if srv.DBDelete(c.db, h.dstkey) {
-				srv.SignalModifiedKey(c, c.db, h.dstkey)
-				srv.NotifyKeyspaceEvent(NotifyGeneric, "del", h.dstkey, c.db.ID)
-				srv.Dirty++
-			}
-		}
+		c.storeOrDelete(h.dstkey, h.dst, count, NotifyZSet, "zrangestore")
 		return
 	}
 	if !h.isDeferred {
@@ -1553,23 +1491,11 @@ func (h *zrangeHandler) finalize(count int) {
 
 // genericZrangebyrankCommand implements ZRANGE and ZREVRANGE by rank.
 func genericZrangebyrankCommand(h *zrangeHandler, zobj *Object, start, end int64, reverse bool) {
-	llen := int64(zsetLength(zobj))
-	if start < 0 {
-		start += llen
-	}
-	if end < 0 {
-		end += llen
-	}
-	if start < 0 {
-		start = 0
-	}
-	if start > end || start >= llen {
+	start, end, ok := clampRange(start, end, int64(zsetLength(zobj)))
+	if !ok {
 		h.begin(0)
 		h.finalize(0)
 		return
-	}
-	if end >= llen {
-		end = llen - 1
 	}
 	rangelen := int(end - start + 1)
 	h.begin(rangelen)
@@ -1577,44 +1503,23 @@ func genericZrangebyrankCommand(h *zrangeHandler, zobj *Object, start, end int64
 	h.finalize(rangelen)
 }
 
-// genericZrangebyscoreCommand implements the BYSCORE ranges.
-func genericZrangebyscoreCommand(h *zrangeHandler, r *types.RangeSpec, zobj *Object, offset, limit int64, reverse bool) {
+// genericZrangebyrangeCommand implements the BYSCORE and BYLEX ranges
+// (Redis's genericZrangebyscoreCommand and genericZrangebylexCommand).
+func genericZrangebyrangeCommand(h *zrangeHandler, r *types.ZRange, zobj *Object, offset, limit int64, reverse bool) {
 	h.begin(-1)
 	if offset > 0 && offset >= int64(zsetLength(zobj)) {
 		h.finalize(0)
 		return
 	}
 	it := newZsetCursor(zobj)
-	it.seekScore(r, reverse)
+	it.seekRange(r, reverse)
 	// A negative offset skips everything, as Redis's "while (offset--)".
 	for ; it.valid() && offset != 0; offset-- {
 		it.step(reverse)
 	}
 	rangelen := 0
 	for ; it.valid() && limit != 0; limit-- {
-		score := it.score()
-		if reverse && !r.GteMin(score) || !reverse && !r.LteMax(score) {
-			break
-		}
-		h.emit(it.elem(), score)
-		rangelen++
-		it.step(reverse)
-	}
-	h.finalize(rangelen)
-}
-
-// genericZrangebylexCommand implements the BYLEX ranges.
-func genericZrangebylexCommand(h *zrangeHandler, r *types.LexRangeSpec, zobj *Object, offset, limit int64, reverse bool) {
-	h.begin(-1)
-	it := newZsetCursor(zobj)
-	it.seekLex(r, reverse)
-	for ; it.valid() && offset != 0; offset-- {
-		it.step(reverse)
-	}
-	rangelen := 0
-	for ; it.valid() && limit != 0; limit-- {
-		ele := it.eleString()
-		if reverse && !r.GteMin(ele) || !reverse && !r.LteMax(ele) {
+		if reverse && !it.gteMin(r) || !reverse && !it.lteMax(r) {
 			break
 		}
 		h.emit(it.elem(), it.score())
@@ -1678,26 +1583,13 @@ func zrangeGenericCommand(h *zrangeHandler, argcStart int, store bool, rangetype
 		minidx, maxidx = maxidx, minidx
 	}
 	var start, end int64
-	var r types.RangeSpec
-	var lr types.LexRangeSpec
-	switch rangetype {
-	case zrangeRank:
-		if start, ok = getLongFromArgOrReply(c, argv[minidx], ""); !ok {
+	var r types.ZRange
+	if rangetype == zrangeRank {
+		if start, end, ok = rangeIndexesOrReply(c, minidx); !ok {
 			return
 		}
-		if end, ok = getLongFromArgOrReply(c, argv[maxidx], ""); !ok {
-			return
-		}
-	case zrangeScore:
-		if r, ok = zslParseRange(argv[minidx], argv[maxidx]); !ok {
-			c.AddReplyError("min or max is not a float")
-			return
-		}
-	case zrangeLex:
-		if lr, ok = zslParseLexRange(argv[minidx], argv[maxidx]); !ok {
-			c.AddReplyError("min or max not valid string range item")
-			return
-		}
+	} else if !zslParseRangeOrReply(c, rangetype == zrangeLex, argv[minidx], argv[maxidx], &r) {
+		return
 	}
 	if withscores || store {
 		h.enableScores()
@@ -1715,13 +1607,10 @@ func zrangeGenericCommand(h *zrangeHandler, argcStart int, store bool, rangetype
 	if c.CheckType(zobj, TypeZSet) {
 		return
 	}
-	switch rangetype {
-	case zrangeRank:
+	if rangetype == zrangeRank {
 		genericZrangebyrankCommand(h, zobj, start, end, reverse)
-	case zrangeScore:
-		genericZrangebyscoreCommand(h, &r, zobj, offset, limit, reverse)
-	case zrangeLex:
-		genericZrangebylexCommand(h, &lr, zobj, offset, limit, reverse)
+	} else {
+		genericZrangebyrangeCommand(h, &r, zobj, offset, limit, reverse)
 	}
 }
 
@@ -1731,41 +1620,33 @@ func zrangestoreCommand(c *Client) {
 	zrangeGenericCommand(h, 2, true, zrangeAuto, zrangeDirAuto)
 }
 
-// ZRANGE key min max [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
-func zrangeCommand(c *Client) {
-	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, zrangeAuto, zrangeDirAuto)
+// zrangeReplyCommand runs a ZRANGE form that replies with its result.
+func zrangeReplyCommand(c *Client, rangetype, direction int) {
+	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, rangetype, direction)
 }
+
+// ZRANGE key min max [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
+func zrangeCommand(c *Client) { zrangeReplyCommand(c, zrangeAuto, zrangeDirAuto) }
 
 // ZREVRANGE key start stop [WITHSCORES]
-func zrevrangeCommand(c *Client) {
-	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, zrangeRank, zrangeDirReverse)
-}
+func zrevrangeCommand(c *Client) { zrangeReplyCommand(c, zrangeRank, zrangeDirReverse) }
 
 // ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]
-func zrangebyscoreCommand(c *Client) {
-	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, zrangeScore, zrangeDirForward)
-}
+func zrangebyscoreCommand(c *Client) { zrangeReplyCommand(c, zrangeScore, zrangeDirForward) }
 
 // ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]
-func zrevrangebyscoreCommand(c *Client) {
-	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, zrangeScore, zrangeDirReverse)
-}
+func zrevrangebyscoreCommand(c *Client) { zrangeReplyCommand(c, zrangeScore, zrangeDirReverse) }
 
 // ZRANGEBYLEX key min max [LIMIT offset count]
-func zrangebylexCommand(c *Client) {
-	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, zrangeLex, zrangeDirForward)
-}
+func zrangebylexCommand(c *Client) { zrangeReplyCommand(c, zrangeLex, zrangeDirForward) }
 
 // ZREVRANGEBYLEX key max min [LIMIT offset count]
-func zrevrangebylexCommand(c *Client) {
-	zrangeGenericCommand(&zrangeHandler{c: c}, 1, false, zrangeLex, zrangeDirReverse)
-}
+func zrevrangebylexCommand(c *Client) { zrangeReplyCommand(c, zrangeLex, zrangeDirReverse) }
 
-// ZCOUNT key min max
-func zcountCommand(c *Client) {
-	r, ok := zslParseRange(c.Argv[2], c.Argv[3])
-	if !ok {
-		c.AddReplyError("min or max is not a float")
+// zcountGenericCommand implements ZCOUNT and ZLEXCOUNT.
+func zcountGenericCommand(c *Client, lex bool) {
+	var r types.ZRange
+	if !zslParseRangeOrReply(c, lex, c.Argv[2], c.Argv[3], &r) {
 		return
 	}
 	zobj := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
@@ -1774,10 +1655,7 @@ func zcountCommand(c *Client) {
 	}
 	count := 0
 	if zobj.enc == EncListpack {
-		it := newZsetCursor(zobj)
-		for it.seekScore(&r, false); it.valid() && r.LteMax(it.score()); it.next() {
-			count++
-		}
+		_, count = zzlCountInRange(zobj, &r)
 	} else {
 		zsl := zsetSkiplist(zobj).Zsl
 		if zn := zsl.FirstInRange(&r); zn != nil {
@@ -1792,36 +1670,11 @@ func zcountCommand(c *Client) {
 	c.AddReplyInt(int64(count))
 }
 
+// ZCOUNT key min max
+func zcountCommand(c *Client) { zcountGenericCommand(c, false) }
+
 // ZLEXCOUNT key min max
-func zlexcountCommand(c *Client) {
-	r, ok := zslParseLexRange(c.Argv[2], c.Argv[3])
-	if !ok {
-		c.AddReplyError("min or max not valid string range item")
-		return
-	}
-	zobj := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
-	if zobj == nil || c.CheckType(zobj, TypeZSet) {
-		return
-	}
-	count := 0
-	if zobj.enc == EncListpack {
-		it := newZsetCursor(zobj)
-		for it.seekLex(&r, false); it.valid() && r.LteMax(it.eleString()); it.next() {
-			count++
-		}
-	} else {
-		zsl := zsetSkiplist(zobj).Zsl
-		if zn := zsl.FirstInLexRange(&r); zn != nil {
-			rank := zsl.GetRank(zn.Score, zn.Ele)
-			count = zsl.Len() - (rank - 1)
-			if zn = zsl.LastInLexRange(&r); zn != nil {
-				rank = zsl.GetRank(zn.Score, zn.Ele)
-				count -= zsl.Len() - rank
-			}
-		}
-	}
-	c.AddReplyInt(int64(count))
-}
+func zlexcountCommand(c *Client) { zcountGenericCommand(c, true) }
 
 // ZCARD key
 func zcardCommand(c *Client) {
@@ -1883,17 +1736,7 @@ func zrankCommand(c *Client) { zrankGenericCommand(c, false) }
 func zrevrankCommand(c *Client) { zrankGenericCommand(c, true) }
 
 // ZSCAN key cursor [MATCH pattern] [COUNT count]
-func zscanCommand(c *Client) {
-	cursor, ok := parseScanCursorOrReply(c, c.Argv[2])
-	if !ok {
-		return
-	}
-	zobj := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyScan)
-	if zobj == nil || c.CheckType(zobj, TypeZSet) {
-		return
-	}
-	scanCollection(c, zobj, cursor)
-}
+func zscanCommand(c *Client) { scanCollectionCommand(c, TypeZSet) }
 
 // Ends of a sorted set for the pop commands.
 const (
@@ -2021,43 +1864,10 @@ func zpopmaxCommand(c *Client) { zpopMinMaxCommand(c, zsetMax) }
 // zmpopGenericCommand implements ZMPOP and BZMPOP; numkeysIdx is the
 // position of numkeys.
 func zmpopGenericCommand(c *Client, numkeysIdx int, block bool) {
-	argv := c.Argv
-	numkeys, ok := getRangeLongFromArgOrReply(c, argv[numkeysIdx], 1, math.MaxInt64, "numkeys should be greater than 0")
+	keys, where, count, ok := mpopArgsOrReply(c, numkeysIdx, [2]string{"min", "max"})
 	if !ok {
 		return
 	}
-	whereIdx := int64(numkeysIdx) + numkeys + 1
-	if whereIdx >= int64(len(argv)) {
-		c.AddReplySyntaxError()
-		return
-	}
-	var where int
-	switch {
-	case optIs(argv[whereIdx], "min"):
-		where = zsetMin
-	case optIs(argv[whereIdx], "max"):
-		where = zsetMax
-	default:
-		c.AddReplySyntaxError()
-		return
-	}
-	count := int64(-1)
-	for j := int(whereIdx) + 1; j < len(argv); j++ {
-		moreargs := len(argv) - 1 - j
-		if count == -1 && optIs(argv[j], "count") && moreargs > 0 {
-			j++
-			if count, ok = getRangeLongFromArgOrReply(c, argv[j], 1, math.MaxInt64, "count should be greater than 0"); !ok {
-				return
-			}
-		} else {
-			c.AddReplySyntaxError()
-			return
-		}
-	}
-	if count == -1 {
-		count = 1
-	}
-	keys := argv[numkeysIdx+1 : numkeysIdx+1+int(numkeys)]
 	if block {
 		blockingGenericZpopCommand(c, keys, where, 1, count, true, true)
 	} else if key, popped := genericZpopCommand(c, keys, where, true, count, true, true); key != nil {
@@ -2508,16 +2318,9 @@ func (zl *zlp) deleteRange(start, n int) int {
 	return n
 }
 
-// deleteFrom deletes the pairs from p on while inRange holds and returns
-// how many it deleted.
-func (zl *zlp) deleteFrom(p int, inRange func(p int) bool) int {
-	n := 0
-	for q := p; q >= 0 && inRange(q); q = zl.next(q) {
-		n++
-	}
-	if n > 0 {
-		zl.lp().DeleteRangeAt(p, 2*n)
-	}
+// deleteRangeAt deletes n pairs from the position p on and returns n.
+func (zl *zlp) deleteRangeAt(p, n int) int {
+	zl.lp().DeleteRangeAt(p, 2*n)
 	return n
 }
 
@@ -2538,17 +2341,11 @@ func blockingGenericZpopCommand(c *Client, keys [][]byte, where int, timeoutIdx 
 	if !ok {
 		return
 	}
-	for _, key := range keys {
-		o := c.LookupKeyWrite(key)
-		if o == nil {
-			continue
-		}
-		if c.CheckType(o, TypeZSet) {
-			return
-		}
-		if zsetLength(o) == 0 {
-			continue
-		}
+	key, o, ok := c.firstNonEmptyKey(keys, TypeZSet, zsetLength)
+	if !ok {
+		return
+	}
+	if o != nil {
 		_, popped := genericZpopCommand(c, [][]byte{key}, where, true, count, nested, nilWhenEmpty)
 		c.RewriteArgv(zpopPropagation(key, where, count, popped)...)
 		return

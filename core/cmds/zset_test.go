@@ -924,3 +924,40 @@ func TestPopPropagation(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkZRANGEBYSCORE measures the range commands on both encodings:
+// a seek and ten members, by score and by lex, and a count.
+func BenchmarkZRANGEBYSCORE(b *testing.B) {
+	for _, enc := range []string{"listpack", "skiplist"} {
+		n := 100
+		if enc == "skiplist" {
+			n = 100000
+		}
+		m := newMemServer(b, nil)
+		byScore, byLex := []string{"ZADD", "z"}, []string{"ZADD", "l"}
+		for i := 0; i < n; i++ {
+			byScore = append(byScore, strconv.Itoa(i), "m"+strconv.Itoa(i))
+			byLex = append(byLex, "0", fmt.Sprintf("m%06d", i))
+		}
+		m.do(byScore...)
+		m.do(byLex...)
+		lo := strconv.Itoa(n / 3)
+		hi := strconv.Itoa(n/3 + 10)
+		for _, bc := range []struct {
+			name string
+			req  []byte
+		}{
+			{"score", zBenchRequest("ZRANGEBYSCORE", "z", "("+lo, hi, "WITHSCORES")},
+			{"revscore", zBenchRequest("ZREVRANGEBYSCORE", "z", hi, "("+lo)},
+			{"lex", zBenchRequest("ZRANGEBYLEX", "l", fmt.Sprintf("(m%06d", n/3), fmt.Sprintf("[m%06d", n/3+10))},
+			{"count", zBenchRequest("ZCOUNT", "z", "("+lo, hi)},
+		} {
+			b.Run(enc+"/"+bc.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					m.run(bc.req)
+				}
+			})
+		}
+	}
+}

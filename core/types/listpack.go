@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+
+	"github.com/redisfs/redisfs/core/proto"
 )
 
 // Listpack is Redis 7.0's listpack, byte for byte (listpack.c), so that RDB
@@ -377,55 +379,11 @@ func (lp Listpack) Equal(p int, s []byte) bool {
 	return ok && w == v
 }
 
-// StringToInt64 parses s as Redis's string2ll (and lpStringToInt64): an
-// optional '-' and decimal digits without leading zeros, at most 20 bytes,
-// within int64. Only such strings are stored as listpack integers.
-func StringToInt64(s []byte) (int64, bool) {
-	n := len(s)
-	if n == 0 || n >= 21 {
-		return 0, false
-	}
-	if n == 1 && s[0] == '0' {
-		return 0, true
-	}
-	i := 0
-	neg := s[0] == '-'
-	if neg {
-		i++
-		if i == n {
-			return 0, false
-		}
-	}
-	if s[i] < '1' || s[i] > '9' {
-		return 0, false
-	}
-	v := uint64(s[i] - '0')
-	for i++; i < n; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > (1<<64-1)/10 {
-			return 0, false
-		}
-		v *= 10
-		d := uint64(c - '0')
-		if v > 1<<64-1-d {
-			return 0, false
-		}
-		v += d
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > 1<<63-1 {
-		return 0, false
-	}
-	return int64(v), true
-}
+// StringToInt64 parses s as Redis's string2ll (lpStringToInt64 is the
+// same function, proto.ParseInt its port): an optional '-' and decimal
+// digits without leading zeros, at most 20 bytes, within int64. Only such
+// strings are stored as listpack integers.
+func StringToInt64(s []byte) (int64, bool) { return proto.ParseInt(s) }
 
 // encodeInt writes the integer encoding of v into buf and returns its size.
 func encodeInt(buf *[lpMaxIntEncodingLen]byte, v int64) int {

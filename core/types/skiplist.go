@@ -313,61 +313,6 @@ func (r *RangeSpec) Empty() bool {
 	return r.Min > r.Max || r.Min == r.Max && (r.MinEx || r.MaxEx)
 }
 
-// IsInRange reports whether part of the list may fall in r.
-func (zsl *Skiplist) IsInRange(r *RangeSpec) bool {
-	if r.Empty() {
-		return false
-	}
-	if zsl.tail == nil || !r.GteMin(zsl.tail.Score) {
-		return false
-	}
-	first := zsl.header.level[0].forward
-	return first != nil && r.LteMax(first.Score)
-}
-
-// FirstInRange returns the first node in r, or nil.
-func (zsl *Skiplist) FirstInRange(r *RangeSpec) *ZslNode {
-	if !zsl.IsInRange(r) {
-		return nil
-	}
-	x := zsl.header
-	for i := zsl.level - 1; i >= 0; i-- {
-		for {
-			f := x.lvl(i).forward
-			if f == nil || r.GteMin(f.Score) {
-				break
-			}
-			x = f
-		}
-	}
-	x = x.level[0].forward
-	if x == nil || !r.LteMax(x.Score) {
-		return nil
-	}
-	return x
-}
-
-// LastInRange returns the last node in r, or nil.
-func (zsl *Skiplist) LastInRange(r *RangeSpec) *ZslNode {
-	if !zsl.IsInRange(r) {
-		return nil
-	}
-	x := zsl.header
-	for i := zsl.level - 1; i >= 0; i-- {
-		for {
-			f := x.lvl(i).forward
-			if f == nil || !r.LteMax(f.Score) {
-				break
-			}
-			x = f
-		}
-	}
-	if x == zsl.header || !r.GteMin(x.Score) {
-		return nil
-	}
-	return x
-}
-
 // Lex bound kinds: a normal string, or Redis's shared.minstring ("-") and
 // shared.maxstring ("+"), below and above every string.
 const (
@@ -435,106 +380,116 @@ func (r *LexRangeSpec) Empty() bool {
 	return c > 0 || c == 0 && (r.MinEx || r.MaxEx)
 }
 
-// IsInLexRange reports whether part of the list may fall in r.
-func (zsl *Skiplist) IsInLexRange(r *LexRangeSpec) bool {
+// ZRange is a range of members: by score, or (Lex) by member bytes. Redis
+// walks a skiplist for a score range and for a lex range alike
+// (zslFirstInRange and zslFirstInLexRange, zslDeleteRangeByScore and
+// zslDeleteRangeByLex …), the comparison aside; here one walk takes either,
+// comparing through ZRange. (A struct, not an interface: a range passed as
+// an interface would escape to the heap, and the comparisons could not be
+// inlined.)
+type ZRange struct {
+	Lex     bool
+	ByScore RangeSpec
+	ByLex   LexRangeSpec
+}
+
+// Empty reports whether no member can be in the range.
+func (r *ZRange) Empty() bool {
+	if r.Lex {
+		return r.ByLex.Empty()
+	}
+	return r.ByScore.Empty()
+}
+
+// gteMin reports whether x is at or above the range's minimum.
+func (r *ZRange) gteMin(x *ZslNode) bool {
+	if r.Lex {
+		return r.ByLex.GteMin(x.Ele)
+	}
+	return r.ByScore.GteMin(x.Score)
+}
+
+// lteMax reports whether x is at or below the range's maximum.
+func (r *ZRange) lteMax(x *ZslNode) bool {
+	if r.Lex {
+		return r.ByLex.LteMax(x.Ele)
+	}
+	return r.ByScore.LteMax(x.Score)
+}
+
+// IsInRange reports whether part of the list may fall in r.
+func (zsl *Skiplist) IsInRange(r *ZRange) bool {
 	if r.Empty() {
 		return false
 	}
-	if zsl.tail == nil || !r.GteMin(zsl.tail.Ele) {
+	if zsl.tail == nil || !r.gteMin(zsl.tail) {
 		return false
 	}
 	first := zsl.header.level[0].forward
-	return first != nil && r.LteMax(first.Ele)
+	return first != nil && r.lteMax(first)
 }
 
-// FirstInLexRange returns the first node in r, or nil.
-func (zsl *Skiplist) FirstInLexRange(r *LexRangeSpec) *ZslNode {
-	if !zsl.IsInLexRange(r) {
-		return nil
-	}
+// lastBelow returns the last node below the minimum of r (the header when
+// none), filling update, when not nil, with the last such node at every
+// level.
+func (zsl *Skiplist) lastBelow(r *ZRange, update *[ZSkiplistMaxLevel]*ZslNode) *ZslNode {
 	x := zsl.header
 	for i := zsl.level - 1; i >= 0; i-- {
 		for {
 			f := x.lvl(i).forward
-			if f == nil || r.GteMin(f.Ele) {
+			if f == nil || r.gteMin(f) {
 				break
 			}
 			x = f
 		}
+		if update != nil {
+			update[i] = x
+		}
 	}
-	x = x.level[0].forward
-	if x == nil || !r.LteMax(x.Ele) {
+	return x
+}
+
+// FirstInRange returns the first node in r, or nil.
+func (zsl *Skiplist) FirstInRange(r *ZRange) *ZslNode {
+	if !zsl.IsInRange(r) {
+		return nil
+	}
+	x := zsl.lastBelow(r, nil).level[0].forward
+	if x == nil || !r.lteMax(x) {
 		return nil
 	}
 	return x
 }
 
-// LastInLexRange returns the last node in r, or nil.
-func (zsl *Skiplist) LastInLexRange(r *LexRangeSpec) *ZslNode {
-	if !zsl.IsInLexRange(r) {
+// LastInRange returns the last node in r, or nil.
+func (zsl *Skiplist) LastInRange(r *ZRange) *ZslNode {
+	if !zsl.IsInRange(r) {
 		return nil
 	}
 	x := zsl.header
 	for i := zsl.level - 1; i >= 0; i-- {
 		for {
 			f := x.lvl(i).forward
-			if f == nil || !r.LteMax(f.Ele) {
+			if f == nil || !r.lteMax(f) {
 				break
 			}
 			x = f
 		}
 	}
-	if x == zsl.header || !r.GteMin(x.Ele) {
+	if x == zsl.header || !r.gteMin(x) {
 		return nil
 	}
 	return x
 }
 
-// DeleteRangeByScore removes the nodes in r, calling del with each removed
-// member, and returns how many were removed.
-func (zsl *Skiplist) DeleteRangeByScore(r *RangeSpec, del func(ele string)) int {
+// DeleteInRange removes the nodes in r, calling del with each removed
+// member, and returns how many were removed (zslDeleteRangeByScore,
+// zslDeleteRangeByLex).
+func (zsl *Skiplist) DeleteInRange(r *ZRange, del func(ele string)) int {
 	var update [ZSkiplistMaxLevel]*ZslNode
-	x := zsl.header
-	for i := zsl.level - 1; i >= 0; i-- {
-		for {
-			f := x.lvl(i).forward
-			if f == nil || r.GteMin(f.Score) {
-				break
-			}
-			x = f
-		}
-		update[i] = x
-	}
-	x = x.level[0].forward
+	x := zsl.lastBelow(r, &update).level[0].forward
 	removed := 0
-	for x != nil && r.LteMax(x.Score) {
-		next := x.level[0].forward
-		zsl.deleteNode(x, &update)
-		del(x.Ele)
-		removed++
-		x = next
-	}
-	return removed
-}
-
-// DeleteRangeByLex removes the nodes in r, calling del with each removed
-// member, and returns how many were removed.
-func (zsl *Skiplist) DeleteRangeByLex(r *LexRangeSpec, del func(ele string)) int {
-	var update [ZSkiplistMaxLevel]*ZslNode
-	x := zsl.header
-	for i := zsl.level - 1; i >= 0; i-- {
-		for {
-			f := x.lvl(i).forward
-			if f == nil || r.GteMin(f.Ele) {
-				break
-			}
-			x = f
-		}
-		update[i] = x
-	}
-	x = x.level[0].forward
-	removed := 0
-	for x != nil && r.LteMax(x.Ele) {
+	for x != nil && r.lteMax(x) {
 		next := x.level[0].forward
 		zsl.deleteNode(x, &update)
 		del(x.Ele)

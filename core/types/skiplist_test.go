@@ -191,7 +191,8 @@ func checkRanges(t *testing.T, r *rand.Rand, z *Zset, model []pair) {
 				in = append(in, p)
 			}
 		}
-		first, last := z.Zsl.FirstInRange(&sr), z.Zsl.LastInRange(&sr)
+		zr := ZRange{ByScore: sr}
+		first, last := z.Zsl.FirstInRange(&zr), z.Zsl.LastInRange(&zr)
 		if len(in) == 0 {
 			if first != nil || last != nil {
 				t.Fatalf("range %+v: found a node, want none", sr)
@@ -228,7 +229,8 @@ func TestSkiplistLex(t *testing.T) {
 					in = append(in, p)
 				}
 			}
-			first, last := z.Zsl.FirstInLexRange(&lr), z.Zsl.LastInLexRange(&lr)
+			zr := ZRange{Lex: true, ByLex: lr}
+			first, last := z.Zsl.FirstInRange(&zr), z.Zsl.LastInRange(&zr)
 			if len(in) == 0 {
 				if first != nil || last != nil {
 					t.Fatalf("lex range %+v: found a node", lr)
@@ -250,8 +252,8 @@ func TestSkiplistLex(t *testing.T) {
 				keep = append(keep, p)
 			}
 		}
-		if got := z.Zsl.DeleteRangeByLex(&lr, z.DeleteFn()); got != removed {
-			t.Fatalf("DeleteRangeByLex removed %d, want %d", got, removed)
+		if got := z.Zsl.DeleteInRange(&ZRange{Lex: true, ByLex: lr}, z.DeleteFn()); got != removed {
+			t.Fatalf("DeleteInRange removed %d, want %d", got, removed)
 		}
 		checkSkiplist(t, z.Zsl, keep)
 		if z.Dict.Len() != len(keep) {
@@ -280,10 +282,10 @@ func TestSkiplistDeleteRanges(t *testing.T) {
 					keep = append(keep, p)
 				}
 			}
-			got := z.Zsl.DeleteRangeByScore(&sr, z.DeleteFn())
-			// DeleteRangeByScore relies on the range being sane.
+			got := z.Zsl.DeleteInRange(&ZRange{ByScore: sr}, z.DeleteFn())
+			// DeleteInRange relies on the range being sane.
 			if !sr.Empty() && got != len(model)-len(keep) {
-				t.Fatalf("DeleteRangeByScore(%+v) = %d, want %d", sr, got, len(model)-len(keep))
+				t.Fatalf("DeleteInRange(%+v) = %d, want %d", sr, got, len(model)-len(keep))
 			}
 			if !sr.Empty() {
 				checkSkiplist(t, z.Zsl, keep)
@@ -313,5 +315,39 @@ func BenchmarkSkiplistInsert(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		z.Insert(keys[i], float64(i%1000))
+	}
+}
+
+// BenchmarkSkiplistRange measures the range walks, on a list that fits
+// in cache and on a big one: the first and last node of a narrow score
+// range, and of a lex range of members of one score.
+func BenchmarkSkiplistRange(b *testing.B) {
+	for _, n := range []int{1 << 10, 1 << 20} {
+		byScore, byLex := NewZset(), NewZset()
+		names := make([]string, n)
+		for i := range names {
+			names[i] = fmt.Sprintf("member:%08d", i)
+			byScore.Insert(names[i], float64(i))
+			byLex.Insert(names[i], 0)
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		b.Run(fmt.Sprint("score/", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				lo := float64(r.IntN(n - 10))
+				sr := ZRange{ByScore: RangeSpec{Min: lo, Max: lo + 10, MinEx: true}}
+				if byScore.Zsl.FirstInRange(&sr) == nil || byScore.Zsl.LastInRange(&sr) == nil {
+					b.Fatal("empty range")
+				}
+			}
+		})
+		b.Run(fmt.Sprint("lex/", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				lo := r.IntN(n - 10)
+				lr := ZRange{Lex: true, ByLex: LexRangeSpec{Min: names[lo], Max: names[lo+10], MinEx: true}}
+				if byLex.Zsl.FirstInRange(&lr) == nil || byLex.Zsl.LastInRange(&lr) == nil {
+					b.Fatal("empty range")
+				}
+			}
+		})
 	}
 }
