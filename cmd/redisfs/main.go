@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -77,9 +78,17 @@ func serveCommand() *cli.Command {
 				return fmt.Errorf("at most one config file")
 			}
 			if ctx.NArg() == 1 {
-				if err := loadConfigFile(&cfg, ctx.Args().First()); err != nil {
+				path := ctx.Args().First()
+				if err := loadConfigFile(&cfg, path); err != nil {
 					return err
 				}
+				// CONFIG REWRITE and INFO's config_file use the
+				// absolute path, as Redis's getAbsolutePath.
+				abs, err := filepath.Abs(path)
+				if err != nil {
+					return err
+				}
+				cmds.ConfigFile = abs
 			}
 			// Flags override the file, as redis-server's command line does.
 			for _, d := range flagDirectives {
@@ -104,6 +113,7 @@ func loadConfigFile(cfg *cmds.Config, path string) error {
 	p := proto.NewParser()
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	saveLoaded := false
 	for lineNo := 1; sc.Scan(); lineNo++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || line[0] == '#' {
@@ -118,7 +128,17 @@ func loadConfigFile(cfg *cmds.Config, path string) error {
 			vals[i] = string(a)
 		}
 		name := strings.ToLower(string(args[0]))
-		if err := cfg.Set(name, strings.Join(vals, " ")); err != nil {
+		value := strings.Join(vals, " ")
+		// Save lines add up, as in redis.conf: the first one replaces
+		// the default save points, later ones add theirs, save ""
+		// removes them all.
+		if name == "save" {
+			if value != "" && saveLoaded && cfg.Save != "" {
+				value = cfg.Save + " " + value
+			}
+			saveLoaded = true
+		}
+		if err := cfg.Set(name, value); err != nil {
 			return fmt.Errorf("%s:%d: %v", path, lineNo, err)
 		}
 	}

@@ -194,7 +194,20 @@ func configSetCommand(c *Client) {
 			return
 		}
 	}
+	for _, d := range set {
+		for _, f := range srv.configSetHooks {
+			f(d.name)
+		}
+	}
 	c.AddReplyOK()
+}
+
+// OnConfigSet registers f to be called (on the loop) after a successful
+// CONFIG SET, once for each directive it set, by canonical name: for
+// front ends that apply a directive themselves (the GC tuner and
+// maxmemory).
+func (srv *Server) OnConfigSet(f func(name string)) {
+	srv.configSetHooks = append(srv.configSetHooks, f)
 }
 
 // CONFIG RESETSTAT
@@ -208,6 +221,7 @@ func configResetStatCommand(c *Client) {
 func (srv *Server) ResetStats() {
 	srv.Stats = Stats{ErrorCodes: map[string]int64{}}
 	clear(srv.cmdStats)
+	srv.latency.hist = nil // the commands' latency histograms, as resetCommandTableStats
 	clear(srv.statOpsSamples[:])
 	memMetricsMu.Lock()
 	memPeak = 0
@@ -216,11 +230,18 @@ func (srv *Server) ResetStats() {
 
 // CONFIG REWRITE
 func configRewriteCommand(c *Client) {
+	srv := c.srv
 	if ConfigFile == "" {
 		c.AddReplyError("The server is running without a config file")
 		return
 	}
-	c.AddReplyError("CONFIG REWRITE is not supported by this server")
+	if err := srv.rewriteConfigFile(ConfigFile); err != nil {
+		srv.Logf(LogWarning, "CONFIG REWRITE failed: %s", errnoText(err))
+		c.AddReplyErrorFormat("Rewriting config file: %s", errnoText(err))
+		return
+	}
+	srv.Logf(LogNotice, "CONFIG REWRITE executed with success.")
+	c.AddReplyOK()
 }
 
 // ---------------------------------------------------------------------------

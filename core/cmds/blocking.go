@@ -90,6 +90,53 @@ type blockState struct {
 	// queued is set while the client waits in the unblocked list for its
 	// buffered commands to run.
 	queued bool
+	// argv is a copy of the blocked command's arguments (in argvBuf,
+	// reused from block to block), for the slow log when it is served.
+	argv    [][]byte
+	argvBuf []byte
+}
+
+// saveArgv keeps a copy of argv in st's reused buffers.
+func (st *blockState) saveArgv(argv [][]byte) {
+	n := 0
+	for _, a := range argv {
+		n += len(a)
+	}
+	if cap(st.argvBuf) < n {
+		st.argvBuf = make([]byte, 0, n)
+	}
+	buf := st.argvBuf[:0]
+	clear(st.argv)
+	st.argv = st.argv[:0]
+	for _, a := range argv {
+		buf = append(buf, a...)
+		st.argv = append(st.argv, buf[len(buf)-len(a):len(buf):len(buf)])
+	}
+	st.argvBuf = buf
+}
+
+// updateStatsOnUnblock accounts for the serving of a blocked command
+// (Redis 7.0's updateStatsOnUnblock): its call was counted when it
+// blocked; the time spent replying, a failure, the latency histogram and
+// the slow log (with argv, the command's arguments) are accounted now. A
+// timeout accounts for nothing, as in Redis 7.0.
+func (srv *Server) updateStatsOnUnblock(c *Client, replyUs int64, hadErrors bool, argv [][]byte) {
+	cmd := c.lastCmd
+	if cmd == nil {
+		return
+	}
+	st := srv.CmdStats(cmd)
+	st.Microseconds += replyUs
+	if hadErrors {
+		st.FailedCalls++
+	}
+	srv.latencyHistogramAdd(cmd, replyUs)
+	if cmd.Flags&CmdSkipSlowlog == 0 {
+		if t := srv.Config.SlowlogLogSlowerThan; t >= 0 && replyUs >= t {
+			srv.slowlogPush(c, redactArgs(cmd, argv), replyUs)
+		}
+	}
+	srv.latencyAddSampleIfNeeded("command-unblocking", replyUs/1000)
 }
 
 // readyKey names a key of a database.
@@ -127,12 +174,16 @@ func init() {
 			target.AddReplyError("-UNBLOCKED client unblocked via CLIENT UNBLOCK")
 		}
 		target.srv.UnblockClient(target, !withError)
+		// As Redis 7.0.15's CLIENT UNBLOCK: counted as a failed call
+		// whether with an error or not, and logged (if slow enough)
+		// with the arguments already gone.
+		target.srv.updateStatsOnUnblock(target, 0, true, nil)
 	}
 }
 
-// BlockedClients returns the number of clients blocked on keys (INFO's
-// blocked_clients).
-func (srv *Server) BlockedClients() int { return srv.blocking.blocked }
+// BlockedClients returns the number of clients blocked on keys or
+// postponed by a pause (INFO's blocked_clients).
+func (srv *Server) BlockedClients() int { return srv.blocking.blocked + srv.postponedClients() }
 
 // getTimeoutFromObjectOrReply parses a blocking timeout as Redis 7.0 does:
 // seconds as a long double (or whole milliseconds with unitMilliseconds),
@@ -205,7 +256,7 @@ func (srv *Server) BlockForKeys(c *Client, btype BlockType, keys [][]byte, timeo
 		st = &blockState{heapIdx: -1}
 		c.bstate = st
 		c.OnFree = append(c.OnFree, func(c *Client) {
-			if c.Flags&ClientBlocked != 0 {
+			if c.Flags&(ClientBlocked|ClientPendingCommand) == ClientBlocked {
 				c.srv.unblockClient(c, false)
 			}
 		})
@@ -219,6 +270,7 @@ func (srv *Server) BlockForKeys(c *Client, btype BlockType, keys [][]byte, timeo
 	st.dbid = c.db.ID
 	st.serve = serve
 	st.keys = st.keys[:0]
+	st.saveArgv(c.Argv)
 next:
 	for _, k := range keys {
 		for _, have := range st.keys {
@@ -243,7 +295,7 @@ next:
 // with timeoutReply it first replies as a timeout would (a null array);
 // otherwise the caller has replied already (the -UNBLOCKED error).
 func (srv *Server) UnblockClient(c *Client, timeoutReply bool) {
-	if c.Flags&ClientBlocked == 0 || c.bstate == nil {
+	if c.Flags&(ClientBlocked|ClientPendingCommand) != ClientBlocked || c.bstate == nil {
 		return
 	}
 	if timeoutReply {
@@ -395,7 +447,12 @@ func (srv *Server) serveClientsBlockedOnKey(rk readyKey) {
 		// Serving is a call of its own for persistence: what it
 		// propagates (srv.AlsoPropagate) is one unit.
 		prop := srv.beforeBlockedServe(db, key)
+		errs := srv.Stats.ErrorReplies
+		start := time.Now()
 		served := st.serve(c, key, o)
+		if served {
+			srv.updateStatsOnUnblock(c, time.Since(start).Microseconds(), srv.Stats.ErrorReplies != errs, st.argv)
+		}
 		srv.afterBlockedServe(prop)
 		srv.currentClient = saved
 		if served && c.Flags&ClientBlocked != 0 {

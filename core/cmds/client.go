@@ -23,6 +23,10 @@ const (
 	ClientUnixSocket                         // connected through the unix socket
 	ClientProtected                          // do not close on idle timeout
 	ClientDenyBlocking                       // may not block (inside EXEC): blocking commands act as timed out
+	// ClientPendingCommand marks a client whose command was postponed by
+	// CLIENT PAUSE (with ClientBlocked while the pause lasts): its input
+	// waits until that command has run (pause.go).
+	ClientPendingCommand
 )
 
 // Conn is the transport behind a client: a socket, a ctl conversation, or
@@ -149,7 +153,7 @@ func (srv *Server) Clients() map[int64]*Client { return srv.clients }
 func (c *Client) ProcessInputBuffer() {
 	pos := 0
 	for pos < len(c.QueryBuf) {
-		if c.Flags&(ClientBlocked|ClientCloseAfterReply|ClientCloseASAP) != 0 {
+		if c.Flags&(ClientBlocked|ClientPendingCommand|ClientCloseAfterReply|ClientCloseASAP) != 0 {
 			break
 		}
 		c.parser.AuthRequired = !c.Authenticated

@@ -275,6 +275,11 @@ func (srv *Server) evictionPoolPopulate(db *DB, allKeys bool) {
 // performEvictions frees memory per maxmemory-policy until used memory is
 // within maxmemory or the time budget is spent (Redis's performEvictions).
 func (srv *Server) performEvictions() int {
+	// Nothing is evicted while clients are paused (Redis's
+	// isSafeToPerformEvictions): as if memory were fine.
+	if srv.checkClientPauseTimeoutAndReturnIfPaused() {
+		return evictOK
+	}
 	toFree := srv.maxmemoryToFree()
 	if toFree == 0 {
 		return evictOK

@@ -31,6 +31,11 @@ func (srv *Server) expireIfNeeded(db *DB, key []byte, keep bool) bool {
 	if keep {
 		return true
 	}
+	// During a client pause the data set stays as it is: the key looks
+	// expired but is deleted only once the pause is over.
+	if srv.checkClientPauseTimeoutAndReturnIfPaused() {
+		return true
+	}
 	srv.deleteExpiredKey(db, key)
 	return true
 }
@@ -91,6 +96,10 @@ func (srv *Server) activeExpireCycleFast() { srv.activeExpireCycle(true) }
 func (srv *Server) activeExpireCycle(fast bool) {
 	st := &srv.expireCycle
 	if st.disabled {
+		return
+	}
+	// Nothing expires while clients are paused.
+	if srv.checkClientPauseTimeoutAndReturnIfPaused() {
 		return
 	}
 	effort := int64(srv.Config.ActiveExpireEffort - 1) // 0 to 9

@@ -222,41 +222,36 @@ func (srv *Server) listedClients() []*Client {
 	return out
 }
 
+// clientListFlags are the client flags CLIENT LIST shows, with their
+// letters, in Redis's order.
+var clientListFlags = [...]struct {
+	flag   uint64
+	letter byte
+}{
+	{ClientMonitor, 'O'}, {ClientPubsub, 'P'}, {ClientMulti, 'x'}, {ClientBlocked, 'b'},
+	{ClientDirtyCAS, 'd'}, {ClientCloseAfterReply, 'c'}, {ClientCloseASAP, 'A'},
+	{ClientUnixSocket, 'U'}, {ClientNoEvict, 'e'},
+}
+
 // clientFlagsString is the flags field of CLIENT LIST, letters in Redis's
 // order ('N' when none applies).
 func (c *Client) clientFlagsString(buf []byte) []byte {
 	n := len(buf)
-	if c.Flags&ClientMonitor != 0 {
-		buf = append(buf, 'O')
-	}
-	if c.Flags&ClientPubsub != 0 {
-		buf = append(buf, 'P')
-	}
-	if c.Flags&ClientMulti != 0 {
-		buf = append(buf, 'x')
-	}
-	if c.Flags&ClientBlocked != 0 {
-		buf = append(buf, 'b')
-	}
-	if c.Flags&ClientDirtyCAS != 0 {
-		buf = append(buf, 'd')
-	}
-	if c.Flags&ClientCloseAfterReply != 0 {
-		buf = append(buf, 'c')
-	}
-	if c.Flags&ClientCloseASAP != 0 {
-		buf = append(buf, 'A')
-	}
-	if c.Flags&ClientUnixSocket != 0 {
-		buf = append(buf, 'U')
-	}
-	if c.Flags&ClientNoEvict != 0 {
-		buf = append(buf, 'e')
+	for _, f := range clientListFlags {
+		if c.Flags&f.flag != 0 {
+			buf = append(buf, f.letter)
+		}
 	}
 	if len(buf) == n {
 		buf = append(buf, 'N')
 	}
 	return buf
+}
+
+// appendIntField appends a CLIENT LIST field of integer value v; name
+// carries the separator and the '='.
+func appendIntField(b []byte, name string, v int64) []byte {
+	return strconv.AppendInt(append(b, name...), v, 10)
 }
 
 // clientStructSize approximates what a client costs besides its buffers,
@@ -304,48 +299,27 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	obl := max(len(c.Reply)-c.Sent, 0)
 	totMem := clientStructSize + cap(c.QueryBuf) + cap(c.Reply) + argvMem + multiMem
 
-	b = append(b, "id="...)
-	b = strconv.AppendInt(b, c.ID, 10)
-	b = append(b, " addr="...)
-	b = append(b, addr...)
-	b = append(b, " laddr="...)
-	b = append(b, laddr...)
-	b = append(b, " fd="...)
-	b = strconv.AppendInt(b, int64(fd), 10)
-	b = append(b, " name="...)
-	b = append(b, c.Name...)
-	b = append(b, " age="...)
-	b = strconv.AppendInt(b, now-c.Created/1000, 10)
-	b = append(b, " idle="...)
-	b = strconv.AppendInt(b, now-c.LastInteract/1000, 10)
-	b = append(b, " flags="...)
-	b = c.clientFlagsString(b)
-	b = append(b, " db="...)
-	b = strconv.AppendInt(b, int64(c.db.ID), 10)
-	b = append(b, " sub="...)
-	b = strconv.AppendInt(b, int64(sub), 10)
-	b = append(b, " psub="...)
-	b = strconv.AppendInt(b, int64(psub), 10)
-	b = append(b, " ssub="...)
-	b = strconv.AppendInt(b, int64(ssub), 10)
-	b = append(b, " multi="...)
-	b = strconv.AppendInt(b, int64(multi), 10)
-	b = append(b, " qbuf="...)
-	b = strconv.AppendInt(b, int64(len(c.QueryBuf)), 10)
-	b = append(b, " qbuf-free="...)
-	b = strconv.AppendInt(b, int64(cap(c.QueryBuf)-len(c.QueryBuf)), 10)
-	b = append(b, " argv-mem="...)
-	b = strconv.AppendInt(b, int64(argvMem), 10)
-	b = append(b, " multi-mem="...)
-	b = strconv.AppendInt(b, int64(multiMem), 10)
-	b = append(b, " rbs="...)
-	b = strconv.AppendInt(b, int64(cap(c.Reply)), 10)
-	b = append(b, " rbp="...)
-	b = strconv.AppendInt(b, int64(cap(c.Reply)), 10)
-	b = append(b, " obl="...)
-	b = strconv.AppendInt(b, int64(obl), 10)
-	b = append(b, " oll=0 omem=0 tot-mem="...)
-	b = strconv.AppendInt(b, int64(totMem), 10)
+	b = appendIntField(b, "id=", c.ID)
+	b = append(append(b, " addr="...), addr...)
+	b = append(append(b, " laddr="...), laddr...)
+	b = appendIntField(b, " fd=", int64(fd))
+	b = append(append(b, " name="...), c.Name...)
+	b = appendIntField(b, " age=", now-c.Created/1000)
+	b = appendIntField(b, " idle=", now-c.LastInteract/1000)
+	b = c.clientFlagsString(append(b, " flags="...))
+	b = appendIntField(b, " db=", int64(c.db.ID))
+	b = appendIntField(b, " sub=", int64(sub))
+	b = appendIntField(b, " psub=", int64(psub))
+	b = appendIntField(b, " ssub=", int64(ssub))
+	b = appendIntField(b, " multi=", int64(multi))
+	b = appendIntField(b, " qbuf=", int64(len(c.QueryBuf)))
+	b = appendIntField(b, " qbuf-free=", int64(cap(c.QueryBuf)-len(c.QueryBuf)))
+	b = appendIntField(b, " argv-mem=", int64(argvMem))
+	b = appendIntField(b, " multi-mem=", int64(multiMem))
+	b = appendIntField(b, " rbs=", int64(cap(c.Reply)))
+	b = appendIntField(b, " rbp=", int64(cap(c.Reply)))
+	b = appendIntField(b, " obl=", int64(obl))
+	b = appendIntField(b, " oll=0 omem=0 tot-mem=", int64(totMem))
 	b = append(b, " events=r"...)
 	if obl > 0 && c.Flags&ClientPendingWrite == 0 {
 		// Replies left over after a short write wait for EPOLLOUT.
@@ -359,9 +333,7 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	}
 	b = append(b, " user="...)
 	b = append(b, c.User...)
-	b = append(b, " redir=-1 resp="...)
-	b = strconv.AppendInt(b, int64(c.Resp), 10)
-	return b
+	return appendIntField(b, " redir=-1 resp=", int64(c.Resp))
 }
 
 var clientHelp = []string{
@@ -611,37 +583,6 @@ func clientReplyCommand(c *Client) {
 	}
 }
 
-// CLIENT PAUSE timeout [WRITE|ALL]
-//
-// The arguments are checked as Redis does; pausing itself is not
-// implemented.
-func clientPauseCommand(c *Client) {
-	if len(c.Argv) > 4 {
-		c.AddReplySubcommandSyntaxError()
-		return
-	}
-	if len(c.Argv) == 4 {
-		mode := strings.ToLower(string(c.Argv[3]))
-		if mode != "write" && mode != "all" {
-			c.AddReplyError("CLIENT PAUSE mode must be WRITE or ALL")
-			return
-		}
-	}
-	ms, ok := proto.ParseInt(c.Argv[2])
-	if !ok {
-		c.AddReplyError("timeout is not an integer or out of range")
-		return
-	}
-	if ms < 0 {
-		c.AddReplyError("timeout is negative")
-		return
-	}
-	c.AddReplyError("CLIENT PAUSE is not supported by this server")
-}
-
-// CLIENT UNPAUSE
-func clientUnpauseCommand(c *Client) { c.AddReplyOK() }
-
 // CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
 func clientUnblockCommand(c *Client) {
 	if len(c.Argv) > 4 {
@@ -665,7 +606,8 @@ func clientUnblockCommand(c *Client) {
 		return
 	}
 	target := c.srv.clients[id]
-	if target == nil || target.Flags&ClientBlocked == 0 || clientUnblock == nil {
+	// A client postponed by CLIENT PAUSE is not unblocked (pause.go).
+	if target == nil || target.Flags&ClientBlocked == 0 || target.Flags&ClientPendingCommand != 0 || clientUnblock == nil {
 		c.AddReplyInt(0)
 		return
 	}

@@ -1030,7 +1030,7 @@ func (srv *Server) infoClients(b []byte) []byte {
 	b = infoLine(b, "client_recent_max_output_buffer", maxOut)
 	b = infoLine(b, "blocked_clients", srv.BlockedClients())
 	b = infoLine(b, "tracking_clients", 0)
-	b = infoLine(b, "clients_in_timeout_table", 0)
+	b = infoLine(b, "clients_in_timeout_table", len(srv.blocking.timeouts))
 	return b
 }
 

@@ -232,13 +232,22 @@ func scanKeysGeneric(c *Client, cursor uint64) {
 // RANDOMKEY
 func randomkeyCommand(c *Client) {
 	srv, db := c.srv, c.db
-	for {
+	allVolatile := db.Dict.Len() == db.Expires.Len()
+	for tries := 100; ; {
 		key, _, ok := db.Dict.RandomKey()
 		if !ok {
 			c.AddReplyNull()
 			return
 		}
 		k := stringBytes(key)
+		// During a pause expired keys stay: with only keys that have a
+		// TTL, give up after some tries and return one (Redis 7.2).
+		if allVolatile && srv.ClientsPaused() {
+			if tries--; tries == 0 {
+				c.AddReplyBulkString(key)
+				return
+			}
+		}
 		// An expired key is deleted and another one drawn, as Redis's
 		// dbRandomKey does on a master.
 		if srv.expireIfNeeded(db, k, false) {

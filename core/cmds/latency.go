@@ -96,6 +96,12 @@ func (srv *Server) latencyAfterCommand(cmd *Command, usec int64) {
 		event = "fast-command"
 	}
 	srv.latencyAddSampleIfNeeded(event, usec/1000)
+	srv.latencyHistogramAdd(cmd, usec)
+}
+
+// latencyHistogramAdd records a call of cmd that took usec in its latency
+// histogram (LATENCY HISTOGRAM, INFO latencystats).
+func (srv *Server) latencyHistogramAdd(cmd *Command, usec int64) {
 	st := &srv.latency
 	if st.hist == nil {
 		st.hist = map[*Command]*commandHistogram{}

@@ -105,6 +105,12 @@ type Server struct {
 	// serve them (blocking.go).
 	blocking blockingState
 	inExec   int // > 0 while EXEC runs its queued commands
+	// pause is CLIENT PAUSE's state and the commands it postponed
+	// (pause.go).
+	pause pauseState
+	// configSetHooks run after a successful CONFIG SET, once per
+	// directive it changed (OnConfigSet).
+	configSetHooks []func(name string)
 	// persist is the state of persistence and propagation
 	// (persist_cmds.go, propagate.go).
 	persist persistState
@@ -286,6 +292,12 @@ func (srv *Server) ProcessCommand(c *Client) {
 		c.discardTransaction()
 		return
 	}
+	// A pause postpones the command (after every check, before MULTI
+	// queueing, as Redis's processCommand).
+	if srv.pause.typ != pauseOff && srv.mustPostpone(c, cmd) {
+		srv.blockPostponeClient(c)
+		return
+	}
 	if c.Flags&ClientMulti != 0 && !isMultiControl(cmd) {
 		c.queueMultiCommand()
 		return
@@ -397,6 +409,8 @@ func (srv *Server) Cron() {
 	srv.trackOps()
 	srv.clientsCron()
 	srv.databasesCron()
+	// End a client pause whose time has come.
+	srv.checkClientPauseTimeoutAndReturnIfPaused()
 	srv.persistCron()
 }
 

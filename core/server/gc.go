@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"runtime/debug"
 	"runtime/metrics"
 )
@@ -21,18 +22,44 @@ const (
 type gcTuner struct {
 	samples []metrics.Sample
 	percent int
+	// initialLimit is the memory limit before the tuner set one
+	// (GOMEMLIMIT, or none), restored when maxmemory goes back to 0.
+	initialLimit int64
+	limitSet     bool
 }
 
 func newGCTuner(maxmemory int64) *gcTuner {
-	if maxmemory > 0 {
-		// Leave room above maxmemory for the runtime's own overhead:
-		// eviction, not the GC, enforces maxmemory.
-		debug.SetMemoryLimit(maxmemory + maxmemory/4 + gcMinHeadroom)
+	g := &gcTuner{
+		samples:      []metrics.Sample{{Name: "/gc/heap/live:bytes"}},
+		percent:      gcMaxPercent,
+		initialLimit: debug.SetMemoryLimit(-1),
 	}
-	return &gcTuner{
-		samples: []metrics.Sample{{Name: "/gc/heap/live:bytes"}},
-		percent: gcMaxPercent,
+	g.setMaxmemory(maxmemory)
+	return g
+}
+
+// setMaxmemory sets the runtime's memory limit for maxmemory (at start and
+// when CONFIG SET changes it): room is left above maxmemory for the
+// runtime's own overhead, since eviction, not the GC, enforces maxmemory.
+// With maxmemory 0 the limit in effect before is restored.
+func (g *gcTuner) setMaxmemory(maxmemory int64) {
+	switch {
+	case maxmemory > 0:
+		debug.SetMemoryLimit(gcMemoryLimit(maxmemory))
+		g.limitSet = true
+	case g.limitSet:
+		debug.SetMemoryLimit(g.initialLimit)
+		g.limitSet = false
 	}
+}
+
+// gcMemoryLimit is the GOMEMLIMIT for maxmemory (which is > 0).
+func gcMemoryLimit(maxmemory int64) int64 {
+	limit := maxmemory + maxmemory/4 + gcMinHeadroom
+	if limit < maxmemory { // overflow
+		return math.MaxInt64
+	}
+	return limit
 }
 
 // tune recomputes GOGC from the live heap measured by the last GC.

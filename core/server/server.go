@@ -63,6 +63,11 @@ func New(srv *cmds.Server) (*Server, error) {
 	el.SetAfterSleep(func(*loop.Loop) { srv.UpdateCachedTime() })
 	hz := srv.Config.Hz
 	gc := newGCTuner(srv.Config.MaxMemory)
+	srv.OnConfigSet(func(name string) {
+		if name == "maxmemory" {
+			gc.setMaxmemory(srv.Config.MaxMemory)
+		}
+	})
 	var cronLoops int
 	el.AddTimeEvent(1, func(*loop.Loop, int64) int64 {
 		srv.Cron()
