@@ -43,7 +43,7 @@ func (n *ctlNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 	fsys := n.fsys
 	cv := &conversation{fsys: fsys, parser: proto.NewParser(), changed: make(chan struct{})}
 	cv.addr = fsys.dir + "/ctl:0"
-	e := fsys.do(func(r *runner) {
+	e := fsys.doNow(func(r *runner) {
 		cv.c = r.ls.srv.NewClient(ctlConn{cv})
 		cv.parser.MaxBulkLen = r.ls.srv.Config.ProtoMaxBulkLen
 	})
@@ -108,7 +108,7 @@ func (cv *conversation) Write(ctx context.Context, data []byte, off int64) (uint
 	cv.wmu.Lock()
 	defer cv.wmu.Unlock()
 	var errno syscall.Errno
-	e := cv.fsys.do(func(r *runner) {
+	e := cv.fsys.doNow(func(r *runner) {
 		if cv.c == nil {
 			errno = syscall.EPIPE
 			return
@@ -340,7 +340,7 @@ func (cv *conversation) Read(ctx context.Context, dest []byte, off int64) (fuse.
 // Release ends the conversation: the client is freed as when a socket
 // closes (a blocked command is dropped, subscriptions end).
 func (cv *conversation) Release(ctx context.Context) syscall.Errno {
-	cv.fsys.do(func(r *runner) {
+	cv.fsys.doNow(func(r *runner) {
 		if cv.c != nil {
 			r.ls.srv.FreeClient(cv.c)
 			cv.c = nil

@@ -162,6 +162,13 @@
 // memory when there is none, the space used is used_memory, and the files
 // in use are the keys of all databases.
 //
+// A CLIENT PAUSE holds file operations as it holds clients' commands: an
+// operation is a job of commands that must run together, and it cannot
+// tell beforehand whether one of them will write, so it waits out a WRITE
+// pause as well as an ALL one. ctl conversations, subscribers and monitors
+// are clients of their own and wait exactly as TCP clients do; info,
+// clients and statfs, which only read the server's state, never wait.
+//
 // # Coherence
 //
 // The kernel caches entries, attributes and pages of keys (Options

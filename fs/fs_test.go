@@ -379,3 +379,20 @@ func TestStatfs(t *testing.T) {
 		t.Errorf("df: %q", df)
 	}
 }
+
+// TestClientPause: a file write waits out a CLIENT PAUSE, as a TCP
+// client's write does, and lands when the pause ends.
+func TestClientPause(t *testing.T) {
+	e := newEnv(t, Options{})
+	cl := e.client()
+	eq(t, "SET", cl.str("SET", "k", "old"), "OK")
+	eq(t, "PAUSE", cl.str("CLIENT", "PAUSE", "100000", "WRITE"), "OK")
+	p := e.bg(`echo new > $M/0/k; echo done`)
+	time.Sleep(300 * time.Millisecond)
+	eq(t, "during the pause", cl.str("GET", "k"), "old")
+	eq(t, "writer waits", p.output(), "")
+	eq(t, "UNPAUSE", cl.str("CLIENT", "UNPAUSE"), "OK")
+	p.wait(10 * time.Second)
+	eq(t, "writer", p.output(), "done\n")
+	eq(t, "after the pause", cl.str("GET", "k"), "new\n")
+}

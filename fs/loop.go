@@ -41,6 +41,8 @@ type job struct {
 	done atomic.Uint32
 	ch   chan struct{} // receives once per use, after done is set
 	perr any           // a panic recovered on the loop
+	// now: the job runs during a CLIENT PAUSE too (doNow).
+	now bool
 }
 
 var jobPool = sync.Pool{New: func() any { return &job{ch: make(chan struct{}, 1)} }}
@@ -52,8 +54,17 @@ var jobPool = sync.Pool{New: func() any { return &job{ch: make(chan struct{}, 1)
 const spinWait = 20 * time.Microsecond
 
 // do runs fn on the loop and waits for it. It fails with EIO when the loop
-// is gone or fn panicked (the panic is logged).
-func (fsys *FS) do(fn func(r *runner)) syscall.Errno {
+// is gone or fn panicked (the panic is logged). fn waits out a CLIENT
+// PAUSE (see cmds.Server.WhenUnpaused).
+func (fsys *FS) do(fn func(r *runner)) syscall.Errno { return fsys.doJob(fn, false) }
+
+// doNow is do for the jobs a pause must not hold: those that only read
+// the server's own state (INFO, CLIENT LIST) and those that feed, open or
+// free a client of their own (ctl, subscribers, monitors), whose commands
+// the pause holds as it holds any client's.
+func (fsys *FS) doNow(fn func(r *runner)) syscall.Errno { return fsys.doJob(fn, true) }
+
+func (fsys *FS) doJob(fn func(r *runner), now bool) syscall.Errno {
 	if fsys.dead.Load() {
 		return syscall.EIO
 	}
@@ -61,6 +72,7 @@ func (fsys *FS) do(fn func(r *runner)) syscall.Errno {
 	j := jobPool.Get().(*job)
 	j.ls = fsys.ls
 	j.fn = fn
+	j.now = now
 	j.done.Store(0)
 	j.perr = nil
 	fsys.post(j.run)
@@ -79,6 +91,10 @@ func (fsys *FS) do(fn func(r *runner)) syscall.Errno {
 
 func (j *job) run() {
 	ls := j.ls
+	// A file operation waits out a CLIENT PAUSE (see WhenUnpaused).
+	if !j.now && ls.srv.WhenUnpaused(j.run) {
+		return
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			j.perr = p

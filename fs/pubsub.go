@@ -291,7 +291,7 @@ const streamBatch = 64 * 1024
 func (fsys *FS) openStream(addr string, render func([]byte, *proto.Reply) []byte, limit bool, args ...[]byte) (*stream, syscall.Errno) {
 	s := &stream{fsys: fsys, addr: addr, render: render, limit: limit, wake: make(chan struct{}, 1)}
 	var errno syscall.Errno
-	e := fsys.do(func(r *runner) {
+	e := fsys.doNow(func(r *runner) {
 		srv := r.ls.srv
 		c := srv.NewClient(streamConn{s})
 		// The mount's permissions are its authentication: there is
@@ -390,7 +390,7 @@ func (s *stream) read(ctx context.Context, dest []byte) (fuse.ReadResult, syscal
 		default:
 		}
 		live := false
-		if e := s.fsys.do(func(r *runner) { live = s.pull() }); e != 0 {
+		if e := s.fsys.doNow(func(r *runner) { live = s.pull() }); e != 0 {
 			return nil, e
 		}
 		if !live {
@@ -414,7 +414,7 @@ func (s *stream) read(ctx context.Context, dest []byte) (fuse.ReadResult, syscal
 
 // close frees the client: subscriptions end, monitoring stops.
 func (s *stream) close() {
-	s.fsys.do(func(r *runner) {
+	s.fsys.doNow(func(r *runner) {
 		if s.c != nil {
 			r.ls.srv.FreeClient(s.c)
 			s.c = nil

@@ -27,7 +27,7 @@ var (
 func (n *clientsNode) list() ([]byte, syscall.Errno) {
 	var text []byte
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.doNow(func(r *runner) {
 		rep := r.call([]byte("CLIENT"), []byte("LIST"))
 		if errno = replyErrno(&rep, syscall.EIO); errno == 0 {
 			text = append([]byte{}, rep.Str...)

@@ -21,7 +21,7 @@ const statfsBlock = 4096
 // used is used_memory, and the files in use are the keys of all databases.
 func (n *rootNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	var used, limit, keys uint64
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.doNow(func(r *runner) {
 		rep := r.call([]byte("INFO"), []byte("memory"), []byte("keyspace"))
 		if rep.Type == '-' {
 			return

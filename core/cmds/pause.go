@@ -62,6 +62,9 @@ type pauseState struct {
 	// ready are the commands to run in the next beforeSleep, the pause
 	// being over.
 	ready []postponedCommand
+	// jobs wait for the end of any pause (WhenUnpaused); readyJobs run
+	// in the next beforeSleep, after the clients.
+	jobs, readyJobs []func()
 }
 
 // postponedCommand is a command postponed by a pause, with its own copy
@@ -149,6 +152,24 @@ func (srv *Server) updateClientPauseTypeAndEndTime() {
 	if typ < old {
 		srv.unblockPostponedClients()
 	}
+	if typ == pauseOff && len(p.jobs) > 0 {
+		p.readyJobs = append(p.readyJobs, p.jobs...)
+		clear(p.jobs)
+		p.jobs = p.jobs[:0]
+	}
+}
+
+// WhenUnpaused holds fn until no pause is in effect and reports true, or
+// reports false when none is (the caller runs fn itself). The file server
+// runs its operations so: an operation is a job of several commands that
+// must run together, and it cannot tell beforehand whether one will
+// write, so it waits out a WRITE pause as well as an ALL one.
+func (srv *Server) WhenUnpaused(fn func()) bool {
+	if srv.pause.typ == pauseOff {
+		return false
+	}
+	srv.pause.jobs = append(srv.pause.jobs, fn)
+	return true
 }
 
 // checkClientPauseTimeoutAndReturnIfPaused ends the pause if its time has
@@ -262,4 +283,11 @@ func (srv *Server) processPostponedClients() {
 		}
 	}
 	p.ready = p.ready[:0]
+	// A job run here may meet a new pause: it waits again.
+	jobs := p.readyJobs
+	p.readyJobs = nil
+	for i, fn := range jobs {
+		jobs[i] = nil
+		fn()
+	}
 }
