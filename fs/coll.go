@@ -182,6 +182,20 @@ func (n *keyDir) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAtt
 	return n.getattr(out)
 }
 
+// existingMember returns the type of the collection at key and the
+// content of its member m, or ENOENT when either is missing.
+func (r *runner) existingMember(db int, key, m []byte) (int, []byte, syscall.Errno) {
+	typ, exists := r.collType(db, key)
+	if !exists {
+		return 0, nil, syscall.ENOENT
+	}
+	val, ok, errno := r.member(typ, db, key, m)
+	if errno == 0 && !ok {
+		errno = syscall.ENOENT
+	}
+	return typ, val, errno
+}
+
 // member fetches one member: whether it exists and its content.
 func (r *runner) member(typ int, db int, key, member []byte) ([]byte, bool, syscall.Errno) {
 	r.selectDB(db)
@@ -468,18 +482,9 @@ func (n *keyDir) Rename(ctx context.Context, name string, newParent gofs.InodeEm
 	}
 	var errno syscall.Errno
 	e := n.fsys.do(func(r *runner) {
-		typ, exists := r.collType(db, key)
-		if !exists {
-			errno = syscall.ENOENT
-			return
-		}
+		var typ int
 		var val []byte
-		var ok bool
-		if val, ok, errno = r.member(typ, db, key, src); errno != 0 {
-			return
-		}
-		if !ok {
-			errno = syscall.ENOENT
+		if typ, val, errno = r.existingMember(db, key, src); errno != 0 {
 			return
 		}
 		if string(src) == string(dst) {
@@ -642,18 +647,9 @@ func (n *memberNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.Se
 	m := n.name()
 	var errno syscall.Errno
 	e := n.fsys.do(func(r *runner) {
-		typ, exists := r.collType(db, key)
-		if !exists {
-			errno = syscall.ENOENT
-			return
-		}
+		var typ int
 		var v []byte
-		var ok bool
-		if v, ok, errno = r.member(typ, db, key, m); errno != 0 {
-			return
-		}
-		if !ok {
-			errno = syscall.ENOENT
+		if typ, v, errno = r.existingMember(db, key, m); errno != 0 {
 			return
 		}
 		if int64(len(v)) == int64(size) {
