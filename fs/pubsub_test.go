@@ -258,29 +258,13 @@ func TestPubsubSlowReader(t *testing.T) {
 	e := newEnv(t, Options{})
 	cl := e.client()
 	eq(t, "limit", cl.str("CONFIG", "SET", "client-output-buffer-limit", "pubsub 256kb 0 0"), "OK")
-	// A reader that opens and does not read: its messages pile up in
-	// the client's buffer until the hard limit disconnects it; its reads
-	// then end (end-of-file), and nothing else is held up.
-	p := e.bg(`exec 3<$M/pubsub/slow; while [ ! -e $W/go ]; do sleep 0.05; done; cat <&3; echo "rc=$?"`)
-	cl.waitNumsub("slow", "1")
-	payload := strings.Repeat("x", 10000)
-	for i := 0; i < 40; i++ {
-		cl.str("PUBLISH", "slow", payload)
-	}
-	cl.waitNumsub("slow", "0")
-	eq(t, "loop alive", cl.str("PING"), "PONG")
-	if !strings.Contains(e.log.String(), "overcoming of output buffer limits") {
-		t.Errorf("no log of the limit:\n%s", e.log.String())
-	}
-	if err := os.WriteFile(filepath.Join(e.work, "go"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p.wait(10 * time.Second)
-	eq(t, "reader after the limit", p.output(), "rc=0\n")
+	slowSubscriber(t, e, cl, `exec 3<$M/pubsub/slow`, "go")
+	// A ctl conversation that subscribes is held to the same limit.
+	slowSubscriber(t, e, cl, `exec 3<>$M/ctl; echo 'SUBSCRIBE slow' >&3`, "go1")
 
 	// The same holds for a monitor that does not read.
 	eq(t, "limit", cl.str("CONFIG", "SET", "client-output-buffer-limit", "pubsub 64kb 0 0"), "OK")
-	p = e.bg(`exec 3<$M/monitor; while [ ! -e $W/go2 ]; do sleep 0.05; done; cat <&3; echo "rc=$?"`)
+	p := e.bg(`exec 3<$M/monitor; while [ ! -e $W/go2 ]; do sleep 0.05; done; cat <&3; echo "rc=$?"`)
 	eventually(t, 5*time.Second, func() string {
 		if !strings.Contains(cl.str("CLIENT", "LIST"), "cmd=monitor") {
 			return "no monitor client"
@@ -394,15 +378,13 @@ func TestCtlPubsub(t *testing.T) {
 	eq(t, "WATCH in ctl", out, "OK\nOK\nQUEUED\n\nv\n\n")
 }
 
-// TestCtlSlowSubscriber: a ctl conversation that subscribes and does not
-// read is disconnected by the pubsub class's hard limit, like a TCP
-// subscriber, instead of holding its messages without bound.
-func TestCtlSlowSubscriber(t *testing.T) {
-	needTool(t, "timeout")
-	e := newEnv(t, Options{})
-	cl := e.client()
-	eq(t, "limit", cl.str("CONFIG", "SET", "client-output-buffer-limit", "pubsub 256kb 0 0"), "OK")
-	p := e.bg(`exec 3<>$M/ctl; echo 'SUBSCRIBE slow' >&3; while [ ! -e $W/go ]; do sleep 0.05; done; cat <&3 >/dev/null; echo "rc=$?"`)
+// slowSubscriber opens a subscriber to "slow" with the shell line open,
+// does not read, and checks that the pubsub hard limit disconnects it:
+// its messages pile up in the client's buffer until the limit, its reads
+// then end (end-of-file), and nothing else is held up.
+func slowSubscriber(t *testing.T, e *env, cl *client, open, goFile string) {
+	t.Helper()
+	p := e.bg(open + `; while [ ! -e $W/` + goFile + ` ]; do sleep 0.05; done; cat <&3 >/dev/null; echo "rc=$?"`)
 	cl.waitNumsub("slow", "1")
 	payload := strings.Repeat("x", 10000)
 	for i := 0; i < 40; i++ {
@@ -410,7 +392,10 @@ func TestCtlSlowSubscriber(t *testing.T) {
 	}
 	cl.waitNumsub("slow", "0")
 	eq(t, "loop alive", cl.str("PING"), "PONG")
-	if err := os.WriteFile(filepath.Join(e.work, "go"), nil, 0o644); err != nil {
+	if !strings.Contains(e.log.String(), "overcoming of output buffer limits") {
+		t.Errorf("no log of the limit:\n%s", e.log.String())
+	}
+	if err := os.WriteFile(filepath.Join(e.work, goFile), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p.wait(10 * time.Second)
