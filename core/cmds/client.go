@@ -27,6 +27,14 @@ const (
 	// CLIENT PAUSE (with ClientBlocked while the pause lasts): its input
 	// waits until that command has run (pause.go).
 	ClientPendingCommand
+	// Client-side caching (tracking.go), as Redis's CLIENT_TRACKING_*.
+	ClientTracking            // CLIENT TRACKING on
+	ClientTrackingBrokenRedir // the redirect client is gone
+	ClientTrackingBcast       // BCAST mode
+	ClientTrackingOptin       // OPTIN mode
+	ClientTrackingOptout      // OPTOUT mode
+	ClientTrackingCaching     // CLIENT CACHING given for the next command
+	ClientTrackingNoloop      // NOLOOP: no messages about the client's own changes
 )
 
 // Conn is the transport behind a client: a socket, a ctl conversation, or
@@ -86,6 +94,9 @@ type Client struct {
 	ps       *clientPubsub // subscriptions (pubsub.go)
 	user     *aclUser      // the ACL user, resolved from User (acl.go)
 	bstate   *blockState   // what the client is blocked on (blocking.go)
+
+	// trk holds the CLIENT TRACKING settings (tracking.go).
+	trk *clientTracking
 }
 
 type multiState struct {

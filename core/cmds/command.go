@@ -240,6 +240,11 @@ func (c *Client) call() {
 		srv.afterWrite(c, cmd)
 	}
 	srv.exitCall(prop)
+	// Client-side caching: remember the keys read, send the
+	// invalidations the command caused to its own client.
+	if srv.tracking.clients > 0 || len(srv.tracking.pending) > 0 {
+		c.trackingAfterCall(cmd)
+	}
 	srv.Stats.NumCommands++
 	if srv.afterCommand != nil {
 		srv.afterCommand(c, cmd, dur)

@@ -60,6 +60,9 @@ type Config struct {
 	AcllogMaxLen              int64
 	AclPubsubDefault          string
 	ClientOutputBufferLimit   string
+	// TrackingTableMaxKeys bounds the client-side caching table
+	// (tracking.go registers its directive); 0 = no limit.
+	TrackingTableMaxKeys int64
 
 	// Persistence (persist_cmds.go registers its directives).
 	PersistConfig
@@ -101,6 +104,7 @@ func DefaultConfig() Config {
 		AcllogMaxLen:              128,
 		AclPubsubDefault:          "resetchannels",
 		ClientOutputBufferLimit:   "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+		TrackingTableMaxKeys:      1000000,
 
 		PersistConfig: DefaultPersistConfig(),
 	}

@@ -177,6 +177,9 @@ func (srv *Server) SignalModifiedKey(c *Client, db *DB, key []byte) {
 	if srv.touchWatchedKey != nil {
 		srv.touchWatchedKey(db, key)
 	}
+	if srv.tracking.table != nil {
+		srv.trackingInvalidateKey(c, key, true)
+	}
 }
 
 // signalKeyAsReady wakes clients blocked on key (set by the blocking code).
@@ -233,6 +236,11 @@ func (c *Client) SelectDB(id int) bool {
 func (srv *Server) EmptyData(dbnum int) int64 {
 	if srv.beforeEmpty != nil {
 		srv.beforeEmpty(dbnum)
+	}
+	// Client-side caching keys are not per database: any flush
+	// invalidates them all.
+	if srv.tracking.table != nil {
+		srv.trackingInvalidateKeysOnFlush()
 	}
 	var removed int64
 	for _, db := range srv.DBs {

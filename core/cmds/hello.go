@@ -229,6 +229,7 @@ var clientListFlags = [...]struct {
 	letter byte
 }{
 	{ClientMonitor, 'O'}, {ClientPubsub, 'P'}, {ClientMulti, 'x'}, {ClientBlocked, 'b'},
+	{ClientTracking, 't'}, {ClientTrackingBrokenRedir, 'R'}, {ClientTrackingBcast, 'B'},
 	{ClientDirtyCAS, 'd'}, {ClientCloseAfterReply, 'c'}, {ClientCloseASAP, 'A'},
 	{ClientUnixSocket, 'U'}, {ClientNoEvict, 'e'},
 }
@@ -333,7 +334,8 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	}
 	b = append(b, " user="...)
 	b = append(b, c.User...)
-	return appendIntField(b, " redir=-1 resp=", int64(c.Resp))
+	b = appendIntField(b, " redir=", c.trackingRedirID())
+	return appendIntField(b, " resp=", int64(c.Resp))
 }
 
 var clientHelp = []string{
@@ -615,88 +617,7 @@ func clientUnblockCommand(c *Client) {
 	c.AddReplyInt(1)
 }
 
-// CLIENT TRACKING ON|OFF [REDIRECT client-id] [PREFIX prefix [PREFIX
-// prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
-//
-// Options are checked as Redis does; turning tracking on is refused, since
-// redisfs does not send invalidation messages.
-func clientTrackingCommand(c *Client) {
-	var redir int64
-	var bcast, optin, optout bool
-	prefixes := 0
-	for j := 3; j < len(c.Argv); j++ {
-		more := len(c.Argv) - 1 - j
-		switch opt := strings.ToLower(string(c.Argv[j])); {
-		case opt == "redirect" && more > 0:
-			j++
-			if redir != 0 {
-				c.AddReplyError("A client can only redirect to a single other client")
-				return
-			}
-			n, ok := proto.ParseInt(c.Argv[j])
-			if !ok {
-				c.AddReplyError(ErrNotInteger)
-				return
-			}
-			redir = n
-			if c.srv.clients[redir] == nil {
-				c.AddReplyError("The client ID you want redirect to does not exist")
-				return
-			}
-		case opt == "bcast":
-			bcast = true
-		case opt == "optin":
-			optin = true
-		case opt == "optout":
-			optout = true
-		case opt == "noloop":
-		case opt == "prefix" && more > 0:
-			j++
-			prefixes++
-		default:
-			c.AddReplySyntaxError()
-			return
-		}
-	}
-	switch strings.ToLower(string(c.Argv[2])) {
-	case "on":
-		switch {
-		case !bcast && prefixes > 0:
-			c.AddReplyError("PREFIX option requires BCAST mode to be enabled")
-		case bcast && (optin || optout):
-			c.AddReplyError("OPTIN and OPTOUT are not compatible with BCAST")
-		case optin && optout:
-			c.AddReplyError("You can't specify both OPTIN mode and OPTOUT mode")
-		default:
-			c.AddReplyError("client side caching (CLIENT TRACKING) is not supported by this server")
-		}
-	case "off":
-		c.AddReplyOK()
-	default:
-		c.AddReplySyntaxError()
-	}
-}
-
-// CLIENT CACHING YES|NO
-func clientCachingCommand(c *Client) {
-	// Tracking is never on.
-	c.AddReplyError("CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
-}
-
-// CLIENT GETREDIR
-func clientGetRedirCommand(c *Client) { c.AddReplyInt(-1) }
-
-// CLIENT TRACKINGINFO
-func clientTrackingInfoCommand(c *Client) {
-	c.AddReplyMapLen(3)
-	c.AddReplyBulkString("flags")
-	c.AddReplySetLen(1)
-	c.AddReplyBulkString("off")
-	c.AddReplyBulkString("redirect")
-	c.AddReplyInt(-1)
-	c.AddReplyBulkString("prefixes")
-	c.AddReplyArrayLen(0)
-}
+// CLIENT TRACKING, CACHING, GETREDIR and TRACKINGINFO are tracking.go's.
 
 // clientContainerCommand runs for a container command without a
 // subcommand; the arity check makes it unreachable, but a table entry has

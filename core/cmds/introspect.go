@@ -1029,7 +1029,7 @@ func (srv *Server) infoClients(b []byte) []byte {
 	b = infoLine(b, "client_recent_max_input_buffer", maxIn)
 	b = infoLine(b, "client_recent_max_output_buffer", maxOut)
 	b = infoLine(b, "blocked_clients", srv.BlockedClients())
-	b = infoLine(b, "tracking_clients", 0)
+	b = infoLine(b, "tracking_clients", srv.tracking.clients)
 	b = infoLine(b, "clients_in_timeout_table", len(srv.blocking.timeouts))
 	return b
 }
@@ -1267,9 +1267,9 @@ func (srv *Server) infoStats(b []byte) []byte {
 	b = infoLine(b, "active_defrag_key_misses", 0)
 	b = infoLine(b, "total_active_defrag_time", 0)
 	b = infoLine(b, "current_active_defrag_time", 0)
-	b = infoLine(b, "tracking_total_keys", 0)
-	b = infoLine(b, "tracking_total_items", 0)
-	b = infoLine(b, "tracking_total_prefixes", 0)
+	b = infoLine(b, "tracking_total_keys", len(srv.tracking.table))
+	b = infoLine(b, "tracking_total_items", srv.tracking.items)
+	b = infoLine(b, "tracking_total_prefixes", len(srv.tracking.prefixes))
 	b = infoLine(b, "unexpected_error_replies", st.UnexpectedErrorReplies)
 	b = infoLine(b, "total_error_replies", st.ErrorReplies)
 	b = infoLine(b, "dump_payload_sanitizations", 0)

@@ -108,6 +108,8 @@ type Server struct {
 	// pause is CLIENT PAUSE's state and the commands it postponed
 	// (pause.go).
 	pause pauseState
+	// tracking is the client-side caching state (tracking.go).
+	tracking trackingState
 	// configSetHooks run after a successful CONFIG SET, once per
 	// directive it changed (OnConfigSet).
 	configSetHooks []func(name string)
@@ -270,6 +272,14 @@ const (
 // ProcessCommand looks c.Argv up, checks it and runs it, as Redis's
 // processCommand; the reply (or error) goes to c.
 func (srv *Server) ProcessCommand(c *Client) {
+	srv.processCommand(c)
+	// CLIENT CACHING covers the next command only (Redis's resetClient).
+	if c.Flags&ClientTrackingCaching != 0 {
+		c.trackingResetCaching()
+	}
+}
+
+func (srv *Server) processCommand(c *Client) {
 	cmd := LookupCommand(c.Argv)
 	c.cmd = cmd
 	if cmd == nil {
@@ -291,6 +301,10 @@ func (srv *Server) ProcessCommand(c *Client) {
 		srv.CmdStats(cmd).RejectedCalls++
 		c.discardTransaction()
 		return
+	}
+	// Keep the client-side caching table within its limit.
+	if srv.tracking.clients > 0 {
+		srv.trackingLimitUsedSlots(c)
 	}
 	// A pause postpones the command (after every check, before MULTI
 	// queueing, as Redis's processCommand).
@@ -412,6 +426,10 @@ func (srv *Server) Cron() {
 	// End a client pause whose time has come.
 	srv.checkClientPauseTimeoutAndReturnIfPaused()
 	srv.persistCron()
+	// Also when idle, after a CONFIG SET of tracking-table-max-keys.
+	if srv.tracking.clients > 0 {
+		srv.trackingLimitUsedSlots(nil)
+	}
 }
 
 func (srv *Server) updateLRUClock() {
