@@ -102,6 +102,7 @@ go version
 
 run "go vet ./..." go vet ./...
 run "go test -race ./..." go test -race -count=1 -timeout 20m ./...
+run "scripts/fs-scenario.sh" scripts/fs-scenario.sh
 run "fuzz FuzzReadCommand 30s" go test -run '^$' -fuzz FuzzReadCommand -fuzztime 30s ./core/proto/
 
 if [ ${#failed[@]} -gt 0 ]; then
