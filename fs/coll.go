@@ -699,6 +699,7 @@ func (r *runner) commitMember(typ int, db int, key, m, data []byte) syscall.Errn
 // Open opens a member for reading (a snapshot of its content, taken now)
 // or writing (a private copy committed at flush).
 func (n *memberNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+	n.fsys.yield()
 	mi, e := n.fetch()
 	if e != 0 {
 		return nil, 0, e

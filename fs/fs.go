@@ -60,6 +60,7 @@ type FS struct {
 	keyTimeout time.Duration
 
 	jobs      atomic.Int64 // jobs posted, for tests and benchmarks
+	busyUntil atomic.Int64 // unix ns: until then file operations yield
 	stopSweep chan struct{}
 
 	dead      atomic.Bool // the loop is gone: jobs fail with EIO
@@ -115,6 +116,7 @@ func Mount(dir string, s *server.Server, opts Options) (*FS, error) {
 	ls := fsys.ls
 	s.Post(func() {
 		srv.OnKeyspaceEvent(ls.onKeyspaceEvent)
+		srv.OnBeforeSleep(ls.measureLoad)
 		srv.OnEmptyData(ls.onEmptyData)
 	})
 	if fsys.notifier != nil {

@@ -269,6 +269,7 @@ func (n *keyFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 	if e := n.staleErr(); e != 0 {
 		return nil, 0, e
 	}
+	n.fsys.yield()
 	acc := flags & syscall.O_ACCMODE
 	if n.typ == typeList {
 		return n.openList(flags)

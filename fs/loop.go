@@ -162,6 +162,10 @@ type loopSide struct {
 	dirTime []int64
 	// longNames holds keys already logged as having names too long.
 	longNames map[string]struct{}
+	// jobCmds counts the commands of jobs; loadAt, loadCmds and
+	// loadJobCmds are the last measure of measureLoad.
+	jobCmds, loadCmds, loadJobCmds int64
+	loadAt                         time.Time
 }
 
 const mtimeCap = 1 << 16
@@ -243,6 +247,7 @@ func (r *runner) call(args ...[]byte) proto.Reply {
 	}
 	c.QueryBuf = q
 	start := len(c.Reply)
+	r.ls.jobCmds++
 	c.ProcessInputBuffer()
 	rep, n, err := proto.ReadReply(c.Reply[start:])
 	if err != nil || n == 0 {
