@@ -23,9 +23,7 @@ import (
 // garbage).
 func newHashObject(vals [][]byte) Object {
 	lp := types.NewListpackFor(vals)
-	var o Object
-	o.SetPtr(TypeHash, EncListpack, unsafe.Pointer(&lp))
-	return o
+	return newObject(TypeHash, EncListpack, unsafe.Pointer(&lp))
 }
 
 var hashHsetArg = []byte("HSET")

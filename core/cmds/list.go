@@ -56,9 +56,7 @@ func popCountArgs(where int, key []byte, count, llen int64) [][]byte {
 // newListObject returns an empty list, as createQuicklistObject followed by
 // quicklistSetOptions with the current configuration.
 func (srv *Server) newListObject() Object {
-	var o Object
-	o.SetPtr(TypeList, EncQuicklist, unsafe.Pointer(types.NewQuicklist(int(srv.Config.ListMaxListpackSize))))
-	return o
+	return newObject(TypeList, EncQuicklist, unsafe.Pointer(types.NewQuicklist(int(srv.Config.ListMaxListpackSize))))
 }
 
 // listQL returns the quicklist of a list object.

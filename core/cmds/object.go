@@ -77,6 +77,14 @@ func (o *Object) SetPtr(typ, enc uint8, p unsafe.Pointer) {
 // Ptr returns the collection structure of o.
 func (o *Object) Ptr() unsafe.Pointer { return o.ptr }
 
+// newObject returns an object of a collection type with encoding enc
+// holding p.
+func newObject(typ, enc uint8, p unsafe.Pointer) Object {
+	var o Object
+	o.SetPtr(typ, enc, p)
+	return o
+}
+
 // NewStringObject returns a string object holding a copy of b, encoded as
 // Redis's createStringObject followed by tryObjectEncoding would (int when b
 // is a canonical integer of at most 20 characters, else embstr up to 44

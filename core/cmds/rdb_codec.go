@@ -238,9 +238,7 @@ func rdbLoadLinkedList(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
 }
 
 func listObject(ql *types.Quicklist) Object {
-	var o Object
-	o.SetPtr(TypeList, EncQuicklist, unsafe.Pointer(ql))
-	return o
+	return newObject(TypeList, EncQuicklist, unsafe.Pointer(ql))
 }
 
 func rdbLoadListZiplist(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
@@ -393,8 +391,7 @@ func rdbLoadIntset(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
 	if err != nil {
 		return Object{}, errRDBCorrupt("intset integrity check failed")
 	}
-	var o Object
-	o.SetPtr(TypeSet, EncIntset, unsafe.Pointer(is))
+	o := newObject(TypeSet, EncIntset, unsafe.Pointer(is))
 	if int64(is.Len()) > lim.intsetEntries {
 		setTypeConvert(&o)
 	}
@@ -460,8 +457,7 @@ func rdbLoadZset(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
 		total += len(ele)
 		zs.Insert(string(ele), score)
 	}
-	var o Object
-	o.SetPtr(TypeZSet, EncSkiplist, unsafe.Pointer(zs))
+	o := newObject(TypeZSet, EncSkiplist, unsafe.Pointer(zs))
 	if int64(zs.Len()) <= lim.zsetEntries && int64(maxLen) <= lim.zsetValue && total <= types.ListpackMaxSafetySize {
 		zsetConvert(&o, EncListpack)
 	}
@@ -597,8 +593,7 @@ func rdbLoadHashCompact(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, error
 	if err != nil {
 		return Object{}, err
 	}
-	var o Object
-	o.SetPtr(TypeHash, EncListpack, unsafe.Pointer(&lp))
+	o := newObject(TypeHash, EncListpack, unsafe.Pointer(&lp))
 	// Redis converts on the entry count, and for a zipmap on the value
 	// length too.
 	if int64(lp.Len()/2) > lim.hashEntries || t == rdb.TypeHashZipmap && int64(maxLen) > lim.hashValue {

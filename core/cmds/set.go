@@ -25,16 +25,12 @@ func setDict(o *Object) *types.Dict[struct{}] { return (*types.Dict[struct{}])(o
 
 // newIntsetObject returns an empty intset-encoded set (createIntsetObject).
 func newIntsetObject() Object {
-	var o Object
-	o.SetPtr(TypeSet, EncIntset, unsafe.Pointer(types.NewIntset()))
-	return o
+	return newObject(TypeSet, EncIntset, unsafe.Pointer(types.NewIntset()))
 }
 
 // newSetObject returns an empty hashtable-encoded set (createSetObject).
 func newSetObject() Object {
-	var o Object
-	o.SetPtr(TypeSet, EncHashtable, unsafe.Pointer(types.NewDict[struct{}]()))
-	return o
+	return newObject(TypeSet, EncHashtable, unsafe.Pointer(types.NewDict[struct{}]()))
 }
 
 // setTypeCreate returns an empty set that can hold value: an intset when

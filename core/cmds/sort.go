@@ -118,9 +118,7 @@ func sortNewList(elems [][]byte) Object {
 	for _, e := range elems {
 		ql.PushTail(e)
 	}
-	var o Object
-	o.SetPtr(TypeList, EncQuicklist, unsafe.Pointer(ql))
-	return o
+	return newObject(TypeList, EncQuicklist, unsafe.Pointer(ql))
 }
 
 // cStringBefore returns b up to its first NUL byte (strcoll's view).

@@ -395,16 +395,12 @@ func zsetSkiplist(o *Object) *types.Zset { return (*types.Zset)(o.ptr) }
 
 // newZsetObject returns an empty skiplist-encoded sorted set.
 func newZsetObject() Object {
-	var o Object
-	o.SetPtr(TypeZSet, EncSkiplist, unsafe.Pointer(types.NewZset()))
-	return o
+	return newObject(TypeZSet, EncSkiplist, unsafe.Pointer(types.NewZset()))
 }
 
 // newZsetListpackObject returns an empty listpack-encoded sorted set.
 func newZsetListpackObject() Object {
-	var o Object
-	o.SetPtr(TypeZSet, EncListpack, unsafe.Pointer(newZlp()))
-	return o
+	return newObject(TypeZSet, EncListpack, unsafe.Pointer(newZlp()))
 }
 
 // zsetLength returns the number of members.
