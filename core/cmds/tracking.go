@@ -465,24 +465,12 @@ func (srv *Server) trackingHandlePendingKeyInvalidations() {
 func (srv *Server) trackingInvalidateKeysOnFlush() {
 	t := &srv.tracking
 	if t.clients > 0 {
-		var list []*Client
-		for _, c := range srv.clients {
-			if c.Flags&ClientTracking != 0 {
-				list = append(list, c)
-			}
-		}
 		// Redis goes through its client list, whose order its cron
 		// rotates; connection order here.
-		slices.SortFunc(list, func(a, b *Client) int {
-			switch {
-			case a.ID < b.ID:
-				return -1
-			case a.ID > b.ID:
-				return 1
+		for _, c := range srv.listedClients() {
+			if c.Flags&ClientTracking == 0 {
+				continue
 			}
-			return 0
-		})
-		for _, c := range list {
 			if c == srv.currentClient {
 				t.pending = append(t.pending, pendingInvalidation{c: c, null: true})
 			} else {

@@ -14,6 +14,8 @@ import (
 	"errors"
 	"math"
 	"strconv"
+
+	"github.com/redisfs/redisfs/core/proto"
 )
 
 // Version is RDB_VERSION of Redis 7.0: the version DUMP payloads carry and
@@ -123,7 +125,7 @@ func AppendInt(dst []byte, v int64) []byte {
 // bytes; anything else is stored verbatim after its length.
 func AppendString(dst, s []byte, compress bool) []byte {
 	if len(s) <= 11 {
-		if v, ok := parseCanonicalInt(s); ok {
+		if v, ok := proto.ParseInt(s); ok {
 			if out, ok := AppendEncodedInt(dst, v); ok {
 				return out
 			}
@@ -167,51 +169,6 @@ func appendLZFString(dst, s []byte) ([]byte, bool) {
 	copy(buf[start+len(hdr):], buf[start+maxHdr:start+maxHdr+n])
 	copy(buf[start:], hdr)
 	return buf[:start+len(hdr)+n], true
-}
-
-// parseCanonicalInt parses s when it is the canonical text of an int64
-// (what rdbTryIntegerEncoding and string2ll accept: no sign but '-', no
-// leading zeros, no spaces).
-func parseCanonicalInt(s []byte) (int64, bool) {
-	n := len(s)
-	if n == 0 || n > 20 {
-		return 0, false
-	}
-	if n == 1 && s[0] == '0' {
-		return 0, true
-	}
-	i := 0
-	neg := s[0] == '-'
-	if neg {
-		i++
-		if i == n {
-			return 0, false
-		}
-	}
-	if s[i] < '1' || s[i] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for ; i < n; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > (math.MaxUint64-9)/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
 }
 
 // AppendBinaryDouble appends f as 8 little-endian bytes (rdbSaveBinaryDoubleValue).
