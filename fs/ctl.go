@@ -82,11 +82,10 @@ type conversation struct {
 	c          *cmds.Client
 	parser     *proto.Parser
 	argv       [][]byte
-	tail       []byte // bytes written but not handed to the client yet
-	blockedRaw bool   // the blocked command's output is printed raw
-	queued     bool   // a job to resume feeding is posted
-	limitStr   string // the client-output-buffer-limit hard is of
-	hard       int64  // its pubsub class's hard limit (checkLimit)
+	tail       []byte    // bytes written but not handed to the client yet
+	blockedRaw bool      // the blocked command's output is printed raw
+	queued     bool      // a job to resume feeding is posted
+	lim        hardLimit // checkLimit's
 
 	wmu sync.Mutex // serializes writes
 
@@ -266,20 +265,13 @@ func (t ctlConn) Flush(c *cmds.Client) {
 // as the server closes such a TCP client: render moves the replies out
 // of the client's buffer, where the server would have counted them.
 func (cv *conversation) checkLimit(c *cmds.Client) {
-	if c.Flags&(cmds.ClientPubsub|cmds.ClientMonitor) == 0 || c.Flags&cmds.ClientCloseASAP != 0 {
+	if c.Flags&(cmds.ClientPubsub|cmds.ClientMonitor) == 0 {
 		return
-	}
-	srv := c.Server()
-	if v := srv.Config.ClientOutputBufferLimit; v != cv.limitStr {
-		cv.limitStr, cv.hard = v, pubsubHardLimit(v)
 	}
 	cv.mu.Lock()
 	unread := int64(len(cv.out))
 	cv.mu.Unlock()
-	if cv.hard > 0 && unread >= cv.hard {
-		srv.Logf(cmds.LogWarning, "Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", c.ID, cv.addr)
-		c.Flags |= cmds.ClientCloseASAP
-	}
+	cv.lim.check(c, unread, cv.addr)
 }
 
 // Close is called when the client is freed (QUIT, a protocol error,

@@ -269,9 +269,8 @@ type stream struct {
 	limit bool
 
 	// Owned by the loop.
-	c        *cmds.Client
-	limitStr string // the client-output-buffer-limit the limit is of
-	hard     int64
+	c   *cmds.Client
+	lim hardLimit
 
 	// wake receives (without blocking) when replies arrived or the client
 	// closed.
@@ -429,6 +428,31 @@ func (s *stream) signal() {
 	}
 }
 
+// hardLimit closes a file server's client whose reader fell more than the
+// pubsub class's hard limit behind, as the server closes such a TCP
+// client; it is kept on the loop, with the limit parsed from the config
+// value it was last read from.
+type hardLimit struct {
+	str  string // the client-output-buffer-limit hard is of
+	hard int64
+}
+
+// check closes c (at the next beforeSleep) when its reader has pending
+// bytes not read yet, at least the hard limit.
+func (l *hardLimit) check(c *cmds.Client, pending int64, addr string) {
+	if c.Flags&cmds.ClientCloseASAP != 0 {
+		return
+	}
+	srv := c.Server()
+	if v := srv.Config.ClientOutputBufferLimit; v != l.str {
+		l.str, l.hard = v, pubsubHardLimit(v)
+	}
+	if l.hard > 0 && pending >= l.hard {
+		srv.Logf(cmds.LogWarning, "Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", c.ID, addr)
+		c.Flags |= cmds.ClientCloseASAP
+	}
+}
+
 // pubsubHardLimit returns the hard limit of the pubsub class in a
 // client-output-buffer-limit value (0: none).
 func pubsubHardLimit(v string) int64 {
@@ -453,15 +477,8 @@ var _ = (cmds.Conn)(streamConn{})
 // limit behind is closed (the server does this itself for subscribers).
 func (t streamConn) Flush(c *cmds.Client) {
 	s := t.s
-	if s.limit && c.Flags&cmds.ClientCloseASAP == 0 {
-		srv := c.Server()
-		if v := srv.Config.ClientOutputBufferLimit; v != s.limitStr {
-			s.limitStr, s.hard = v, pubsubHardLimit(v)
-		}
-		if s.hard > 0 && int64(len(c.Reply)-c.Sent) >= s.hard {
-			srv.Logf(cmds.LogWarning, "Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", c.ID, s.addr)
-			c.Flags |= cmds.ClientCloseASAP
-		}
+	if s.limit {
+		s.lim.check(c, int64(len(c.Reply)-c.Sent), s.addr)
 	}
 	s.signal()
 }
