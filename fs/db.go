@@ -181,7 +181,7 @@ func (d *dbDir) Create(ctx context.Context, name string, flags uint32, mode uint
 	}
 	h := newStrHandle(node.Operations().(*keyFile), flags, data)
 	if existed && flags&syscall.O_TRUNC != 0 {
-		h.dirty = true
+		h.buf.dirty = true
 	}
 	return node, h, fsys.openFlags(true), 0
 }

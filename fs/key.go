@@ -295,7 +295,7 @@ func (n *keyFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 	}
 	h := newStrHandle(n, flags, data)
 	if flags&syscall.O_TRUNC != 0 {
-		h.dirty, h.truncOpen = true, true
+		h.buf.truncated()
 	}
 	return h, n.fsys.openFlags(true), 0
 }
@@ -339,12 +339,10 @@ type strHandle struct {
 	mu     sync.Mutex
 	loaded bool      // guarded by mu
 	at     time.Time // guarded by mu: when data was fetched
-	data   []byte    // guarded by mu
-	dirty  bool      // guarded by mu
-	pend   []byte    // guarded by mu: O_APPEND bytes not committed yet
-	// truncOpen: the only change is the open's O_TRUNC (see
-	// deferTrunc). Guarded by mu.
-	truncOpen bool
+	// buf is the value: the read snapshot, or the private copy of a
+	// write open. Guarded by mu.
+	buf  editBuf
+	pend []byte // guarded by mu: O_APPEND bytes not committed yet
 }
 
 var (
@@ -387,7 +385,7 @@ func newStrHandle(n *keyFile, flags uint32, data []byte) *strHandle {
 	acc := flags & syscall.O_ACCMODE
 	h := &strHandle{n: n, write: acc != syscall.O_RDONLY, appendMode: flags&syscall.O_APPEND != 0}
 	if data != nil {
-		h.data, h.loaded, h.at = data, true, time.Now()
+		h.buf.data, h.loaded, h.at = data, true, time.Now()
 	}
 	return h
 }
@@ -396,8 +394,8 @@ func newStrHandle(n *keyFile, flags uint32, data []byte) *strHandle {
 func (h *strHandle) pendingSize() (int64, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.dirty {
-		return int64(len(h.data)), true
+	if h.buf.dirty {
+		return int64(len(h.buf.data)), true
 	}
 	return 0, false
 }
@@ -420,7 +418,7 @@ func (h *strHandle) fetch() syscall.Errno {
 	if errno != 0 {
 		return errno
 	}
-	h.data, h.loaded, h.at = data, true, time.Now()
+	h.buf.data, h.loaded, h.at = data, true, time.Now()
 	return 0
 }
 
@@ -432,23 +430,19 @@ func (h *strHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Read
 		if e := h.fetch(); e != 0 {
 			return nil, e
 		}
-		h.data = append(h.data, h.pend...)
+		h.buf.data = append(h.buf.data, h.pend...)
 	} else if !h.loaded && !h.write {
 		if pre, ok := h.n.takePrefetch(); ok {
-			h.data, h.loaded, h.at = pre, true, time.Now()
+			h.buf.data, h.loaded, h.at = pre, true, time.Now()
 		} else if e := h.fetch(); e != 0 {
 			return nil, e
 		}
-	} else if !h.loaded || (!h.write && off >= int64(len(h.data)) && time.Since(h.at) > refetchAge) {
+	} else if !h.loaded || (!h.write && off >= int64(len(h.buf.data)) && time.Since(h.at) > refetchAge) {
 		if e := h.fetch(); e != 0 {
 			return nil, e
 		}
 	}
-	if off >= int64(len(h.data)) {
-		return fuse.ReadResultData(nil), 0
-	}
-	n := copy(dest, h.data[off:])
-	return fuse.ReadResultData(dest[:n]), 0
+	return h.buf.read(dest, off), 0
 }
 
 func (h *strHandle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
@@ -461,34 +455,14 @@ func (h *strHandle) Write(ctx context.Context, data []byte, off int64) (uint32, 
 		h.pend = append(h.pend, data...)
 		return uint32(len(data)), 0
 	}
-	end := off + int64(len(data))
-	if end > int64(len(h.data)) {
-		if end > int64(cap(h.data)) {
-			nd := make([]byte, end, max(end, 2*int64(cap(h.data))))
-			copy(nd, h.data)
-			h.data = nd
-		} else {
-			old := len(h.data)
-			h.data = h.data[:end]
-			clear(h.data[int64(old):max(int64(old), off)])
-		}
-	}
-	copy(h.data[off:], data)
-	h.dirty, h.truncOpen = true, false
+	h.buf.write(data, off)
 	return uint32(len(data)), 0
 }
 
 func (h *strHandle) truncate(size int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if size <= int64(len(h.data)) {
-		h.data = h.data[:size]
-	} else {
-		nd := make([]byte, size)
-		copy(nd, h.data)
-		h.data = nd
-	}
-	h.dirty, h.truncOpen = true, false
+	h.buf.truncate(size)
 }
 
 // commit sends what the open wrote: one SET … KEEPTTL or one APPEND.
@@ -498,7 +472,7 @@ func (h *strHandle) commit() syscall.Errno {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !h.dirty && len(h.pend) == 0 {
+	if !h.buf.dirty && len(h.pend) == 0 {
 		return 0
 	}
 	db, key := h.n.ident()
@@ -509,7 +483,7 @@ func (h *strHandle) commit() syscall.Errno {
 		if h.appendMode {
 			rep = r.call([]byte("APPEND"), key, h.pend)
 		} else {
-			rep = r.call([]byte("SET"), key, h.data, []byte("KEEPTTL"))
+			rep = r.call([]byte("SET"), key, h.buf.data, []byte("KEEPTTL"))
 		}
 		errno = replyErrno(&rep, syscall.EISDIR)
 	})
@@ -520,7 +494,7 @@ func (h *strHandle) commit() syscall.Errno {
 		return errno
 	}
 	h.n.dropPrefetch()
-	h.dirty = false
+	h.buf.dirty = false
 	h.pend = h.pend[:0]
 	return 0
 }
@@ -528,7 +502,7 @@ func (h *strHandle) commit() syscall.Errno {
 // Flush commits, unless the only change is the open's O_TRUNC: see
 // deferTrunc.
 func (h *strHandle) Flush(ctx context.Context) syscall.Errno {
-	return flushCommit(&h.mu, &h.truncOpen, h.commit)
+	return flushCommit(&h.mu, &h.buf.truncOpen, h.commit)
 }
 
 // Release commits what no flush did (a truncation alone).
