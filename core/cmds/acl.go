@@ -196,21 +196,11 @@ func aclCommandID(cmd *Command) int {
 	return id
 }
 
-func init() {
-	serverInitHooks = append(serverInitHooks, func(srv *Server) {
-		srv.acl = newACLState()
-		srv.aclUpdateDefaultUserPassword(srv.Config.RequirePass)
-		srv.checkCommand = srv.checkCommandImpl
-	})
-	configApplyHooks["requirepass"] = func(srv *Server) error {
-		srv.aclUpdateDefaultUserPassword(srv.Config.RequirePass)
-		return nil
-	}
-	directives = append(directives,
-		intDirective64("acllog-max-len", func(c *Config) *int64 { return &c.AcllogMaxLen }, 0, maxInt64),
-		stringDirective("acl-pubsub-default", func(c *Config) *string { return &c.AclPubsubDefault }, false,
-			"allchannels", "resetchannels"),
-	)
+// applyRequirepass is the CONFIG SET apply hook of requirepass: the
+// default user's password follows it.
+func (srv *Server) applyRequirepass() error {
+	srv.aclUpdateDefaultUserPassword(srv.Config.RequirePass)
+	return nil
 }
 
 // intDirective64 is an integer directive without memory units.
@@ -993,45 +983,31 @@ func (srv *Server) aclCheckAtExec(c *Client) (string, bool) {
 	return "no permission", false
 }
 
-// checkCommandImpl runs processCommand's checks after authentication, in
-// Redis's order: MULTI-forbidden commands, ACLs, maxmemory, the RESP2
-// subscribed context, and replicas (MONITOR clients) touching keys. It
-// replies and returns false to refuse the command.
-func (srv *Server) checkCommandImpl(c *Client, cmd *Command) bool {
-	if c.Flags&ClientMulti != 0 && cmd.Flags&CmdNoMulti != 0 {
-		c.rejectCommand("Command not allowed inside a transaction")
-		return false
+// aclCheckCommand is processCommand's ACL check (ACLCheckAllPerm and what
+// processCommand does with its verdict): a command, key or channel the
+// client's user may not use is logged in ACL LOG and refused with NOPERM.
+// It reports whether the command may go on.
+func (srv *Server) aclCheckCommand(c *Client) bool {
+	ret, idx := c.aclCheckAllPerm()
+	if ret == aclOK {
+		return true
 	}
-	if ret, idx := c.aclCheckAllPerm(); ret != aclOK {
-		ctx := aclLogToplevel
-		if c.Flags&ClientMulti != 0 {
-			ctx = aclLogMulti
-		}
-		srv.addACLLogEntry(c, ret, ctx, idx, "", "")
-		switch ret {
-		case aclDeniedCmd:
-			c.rejectCommand("-NOPERM this user has no permissions to run the '" + cmd.FullName + "' command")
-		case aclDeniedKey:
-			c.rejectCommand("-NOPERM this user has no permissions to access one of the keys used as arguments")
-		case aclDeniedChannel:
-			c.rejectCommand("-NOPERM this user has no permissions to access one of the channels used as arguments")
-		default:
-			c.rejectCommand("no permission")
-		}
-		return false
+	ctx := aclLogToplevel
+	if c.Flags&ClientMulti != 0 {
+		ctx = aclLogMulti
 	}
-	if srv.Config.MaxMemory > 0 && !srv.checkMaxmemory(c, cmd) {
-		return false
+	srv.addACLLogEntry(c, ret, ctx, idx, "", "")
+	switch ret {
+	case aclDeniedCmd:
+		c.rejectCommand("-NOPERM this user has no permissions to run the '" + c.cmd.FullName + "' command")
+	case aclDeniedKey:
+		c.rejectCommand("-NOPERM this user has no permissions to access one of the keys used as arguments")
+	case aclDeniedChannel:
+		c.rejectCommand("-NOPERM this user has no permissions to access one of the channels used as arguments")
+	default:
+		c.rejectCommand("no permission")
 	}
-	if c.Flags&ClientPubsub != 0 && c.Resp == 2 && !pubsubAllowedCommand(cmd) {
-		c.rejectCommand("Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
-		return false
-	}
-	if c.Flags&ClientMonitor != 0 && cmd.Flags&(CmdMayReplicate|CmdWrite|CmdReadonly) != 0 {
-		c.rejectCommand("Replica can't interact with the keyspace")
-		return false
-	}
-	return true
+	return false
 }
 
 // ---------------------------------------------------------------------------

@@ -14,31 +14,17 @@ import (
 // server.c and debug.c: CONFIG, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME,
 // LASTSAVE, ROLE, SHUTDOWN and DEBUG.
 
-// Extension points of the administration commands, set from the init
-// functions of the subsystems they concern (all called on the loop).
-var (
-	// configApplyHooks apply a directive changed by CONFIG SET (by
-	// canonical name) once every new value of the command is set; an
-	// error undoes the whole CONFIG SET.
-	configApplyHooks = map[string]func(srv *Server) error{}
-	// dbSwapHooks run after SWAPDB exchanged the contents of two
-	// databases (WATCH invalidation).
-	dbSwapHooks []func(srv *Server, id1, id2 int)
-	// shutdownPrepare runs before SHUTDOWN stops the server: persistence
-	// saves (when save is set) and flushes. An error aborts the shutdown
-	// unless force is set.
-	shutdownPrepare func(srv *Server, save, nosave, force bool) error
-	// debugObjectExtra returns the encoding-specific tail of DEBUG
-	// OBJECT (" ql_nodes:… " for quicklists), set by the list code.
-	debugObjectExtra func(o *Object) string
-	// rdbSavedObjectLen returns the length of o's RDB serialization, set
-	// by the persistence code; DEBUG OBJECT estimates without it.
-	rdbSavedObjectLen func(o *Object) int
-	// debugSubcommands adds DEBUG subcommands (by lower-case name) that
-	// belong to other subsystems (RELOAD, DIGEST …). A handler checks its
-	// own arguments (AddReplySubcommandSyntaxError when they are wrong).
-	debugSubcommands = map[string]func(c *Client){}
-)
+// configApplyHooks apply a directive changed by CONFIG SET (by canonical
+// name) once every new value of the command is set; an error undoes the
+// whole CONFIG SET. Each is a method of the file that owns the directive.
+var configApplyHooks = map[string]func(srv *Server) error{
+	"requirepass": (*Server).applyRequirepass,
+	"maxmemory":   (*Server).applyMaxmemory,
+	"appendonly":  func(srv *Server) error { return srv.applyPersistConfig("appendonly") },
+	"appendfsync": func(srv *Server) error { return srv.applyPersistConfig("appendfsync") },
+	"save":        func(srv *Server) error { return srv.applyPersistConfig("save") },
+	"dir":         func(srv *Server) error { return srv.applyPersistConfig("dir") },
+}
 
 // protectedDirectives may not be changed with CONFIG SET while
 // enable-protected-configs is "no", Redis's default.
@@ -325,13 +311,11 @@ func (srv *Server) SwapDBs(id1, id2 int) {
 	a.expiresCursor, b.expiresCursor = b.expiresCursor, a.expiresCursor
 	// Whatever caches the contents of a database (the file server)
 	// treats both as replaced wholesale.
-	if srv.onFlush != nil {
-		srv.onFlush(id1)
-		srv.onFlush(id2)
-	}
-	for _, f := range dbSwapHooks {
-		f(srv, id1, id2)
-	}
+	srv.emptyDataDone(id1)
+	srv.emptyDataDone(id2)
+	// WATCHes on keys whose value the swap changed are touched (watch.go).
+	srv.touchAllWatchedKeysInDb(id1, srv.DBs[id2], srv.DBs[id1])
+	srv.touchAllWatchedKeysInDb(id2, srv.DBs[id1], srv.DBs[id2])
 	// Clients blocked on keys the swap brought in may be served now.
 	srv.ScanDatabaseForReadyKeys(a)
 	srv.ScanDatabaseForReadyKeys(b)
@@ -395,12 +379,10 @@ func shutdownCommand(c *Client) {
 		return
 	}
 	srv.Logf(LogWarning, "User requested shutdown...")
-	if shutdownPrepare != nil {
-		if err := shutdownPrepare(srv, save, nosave, force); err != nil && !force {
-			srv.Logf(LogWarning, "Errors trying to shut down the server. Check the logs for more information.")
-			c.AddReplyError("Errors trying to SHUTDOWN. Check logs.")
-			return
-		}
+	if err := srv.prepareShutdownPersistence(save, nosave, force); err != nil && !force {
+		srv.Logf(LogWarning, "Errors trying to shut down the server. Check the logs for more information.")
+		c.AddReplyError("Errors trying to SHUTDOWN. Check logs.")
+		return
 	}
 	srv.Logf(LogWarning, "Redis is now ready to exit, bye bye...")
 	// No reply: the connection closes as the server goes away.
@@ -524,7 +506,7 @@ var debugHelp = []string{
 //
 // The subcommands that make sense here: HELP, OBJECT, SLEEP,
 // SET-ACTIVE-EXPIRE, POPULATE, PROTOCOL, ERROR, LOG, CHANGE-REPL-ID, and
-// those other subsystems add through debugSubcommands.
+// RELOAD and LOADAOF, which persist_cmds.go implements.
 func debugCommand(c *Client) {
 	sub, argc := c.Argv[1], len(c.Argv)
 	switch {
@@ -554,11 +536,11 @@ func debugCommand(c *Client) {
 	case equalFoldC(sub, "change-repl-id") && argc == 2:
 		c.srv.Logf(LogWarning, "Changing replication IDs after receiving DEBUG change-repl-id")
 		c.AddReplyOK()
+	case equalFoldC(sub, "reload"):
+		debugReloadCommand(c) // persist_cmds.go
+	case equalFoldC(sub, "loadaof"):
+		debugLoadAOFCommand(c) // persist_cmds.go
 	default:
-		if f := debugSubcommands[strings.ToLower(string(sub))]; f != nil {
-			f(c)
-			return
-		}
 		c.AddReplySubcommandSyntaxError()
 	}
 }
@@ -601,22 +583,13 @@ func debugObject(c *Client) {
 		// Redis shares the objects of small integers.
 		refcount = 2147483647
 	}
-	serLen := 0
-	if rdbSavedObjectLen != nil {
-		serLen = rdbSavedObjectLen(o)
-	} else if o.typ == TypeString {
-		serLen = estimateRDBStringLen(o)
-	}
+	serLen := rdbSavedObjectLen(o)
 	idle := int64(srv.lruClock) - int64(o.lru)
 	if idle < 0 {
 		idle += 1 << 24
 	}
-	extra := ""
-	if debugObjectExtra != nil {
-		extra = debugObjectExtra(o)
-	}
-	c.AddReplyStatus(fmt.Sprintf("Value at:%p refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s",
-		o, refcount, o.EncodingName(), serLen, o.lru, idle, extra))
+	c.AddReplyStatus(fmt.Sprintf("Value at:%p refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
+		o, refcount, o.EncodingName(), serLen, o.lru, idle))
 }
 
 // estimateRDBStringLen is the length of a string's RDB encoding without

@@ -26,7 +26,7 @@ func runInline(c *Client, lines ...string) string {
 }
 
 // TestFlushNotifiesFileServer checks that FLUSHDB, FLUSHALL and SWAPDB tell
-// the file server (onFlush) which databases changed wholesale, and count
+// the file server (OnEmptyData) which databases changed wholesale, and count
 // as changes.
 func TestFlushNotifiesFileServer(t *testing.T) {
 	cfg := DefaultConfig()
@@ -34,7 +34,7 @@ func TestFlushNotifiesFileServer(t *testing.T) {
 	srv := NewServer(cfg)
 	srv.LogOut = nil
 	var flushed []int
-	srv.onFlush = func(db int) { flushed = append(flushed, db) }
+	srv.OnEmptyData(func(db int) { flushed = append(flushed, db) })
 	c := srv.NewClient(nopConn{})
 	runInline(c, "SET a 1", "SELECT 2", "SET b 2")
 	dirty := srv.Dirty
@@ -52,7 +52,7 @@ func TestFlushNotifiesFileServer(t *testing.T) {
 		flushed = nil
 		runInline(c, tc.cmd)
 		if !slices.Equal(flushed, tc.want) {
-			t.Errorf("%s: onFlush(%v), want %v", tc.cmd, flushed, tc.want)
+			t.Errorf("%s: OnEmptyData(%v), want %v", tc.cmd, flushed, tc.want)
 		}
 	}
 	if srv.Dirty <= dirty {

@@ -164,21 +164,17 @@ type blockingState struct {
 	scratch   []*Client
 }
 
-func init() {
-	serverInitHooks = append(serverInitHooks, func(srv *Server) {
-		srv.keyReady = srv.signalKeyAsReadyBlocking
-		srv.OnBeforeSleep(srv.blockingBeforeSleep)
-	})
-	clientUnblock = func(target *Client, withError bool) {
-		if withError {
-			target.AddReplyError("-UNBLOCKED client unblocked via CLIENT UNBLOCK")
-		}
-		target.srv.UnblockClient(target, !withError)
-		// As Redis 7.0.15's CLIENT UNBLOCK: counted as a failed call
-		// whether with an error or not, and logged (if slow enough)
-		// with the arguments already gone.
-		target.srv.updateStatsOnUnblock(target, 0, true, nil)
+// clientUnblock unblocks a client blocked in a blocking command, as CLIENT
+// UNBLOCK does: with an -UNBLOCKED error, or as if it timed out.
+func (srv *Server) clientUnblock(target *Client, withError bool) {
+	if withError {
+		target.AddReplyError("-UNBLOCKED client unblocked via CLIENT UNBLOCK")
 	}
+	srv.UnblockClient(target, !withError)
+	// As Redis 7.0.15's CLIENT UNBLOCK: counted as a failed call
+	// whether with an error or not, and logged (if slow enough)
+	// with the arguments already gone.
+	srv.updateStatsOnUnblock(target, 0, true, nil)
 }
 
 // BlockedClients returns the number of clients blocked on keys or

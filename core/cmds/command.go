@@ -217,7 +217,13 @@ func LookupCommand(argv [][]byte) *Command {
 	return cmd.subs[strings.ToLower(string(argv[1]))]
 }
 
-// call executes c.cmd and keeps the statistics, as Redis's call().
+// call runs c.cmd and does what Redis's call() does around it, in the same
+// order: the latency monitor and the slow log, MONITOR, the per-command
+// statistics, propagation to the AOF, client-side caching, and the end of
+// the execution unit (which hands what it propagated to persistence).
+// WATCH invalidation and waking blocked clients happen as keys change
+// (SignalModifiedKey, signalKeyAsReady in db.go); processCommand serves
+// the clients made ready once call returns.
 func (c *Client) call() {
 	srv := c.srv
 	cmd := c.cmd
@@ -230,23 +236,46 @@ func (c *Client) call() {
 	cmd.Proc(c)
 	srv.currentClient = nil
 	dur := time.Since(start).Microseconds()
+
+	// The latency monitor, the latency histogram and the slow log; a
+	// client that blocked is logged when it is unblocked (blocking.go).
+	var argv [][]byte // c.Argv with secrets redacted, once needed
+	if c.Flags&ClientBlocked == 0 {
+		srv.latencyAfterCommand(cmd, dur)
+		if cmd.Flags&CmdSkipSlowlog == 0 && srv.slowlogWanted(dur) {
+			argv = redactArgs(cmd, c.Argv)
+			srv.slowlogPush(c, argv, dur)
+		}
+	}
+	// MONITOR sees every command but the administrative ones.
+	if len(srv.monitors) > 0 && cmd.Flags&(CmdSkipMonitor|CmdAdmin) == 0 {
+		if argv == nil {
+			argv = redactArgs(cmd, c.Argv)
+		}
+		srv.feedMonitors(c, argv)
+	}
+
 	st := srv.CmdStats(cmd)
 	st.Calls++
 	st.Microseconds += dur
 	if srv.Stats.ErrorReplies != errs {
 		st.FailedCalls++
 	}
+
+	// A command that changed the keyspace goes to the AOF (propagate.go);
+	// inside MULTI only EXEC's commands do, one by one.
 	if srv.Dirty > dirty && c.Flags&ClientMulti == 0 {
-		srv.afterWrite(c, cmd)
+		srv.propagateCommand(c, cmd)
 	}
-	srv.exitCall(prop)
+
 	// Client-side caching: remember the keys read, send the
-	// invalidations the command caused to its own client.
+	// invalidations the command caused to its own client (tracking.go).
 	if srv.tracking.clients > 0 || len(srv.tracking.pending) > 0 {
 		c.trackingAfterCall(cmd)
 	}
 	srv.Stats.NumCommands++
-	if srv.afterCommand != nil {
-		srv.afterCommand(c, cmd, dur)
-	}
+
+	// The end of a top-level call ends the execution unit (Redis's
+	// afterCommand → propagatePendingCommands).
+	srv.exitCall(prop)
 }

@@ -265,6 +265,70 @@ var directives = []directive{
 	boolDirective("lazyfree-lazy-user-del", func(c *Config) *bool { return &c.LazyfreeLazyUserDel }, false),
 	boolDirective("daemonize", func(c *Config) *bool { return &c.Daemonize }, true),
 	stringDirective("pidfile", func(c *Config) *string { return &c.PidFile }, true),
+	// The directives of the subsystems with a file of their own.
+	// acl.go
+	intDirective64("acllog-max-len", func(c *Config) *int64 { return &c.AcllogMaxLen }, 0, maxInt64),
+	stringDirective("acl-pubsub-default", func(c *Config) *string { return &c.AclPubsubDefault }, false,
+		"allchannels", "resetchannels"),
+	// evict.go
+	intDirective("maxmemory-samples", func(c *Config) *int { return &c.MaxMemorySamples }, 1, maxInt32, false),
+	intDirective("maxmemory-eviction-tenacity", func(c *Config) *int { return &c.MaxMemoryEvictionTenacity }, 0, 100, false),
+	intDirective("lfu-log-factor", func(c *Config) *int { return &c.LfuLogFactor }, 0, maxInt32, false),
+	intDirective("lfu-decay-time", func(c *Config) *int { return &c.LfuDecayTime }, 0, maxInt32, false),
+	// latency.go
+	int64Directive("latency-monitor-threshold", func(c *Config) *int64 { return &c.LatencyMonitorThreshold }, 0, maxInt64, false),
+	// persist_cmds.go
+	withCheck(stringDirective("dbfilename", func(c *Config) *string { return &c.DBFilename }, false),
+		validFileName("dbfilename")),
+	withCheck(stringDirective("appendfilename", func(c *Config) *string { return &c.AppendFilename }, true),
+		validFileName("appendfilename")),
+	withCheck(stringDirective("appenddirname", func(c *Config) *string { return &c.AppendDirname }, true),
+		validDirName),
+	stringDirective("appendfsync", func(c *Config) *string { return &c.AppendFsync }, false, "everysec", "always", "no"),
+	boolDirective("aof-use-rdb-preamble", func(c *Config) *bool { return &c.AofUseRDBPreamble }, false),
+	boolDirective("aof-load-truncated", func(c *Config) *bool { return &c.AofLoadTruncated }, false),
+	boolDirective("aof-rewrite-incremental-fsync", func(c *Config) *bool { return &c.AofRewriteIncrementalFs }, false),
+	boolDirective("no-appendfsync-on-rewrite", func(c *Config) *bool { return &c.NoAppendfsyncOnRewrite }, false),
+	intDirective("auto-aof-rewrite-percentage", func(c *Config) *int { return &c.AutoAofRewritePercentage }, 0, maxInt32, false),
+	int64Directive("auto-aof-rewrite-min-size", func(c *Config) *int64 { return &c.AutoAofRewriteMinSize }, 0, maxInt64, true),
+	boolDirective("rdbcompression", func(c *Config) *bool { return &c.RDBCompression }, false),
+	boolDirective("rdbchecksum", func(c *Config) *bool { return &c.RDBChecksum }, false),
+	boolDirective("stop-writes-on-bgsave-error", func(c *Config) *bool { return &c.StopWritesOnBGSaveError }, false),
+	boolDirective("rdb-save-incremental-fsync", func(c *Config) *bool { return &c.RDBSaveIncrementalFsync }, false),
+	boolDirective("aof-timestamp-enabled", func(c *Config) *bool { return &c.AofTimestampEnabled }, false),
+	boolDirective("rdb-del-sync-files", func(c *Config) *bool { return &c.RDBDelSyncFiles }, false),
+	// pubsub.go
+	{name: "client-output-buffer-limit",
+		get: func(c *Config) string {
+			l, _ := parseOutputBufferLimits(c.ClientOutputBufferLimit, defaultOutputBufferLimits)
+			return formatOutputBufferLimits(l)
+		},
+		set: func(c *Config, v string) error {
+			cur, _ := parseOutputBufferLimits(c.ClientOutputBufferLimit, defaultOutputBufferLimits)
+			l, err := parseOutputBufferLimits(v, cur)
+			if err != nil {
+				return err
+			}
+			c.ClientOutputBufferLimit = formatOutputBufferLimits(l)
+			return nil
+		}},
+	// slowlog.go
+	int64Directive("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogLogSlowerThan }, -1, maxInt64, false),
+	int64Directive("slowlog-max-len", func(c *Config) *int64 { return &c.SlowlogMaxLen }, 0, maxInt64, false),
+	// tracking.go
+	int64Directive("tracking-table-max-keys", func(c *Config) *int64 { return &c.TrackingTableMaxKeys }, 0, maxInt64, false),
+}
+
+// withCheck returns d with check run on a value before d sets it.
+func withCheck(d directive, check func(c *Config, v string) error) directive {
+	set := d.set
+	d.set = func(c *Config, v string) error {
+		if err := check(c, v); err != nil {
+			return err
+		}
+		return set(c, v)
+	}
+	return d
 }
 
 // directiveAliases maps old names to current ones, as Redis does.

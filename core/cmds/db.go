@@ -174,19 +174,15 @@ func (srv *Server) DBDelete(db *DB, key []byte) bool {
 // SignalModifiedKey is Redis's signalModifiedKey: WATCH invalidation and
 // client-side caching hang on it.
 func (srv *Server) SignalModifiedKey(c *Client, db *DB, key []byte) {
-	if srv.touchWatchedKey != nil {
-		srv.touchWatchedKey(db, key)
-	}
+	srv.touchWatchedKey(db, key) // watch.go
 	if srv.tracking.table != nil {
 		srv.trackingInvalidateKey(c, key, true)
 	}
 }
 
-// signalKeyAsReady wakes clients blocked on key (set by the blocking code).
+// signalKeyAsReady wakes clients blocked on key (blocking.go).
 func (srv *Server) signalKeyAsReady(db *DB, key []byte, typ uint8) {
-	if srv.keyReady != nil {
-		srv.keyReady(db, key, typ)
-	}
+	srv.signalKeyAsReadyBlocking(db, key, typ)
 }
 
 // SignalKeyAsReady tells blocked clients that key may now serve them.
@@ -234,9 +230,9 @@ func (c *Client) SelectDB(id int) bool {
 // EmptyData removes every key of db (or of all databases when dbnum is -1)
 // and returns how many were removed.
 func (srv *Server) EmptyData(dbnum int) int64 {
-	if srv.beforeEmpty != nil {
-		srv.beforeEmpty(dbnum)
-	}
+	// WATCHes on keys that exist are touched while they still do
+	// (watch.go).
+	srv.touchWatchedKeysOnFlush(dbnum)
 	// Client-side caching keys are not per database: any flush
 	// invalidates them all.
 	if srv.tracking.table != nil {
@@ -253,8 +249,6 @@ func (srv *Server) EmptyData(dbnum int) int64 {
 		db.AvgTTL = 0
 		db.expiresCursor = 0
 	}
-	if srv.onFlush != nil {
-		srv.onFlush(dbnum)
-	}
+	srv.emptyDataDone(dbnum)
 	return removed
 }

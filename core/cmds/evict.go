@@ -72,31 +72,27 @@ type evictState struct {
 	usedFunc func() int64
 }
 
-func init() {
-	serverInitHooks = append(serverInitHooks, func(srv *Server) {
-		srv.evict.samples = []metrics.Sample{
-			{Name: "/gc/heap/live:bytes"},
-			{Name: "/gc/heap/allocs:bytes"},
-			{Name: "/gc/cycles/total:gc-cycles"},
-		}
-		srv.OnBeforeSleep(srv.evictionBeforeSleep)
-	})
-	configApplyHooks["maxmemory"] = func(srv *Server) error {
-		if srv.Config.MaxMemory > 0 {
-			used := srv.readUsedMemory()
-			if srv.Config.MaxMemory < used {
-				srv.Logf(LogWarning, "WARNING: the new maxmemory value set via CONFIG SET (%d) is smaller than the current memory usage (%d). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.", srv.Config.MaxMemory, used)
-			}
-			srv.evict.running = true
-		}
-		return nil
+// init readies the state for NewServer: the runtime metrics the memory
+// estimate reads.
+func (st *evictState) init() {
+	st.samples = []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/gc/heap/allocs:bytes"},
+		{Name: "/gc/cycles/total:gc-cycles"},
 	}
-	directives = append(directives,
-		intDirective("maxmemory-samples", func(c *Config) *int { return &c.MaxMemorySamples }, 1, maxInt32, false),
-		intDirective("maxmemory-eviction-tenacity", func(c *Config) *int { return &c.MaxMemoryEvictionTenacity }, 0, 100, false),
-		intDirective("lfu-log-factor", func(c *Config) *int { return &c.LfuLogFactor }, 0, maxInt32, false),
-		intDirective("lfu-decay-time", func(c *Config) *int { return &c.LfuDecayTime }, 0, maxInt32, false),
-	)
+}
+
+// applyMaxmemory is the CONFIG SET apply hook of maxmemory: a limit below
+// the memory in use is warned about, and eviction starts at once.
+func (srv *Server) applyMaxmemory() error {
+	if srv.Config.MaxMemory > 0 {
+		used := srv.readUsedMemory()
+		if srv.Config.MaxMemory < used {
+			srv.Logf(LogWarning, "WARNING: the new maxmemory value set via CONFIG SET (%d) is smaller than the current memory usage (%d). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.", srv.Config.MaxMemory, used)
+		}
+		srv.evict.running = true
+	}
+	return nil
 }
 
 // readUsedMemory reads the runtime figures and returns the estimate.
@@ -400,9 +396,7 @@ func (srv *Server) evictKey(db *DB, key string) int64 {
 	srv.Stats.EvictedKeys++
 	srv.SignalModifiedKey(nil, db, kb)
 	srv.NotifyKeyspaceEvent(NotifyEvicted, "evicted", kb, db.ID)
-	if srv.propagateExpire != nil {
-		srv.propagateExpire(db, kb) // a DEL, as for an expired key
-	}
+	srv.propagateDeletion(db, kb) // a DEL, as for an expired key
 	srv.evict.freedSinceGC += size
 	srv.evict.cached -= size
 	return size

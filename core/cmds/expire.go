@@ -46,9 +46,7 @@ func (srv *Server) deleteExpiredKey(db *DB, key []byte) {
 	srv.DBDelete(db, key)
 	srv.NotifyKeyspaceEvent(NotifyExpired, "expired", key, db.ID)
 	srv.SignalModifiedKey(nil, db, key)
-	if srv.propagateExpire != nil {
-		srv.propagateExpire(db, key)
-	}
+	srv.propagateDeletion(db, key) // propagate.go
 	srv.Stats.ExpiredKeys++
 }
 

@@ -770,7 +770,6 @@ func hashTypeDup(o *Object) Object {
 }
 
 func init() {
-	typeDup[TypeHash] = hashTypeDup
 	h := AclHash
 	register(
 		&Command{Name: "hset", Proc: hsetCommand, Arity: -4, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | h | AclFast,

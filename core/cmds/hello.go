@@ -15,22 +15,6 @@ import (
 // clients that check versions see the release whose behaviour we copy.
 const RedisVersion = "7.0.15"
 
-// Extension points of the connection commands, set from the init functions
-// of the command families that own the state (all in this package, all
-// called on the loop).
-var (
-	// clientResetHooks run for RESET, after the connection state this file
-	// knows is cleared: pub/sub unsubscribes, MONITOR stops, tracking
-	// stops.
-	clientResetHooks []func(c *Client)
-	// clientPubsubCounts returns the numbers of channels, patterns and
-	// shard channels c is subscribed to, for CLIENT LIST.
-	clientPubsubCounts func(c *Client) (channels, patterns, shardChannels int)
-	// clientUnblock unblocks a client blocked in a blocking command, as
-	// CLIENT UNBLOCK does: with an -UNBLOCKED error, or as if it timed out.
-	clientUnblock func(target *Client, withError bool)
-)
-
 // authenticate checks user and pass against the default user, as Redis's
 // ACLAuthenticateUser, and on success marks c authenticated.
 func (c *Client) authenticate(user, pass []byte) bool {
@@ -143,8 +127,10 @@ func (c *Client) clearConnectionState() {
 	c.Authenticated = !srv.defaultUserNeedsAuth()
 	c.resetMulti() // and unwatches
 	c.Name = ""
-	for _, f := range clientResetHooks {
-		f(c)
+	srv.removeMonitor(c)               // monitor.go
+	srv.pubsubUnsubscribeAll(c, false) // pubsub.go
+	if c.Flags&ClientTracking != 0 {
+		c.disableTracking() // tracking.go
 	}
 	c.Flags &^= ClientPubsub | ClientReplyOff | ClientReplySkipNext
 }
@@ -274,10 +260,7 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 		addr, laddr, fd = c.Conn.RemoteAddr(), c.Conn.LocalAddr(), c.Conn.Fd()
 	}
 	now := srv.cachedNow.Unix()
-	var sub, psub, ssub int
-	if clientPubsubCounts != nil {
-		sub, psub, ssub = clientPubsubCounts(c)
-	}
+	sub, psub, ssub := c.pubsubCounts()
 	multi := -1
 	multiMem := 0
 	if c.Flags&ClientMulti != 0 {
@@ -609,11 +592,11 @@ func clientUnblockCommand(c *Client) {
 	}
 	target := c.srv.clients[id]
 	// A client postponed by CLIENT PAUSE is not unblocked (pause.go).
-	if target == nil || target.Flags&ClientBlocked == 0 || target.Flags&ClientPendingCommand != 0 || clientUnblock == nil {
+	if target == nil || target.Flags&ClientBlocked == 0 || target.Flags&ClientPendingCommand != 0 {
 		c.AddReplyInt(0)
 		return
 	}
-	clientUnblock(target, withError)
+	c.srv.clientUnblock(target, withError) // blocking.go
 	c.AddReplyInt(1)
 }
 

@@ -817,11 +817,6 @@ func commandGetKeysAndFlagsCommand(c *Client) { c.getKeysSubcommand(true) }
 // ---------------------------------------------------------------------------
 // INFO
 
-// infoSectionHooks let the subsystems that own a section's figures write
-// its body (the lines after the "# Name" header), replacing the defaults
-// here: persistence, replication. Set from init functions.
-var infoSectionHooks = map[string]func(srv *Server, b []byte) []byte{}
-
 // infoSections lists INFO's sections in output order, with whether the
 // default set includes them.
 var infoSections = []struct {
@@ -881,10 +876,6 @@ func (srv *Server) GenInfoString(want map[string]bool, all bool) []byte {
 		b = append(b, "# "...)
 		b = append(b, sec.title...)
 		b = append(b, "\r\n"...)
-		if hook := infoSectionHooks[sec.name]; hook != nil {
-			b = hook(srv, b)
-			continue
-		}
 		switch sec.name {
 		case "server":
 			b = srv.infoServer(b)
@@ -893,7 +884,7 @@ func (srv *Server) GenInfoString(want map[string]bool, all bool) []byte {
 		case "memory":
 			b = srv.infoMemory(b)
 		case "persistence":
-			b = srv.infoPersistence(b)
+			b = srv.appendInfoPersistence(b) // persist_cmds.go
 		case "stats":
 			b = srv.infoStats(b)
 		case "replication":
@@ -912,10 +903,6 @@ func (srv *Server) GenInfoString(want map[string]bool, all bool) []byte {
 	}
 	return b
 }
-
-// pubsubServerCounts returns the numbers of channels, patterns and shard
-// channels with subscribers (set by pub/sub, for INFO stats).
-var pubsubServerCounts func(srv *Server) (channels, patterns, shardChannels int)
 
 // infoLine appends "name:value\r\n" for the value kinds INFO prints.
 func infoLine(b []byte, name string, v any) []byte {
@@ -953,20 +940,25 @@ func BytesToHuman(n uint64) string {
 	return strconv.FormatUint(n, 10) + "B"
 }
 
+// Facts about the process INFO server reports, read once at start.
 var (
-	buildID    string
-	osInfo     string
-	executable string
+	osInfo        = unameInfo()
+	executable, _ = os.Executable()
+	buildID       = buildIDOf(executable)
 )
 
-func init() {
+// unameInfo is INFO's os line: "Linux 6.1.0 x86_64".
+func unameInfo() string {
 	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		osInfo = unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:]) + " " + unix.ByteSliceToString(u.Machine[:])
+	if unix.Uname(&u) != nil {
+		return ""
 	}
-	executable, _ = os.Executable()
-	// A build id in Redis's form (16 hex digits) from the executable's
-	// identity, so that it changes with the binary.
+	return unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:]) + " " + unix.ByteSliceToString(u.Machine[:])
+}
+
+// buildIDOf returns a build id in Redis's form (16 hex digits) from the
+// executable's identity, so that it changes with the binary.
+func buildIDOf(executable string) string {
 	var h uint64 = 14695981039346656037
 	if st, err := os.Stat(executable); err == nil {
 		for _, v := range []int64{st.Size(), st.ModTime().UnixNano()} {
@@ -975,7 +967,7 @@ func init() {
 			}
 		}
 	}
-	buildID = strconv.FormatUint(h, 16)
+	return strconv.FormatUint(h, 16)
 }
 
 func (srv *Server) infoServer(b []byte) []byte {
@@ -1052,9 +1044,9 @@ var memMetrics = []metrics.Sample{
 
 var (
 	memMetricsMu  sync.Mutex
-	memStartup    uint64
+	memStartup    = readMemFigures().used // used_memory_startup
 	memPeak       uint64
-	totalSysMem   uint64
+	totalSysMem   = sysTotalRAM()
 	pageSize      = uint64(os.Getpagesize())
 	memStartupSet sync.Once
 )
@@ -1085,12 +1077,14 @@ func readMemFigures() memFigures {
 // objects), for eviction and the GC tuner.
 func UsedMemory() uint64 { return readMemFigures().used }
 
-func init() {
-	memStartup = readMemFigures().used
+// sysTotalRAM returns the machine's memory (total_system_memory), 0 when
+// unknown.
+func sysTotalRAM() uint64 {
 	var si unix.Sysinfo_t
-	if unix.Sysinfo(&si) == nil {
-		totalSysMem = uint64(si.Totalram) * uint64(si.Unit)
+	if unix.Sysinfo(&si) != nil {
+		return 0
 	}
+	return uint64(si.Totalram) * uint64(si.Unit)
 }
 
 // rssMemory reads the resident set size from /proc/self/statm.
@@ -1187,8 +1181,8 @@ func (srv *Server) infoMemory(b []byte) []byte {
 	return b
 }
 
-// infoPersistence reports no persistence activity; the persistence code
-// replaces it through infoSectionHooks["persistence"].
+// infoPersistence reports no persistence activity, the section without a
+// persistence layer (see appendInfoPersistence).
 func (srv *Server) infoPersistence(b []byte) []byte {
 	b = infoLine(b, "loading", 0)
 	b = infoLine(b, "async_loading", 0)
@@ -1225,10 +1219,7 @@ func (srv *Server) infoPersistence(b []byte) []byte {
 
 func (srv *Server) infoStats(b []byte) []byte {
 	st := &srv.Stats
-	var channels, patterns, shard int
-	if pubsubServerCounts != nil {
-		channels, patterns, shard = pubsubServerCounts(srv)
-	}
+	channels, patterns, shard := srv.pubsubServerCounts()
 	b = infoLine(b, "total_connections_received", st.NumConnections)
 	b = infoLine(b, "total_commands_processed", st.NumCommands)
 	b = infoLine(b, "instantaneous_ops_per_sec", srv.InstantaneousOps())

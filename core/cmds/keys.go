@@ -377,10 +377,22 @@ func moveCommand(c *Client) {
 }
 
 // typeDup duplicates a value of a collection type for COPY, as Redis's
-// listTypeDup, setTypeDup, zsetDup, hashTypeDup and streamDup. The family
-// file of each type sets its entry from an init function (typeDup[TypeList]
-// = listTypeDup); COPY of a type without one replies an error saying so.
-var typeDup [TypeStream + 1]func(o *Object) Object
+// listTypeDup, setTypeDup, zsetDup and hashTypeDup, each in its family's
+// file; ok is false for a type without one (streams), which COPY refuses
+// with an error saying so.
+func typeDup(o *Object) (dup Object, ok bool) {
+	switch o.typ {
+	case TypeList:
+		return listTypeDup(o), true
+	case TypeSet:
+		return setTypeDup(o), true
+	case TypeZSet:
+		return zsetDup(o), true
+	case TypeHash:
+		return hashTypeDup(o), true
+	}
+	return Object{}, false
+}
 
 // dupStringObject copies a string keeping its encoding (dupStringObject).
 func dupStringObject(o *Object) Object {
@@ -443,8 +455,8 @@ func copyCommand(c *Client) {
 	var dup Object
 	if o.typ == TypeString {
 		dup = dupStringObject(o)
-	} else if f := typeDup[o.typ]; f != nil {
-		dup = f(o)
+	} else if d, ok := typeDup(o); ok {
+		dup = d
 	} else {
 		c.AddReplyErrorFormat("COPY of %s values is not supported yet", o.TypeName())
 		return

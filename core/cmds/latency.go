@@ -48,12 +48,6 @@ type commandHistogram struct {
 	buckets [48]int64
 }
 
-func init() {
-	directives = append(directives,
-		int64Directive("latency-monitor-threshold", func(c *Config) *int64 { return &c.LatencyMonitorThreshold }, 0, maxInt64, false),
-	)
-}
-
 // latencyAddSampleIfNeeded records an event of ms milliseconds when the
 // monitor is on and it reaches the threshold.
 func (srv *Server) latencyAddSampleIfNeeded(event string, ms int64) {

@@ -879,7 +879,6 @@ func listTypeDup(o *Object) Object {
 }
 
 func init() {
-	typeDup[TypeList] = listTypeDup
 	l := AclList
 	register(
 		&Command{Name: "lpush", Proc: lpushCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | l | AclFast,

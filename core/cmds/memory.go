@@ -15,8 +15,8 @@ import (
 // would take in Redis (jemalloc size classes, sds headers, robj and
 // dictEntry sizes, the encodings' layouts) rather than what it takes in
 // Go's heap, so that tools comparing the two servers see the same
-// figures; collections are estimated by the family that owns their
-// encoding through objectSizeFuncs. MEMORY STATS reports the Go runtime's
+// figures; objectComputeSize calls the estimate of each collection's
+// encoding by name. MEMORY STATS reports the Go runtime's
 // figures under Redis's names.
 
 // Sizes of Redis's structures on 64-bit builds.
@@ -29,13 +29,6 @@ const (
 
 // objectComputeSizeDefSamples is OBJ_COMPUTE_SIZE_DEF_SAMPLES.
 const objectComputeSizeDefSamples = 5
-
-// objectSizeFuncs estimate the memory of a collection object as Redis's
-// objectComputeSize does for its encoding (the robj itself included),
-// sampling at most samples elements; each collection family registers
-// its type's function. Helpers: jemallocSize, sdsZmallocSize,
-// sizeofRobj, sizeofDict, sizeofDictEntry.
-var objectSizeFuncs = map[uint8]func(o *Object, samples int64) int64{}
 
 // jemallocSize returns the size of the jemalloc size class that holds n
 // bytes (zmalloc_size of an n-byte allocation): 8, then multiples of 16 up
@@ -120,13 +113,6 @@ const (
 	zslNodeSize         = 48  // zmalloc_size of a 1-level node, the usual one
 )
 
-func init() {
-	objectSizeFuncs[TypeList] = listObjectSize
-	objectSizeFuncs[TypeSet] = setObjectSize
-	objectSizeFuncs[TypeZSet] = zsetObjectSize
-	objectSizeFuncs[TypeHash] = hashObjectSize
-}
-
 func listObjectSize(o *Object, samples int64) int64 {
 	if o.enc != EncQuicklist {
 		return sizeofRobj + jemallocSize(int64(len(*(*types.Listpack)(o.Ptr()))))
@@ -202,13 +188,22 @@ func zsetObjectSize(o *Object, samples int64) int64 {
 	return size
 }
 
-// objectComputeSize estimates the memory of o, as Redis's function.
+// objectComputeSize estimates the memory of o as Redis's function does
+// for its encoding (the robj itself included), sampling at most samples
+// elements of a collection. Helpers: jemallocSize, sdsZmallocSize,
+// sizeofRobj, sizeofDict, sizeofDictEntry.
 func objectComputeSize(o *Object, samples int64) int64 {
-	if o.typ == TypeString {
+	switch o.typ {
+	case TypeString:
 		return stringObjectSize(o)
-	}
-	if f := objectSizeFuncs[o.typ]; f != nil {
-		return f(o, samples)
+	case TypeList:
+		return listObjectSize(o, samples)
+	case TypeSet:
+		return setObjectSize(o, samples)
+	case TypeZSet:
+		return zsetObjectSize(o, samples)
+	case TypeHash:
+		return hashObjectSize(o, samples)
 	}
 	return sizeofRobj
 }

@@ -15,12 +15,6 @@ import (
 // with the arguments quoted as sdscatrepr quotes them. Administrative
 // commands and those flagged skip_monitor are not shown.
 
-func init() {
-	clientResetHooks = append(clientResetHooks, func(c *Client) {
-		c.srv.removeMonitor(c)
-	})
-}
-
 // MONITOR
 func monitorCommand(c *Client) {
 	if c.Flags&ClientDenyBlocking != 0 {

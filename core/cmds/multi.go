@@ -44,10 +44,14 @@ func (c *Client) discardTransaction() {
 
 // rejectCommand replies msg (AddReplyError's convention: a leading '-'
 // carries the error code) for a command that processCommand refuses, and
-// flags the transaction, as Redis's rejectCommand. A refused EXEC aborts
-// the transaction: "-EXECABORT Transaction discarded because of: msg".
+// flags the transaction, as Redis's rejectCommand; it counts the call as
+// rejected in the command's statistics. A refused EXEC aborts the
+// transaction: "-EXECABORT Transaction discarded because of: msg".
 func (c *Client) rejectCommand(msg string) {
 	c.discardTransaction()
+	if c.cmd != nil {
+		c.srv.CmdStats(c.cmd).RejectedCalls++
+	}
 	if c.cmd != nil && c.cmd.Proc != nil && c.cmd.Name == "exec" && c.cmd.Parent == nil {
 		c.execCommandAbort(msg)
 		return

@@ -4,7 +4,7 @@ import "strconv"
 
 // Keyspace notifications, after Redis 7.0's notify.c: every change to a
 // key is reported by NotifyKeyspaceEvent (server.go), which runs the
-// internal hooks and then this publisher. Per notify-keyspace-events
+// file server's hooks and then this publisher. Per notify-keyspace-events
 // (parsed by config.go's keyspaceEventsStringToFlags), an event of an
 // enabled class is published as
 //
@@ -19,12 +19,6 @@ type notifyState struct {
 	buf   []byte
 }
 
-func init() {
-	serverInitHooks = append(serverInitHooks, func(srv *Server) {
-		srv.publishKeyspaceEvent = srv.publishKeyspaceEventImpl
-	})
-}
-
 // notifyFlags returns the classes enabled by notify-keyspace-events.
 func (srv *Server) notifyFlags() int {
 	st := &srv.notify
@@ -35,8 +29,8 @@ func (srv *Server) notifyFlags() int {
 	return st.flags
 }
 
-// publishKeyspaceEventImpl publishes the notifications of one event.
-func (srv *Server) publishKeyspaceEventImpl(class int, event string, key []byte, dbid int) {
+// publishKeyspaceEvent publishes the notifications of one event.
+func (srv *Server) publishKeyspaceEvent(class int, event string, key []byte, dbid int) {
 	if srv.Config.NotifyKeyspaceEvents == "" {
 		return
 	}

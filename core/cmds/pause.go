@@ -74,12 +74,6 @@ type postponedCommand struct {
 	argv [][]byte
 }
 
-func init() {
-	serverInitHooks = append(serverInitHooks, func(srv *Server) {
-		srv.OnBeforeSleep(srv.processPostponedClients)
-	})
-}
-
 // CLIENT PAUSE timeout [WRITE|ALL]
 func clientPauseCommand(c *Client) {
 	if len(c.Argv) > 4 {

@@ -88,83 +88,15 @@ func validFileName(name string) func(c *Config, v string) error {
 	}
 }
 
+// validDirName checks appenddirname: a name, not a path.
+func validDirName(c *Config, v string) error {
+	if strings.ContainsAny(v, "/\\") {
+		return fmt.Errorf("appenddirname can't be a path, just a dirname")
+	}
+	return nil
+}
+
 func init() {
-	dbf := stringDirective("dbfilename", func(c *Config) *string { return &c.DBFilename }, false)
-	setDBF := dbf.set
-	dbf.set = func(c *Config, v string) error {
-		if err := validFileName("dbfilename")(c, v); err != nil {
-			return err
-		}
-		return setDBF(c, v)
-	}
-	af := stringDirective("appendfilename", func(c *Config) *string { return &c.AppendFilename }, true)
-	setAF := af.set
-	af.set = func(c *Config, v string) error {
-		if err := validFileName("appendfilename")(c, v); err != nil {
-			return err
-		}
-		return setAF(c, v)
-	}
-	ad := stringDirective("appenddirname", func(c *Config) *string { return &c.AppendDirname }, true)
-	setAD := ad.set
-	ad.set = func(c *Config, v string) error {
-		if strings.ContainsAny(v, "/\\") {
-			return fmt.Errorf("appenddirname can't be a path, just a dirname")
-		}
-		return setAD(c, v)
-	}
-	directives = append(directives,
-		dbf, af, ad,
-		stringDirective("appendfsync", func(c *Config) *string { return &c.AppendFsync }, false, "everysec", "always", "no"),
-		boolDirective("aof-use-rdb-preamble", func(c *Config) *bool { return &c.AofUseRDBPreamble }, false),
-		boolDirective("aof-load-truncated", func(c *Config) *bool { return &c.AofLoadTruncated }, false),
-		boolDirective("aof-rewrite-incremental-fsync", func(c *Config) *bool { return &c.AofRewriteIncrementalFs }, false),
-		boolDirective("no-appendfsync-on-rewrite", func(c *Config) *bool { return &c.NoAppendfsyncOnRewrite }, false),
-		intDirective("auto-aof-rewrite-percentage", func(c *Config) *int { return &c.AutoAofRewritePercentage }, 0, maxInt32, false),
-		int64Directive("auto-aof-rewrite-min-size", func(c *Config) *int64 { return &c.AutoAofRewriteMinSize }, 0, maxInt64, true),
-		boolDirective("rdbcompression", func(c *Config) *bool { return &c.RDBCompression }, false),
-		boolDirective("rdbchecksum", func(c *Config) *bool { return &c.RDBChecksum }, false),
-		boolDirective("stop-writes-on-bgsave-error", func(c *Config) *bool { return &c.StopWritesOnBGSaveError }, false),
-		boolDirective("rdb-save-incremental-fsync", func(c *Config) *bool { return &c.RDBSaveIncrementalFsync }, false),
-		boolDirective("aof-timestamp-enabled", func(c *Config) *bool { return &c.AofTimestampEnabled }, false),
-		boolDirective("rdb-del-sync-files", func(c *Config) *bool { return &c.RDBDelSyncFiles }, false),
-	)
-	for _, name := range []string{"appendonly", "appendfsync", "save", "dir"} {
-		name := name
-		configApplyHooks[name] = func(srv *Server) error {
-			if srv.persist.p == nil {
-				return nil
-			}
-			return srv.persist.p.ApplyConfig(name)
-		}
-	}
-
-	serverInitHooks = append(serverInitHooks, func(srv *Server) {
-		srv.propagate = srv.propagateCommand
-		srv.propagateExpire = srv.propagateDeletion
-	})
-	infoSectionHooks["persistence"] = func(srv *Server, b []byte) []byte {
-		if srv.persist.p == nil {
-			return srv.infoPersistence(b)
-		}
-		return srv.persist.p.AppendInfo(b)
-	}
-	shutdownPrepare = func(srv *Server, save, nosave, force bool) error {
-		if srv.persist.p == nil {
-			return nil
-		}
-		return srv.persist.p.PrepareShutdown(save, nosave, force)
-	}
-	rdbSavedObjectLen = func(o *Object) int {
-		b, err := RDBAppendValue(nil, o)
-		if err != nil {
-			return estimateRDBStringLen(o)
-		}
-		return len(b) - 1
-	}
-	debugSubcommands["reload"] = debugReloadCommand
-	debugSubcommands["loadaof"] = debugLoadAOFCommand
-
 	register(
 		&Command{Name: "save", Proc: saveCommand, Arity: 1, Flags: CmdAdmin | CmdNoscript | CmdNoAsyncLoading | CmdNoMulti,
 			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
@@ -234,25 +166,61 @@ type persistState struct {
 // save runs.
 var ErrBGSaveInProgress = errors.New("Background save already in progress")
 
-// SetPersistence installs the persistence layer. It chains the MISCONF
-// check after the checks already installed (ACL, maxmemory).
+// SetPersistence installs the persistence layer (core/persist calls it
+// once, before the loop runs). Its WriteError then drives the MISCONF
+// check of processCommand.
 func (srv *Server) SetPersistence(p Persistence) {
 	srv.persist.p = p
-	prev := srv.checkCommand
-	srv.checkCommand = func(c *Client, cmd *Command) bool {
-		if prev != nil && !prev(c, cmd) {
-			return false
-		}
-		return srv.checkDiskError(c, cmd)
+}
+
+// applyPersistConfig is the CONFIG SET apply hook of appendonly,
+// appendfsync, save and dir: the persistence layer acts on the new value.
+func (srv *Server) applyPersistConfig(name string) error {
+	if srv.persist.p == nil {
+		return nil
 	}
+	return srv.persist.p.ApplyConfig(name)
+}
+
+// appendInfoPersistence writes INFO's persistence section: the layer's
+// figures, or the idle defaults without one.
+func (srv *Server) appendInfoPersistence(b []byte) []byte {
+	if srv.persist.p == nil {
+		return srv.infoPersistence(b)
+	}
+	return srv.persist.p.AppendInfo(b)
+}
+
+// prepareShutdownPersistence saves (when save is set, or the config says
+// so unless nosave) and flushes before SHUTDOWN stops the server. An error
+// aborts the shutdown unless force is set.
+func (srv *Server) prepareShutdownPersistence(save, nosave, force bool) error {
+	if srv.persist.p == nil {
+		return nil
+	}
+	return srv.persist.p.PrepareShutdown(save, nosave, force)
+}
+
+// rdbSavedObjectLen is the length of o's RDB serialization (DEBUG OBJECT's
+// serializedlength).
+func rdbSavedObjectLen(o *Object) int {
+	b, err := RDBAppendValue(nil, o)
+	if err != nil {
+		return estimateRDBStringLen(o)
+	}
+	return len(b) - 1
 }
 
 // PersistenceLayer returns the installed persistence layer, or nil.
 func (srv *Server) PersistenceLayer() Persistence { return srv.persist.p }
 
-// checkDiskError refuses writes (and PING) while persisting fails, as
-// Redis's writeCommandsDeniedByDiskError in processCommand.
+// checkDiskError is processCommand's MISCONF check: it refuses writes (and
+// PING) while persisting fails, as Redis's writeCommandsDeniedByDiskError,
+// and reports whether the command may go on.
 func (srv *Server) checkDiskError(c *Client, cmd *Command) bool {
+	if srv.persist.p == nil {
+		return true
+	}
 	isWrite := cmd.Flags&CmdWrite != 0 ||
 		cmd.Name == "exec" && cmd.Parent == nil && c.multi != nil && c.multi.cmdFlags&CmdWrite != 0
 	if !isWrite && !(cmd.Name == "ping" && cmd.Parent == nil) {

@@ -142,8 +142,8 @@ func (srv *Server) exitCall(saved callProp) {
 	}
 }
 
-// propagateCommand is the propagate hook: call() runs it after a command
-// that changed the keyspace.
+// propagateCommand feeds a command that changed the keyspace to the
+// execution unit (call() runs it, as Redis's call runs alsoPropagate).
 func (srv *Server) propagateCommand(c *Client, cmd *Command) {
 	p := &srv.persist.prop
 	if !srv.propagating() || p.prevent || cmd.Proc == nil {
@@ -166,8 +166,8 @@ func (srv *Server) propagateCommand(c *Client, cmd *Command) {
 	}
 }
 
-// propagateDeletion is the propagateExpire hook: an expired or evicted
-// key is propagated as a DEL (propagateDeletion).
+// propagateDeletion propagates an expired or evicted key as a DEL, as
+// Redis's propagateDeletion.
 func (srv *Server) propagateDeletion(db *DB, key []byte) {
 	srv.AlsoPropagate(db.ID, []byte("DEL"), key)
 }

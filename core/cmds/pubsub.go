@@ -14,7 +14,7 @@ import (
 // channels of their own namespace). Messages and subscription replies are
 // pushes: RESP3 clients get them as '>' push frames, RESP2 clients as
 // arrays, and a RESP2 client with subscriptions may only run the
-// (P|S)SUBSCRIBE family, PING, QUIT and RESET (checked in checkCommand).
+// (P|S)SUBSCRIBE family, PING, QUIT and RESET (checked in processCommand).
 // Pushes are delivered even under CLIENT REPLY OFF, as Redis's
 // CLIENT_PUSHING does.
 
@@ -93,24 +93,28 @@ var (
 	pubsubShard   = pubsubType{"ssubscribe", "sunsubscribe", "smessage", true}
 )
 
-func init() {
-	serverInitHooks = append(serverInitHooks, func(srv *Server) {
-		srv.pubsub.channels = map[string][]*Client{}
-		srv.pubsub.shard = map[string][]*Client{}
-		srv.pubsub.patIndex = map[string]*patternSubs{}
-	})
-	clientResetHooks = append(clientResetHooks, func(c *Client) {
-		c.srv.pubsubUnsubscribeAll(c, false)
-	})
-	clientPubsubCounts = func(c *Client) (int, int, int) {
-		if c.ps == nil {
-			return 0, 0, 0
-		}
-		return c.ps.channels.len(), c.ps.patterns.len(), c.ps.shard.len()
+// newPubsubState returns the empty channel and pattern tables.
+func newPubsubState() pubsubState {
+	return pubsubState{
+		channels: map[string][]*Client{},
+		shard:    map[string][]*Client{},
+		patIndex: map[string]*patternSubs{},
 	}
-	pubsubServerCounts = func(srv *Server) (int, int, int) {
-		return len(srv.pubsub.channels), len(srv.pubsub.patterns), len(srv.pubsub.shard)
+}
+
+// pubsubCounts returns the numbers of channels, patterns and shard
+// channels c is subscribed to (CLIENT LIST, CLIENT INFO).
+func (c *Client) pubsubCounts() (channels, patterns, shardChannels int) {
+	if c.ps == nil {
+		return 0, 0, 0
 	}
+	return c.ps.channels.len(), c.ps.patterns.len(), c.ps.shard.len()
+}
+
+// pubsubServerCounts returns the numbers of channels, patterns and shard
+// channels with subscribers (INFO stats).
+func (srv *Server) pubsubServerCounts() (channels, patterns, shardChannels int) {
+	return len(srv.pubsub.channels), len(srv.pubsub.patterns), len(srv.pubsub.shard)
 }
 
 // clientPS returns c's subscription state, creating it.
@@ -670,20 +674,6 @@ func (srv *Server) checkOutputBufferLimits(c *Client) {
 }
 
 func init() {
-	directives = append(directives, directive{name: "client-output-buffer-limit",
-		get: func(c *Config) string {
-			l, _ := parseOutputBufferLimits(c.ClientOutputBufferLimit, defaultOutputBufferLimits)
-			return formatOutputBufferLimits(l)
-		},
-		set: func(c *Config, v string) error {
-			cur, _ := parseOutputBufferLimits(c.ClientOutputBufferLimit, defaultOutputBufferLimits)
-			l, err := parseOutputBufferLimits(v, cur)
-			if err != nil {
-				return err
-			}
-			c.ClientOutputBufferLimit = formatOutputBufferLimits(l)
-			return nil
-		}})
 	register(
 		&Command{Name: "subscribe", Proc: subscribeCommand, Arity: -2, Flags: CmdPubsub | CmdNoscript | CmdLoading | CmdStale,
 			Acl: AclPubsub | AclSlow, Group: "pubsub", Since: "2.0.0",

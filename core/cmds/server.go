@@ -65,30 +65,15 @@ type Server struct {
 	LogOut io.Writer
 	Role   byte // 'M' for master, as in log lines
 
-	// hooks set by other packages
-	afterCommand     func(c *Client, cmd *Command, usec int64)
+	// Hooks that other packages set, on the loop, through the
+	// registration methods that document them: OnKeyspaceEvent,
+	// OnEmptyData, OnBeforeSleep and OnConfigSet (the file server, the
+	// front end). Nothing in this package calls through a function field
+	// what it can call by name.
 	keyspaceHooks    []func(db int, key []byte, event string)
+	emptyDataHooks   []func(dbnum int)
 	beforeSleepHooks []func()
-	// publishKeyspaceEvent publishes notifications (set by pub/sub).
-	publishKeyspaceEvent func(class int, event string, key []byte, dbid int)
-	// checkCommand runs extra checks in processCommand (ACL, OOM, pub/sub
-	// context); it replies and returns false to reject.
-	checkCommand func(c *Client, cmd *Command) bool
-	// propagate feeds a write command to persistence and replicas.
-	propagate func(c *Client, cmd *Command)
-	// touchWatchedKey invalidates WATCHes on key (set by MULTI/WATCH).
-	touchWatchedKey func(db *DB, key []byte)
-	// keyReady wakes clients blocked on key (set by blocking commands).
-	keyReady func(db *DB, key []byte, typ uint8)
-	// propagateExpire feeds the DEL of an expired key to persistence.
-	propagateExpire func(db *DB, key []byte)
-	// unwatchAll drops a client's WATCHes (set by WATCH).
-	unwatchAll func(c *Client)
-	// onFlush runs after FLUSHDB/FLUSHALL (dbnum -1 = all).
-	onFlush func(dbnum int)
-	// beforeEmpty runs before EmptyData drops the keys of dbnum (-1 =
-	// all), while they are still there (WATCH invalidation).
-	beforeEmpty func(dbnum int)
+	configSetHooks   []func(name string)
 
 	// State of the transaction, pub/sub, ACL, eviction and introspection
 	// families (watch.go, pubsub.go, notify.go, acl.go, evict.go,
@@ -110,9 +95,6 @@ type Server struct {
 	pause pauseState
 	// tracking is the client-side caching state (tracking.go).
 	tracking trackingState
-	// configSetHooks run after a successful CONFIG SET, once per
-	// directive it changed (OnConfigSet).
-	configSetHooks []func(name string)
 	// persist is the state of persistence and propagation
 	// (persist_cmds.go, propagate.go).
 	persist persistState
@@ -154,16 +136,14 @@ func NewServer(cfg Config) *Server {
 	}
 	srv.cachedNow = time.Now()
 	srv.updateLRUClock()
-	srv.OnBeforeSleep(srv.activeExpireCycleFast)
-	for _, f := range serverInitHooks {
-		f(srv)
-	}
+	// The state of each family that keeps some, as Redis's initServer.
+	srv.acl = newACLState() // acl.go
+	srv.aclUpdateDefaultUserPassword(cfg.RequirePass)
+	srv.pubsub = newPubsubState()           // pubsub.go
+	srv.watch = newWatchState(len(srv.DBs)) // watch.go
+	srv.evict.init()                        // evict.go
 	return srv
 }
-
-// serverInitHooks run at the end of NewServer: command families set the
-// Server's hooks (touchWatchedKey, checkCommand, afterCommand …) there.
-var serverInitHooks []func(srv *Server)
 
 // Logf writes a log line in Redis's format ("pid:M 26 Nov 2026 11:00:00.123 * msg").
 func (srv *Server) Logf(level int, format string, args ...any) {
@@ -222,32 +202,32 @@ func (srv *Server) OnKeyspaceEvent(f func(db int, key []byte, event string)) {
 
 // OnEmptyData registers f to be called (on the loop) after the keys of a
 // database were replaced wholesale, which no per-key event reports:
-// FLUSHDB and FLUSHALL (dbnum -1 = all) and SWAPDB (once per database). It
-// chains onto onFlush, so the file server's cache invalidation sees them.
+// FLUSHDB and FLUSHALL (dbnum -1 = all) and SWAPDB (once per database).
+// The file server's cache invalidation rides on it.
 func (srv *Server) OnEmptyData(f func(dbnum int)) {
-	prev := srv.onFlush
-	srv.onFlush = func(dbnum int) {
-		if prev != nil {
-			prev(dbnum)
-		}
+	srv.emptyDataHooks = append(srv.emptyDataHooks, f)
+}
+
+// emptyDataDone runs the OnEmptyData hooks for dbnum.
+func (srv *Server) emptyDataDone(dbnum int) {
+	for _, f := range srv.emptyDataHooks {
 		f(dbnum)
 	}
 }
 
-// OnBeforeSleep registers f to run in every beforeSleep, after replies are
-// queued and before they are flushed.
+// OnBeforeSleep registers f to run (on the loop) in every BeforeSleep,
+// after this package's own before-sleep work and before replies are
+// flushed: the file server measures its load there.
 func (srv *Server) OnBeforeSleep(f func()) { srv.beforeSleepHooks = append(srv.beforeSleepHooks, f) }
 
-// NotifyKeyspaceEvent reports a change to key in db: it runs the internal
-// hooks and, per notify-keyspace-events, publishes the keyspace and keyevent
-// notifications (once pub/sub exists).
+// NotifyKeyspaceEvent reports a change to key in db: it runs the
+// OnKeyspaceEvent hooks and, per notify-keyspace-events, publishes the
+// keyspace and keyevent notifications (notify.go).
 func (srv *Server) NotifyKeyspaceEvent(class int, event string, key []byte, dbid int) {
 	for _, f := range srv.keyspaceHooks {
 		f(dbid, key, event)
 	}
-	if srv.publishKeyspaceEvent != nil {
-		srv.publishKeyspaceEvent(class, event, key, dbid)
-	}
+	srv.publishKeyspaceEvent(class, event, key, dbid)
 }
 
 // Keyspace event classes, as Redis's NOTIFY_*.
@@ -279,7 +259,20 @@ func (srv *Server) ProcessCommand(c *Client) {
 	}
 }
 
+// processCommand is Redis 7.0's processCommand: every refusal is one `if`
+// below, in server.c's order, and a command that passes them all is
+// queued (inside MULTI), postponed (during a CLIENT PAUSE) or run by call.
+// A refusal replies through rejectCommand, which counts the rejected call
+// and flags an open transaction so that its EXEC fails.
+//
+// Of server.c's checks, these have no counterpart here, for lack of the
+// feature they guard: DEBUG and MODULE as protected commands (DEBUG is
+// always allowed, as with enable-debug-command yes), cluster redirection,
+// client eviction (maxmemory-clients), min-replicas-to-write, the
+// read-only replica, MASTERDOWN, LOADING and BUSY (data load and scripts
+// never yield to clients), and the module-yield postponement.
 func (srv *Server) processCommand(c *Client) {
+	// Lookup and arity, the trivial errors, first.
 	cmd := LookupCommand(c.Argv)
 	c.cmd = cmd
 	if cmd == nil {
@@ -288,37 +281,75 @@ func (srv *Server) processCommand(c *Client) {
 	}
 	c.lastCmd = cmd
 	if (cmd.Arity > 0 && cmd.Arity != len(c.Argv)) || len(c.Argv) < -cmd.Arity {
-		srv.CmdStats(cmd).RejectedCalls++
 		c.rejectCommand(fmt.Sprintf("wrong number of arguments for '%s' command", cmd.FullName))
 		return
 	}
+
+	// Authentication: only AUTH, HELLO and the like before it.
 	if !c.Authenticated && cmd.Flags&CmdNoAuth == 0 {
-		srv.CmdStats(cmd).RejectedCalls++
 		c.rejectCommand("-NOAUTH Authentication required.")
 		return
 	}
-	if srv.checkCommand != nil && !srv.checkCommand(c, cmd) {
-		srv.CmdStats(cmd).RejectedCalls++
-		c.discardTransaction()
+
+	if c.Flags&ClientMulti != 0 && cmd.Flags&CmdNoMulti != 0 {
+		c.rejectCommand("Command not allowed inside a transaction")
 		return
 	}
-	// Keep the client-side caching table within its limit.
+
+	// ACLs: the command, its keys and its channels (acl.go).
+	if !srv.aclCheckCommand(c) {
+		return
+	}
+
+	// maxmemory: evict first, then refuse what would grow memory
+	// (evict.go).
+	if srv.Config.MaxMemory > 0 && !srv.checkMaxmemory(c, cmd) {
+		return
+	}
+
+	// Keep the client-side caching table within tracking-table-max-keys
+	// (tracking.go).
 	if srv.tracking.clients > 0 {
 		srv.trackingLimitUsedSlots(c)
 	}
-	// A pause postpones the command (after every check, before MULTI
-	// queueing, as Redis's processCommand).
+
+	// MISCONF: no writes (nor PING) while the last background save or
+	// AOF write failed (persist_cmds.go).
+	if !srv.checkDiskError(c, cmd) {
+		return
+	}
+
+	// A RESP2 client in subscribed state may only (un)subscribe, PING,
+	// QUIT and RESET (pubsub.go); RESP3 has no such context.
+	if c.Flags&ClientPubsub != 0 && c.Resp == 2 && !pubsubAllowedCommand(cmd) {
+		c.rejectCommand("Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		return
+	}
+
+	// A MONITOR client is a replica to Redis: it may not touch the
+	// keyspace.
+	if c.Flags&ClientMonitor != 0 && cmd.Flags&(CmdMayReplicate|CmdWrite|CmdReadonly) != 0 {
+		c.rejectCommand("Replica can't interact with the keyspace")
+		return
+	}
+
+	// CLIENT PAUSE: the command waits, kept whole, until the pause ends
+	// (pause.go); it then comes back through here.
 	if srv.pause.typ != pauseOff && srv.mustPostpone(c, cmd) {
 		srv.blockPostponeClient(c)
 		return
 	}
+
+	// Inside MULTI every command but the few that control the transaction
+	// is queued (multi.go).
 	if c.Flags&ClientMulti != 0 && !isMultiControl(cmd) {
 		c.queueMultiCommand()
 		return
 	}
+
 	c.call()
-	// Serve the clients blocked on keys this command made ready, as
-	// Redis does right after call().
+	// Serve the clients blocked on keys this command made ready
+	// (blocking.go), as Redis does right after call().
 	if len(srv.blocking.ready) > 0 {
 		srv.handleClientsBlockedOnKeys()
 	}
@@ -348,18 +379,18 @@ func (srv *Server) rejectUnknown(c *Client) {
 	c.discardTransaction()
 }
 
-// afterWrite runs after a command that changed the keyspace (propagation to
-// AOF and replicas will hang here).
-func (srv *Server) afterWrite(c *Client, cmd *Command) {
-	if srv.propagate != nil {
-		srv.propagate(c, cmd)
-	}
-}
-
-// BeforeSleep is called by the front end before the loop sleeps: it runs
-// the registered hooks and asks every client with pending replies to flush
-// them, and frees the clients marked to close.
+// BeforeSleep is called by the front end before the loop sleeps, as
+// Redis's beforeSleep: a fast expire cycle, the clients blocked on keys,
+// eviction left over, the clients a CLIENT PAUSE postponed, tracking's
+// broadcasts, the OnBeforeSleep hooks; then the AOF write, and every
+// client with pending replies is asked to flush them (the clients marked
+// to close are freed).
 func (srv *Server) BeforeSleep() {
+	srv.activeExpireCycleFast()   // expire.go
+	srv.blockingBeforeSleep()     // blocking.go
+	srv.evictionBeforeSleep()     // evict.go
+	srv.processPostponedClients() // pause.go
+	srv.trackingBeforeSleep()     // tracking.go
 	for _, f := range srv.beforeSleepHooks {
 		f()
 	}

@@ -10,9 +10,9 @@ import (
 // least slowlog-log-slower-than microseconds (-1 disables, 0 logs all) is
 // kept, newest first, up to slowlog-max-len entries, with at most 32
 // arguments of at most 128 bytes each. It is fed, with MONITOR and the
-// latency monitor, from call() through the afterCommand hook; arguments
-// that are secrets (AUTH passwords, ACL SETUSER rules …) show as
-// "(redacted)" there, as Redis redacts them.
+// latency monitor, from call(); arguments that are secrets (AUTH
+// passwords, ACL SETUSER rules …) show as "(redacted)" there, as Redis
+// redacts them.
 
 const (
 	slowlogEntryMaxArgc   = 32
@@ -35,36 +35,11 @@ type slowlogState struct {
 	nextID  int64
 }
 
-func init() {
-	serverInitHooks = append(serverInitHooks, func(srv *Server) {
-		srv.afterCommand = srv.afterCommandImpl
-	})
-	directives = append(directives,
-		int64Directive("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogLogSlowerThan }, -1, maxInt64, false),
-		int64Directive("slowlog-max-len", func(c *Config) *int64 { return &c.SlowlogMaxLen }, 0, maxInt64, false),
-	)
-}
-
-// afterCommandImpl runs after every call(): MONITOR, the slow log, the
-// latency monitor and the per-command latency histogram.
-func (srv *Server) afterCommandImpl(c *Client, cmd *Command, usec int64) {
-	var argv [][]byte
-	if len(srv.monitors) > 0 && cmd.Flags&(CmdSkipMonitor|CmdAdmin) == 0 {
-		argv = redactArgs(cmd, c.Argv)
-		srv.feedMonitors(c, argv)
-	}
-	if c.Flags&ClientBlocked != 0 {
-		return // logged when it is unblocked
-	}
-	srv.latencyAfterCommand(cmd, usec)
-	if cmd.Flags&CmdSkipSlowlog == 0 {
-		if t := srv.Config.SlowlogLogSlowerThan; t >= 0 && usec >= t {
-			if argv == nil {
-				argv = redactArgs(cmd, c.Argv)
-			}
-			srv.slowlogPush(c, argv, usec)
-		}
-	}
+// slowlogWanted reports whether a command that ran for usec µs belongs
+// in the slow log.
+func (srv *Server) slowlogWanted(usec int64) bool {
+	t := srv.Config.SlowlogLogSlowerThan
+	return t >= 0 && usec >= t
 }
 
 // redactedArg replaces a secret argument.

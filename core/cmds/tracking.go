@@ -91,19 +91,6 @@ type clientTracking struct {
 	prefixes []string
 }
 
-func init() {
-	clientResetHooks = append(clientResetHooks, func(c *Client) {
-		if c.Flags&ClientTracking != 0 {
-			c.disableTracking()
-		}
-	})
-	serverInitHooks = append(serverInitHooks, func(srv *Server) {
-		srv.OnBeforeSleep(srv.trackingBeforeSleep)
-	})
-	directives = append(directives,
-		int64Directive("tracking-table-max-keys", func(c *Config) *int64 { return &c.TrackingTableMaxKeys }, 0, maxInt64, false))
-}
-
 // idOrder is the sort key of a client id in a tracked key's list: Redis
 // stores the 8 bytes of the id as they are in memory (little endian) in a
 // radix tree, which orders them byte by byte.

@@ -24,25 +24,9 @@ type watchState struct {
 	scratch []*watchedKey
 }
 
-func init() {
-	serverInitHooks = append(serverInitHooks, func(srv *Server) {
-		srv.watch.keys = make([]map[string][]*watchedKey, len(srv.DBs))
-		srv.touchWatchedKey = srv.touchWatchedKeyImpl
-		srv.unwatchAll = srv.unwatchAllKeys
-		prev := srv.beforeEmpty
-		srv.beforeEmpty = func(dbnum int) {
-			if prev != nil {
-				prev(dbnum)
-			}
-			srv.touchWatchedKeysOnFlush(dbnum)
-		}
-	})
-	dbSwapHooks = append(dbSwapHooks, func(srv *Server, id1, id2 int) {
-		// Called after the swap: the contents DB id1 had are now in
-		// id2 and the other way round.
-		srv.touchAllWatchedKeysInDb(id1, srv.DBs[id2], srv.DBs[id1])
-		srv.touchAllWatchedKeysInDb(id2, srv.DBs[id1], srv.DBs[id2])
-	})
+// newWatchState returns the (empty) watcher tables of dbnum databases.
+func newWatchState(dbnum int) watchState {
+	return watchState{keys: make([]map[string][]*watchedKey, dbnum)}
 }
 
 // watchForKey adds key of the client's database to its watched keys.
@@ -100,9 +84,9 @@ func (srv *Server) isWatchedKeyExpired(c *Client) bool {
 	return false
 }
 
-// touchWatchedKeyImpl marks the clients watching key as dirty, so their
+// touchWatchedKey marks the clients watching key as dirty, so their
 // EXEC fails, and unwatches their keys (they are dirty already).
-func (srv *Server) touchWatchedKeyImpl(db *DB, key []byte) {
+func (srv *Server) touchWatchedKey(db *DB, key []byte) {
 	m := srv.watch.keys[db.ID]
 	if len(m) == 0 {
 		return

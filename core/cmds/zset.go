@@ -2014,8 +2014,6 @@ func zrandmemberCommand(c *Client) {
 }
 
 func init() {
-	typeDup[TypeSet] = setTypeDup
-	typeDup[TypeZSet] = zsetDup
 	ss := AclSortedSet
 	register(
 		&Command{Name: "zadd", Proc: zaddCommand, Arity: -4, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | ss | AclFast,
