@@ -136,3 +136,60 @@ func TestMisconfAOF(t *testing.T) {
 		t.Errorf("MISCONF text:\n redis %q\n  ours %q", texts[0], texts[1])
 	}
 }
+
+// While MISCONF holds, processCommand's MISCONF check comes before the
+// RESP2 pub/sub context and the MONITOR (replica) check, as in Redis
+// 7.0.15's server.c: a subscribed or monitoring client sending a write
+// gets MISCONF, not the error of its context. Replies are compared byte
+// for byte with a real redis-server.
+func TestMisconfCheckOrder(t *testing.T) {
+	var replies [2][]string
+	for i, ours := range []bool{false, true} {
+		disk := smallDisk(t, "2m")
+		var addr string
+		if ours {
+			addr = startOurs(t, disk, func(c *cmds.Config) { c.Save = "900 1"; c.AppendOnly = false }).addr
+		} else {
+			addr = startRedis(t, disk, "--save", "900 1")
+		}
+		c := redistest.Dial(t, addr)
+		do(t, c, "SET", "big", strings.Repeat("x", 1<<20))
+		filler := fill(t, disk)
+		do(t, c, "BGSAVE")
+		waitFor(t, 10*time.Second, "BGSAVE to fail", func() bool {
+			return infoField(t, c, "rdb_last_bgsave_status") == "err"
+		})
+		var got []string
+		run := func(c *redistest.Conn, args ...string) {
+			got = append(got, strings.Join(args, " ")+" -> "+string(c.Do(args...)))
+		}
+		// A RESP2 subscriber: writes and PING get MISCONF, reads the
+		// pub/sub-context error.
+		sub := redistest.Dial(t, addr)
+		run(sub, "SUBSCRIBE", "ch")
+		run(sub, "SET", "k", "v")
+		run(sub, "PING")
+		run(sub, "GET", "k")
+		// A transaction: the refused write flags it.
+		run(c, "MULTI")
+		run(c, "SET", "k", "v")
+		run(c, "EXEC")
+		// A MONITOR client, last, when no other client sends anything.
+		mon := redistest.Dial(t, addr)
+		run(mon, "MONITOR")
+		run(mon, "SET", "k", "v")
+		run(mon, "GET", "k")
+		replies[i] = got
+		// Room again, so that the server can save when it stops.
+		os.Remove(filler)
+	}
+	for j := range replies[0] {
+		if j >= len(replies[1]) || replies[0][j] != replies[1][j] {
+			var ours string
+			if j < len(replies[1]) {
+				ours = replies[1][j]
+			}
+			t.Errorf("redis %q\n        ours  %q", replies[0][j], ours)
+		}
+	}
+}
