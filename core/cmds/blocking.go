@@ -251,11 +251,6 @@ func (srv *Server) BlockForKeys(c *Client, btype BlockType, keys [][]byte, timeo
 	if st == nil {
 		st = &blockState{heapIdx: -1}
 		c.bstate = st
-		c.OnFree = append(c.OnFree, func(c *Client) {
-			if c.Flags&(ClientBlocked|ClientPendingCommand) == ClientBlocked {
-				c.srv.unblockClient(c, false)
-			}
-		})
 	}
 	if bs.keys == nil {
 		bs.keys = map[readyKey][]*Client{}

@@ -88,7 +88,6 @@ type Client struct {
 	// Extension state of other command families (MULTI, pub/sub, blocking)
 	// hangs here so the core struct stays small.
 	multi    *multiState
-	OnFree   []func(c *Client)
 	argvCopy [][]byte
 	watched  []*watchedKey // WATCHed keys (watch.go)
 	ps       *clientPubsub // subscriptions (pubsub.go)
@@ -140,15 +139,24 @@ func (c *Client) DB() *DB { return c.db }
 // Cmd returns the command being executed.
 func (c *Client) Cmd() *Command { return c.cmd }
 
-// FreeClient unregisters c, runs the OnFree hooks of the command families
-// (unwatch, unsubscribe, unblock) and closes its transport.
+// FreeClient unregisters c, releases what the command families hold for
+// it, in the order of Redis's freeClient (unblock, unwatch, unsubscribe,
+// MONITOR, tracking), and closes its transport.
 func (srv *Server) FreeClient(c *Client) {
 	if _, ok := srv.clients[c.ID]; !ok {
 		return
 	}
 	delete(srv.clients, c.ID)
-	for _, f := range c.OnFree {
-		f(c)
+	// A client postponed by CLIENT PAUSE is dropped by pause.go when
+	// its turn comes; one blocked on keys leaves their lists now.
+	if c.Flags&(ClientBlocked|ClientPendingCommand) == ClientBlocked && c.bstate != nil {
+		srv.unblockClient(c, false) // blocking.go
+	}
+	srv.unwatchAllKeys(c)              // watch.go
+	srv.pubsubUnsubscribeAll(c, false) // pubsub.go
+	srv.removeMonitor(c)               // monitor.go
+	if c.Flags&ClientTracking != 0 {
+		c.disableTracking() // tracking.go
 	}
 	if c.Conn != nil {
 		c.Conn.Close(c)

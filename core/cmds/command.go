@@ -1,14 +1,3 @@
-// Package cmds is the command side of redisfs: the client object, the
-// command table, processCommand and call, the reply helpers, the keyspace
-// (databases and expires) and one file per command family, after Redis's
-// server.c, networking.c (the parts that do not touch sockets), db.c and
-// t_*.c.
-//
-// Everything here runs on the event-loop goroutine that owns the Server; no
-// function of this package is safe for concurrent use. Front ends (the TCP
-// server, the file server) create clients with NewClient, append request
-// bytes to Client.QueryBuf, call ProcessInputBuffer, and drain replies when
-// the server asks their Conn to Flush.
 package cmds
 
 import (

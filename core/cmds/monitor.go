@@ -28,7 +28,6 @@ func monitorCommand(c *Client) {
 	srv := c.srv
 	c.Flags |= ClientMonitor
 	srv.monitors = append(srv.monitors, c)
-	c.OnFree = append(c.OnFree, srv.removeMonitor)
 	c.AddReplyOK()
 }
 

@@ -121,7 +121,6 @@ func (srv *Server) pubsubServerCounts() (channels, patterns, shardChannels int) 
 func (c *Client) clientPS() *clientPubsub {
 	if c.ps == nil {
 		c.ps = &clientPubsub{}
-		c.OnFree = append(c.OnFree, func(c *Client) { c.srv.pubsubUnsubscribeAll(c, false) })
 	}
 	return c.ps
 }

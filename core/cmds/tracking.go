@@ -96,16 +96,10 @@ type clientTracking struct {
 // radix tree, which orders them byte by byte.
 func idOrder(id int64) uint64 { return bits.ReverseBytes64(uint64(id)) }
 
-// trackingState returns c's settings, creating them (and the hook that
-// turns tracking off when c is freed).
+// trackingState returns c's settings, creating them.
 func (c *Client) trackingState() *clientTracking {
 	if c.trk == nil {
 		c.trk = &clientTracking{}
-		c.OnFree = append(c.OnFree, func(c *Client) {
-			if c.Flags&ClientTracking != 0 {
-				c.disableTracking()
-			}
-		})
 	}
 	return c.trk
 }

@@ -43,9 +43,6 @@ func (srv *Server) watchForKey(c *Client, key []byte) {
 	}
 	wk := &watchedKey{key: string(key), db: c.db, c: c, expired: srv.keyIsExpired(c.db, key)}
 	m[wk.key] = append(m[wk.key], wk)
-	if len(c.watched) == 0 && cap(c.watched) == 0 {
-		c.OnFree = append(c.OnFree, srv.unwatchAllKeys)
-	}
 	c.watched = append(c.watched, wk)
 }
 

@@ -1,0 +1,47 @@
+// Package cmds is the command side of redisfs: the client object, the
+// command table, processCommand and call, the reply helpers, the keyspace
+// (databases and expires) and one file per command family, after Redis's
+// server.c, networking.c (the parts that do not touch sockets), db.c and
+// t_*.c.
+//
+// Everything here runs on the event-loop goroutine that owns the Server; no
+// function of this package is safe for concurrent use. Front ends (the TCP
+// server, the file server) create clients with NewClient, append request
+// bytes to Client.QueryBuf, call ProcessInputBuffer, and drain replies when
+// the server asks their Conn to Flush.
+//
+// # The path of a command
+//
+// From a TCP read (core/server, core/loop):
+//
+//	loop.Loop (epoll_wait) → conn.onReadable (networking.go, Redis's
+//	readQueryFromClient) appends to Client.QueryBuf
+//	→ Client.ProcessInputBuffer (client.go) → proto.Parser.ReadCommand
+//	  (core/proto/request.go: readInline | readMultibulk) fills Client.Argv
+//	→ Server.ProcessCommand → processCommand (server.go): lookup, arity,
+//	  NOAUTH, no-multi, ACL, maxmemory, tracking limit, MISCONF, pub/sub
+//	  context, MONITOR, pause, MULTI queueing
+//	→ Client.call (command.go) → the command's Proc, e.g. getCommand
+//	  (string.go) → AddReply* (reply.go) into Client.Reply; the client
+//	  joins the pending-write list
+//	→ call: latency, slow log, MONITOR, stats, propagateCommand, tracking
+//	→ processCommand: handleClientsBlockedOnKeys (blocking.go)
+//	→ Server.BeforeSleep (server.go, run by the loop before it sleeps)
+//	→ HandleClientsWithPendingWrites → Conn.Flush: conn.Flush
+//	  (core/server/networking.go) writes to the socket.
+//
+// From a write(2) to a ctl file of the mount (fs):
+//
+//	conversation.Write (fs/ctl.go) → FS.doNow (fs/loop.go) posts a job
+//	to the loop (loop.Loop.Post) and waits → conversation.feed cuts the
+//	written bytes into commands and hands each to Client.QueryBuf
+//	→ Client.ProcessInputBuffer → … the same path as above …
+//	→ conversation.render turns Client.Reply into redis-cli's text, which
+//	conversation.Read returns; replies that come later (a blocked
+//	command's, pub/sub messages) reach it through ctlConn.Flush.
+//
+// Other packages hook in only through the registration methods of Server
+// (OnKeyspaceEvent, OnEmptyData, OnBeforeSleep, OnConfigSet, OnShutdown,
+// SetPersistence, OnBeforeKeyWrite, WhenUnpaused, WhenDurable); inside the
+// package every step is a call by name.
+package cmds
