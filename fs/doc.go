@@ -13,11 +13,13 @@
 //
 // go-fuse serves requests on goroutines of its own; none of them touches
 // the keyspace or the server's state. A file operation posts a job to the
-// loop (server.Server.Post) and waits for it; the job runs commands on an
-// internal client (cmds.ClientInternal) by appending them, RESP-encoded, to
-// the client's query buffer and calling ProcessInputBuffer — the path a TCP
-// client's bytes take — and parses the replies the commands left in the
-// client's reply buffer (proto.ReadReply). Arity checks, statistics,
+// loop (server.Server.Post) and waits for it; the job runs
+// commands on an internal client (cmds.ClientInternal) by handing their
+// argv to cmds.Client.RunArgv — processCommand, the path a command parsed
+// from a TCP client's bytes takes, without encoding it first — and decodes
+// each reply the command left in the client's reply buffer once, in place
+// (proto.ReplyDecoder), as Redis's scripting reads its fake client's
+// replies. Arity checks, statistics,
 // keyspace notifications, WATCH and propagation therefore apply to file
 // operations as to any client. Commands of one job are atomic: nothing else
 // runs on the loop meanwhile. Internal clients come from a small free list

@@ -20,8 +20,8 @@ import (
 // as key names are (names.go).
 //
 // An open for reading is a subscriber: a client of its own, created at
-// open, that runs SUBSCRIBE CHANNEL through ProcessInputBuffer like any
-// connection; read(2) returns each message's payload as a line and waits
+// open, that runs SUBSCRIBE CHANNEL through processCommand like any
+// connection's command (cmds.Client.RunArgv); read(2) returns each message's payload as a line and waits
 // for the next one (until interrupted). Messages stay in the client's
 // reply buffer until read, so a reader that does not read is held to
 // client-output-buffer-limit pubsub like a TCP subscriber and disconnected
@@ -298,13 +298,7 @@ func (fsys *FS) openStream(addr string, render func([]byte, *proto.Reply) []byte
 		// still apply.
 		c.Authenticated = true
 		s.c = c
-		q := proto.AppendArrayLen(c.QueryBuf[:0], len(args))
-		for _, a := range args {
-			q = proto.AppendBulk(q, a)
-		}
-		c.QueryBuf = q
-		c.ProcessInputBuffer()
-		rep, n, err := proto.ReadReply(c.Reply[c.Sent:])
+		rep, n, err := proto.ReadReply(c.RunArgv(args))
 		switch {
 		case err != nil || n == 0:
 			errno = syscall.EIO
