@@ -113,14 +113,16 @@
 //
 // Each open of ctl is a client like a TCP connection: write(2) appends to
 // its query buffer (inline commands or RESP) and runs the complete commands
-// through ProcessInputBuffer, one at a time so each reply is known to
-// belong to its command; read(2) returns the replies rendered as redis-cli
-// prints them when its output is not a terminal (proto.AppendCLI), a line
-// per read (as a terminal in canonical mode), waits while a command is
-// blocked (BLPOP) or the client is subscribed, and returns end-of-file when
-// nothing is pending. A write with a command answered by an error fails
-// with EINVAL (ERR) or EIO (other codes), the error text still readable; a
-// protocol error ends the conversation. Closing the file frees the client.
+// through ProcessInputBuffer, which parses them once and tells the
+// conversation of each command as it completes (cmds.CommandWatcher), so
+// each reply is known to belong to its command; read(2) returns the
+// replies rendered as redis-cli prints them when its output is not a
+// terminal (proto.AppendCLI), a line per read (as a terminal in canonical
+// mode), waits while a command is blocked (BLPOP) or the client is
+// subscribed, and returns end-of-file when nothing is pending. A write
+// with a command answered by an error fails with EINVAL (ERR) or EIO
+// (other codes), the error text still readable; a protocol error ends the
+// conversation. Closing the file frees the client.
 //
 // # Pub/sub, monitor and clients
 //
