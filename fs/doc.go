@@ -13,7 +13,7 @@
 //
 // go-fuse serves requests on goroutines of its own; none of them touches
 // the keyspace or the server's state. A file operation posts a job to the
-// loop (server.Server.Post) and waits for it; the job runs
+// loop (the post function given to Mount) and waits for it; the job runs
 // commands on an internal client (cmds.ClientInternal) by handing their
 // argv to cmds.Client.RunArgv — processCommand, the path a command parsed
 // from a TCP client's bytes takes, without encoding it first — and decodes
