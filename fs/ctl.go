@@ -89,7 +89,6 @@ type conversation struct {
 	lateRaw bool
 	queued  bool          // a job to run the buffered commands is posted
 	werr    syscall.Errno // the first error reply of the write being run
-	lim     hardLimit     // checkLimit's
 
 	wmu sync.Mutex // serializes writes
 
@@ -239,9 +238,12 @@ func (t ctlConn) Flush(c *cmds.Client) {
 }
 
 // checkLimit closes a subscribed or monitoring conversation whose reader
-// fell more than client-output-buffer-limit pubsub's hard limit behind,
-// as the server closes such a TCP client: render moves the replies out
-// of the client's buffer, where the server would have counted them.
+// fell behind past client-output-buffer-limit pubsub, as the server closes
+// such a TCP client: render moves the replies out of the client's buffer,
+// where the server would have counted them, so the unread text is what is
+// checked. Only the hard limit applies to a subscribed conversation: the
+// server's own check at each message sees the client's buffer, which
+// render empties, and restarts the soft limit's clock.
 func (cv *conversation) checkLimit(c *cmds.Client) {
 	if c.Flags&(cmds.ClientPubsub|cmds.ClientMonitor) == 0 {
 		return
@@ -249,7 +251,7 @@ func (cv *conversation) checkLimit(c *cmds.Client) {
 	cv.mu.Lock()
 	unread := int64(len(cv.out))
 	cv.mu.Unlock()
-	cv.lim.check(c, unread, cv.addr)
+	c.CheckOutputBufferLimits(unread)
 }
 
 // Close is called when the client is freed (QUIT, a protocol error,

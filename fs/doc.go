@@ -152,10 +152,11 @@
 // Replies wait in the client's reply buffer until a read takes them, so a
 // reader that does not keep up is treated as a TCP client that does not
 // read: a subscriber is disconnected by client-output-buffer-limit pubsub,
-// and a monitor by the hard limit of that same class (Redis puts monitors
-// in the normal class, unlimited by default, but memory held for a file
-// nobody reads has no bound otherwise). After that its reads return
-// end-of-file; the loop never waits for a reader.
+// and a monitor by the limits of that same class (Redis puts monitors in
+// the normal class, unlimited by default, but memory held for a file
+// nobody reads has no bound otherwise), both checked by the server's one
+// function (cmds.Client.CheckOutputBufferLimits). After that its reads
+// return end-of-file; the loop never waits for a reader.
 //
 // monitor and the channel files never end, so they are not listed (ls
 // pubsub is empty; PUBSUB CHANNELS through ctl names the active

@@ -97,6 +97,9 @@ type Client struct {
 
 	// trk holds the CLIENT TRACKING settings (tracking.go).
 	trk *clientTracking
+	// obufSoftSince is when the output first went over the soft limit
+	// of client-output-buffer-limit (unix s; 0: it is not over).
+	obufSoftSince int64
 }
 
 type multiState struct {
