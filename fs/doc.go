@@ -19,15 +19,16 @@
 // from a TCP client's bytes takes, without encoding it first — and decodes
 // each reply the command left in the client's reply buffer once, in place
 // (proto.ReplyDecoder), as Redis's scripting reads its fake client's
-// replies. Arity checks, statistics,
-// keyspace notifications, WATCH and propagation therefore apply to file
-// operations as to any client. Commands of one job are atomic: nothing else
-// runs on the loop meanwhile. Internal clients come from a small free list
-// on the loop (one or two in practice): a client costs a parser, an id and
-// buffers, and jobs run one at a time, so reusing them keeps steady-state
-// file operations from allocating any of that. Operations that touch no
-// server state take no job: reads served from what an open already holds,
-// flush and release of read-only opens, the scratch area.
+// replies. Arity checks, statistics, keyspace notifications, WATCH and
+// propagation therefore apply to file operations as to any client.
+// Commands of one job are atomic: nothing else runs on the loop meanwhile.
+// Internal clients come from a small free list on the loop (one or two in
+// practice): a client costs a parser, an id and buffers, and jobs run one
+// at a time, so reusing them (with the argv and reply elements their jobs
+// use) keeps steady-state file operations from allocating any of that.
+// Operations that touch no server state take no job: reads served from
+// what an open already holds, flush and release of read-only opens, the
+// scratch area.
 //
 // # Files
 //
