@@ -2,6 +2,7 @@ package fs
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"strings"
 	"sync"
@@ -41,11 +42,10 @@ func (n *ctlNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAt
 
 func (n *ctlNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	fsys := n.fsys
-	cv := &conversation{fsys: fsys, parser: proto.NewParser(), changed: make(chan struct{})}
+	cv := &conversation{fsys: fsys, changed: make(chan struct{})}
 	cv.addr = fsys.dir + "/ctl:0"
 	e := fsys.doNow(func(r *runner) {
 		cv.c = r.ls.srv.NewClient(ctlConn{cv})
-		cv.parser.MaxBulkLen = r.ls.srv.Config.ProtoMaxBulkLen
 	})
 	if e != 0 {
 		return nil, 0, e
@@ -69,23 +69,26 @@ func (n *ctlNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 // subscribed or monitoring, and returns end-of-file when nothing is
 // pending.
 //
-// Each complete command is handed to the client on its own, so that every
-// reply is known to belong to its command: the write fails when one of its
+// The request bytes are parsed once, by the client's own parser: the
+// client's transport is a cmds.CommandWatcher, told of each command as it
+// completes with its argv and where its replies start, so every reply is
+// known to belong to its command. The write fails when one of its
 // commands got an error reply (EINVAL for ERR, EIO for other codes), and
 // the commands whose output redis-cli prints without the final newline
-// (INFO, CLIENT LIST …) print the same way here.
+// (INFO, CLIENT LIST …) print the same way here. Commands written after a
+// blocked one wait in the query buffer, as a socket's do, and run when it
+// is answered.
 type conversation struct {
 	fsys *FS
 	addr string
 
 	// Owned by the loop.
-	c          *cmds.Client
-	parser     *proto.Parser
-	argv       [][]byte
-	tail       []byte    // bytes written but not handed to the client yet
-	blockedRaw bool      // the blocked command's output is printed raw
-	queued     bool      // a job to resume feeding is posted
-	lim        hardLimit // checkLimit's
+	c *cmds.Client
+	// lateRaw: the reply still to come (of a blocked or postponed
+	// command) is printed raw.
+	lateRaw bool
+	queued  bool          // a job to run the buffered commands is posted
+	werr    syscall.Errno // the first error reply of the write being run
 
 	wmu sync.Mutex // serializes writes
 
@@ -100,7 +103,7 @@ var (
 	_ = (gofs.FileReader)((*conversation)(nil))
 	_ = (gofs.FileWriter)((*conversation)(nil))
 	_ = (gofs.FileReleaser)((*conversation)(nil))
-	_ = (cmds.Conn)(ctlConn{})
+	_ = (cmds.CommandWatcher)(ctlConn{})
 )
 
 func (cv *conversation) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
@@ -108,13 +111,17 @@ func (cv *conversation) Write(ctx context.Context, data []byte, off int64) (uint
 	defer cv.wmu.Unlock()
 	var errno syscall.Errno
 	e := cv.fsys.doNow(func(r *runner) {
-		if cv.c == nil {
+		c := cv.c
+		if c == nil {
 			errno = syscall.EPIPE
 			return
 		}
 		r.ls.srv.Stats.NetInputBytes += int64(len(data))
-		cv.tail = append(cv.tail, data...)
-		errno = cv.feed()
+		c.QueryBuf = append(c.QueryBuf, data...)
+		cv.werr = 0
+		c.ProcessInputBuffer()
+		errno = cv.werr
+		cv.updateState()
 	})
 	if e != 0 {
 		return 0, e
@@ -125,62 +132,13 @@ func (cv *conversation) Write(ctx context.Context, data []byte, off int64) (uint
 	return uint32(len(data)), 0
 }
 
-// feed hands the complete commands of tail to the client one by one, on
-// the loop, and renders their replies. It stops at a blocked command; the
-// rest is fed when its reply arrives. It returns the errno of the first
-// error reply.
-func (cv *conversation) feed() syscall.Errno {
-	c := cv.c
-	var errno syscall.Errno
-	pos := 0
-	for pos < len(cv.tail) && cv.c != nil {
-		if c.Flags&(cmds.ClientBlocked|cmds.ClientCloseAfterReply|cmds.ClientCloseASAP) != 0 {
-			break
-		}
-		args, n, err := cv.parser.ReadCommand(cv.tail[pos:], cv.argv[:0])
-		raw := false
-		if err != nil {
-			// Let the client's own parser meet the error: it
-			// replies and closes, as with a socket.
-			n = len(cv.tail) - pos
-		} else if n == 0 {
-			break
-		} else {
-			raw = cliRawOutput(args)
-		}
-		c.QueryBuf = append(c.QueryBuf, cv.tail[pos:pos+n]...)
-		pos += n
-		clear(args)
-		cv.argv = args[:0]
-		c.ProcessInputBuffer()
-		// The command may have freed the client (cv.c is nil then);
-		// its replies are still c's.
-		if e := cv.render(c, raw); errno == 0 {
-			errno = e
-		}
-		if c.Flags&cmds.ClientBlocked != 0 {
-			cv.blockedRaw = raw
-		}
-	}
-	if cv.c != nil && c.Flags&(cmds.ClientCloseAfterReply|cmds.ClientCloseASAP) != 0 {
-		pos = len(cv.tail)
-	}
-	rest := copy(cv.tail, cv.tail[pos:])
-	cv.tail = cv.tail[:rest]
-	if len(cv.tail) == 0 && cap(cv.tail) > 64*1024 {
-		cv.tail = nil
-	}
-	cv.updateState()
-	return errno
-}
-
-// render moves the replies in c.Reply[c.Sent:] to the text output and
+// render moves the replies in c.Reply[c.Sent:upto] to the text output and
 // returns the errno of the first error among them.
-func (cv *conversation) render(c *cmds.Client, raw bool) syscall.Errno {
-	buf := c.Reply[c.Sent:]
-	if len(buf) == 0 {
+func (cv *conversation) render(c *cmds.Client, upto int, raw bool) syscall.Errno {
+	if upto <= c.Sent {
 		return 0
 	}
+	buf := c.Reply[c.Sent:upto]
 	var errno syscall.Errno
 	cv.mu.Lock()
 	for len(buf) > 0 {
@@ -201,16 +159,15 @@ func (cv *conversation) render(c *cmds.Client, raw bool) syscall.Errno {
 			cv.out = cv.out[:len(cv.out)-1]
 		}
 		buf = buf[n:]
-		c.Sent += n
 	}
 	cv.signal()
 	cv.mu.Unlock()
-	c.Sent = len(c.Reply)
+	c.Sent = upto
 	return errno
 }
 
 // updateState records, for readers, whether more output is to come: a
-// command is blocked or about to be fed, or the client is subscribed or
+// command is blocked or about to run, or the client is subscribed or
 // monitoring.
 func (cv *conversation) updateState() {
 	pending := false
@@ -231,39 +188,62 @@ func (cv *conversation) signal() {
 	cv.changed = make(chan struct{})
 }
 
-// ctlConn is the transport of a conversation's client (cmds.Conn); its
-// methods run on the loop.
+// ctlConn is the transport of a conversation's client (cmds.Conn and
+// cmds.CommandWatcher); its methods run on the loop.
 type ctlConn struct{ cv *conversation }
 
+// CommandDone renders the replies of the command just run, as redis-cli
+// prints that command's; what came before them (a blocked or postponed
+// command's reply, messages) is rendered first, as Flush would.
+func (t ctlConn) CommandDone(c *cmds.Client, argv [][]byte, from int) {
+	cv := t.cv
+	// A command ran: the one that blocked before it was answered.
+	late := cv.lateRaw
+	cv.lateRaw = false
+	e1 := cv.render(c, from, late)
+	raw := cliRawOutput(argv)
+	e2 := cv.render(c, len(c.Reply), raw)
+	if cv.werr == 0 {
+		cv.werr = cmp.Or(e1, e2)
+	}
+	if c.Flags&cmds.ClientBlocked != 0 {
+		cv.lateRaw = raw
+	}
+}
+
 // Flush is called in beforeSleep with replies that came later: a blocked
-// command's, pub/sub messages. Commands written after a blocked one are fed
-// once it is answered.
+// command's, pub/sub messages. Commands written after a blocked one
+// normally run as soon as it is answered (the server runs an unblocked
+// client's buffered commands); a job is posted for those still waiting,
+// so that readers wait for their replies rather than see end-of-file.
 func (t ctlConn) Flush(c *cmds.Client) {
 	cv := t.cv
 	raw := false
-	if cv.blockedRaw && c.Flags&cmds.ClientBlocked == 0 {
-		raw, cv.blockedRaw = true, false
+	if cv.lateRaw && c.Flags&cmds.ClientBlocked == 0 {
+		raw, cv.lateRaw = true, false
 	}
-	cv.render(c, raw)
+	cv.render(c, len(c.Reply), raw)
 	cv.checkLimit(c)
-	if len(cv.tail) > 0 && !cv.queued && c.Flags&cmds.ClientBlocked == 0 {
+	if len(c.QueryBuf) > 0 && !cv.queued && c.Flags&cmds.ClientBlocked == 0 {
 		cv.queued = true
 		cv.fsys.post(func() {
 			cv.queued = false
-			if cv.c != nil {
-				cv.feed()
-			} else {
-				cv.updateState()
+			if c := cv.c; c != nil {
+				c.ProcessInputBuffer()
 			}
+			cv.updateState()
 		})
 	}
 	cv.updateState()
 }
 
 // checkLimit closes a subscribed or monitoring conversation whose reader
-// fell more than client-output-buffer-limit pubsub's hard limit behind,
-// as the server closes such a TCP client: render moves the replies out
-// of the client's buffer, where the server would have counted them.
+// fell behind past client-output-buffer-limit pubsub, as the server closes
+// such a TCP client: render moves the replies out of the client's buffer,
+// where the server would have counted them, so the unread text is what is
+// checked. Only the hard limit applies to a subscribed conversation: the
+// server's own check at each message sees the client's buffer, which
+// render empties, and restarts the soft limit's clock.
 func (cv *conversation) checkLimit(c *cmds.Client) {
 	if c.Flags&(cmds.ClientPubsub|cmds.ClientMonitor) == 0 {
 		return
@@ -271,7 +251,7 @@ func (cv *conversation) checkLimit(c *cmds.Client) {
 	cv.mu.Lock()
 	unread := int64(len(cv.out))
 	cv.mu.Unlock()
-	cv.lim.check(c, unread, cv.addr)
+	c.CheckOutputBufferLimits(unread)
 }
 
 // Close is called when the client is freed (QUIT, a protocol error,
@@ -279,7 +259,6 @@ func (cv *conversation) checkLimit(c *cmds.Client) {
 func (t ctlConn) Close(c *cmds.Client) {
 	cv := t.cv
 	cv.c = nil
-	cv.tail = nil
 	cv.mu.Lock()
 	cv.closed = true
 	cv.pending = false

@@ -112,3 +112,33 @@ func TestCtlBlocking(t *testing.T) {
 	cl.str("LPUSH", "q2", "x")
 	eq(t, "nobody took it", cl.str("LLEN", "q2"), "1")
 }
+
+// TestCtlLateReplies checks that a reply that comes after its command
+// returned (blocked, or postponed by CLIENT PAUSE) is rendered as its own
+// command's, apart from the replies of the commands written after it.
+func TestCtlLateReplies(t *testing.T) {
+	needTool(t, "redis-cli")
+	e := newEnv(t, Options{})
+	cl := e.client()
+	e.need(cl, "blpop", "lpush")
+	cli := `redis-cli -p ` + e.port()
+
+	// A blocked BLPOP (printed with its newline), then INFO (raw).
+	out := e.sh(`exec 3<>$M/ctl; printf 'BLPOP q 0\nINFO keyspace\n' >&3; (sleep 0.3; ` + cli + ` LPUSH q a >/dev/null) & cat <&3; wait`)
+	if !strings.HasPrefix(out, "q\na\n# Keyspace\r\n") || strings.HasSuffix(out, "\n\n") || !strings.HasSuffix(out, "\r\n") {
+		t.Errorf("BLPOP then INFO: %q", out)
+	}
+
+	// INFO postponed by a pause (printed raw), then PING.
+	cl.str("CLIENT", "PAUSE", "500", "ALL")
+	out = e.sh(`exec 3<>$M/ctl; printf 'INFO keyspace\nPING\n' >&3; cat <&3`)
+	if !strings.HasPrefix(out, "# Keyspace\r\n") || !strings.HasSuffix(out, "\r\nPONG\n") {
+		t.Errorf("paused INFO then PING: %q", out)
+	}
+	// The same, with the reply of the postponed command alone.
+	cl.str("CLIENT", "PAUSE", "300", "ALL")
+	out = e.sh(`exec 3<>$M/ctl; printf 'INFO keyspace\n' >&3; cat <&3`)
+	if !strings.HasPrefix(out, "# Keyspace\r\n") || strings.HasSuffix(out, "\n\n") {
+		t.Errorf("paused INFO: %q", out)
+	}
+}

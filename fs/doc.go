@@ -13,19 +13,22 @@
 //
 // go-fuse serves requests on goroutines of its own; none of them touches
 // the keyspace or the server's state. A file operation posts a job to the
-// loop (server.Server.Post) and waits for it; the job runs commands on an
-// internal client (cmds.ClientInternal) by appending them, RESP-encoded, to
-// the client's query buffer and calling ProcessInputBuffer — the path a TCP
-// client's bytes take — and parses the replies the commands left in the
-// client's reply buffer (proto.ReadReply). Arity checks, statistics,
-// keyspace notifications, WATCH and propagation therefore apply to file
-// operations as to any client. Commands of one job are atomic: nothing else
-// runs on the loop meanwhile. Internal clients come from a small free list
-// on the loop (one or two in practice): a client costs a parser, an id and
-// buffers, and jobs run one at a time, so reusing them keeps steady-state
-// file operations from allocating any of that. Operations that touch no
-// server state take no job: reads served from what an open already holds,
-// flush and release of read-only opens, the scratch area.
+// loop (the post function given to Mount) and waits for it; the job runs
+// commands on an internal client (cmds.ClientInternal) by handing their
+// argv to cmds.Client.RunArgv — processCommand, the path a command parsed
+// from a TCP client's bytes takes, without encoding it first — and decodes
+// each reply the command left in the client's reply buffer once, in place
+// (proto.ReplyDecoder), as Redis's scripting reads its fake client's
+// replies. Arity checks, statistics, keyspace notifications, WATCH and
+// propagation therefore apply to file operations as to any client.
+// Commands of one job are atomic: nothing else runs on the loop meanwhile.
+// Internal clients come from a small free list on the loop (one or two in
+// practice): a client costs a parser, an id and buffers, and jobs run one
+// at a time, so reusing them (with the argv and reply elements their jobs
+// use) keeps steady-state file operations from allocating any of that.
+// Operations that touch no server state take no job: reads served from
+// what an open already holds, flush and release of read-only opens, the
+// scratch area.
 //
 // # Files
 //
@@ -111,14 +114,16 @@
 //
 // Each open of ctl is a client like a TCP connection: write(2) appends to
 // its query buffer (inline commands or RESP) and runs the complete commands
-// through ProcessInputBuffer, one at a time so each reply is known to
-// belong to its command; read(2) returns the replies rendered as redis-cli
-// prints them when its output is not a terminal (proto.AppendCLI), a line
-// per read (as a terminal in canonical mode), waits while a command is
-// blocked (BLPOP) or the client is subscribed, and returns end-of-file when
-// nothing is pending. A write with a command answered by an error fails
-// with EINVAL (ERR) or EIO (other codes), the error text still readable; a
-// protocol error ends the conversation. Closing the file frees the client.
+// through ProcessInputBuffer, which parses them once and tells the
+// conversation of each command as it completes (cmds.CommandWatcher), so
+// each reply is known to belong to its command; read(2) returns the
+// replies rendered as redis-cli prints them when its output is not a
+// terminal (proto.AppendCLI), a line per read (as a terminal in canonical
+// mode), waits while a command is blocked (BLPOP) or the client is
+// subscribed, and returns end-of-file when nothing is pending. A write
+// with a command answered by an error fails with EINVAL (ERR) or EIO
+// (other codes), the error text still readable; a protocol error ends the
+// conversation. Closing the file frees the client.
 //
 // # Pub/sub, monitor and clients
 //
@@ -148,10 +153,11 @@
 // Replies wait in the client's reply buffer until a read takes them, so a
 // reader that does not keep up is treated as a TCP client that does not
 // read: a subscriber is disconnected by client-output-buffer-limit pubsub,
-// and a monitor by the hard limit of that same class (Redis puts monitors
-// in the normal class, unlimited by default, but memory held for a file
-// nobody reads has no bound otherwise). After that its reads return
-// end-of-file; the loop never waits for a reader.
+// and a monitor by the limits of that same class (Redis puts monitors in
+// the normal class, unlimited by default, but memory held for a file
+// nobody reads has no bound otherwise), both checked by the server's one
+// function (cmds.Client.CheckOutputBufferLimits). After that its reads
+// return end-of-file; the loop never waits for a reader.
 //
 // monitor and the channel files never end, so they are not listed (ls
 // pubsub is empty; PUBSUB CHANNELS through ctl names the active

@@ -97,7 +97,7 @@ func newEnv(t testing.TB, opts Options) *env {
 	e := &env{t: t, s: s, addr: s.Addr(), ctx: ctx, log: logs}
 	e.work = t.TempDir()
 	e.mnt = filepath.Join(t.TempDir(), "mnt")
-	fsys, err := Mount(e.mnt, s, opts)
+	fsys, err := Mount(e.mnt, srv, s.Post, opts)
 	if err != nil {
 		cancel()
 		s.Stop()

@@ -18,7 +18,6 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 
 	"github.com/redisfs/redisfs/core/cmds"
-	"github.com/redisfs/redisfs/core/server"
 )
 
 // Options tune a mount.
@@ -45,13 +44,17 @@ const staticTimeout = time.Hour
 
 // FS is a mounted keyspace. Create it with Mount; Unmount or Close it.
 type FS struct {
-	s    *server.Server
+	// srv is the command side the keyspace lives in; only the loop
+	// touches it (through jobs, see loop.go).
+	srv *cmds.Server
+	// post hands a function to the loop; safe from any goroutine.
+	post func(func())
 	dir  string
 	opts Options
 	ls   *loopSide
 	// notifier is nil in DirectIO mode.
 	notifier *notifier
-	server   *fuse.Server
+	fuse     *fuse.Server // the FUSE connection serving the mount
 	root     *rootNode
 	dbs      []*dbDir
 	uid, gid uint32
@@ -70,13 +73,14 @@ type FS struct {
 	unmounted bool
 }
 
-// Mount mounts the keyspace of s on dir and serves it until Unmount. It
-// may be called before or after s.Run starts; file operations wait for the
-// loop. A stale mount left at dir by a crashed process is cleared first.
-// Mounting uses the mount system call directly when run as root and
-// fusermount3 otherwise.
-func Mount(dir string, s *server.Server, opts Options) (*FS, error) {
-	srv := s.Srv
+// Mount mounts the keyspace of srv on dir and serves it until Unmount.
+// post hands a function to the goroutine of the event loop srv runs on
+// (server.Server.Post); it must be safe to call from any goroutine and may
+// be called before the loop runs: file operations wait for the loop. A
+// stale mount left at dir by a crashed process is cleared first. Mounting
+// uses the mount system call directly when run as root and fusermount3
+// otherwise.
+func Mount(dir string, srv *cmds.Server, post func(func()), opts Options) (*FS, error) {
 	if opts.CacheTimeout <= 0 {
 		opts.CacheTimeout = 10 * time.Second
 	}
@@ -87,7 +91,8 @@ func Mount(dir string, s *server.Server, opts Options) (*FS, error) {
 		return nil, err
 	}
 	fsys := &FS{
-		s:       s,
+		srv:     srv,
+		post:    post,
 		dir:     dir,
 		opts:    opts,
 		uid:     uint32(os.Getuid()),
@@ -114,7 +119,7 @@ func Mount(dir string, s *server.Server, opts Options) (*FS, error) {
 	// The hooks are installed by the first job, before any file
 	// operation can reach the loop.
 	ls := fsys.ls
-	s.Post(func() {
+	post(func() {
 		srv.OnKeyspaceEvent(ls.onKeyspaceEvent)
 		srv.OnBeforeSleep(ls.measureLoad)
 		srv.OnEmptyData(ls.onEmptyData)
@@ -150,14 +155,14 @@ func Mount(dir string, s *server.Server, opts Options) (*FS, error) {
 		GID:          fsys.gid,
 		// Timeouts are set on every reply; nil defaults mean zero.
 	}
-	server, err := gofs.Mount(dir, fsys.root, gopts)
+	fuseSrv, err := gofs.Mount(dir, fsys.root, gopts)
 	if err != nil {
 		if fsys.notifier != nil {
 			fsys.notifier.close()
 		}
 		return nil, fmt.Errorf("mount %s: %w", dir, err)
 	}
-	fsys.server = server
+	fsys.fuse = fuseSrv
 	go fsys.sweeper()
 	return fsys, nil
 }
@@ -165,14 +170,10 @@ func Mount(dir string, s *server.Server, opts Options) (*FS, error) {
 // Dir returns the mount point.
 func (fsys *FS) Dir() string { return fsys.dir }
 
-// post hands fn to the loop.
-func (fsys *FS) post(fn func()) { fsys.s.Post(fn) }
-
 // logf logs through the server's log, on the loop.
 func (fsys *FS) logf(level int, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	srv := fsys.s.Srv
-	fsys.post(func() { srv.Logf(level, "%s", msg) })
+	fsys.post(func() { fsys.srv.Logf(level, "%s", msg) })
 }
 
 // Unmount unmounts the file system while the loop still runs. When files
@@ -205,7 +206,7 @@ func (fsys *FS) Unmount() error {
 // files are open.
 func (fsys *FS) unmountClean() error {
 	done := make(chan error, 1)
-	go func() { done <- fsys.server.Unmount() }()
+	go func() { done <- fsys.fuse.Unmount() }()
 	select {
 	case err := <-done:
 		return err

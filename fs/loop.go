@@ -20,17 +20,18 @@ import (
 // be caching, their modification times).
 //
 // A job is a function run on the loop goroutine with a runner: an internal
-// client taken from a small free list. The runner encodes each command as
-// RESP into the client's query buffer and calls ProcessInputBuffer — the
-// very path a TCP client's bytes take — then parses the reply the command
-// appended to the client's reply buffer. Several commands in one job are
-// atomic with respect to every other client, since nothing else runs on
-// the loop meanwhile.
+// client taken from a small free list. The runner hands each command's argv
+// to the client (cmds.Client.RunArgv), which runs it through
+// processCommand as it runs a command a TCP client's bytes parsed into,
+// and decodes the reply the command appended to the client's reply buffer
+// once, in place. Several commands in one job are atomic with respect to
+// every other client, since nothing else runs on the loop meanwhile.
 //
 // Why a free list rather than one client per operation: a client costs a
 // parser, an id, buffers and an entry in the client table; jobs run one at
-// a time, so the list holds one or two clients in practice and steady-state
-// file operations allocate none of that. A client whose command left it in
+// a time, so the list holds one or two runners in practice and
+// steady-state file operations allocate none of that (nor the argv and
+// the reply elements, which the runner reuses too). A client whose command left it in
 // an unusual state (closed, blocked, inside MULTI) is freed instead of
 // being reused.
 
@@ -147,7 +148,7 @@ type keyRef struct {
 type loopSide struct {
 	srv  *cmds.Server
 	fsys *FS
-	free []*cmds.Client
+	free []*runner
 	conn internalConn
 
 	// keys[db] holds the keys that file-server nodes may stand for
@@ -199,22 +200,26 @@ func (internalConn) RemoteAddr() string   { return "fuse:0" }
 func (internalConn) LocalAddr() string    { return "fuse:0" }
 func (internalConn) Fd() int              { return -1 }
 
-// runner runs commands for one job on one internal client.
+// runner runs commands for one job on one internal client. Runners are
+// reused with their client, and so is what they decode replies into.
 type runner struct {
-	ls *loopSide
-	c  *cmds.Client
+	ls   *loopSide
+	c    *cmds.Client
+	dec  proto.ReplyDecoder
+	argv [][]byte // the runner's own argv: call's arguments do not escape
 }
 
 func (ls *loopSide) acquire() *runner {
-	var c *cmds.Client
 	if n := len(ls.free); n > 0 {
-		c = ls.free[n-1]
+		r := ls.free[n-1]
+		ls.free[n-1] = nil
 		ls.free = ls.free[:n-1]
-	} else {
-		c = ls.srv.NewClient(ls.conn)
-		c.Flags |= cmds.ClientInternal
-		c.Name = "redisfs-fuse"
+		r.c.Authenticated = true
+		return r
 	}
+	c := ls.srv.NewClient(ls.conn)
+	c.Flags |= cmds.ClientInternal
+	c.Name = "redisfs-fuse"
 	c.Authenticated = true
 	return &runner{ls: ls, c: c}
 }
@@ -222,34 +227,36 @@ func (ls *loopSide) acquire() *runner {
 const badClientFlags = cmds.ClientCloseAfterReply | cmds.ClientCloseASAP | cmds.ClientBlocked |
 	cmds.ClientMulti | cmds.ClientPubsub | cmds.ClientMonitor
 
+// decodeKeep bounds the reply elements a reused runner keeps room for.
+const decodeKeep = 4096
+
 func (ls *loopSide) release(r *runner) {
 	c := r.c
-	c.Reply = c.Reply[:0]
-	c.Sent = 0
+	c.ResetReply()
 	c.QueryBuf = c.QueryBuf[:0]
+	r.dec.Reset(decodeKeep)
 	if c.Flags&badClientFlags != 0 || len(ls.free) >= 4 {
 		ls.srv.FreeClient(c)
 		return
 	}
-	ls.free = append(ls.free, c)
+	ls.free = append(ls.free, r)
 }
 
 // selectDB makes db the runner's database.
 func (r *runner) selectDB(db int) { r.c.SelectDB(db) }
 
-// call runs one command and returns its reply. The strings in the reply
-// alias the client's reply buffer and stay valid until the job ends.
+// call runs one command and returns its reply. The command runs through
+// the client's processCommand as it is (cmds.Client.RunArgv), not encoded
+// as a request; its reply is decoded once, in place, as Redis's scripting
+// reads its fake client's replies: the strings in it alias the client's
+// reply buffer and the elements come from the runner's arena, both valid
+// until the job ends.
 func (r *runner) call(args ...[]byte) proto.Reply {
-	c := r.c
-	q := proto.AppendArrayLen(c.QueryBuf[:0], len(args))
-	for _, a := range args {
-		q = proto.AppendBulk(q, a)
-	}
-	c.QueryBuf = q
-	start := len(c.Reply)
 	r.ls.jobCmds++
-	c.ProcessInputBuffer()
-	rep, n, err := proto.ReadReply(c.Reply[start:])
+	r.argv = append(r.argv[:0], args...)
+	reply := r.c.RunArgv(r.argv)
+	clear(r.argv)
+	rep, n, err := r.dec.Read(reply)
 	if err != nil || n == 0 {
 		// No reply (CLIENT REPLY OFF cannot happen here) or a bad one.
 		return proto.Reply{Type: '-', Str: []byte("ERR no reply from the command")}

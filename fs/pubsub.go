@@ -3,7 +3,6 @@ package fs
 import (
 	"bytes"
 	"context"
-	"strings"
 	"sync"
 	"syscall"
 
@@ -20,8 +19,8 @@ import (
 // as key names are (names.go).
 //
 // An open for reading is a subscriber: a client of its own, created at
-// open, that runs SUBSCRIBE CHANNEL through ProcessInputBuffer like any
-// connection; read(2) returns each message's payload as a line and waits
+// open, that runs SUBSCRIBE CHANNEL through processCommand like any
+// connection's command (cmds.Client.RunArgv); read(2) returns each message's payload as a line and waits
 // for the next one (until interrupted). Messages stay in the client's
 // reply buffer until read, so a reader that does not read is held to
 // client-output-buffer-limit pubsub like a TCP subscriber and disconnected
@@ -264,13 +263,12 @@ type stream struct {
 	fsys   *FS
 	addr   string
 	render func(dst []byte, rep *proto.Reply) []byte
-	// limit makes Flush enforce the pubsub class's hard limit itself:
-	// the server does for subscribers, not for monitors.
+	// limit makes Flush enforce the pubsub class's limits itself: the
+	// server does for subscribers, not for monitors.
 	limit bool
 
 	// Owned by the loop.
-	c   *cmds.Client
-	lim hardLimit
+	c *cmds.Client
 
 	// wake receives (without blocking) when replies arrived or the client
 	// closed.
@@ -298,13 +296,7 @@ func (fsys *FS) openStream(addr string, render func([]byte, *proto.Reply) []byte
 		// still apply.
 		c.Authenticated = true
 		s.c = c
-		q := proto.AppendArrayLen(c.QueryBuf[:0], len(args))
-		for _, a := range args {
-			q = proto.AppendBulk(q, a)
-		}
-		c.QueryBuf = q
-		c.ProcessInputBuffer()
-		rep, n, err := proto.ReadReply(c.Reply[c.Sent:])
+		rep, n, err := proto.ReadReply(c.RunArgv(args))
 		switch {
 		case err != nil || n == 0:
 			errno = syscall.EIO
@@ -428,44 +420,6 @@ func (s *stream) signal() {
 	}
 }
 
-// hardLimit closes a file server's client whose reader fell more than the
-// pubsub class's hard limit behind, as the server closes such a TCP
-// client; it is kept on the loop, with the limit parsed from the config
-// value it was last read from.
-type hardLimit struct {
-	str  string // the client-output-buffer-limit hard is of
-	hard int64
-}
-
-// check closes c (at the next beforeSleep) when its reader has pending
-// bytes not read yet, at least the hard limit.
-func (l *hardLimit) check(c *cmds.Client, pending int64, addr string) {
-	if c.Flags&cmds.ClientCloseASAP != 0 {
-		return
-	}
-	srv := c.Server()
-	if v := srv.Config.ClientOutputBufferLimit; v != l.str {
-		l.str, l.hard = v, pubsubHardLimit(v)
-	}
-	if l.hard > 0 && pending >= l.hard {
-		srv.Logf(cmds.LogWarning, "Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", c.ID, addr)
-		c.Flags |= cmds.ClientCloseASAP
-	}
-}
-
-// pubsubHardLimit returns the hard limit of the pubsub class in a
-// client-output-buffer-limit value (0: none).
-func pubsubHardLimit(v string) int64 {
-	f := strings.Fields(v)
-	for i := 0; i+3 < len(f); i += 4 {
-		if strings.EqualFold(f[i], "pubsub") {
-			n, _ := cmds.ParseMemory(f[i+1])
-			return n
-		}
-	}
-	return 0
-}
-
 // streamConn is the transport of a stream's client (cmds.Conn); its methods
 // run on the loop.
 type streamConn struct{ s *stream }
@@ -473,12 +427,12 @@ type streamConn struct{ s *stream }
 var _ = (cmds.Conn)(streamConn{})
 
 // Flush wakes the reader; the replies stay in the client's buffer until a
-// read takes them. A monitor whose reader fell more than the pubsub hard
-// limit behind is closed (the server does this itself for subscribers).
+// read takes them. A monitor whose reader fell behind past the pubsub
+// class's limits is closed (the server does this itself for subscribers).
 func (t streamConn) Flush(c *cmds.Client) {
 	s := t.s
 	if s.limit {
-		s.lim.check(c, int64(len(c.Reply)-c.Sent), s.addr)
+		c.CheckOutputBufferLimits(int64(len(c.Reply) - c.Sent))
 	}
 	s.signal()
 }

@@ -83,10 +83,11 @@ func (h *snapshotHandle) Read(ctx context.Context, dest []byte, off int64) (fuse
 // monitorNode is the monitor file: each open is a client of its own that
 // runs MONITOR; read(2) returns the lines redis-cli prints for it (one per
 // command the server runs, without the first OK) and waits for more until
-// interrupted. A reader that falls behind by more than the pubsub class's
-// hard output buffer limit is disconnected (Redis puts monitors in the
-// normal class, unlimited by default; a file nobody reads would otherwise
-// hold every command in memory), and its reads return end-of-file.
+// interrupted. A reader that falls behind past the pubsub class's output
+// buffer limits (hard, or soft for the soft seconds) is disconnected
+// (Redis puts monitors in the normal class, unlimited by default; a file
+// nobody reads would otherwise hold every command in memory), and its
+// reads return end-of-file.
 type monitorNode struct {
 	gofs.Inode
 	fsys *FS

@@ -228,7 +228,7 @@ func mountKeyspace(srv *cmds.Server, s *server.Server) (*fs.FS, error) {
 	if dir == "" {
 		return nil, nil
 	}
-	fsys, err := fs.Mount(dir, s, fs.Options{AllowOther: srv.Config.AllowOther})
+	fsys, err := fs.Mount(dir, srv, s.Post, fs.Options{AllowOther: srv.Config.AllowOther})
 	if err != nil {
 		srv.Logf(cmds.LogWarning, "Failed mounting the keyspace: %v", err)
 		return nil, err

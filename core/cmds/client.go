@@ -96,6 +96,9 @@ type Client struct {
 
 	// trk holds the CLIENT TRACKING settings (tracking.go).
 	trk *clientTracking
+	// obufSoftSince is when the output first went over the soft limit
+	// of client-output-buffer-limit (unix s; 0: it is not over).
+	obufSoftSince int64
 }
 
 type multiState struct {
@@ -166,22 +169,56 @@ func (srv *Server) FreeClient(c *Client) {
 // Clients returns the live clients by id.
 func (srv *Server) Clients() map[int64]*Client { return srv.clients }
 
+// CommandWatcher is a transport (Conn) that wants each command's replies
+// apart from the next command's. When c.Conn implements it,
+// ProcessInputBuffer calls CommandDone after every command it runs, and
+// after a protocol error (argv empty then). argv is the command's (it
+// aliases the query buffer: valid only during the call); c.Reply[from:]
+// holds what the command replied, and c.Reply[c.Sent:from] what came
+// before it and was not flushed yet (a blocked command's late reply,
+// pub/sub messages). The file server's ctl conversations use it to render
+// each reply as redis-cli does, without parsing the request a second
+// time.
+type CommandWatcher interface {
+	Conn
+	CommandDone(c *Client, argv [][]byte, from int)
+}
+
+// inputPaused reports whether c runs no further commands for now: it is
+// blocked, its command is postponed by a pause, or it is being closed.
+func (c *Client) inputPaused() bool {
+	return c.Flags&(ClientBlocked|ClientPendingCommand|ClientCloseAfterReply|ClientCloseASAP) != 0
+}
+
+// runArgv runs c.Argv as one command: the per-command part of
+// ProcessInputBuffer, shared with RunArgv.
+func (c *Client) runArgv() {
+	c.LastInteract = c.srv.unixMs()
+	c.srv.ProcessCommand(c)
+}
+
 // ProcessInputBuffer parses and runs every complete command in c.QueryBuf,
 // as Redis's processInputBuffer; an incomplete tail stays in QueryBuf. On a
 // protocol error the client gets the error reply and is closed after it.
+// A transport that is a CommandWatcher is told of each command's end.
 func (c *Client) ProcessInputBuffer() {
+	w, _ := c.Conn.(CommandWatcher)
 	pos := 0
 	for pos < len(c.QueryBuf) {
-		if c.Flags&(ClientBlocked|ClientPendingCommand|ClientCloseAfterReply|ClientCloseASAP) != 0 {
+		if c.inputPaused() {
 			break
 		}
 		c.parser.AuthRequired = !c.Authenticated
 		args, n, err := c.parser.ReadCommand(c.QueryBuf[pos:], c.Argv[:0])
 		if err != nil {
 			c.srv.Logf(LogVerbose, "Protocol error (%s) from client: id=%d", err.Error(), c.ID)
+			from := len(c.Reply)
 			c.AddReplyError(err.Error())
 			c.Flags |= ClientCloseAfterReply
 			pos = len(c.QueryBuf)
+			if w != nil {
+				w.CommandDone(c, nil, from)
+			}
 			break
 		}
 		if n == 0 {
@@ -192,8 +229,11 @@ func (c *Client) ProcessInputBuffer() {
 		if len(args) == 0 {
 			continue
 		}
-		c.LastInteract = c.srv.unixMs()
-		c.srv.ProcessCommand(c)
+		from := len(c.Reply)
+		c.runArgv()
+		if w != nil {
+			w.CommandDone(c, args, from)
+		}
 	}
 	// Keep only the unparsed tail, and drop a big buffer once it is idle.
 	if pos > 0 {
@@ -212,6 +252,34 @@ func (c *Client) ProcessInputBuffer() {
 		clear(c.Argv[:cap(c.Argv)])
 		c.Argv = c.Argv[:0]
 	}
+}
+
+// RunArgv runs argv as one command on c, through the path a command parsed
+// by ProcessInputBuffer takes (processCommand: lookup, arity, ACL, pause,
+// MULTI queueing, call, blocking, statistics), without encoding it as a
+// request first, and returns the reply the command appended to c.Reply.
+// The reply aliases c.Reply: it stays valid until the reply buffer is
+// reset (ResetReply) and may be read in place. It returns nil, running
+// nothing, while c is blocked, postponed or closing, and is nil or empty
+// when the command replied nothing (CLIENT REPLY OFF or SKIP, a command
+// that blocked). argv must stay unchanged until RunArgv returns; a command
+// that keeps an argument copies it, as with a parsed command. The file
+// server runs file operations with it, on internal clients, one job at a
+// time, with c.QueryBuf empty.
+func (c *Client) RunArgv(argv [][]byte) []byte {
+	if len(argv) == 0 || c.inputPaused() {
+		return nil
+	}
+	// The client's own argv slice is the parser's scratch: keep it.
+	saved := c.Argv
+	c.Argv = argv
+	from := len(c.Reply)
+	c.runArgv()
+	c.Argv = saved[:0]
+	if from > len(c.Reply) {
+		return nil
+	}
+	return c.Reply[from:]
 }
 
 // ParserNeed reports how many bytes the pending command needs in total, when

@@ -41,9 +41,6 @@ type clientPubsub struct {
 	channels orderedSet
 	patterns orderedSet
 	shard    orderedSet
-	// softLimitSince is when the output buffer first went over the
-	// soft limit of its class (0: it is not over).
-	softLimitSince int64
 }
 
 // orderedSet is a set of strings that remembers insertion order.
@@ -646,23 +643,38 @@ func (srv *Server) outputBufferLimits() [3]obufLimit {
 // checkOutputBufferLimits closes c asynchronously when its pending output
 // is over its class's limits (only the pubsub class is enforced here).
 func (srv *Server) checkOutputBufferLimits(c *Client) {
-	if c.Flags&ClientPubsub == 0 || c.ps == nil || c.Flags&ClientCloseASAP != 0 {
+	if c.Flags&ClientPubsub == 0 || c.ps == nil {
 		return
 	}
+	c.CheckOutputBufferLimits(int64(len(c.Reply) - c.Sent))
+}
+
+// CheckOutputBufferLimits closes c asynchronously (at the next
+// beforeSleep, logged as Redis logs it) when used, the bytes of output
+// its reader has not taken yet, is over the hard limit of the pubsub
+// class of client-output-buffer-limit, or has stayed over its soft limit
+// for longer than the soft seconds. The server checks its subscribers
+// with their pending replies; the file server (fs) calls it for the
+// clients whose output waits elsewhere (a ctl conversation's rendered
+// text) or that the server holds to no limit (a monitor file's reader).
+func (c *Client) CheckOutputBufferLimits(used int64) {
+	if c.Flags&ClientCloseASAP != 0 {
+		return
+	}
+	srv := c.srv
 	lim := srv.outputBufferLimits()[2]
-	used := int64(len(c.Reply) - c.Sent)
 	hard := lim.hard != 0 && used >= lim.hard
 	soft := lim.soft != 0 && used >= lim.soft
 	if soft && !hard {
 		now := time.Now().Unix()
-		if c.ps.softLimitSince == 0 {
-			c.ps.softLimitSince = now
+		if c.obufSoftSince == 0 {
+			c.obufSoftSince = now
 			soft = false
-		} else if now-c.ps.softLimitSince <= lim.softSecs {
+		} else if now-c.obufSoftSince <= lim.softSecs {
 			soft = false
 		}
 	} else if !soft {
-		c.ps.softLimitSince = 0
+		c.obufSoftSince = 0
 	}
 	if hard || soft {
 		info := string(c.appendClientInfo(nil))

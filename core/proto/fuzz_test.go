@@ -58,6 +58,10 @@ func FuzzReadReply(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, n, err := ReadReply(data)
+		var d ReplyDecoder
+		if rd, nd, errd := d.Read(data); nd != n || (errd != nil) != (err != nil) || !reflect.DeepEqual(rd, r) {
+			t.Fatalf("ReplyDecoder: %+v, %d, %v; ReadReply: %+v, %d, %v", rd, nd, errd, r, n, err)
+		}
 		if n < 0 || n > len(data) || (err != nil && n != 0) {
 			t.Fatalf("n = %d of %d, err = %v", n, len(data), err)
 		}

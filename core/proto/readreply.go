@@ -50,7 +50,47 @@ var (
 // alias buf. An attribute ('|') is returned as a reply of its own; the
 // reply it annotates follows it in buf.
 func ReadReply(buf []byte) (r Reply, n int, err error) {
-	return readReply(buf, 0, 0)
+	return (*ReplyDecoder)(nil).readReply(buf, 0, 0)
+}
+
+// ReplyDecoder is ReadReply with a reused arena for the elements of
+// aggregate replies, so that decoding in a loop allocates nothing once the
+// arena has grown to fit. The replies it returns stay valid until Reset.
+// The zero value is ready to use; it is not safe for concurrent use.
+type ReplyDecoder struct {
+	elems []Reply
+}
+
+// Read parses one reply from the start of buf, as ReadReply; the Elems of
+// the reply and of its elements come from d's arena.
+func (d *ReplyDecoder) Read(buf []byte) (r Reply, n int, err error) {
+	return d.readReply(buf, 0, 0)
+}
+
+// Reset makes the arena reusable: the replies Read returned so far must
+// not be used any more. An arena grown past keep elements is dropped.
+func (d *ReplyDecoder) Reset(keep int) {
+	if cap(d.elems) > keep {
+		d.elems = nil
+		return
+	}
+	clear(d.elems)
+	d.elems = d.elems[:0]
+}
+
+// alloc returns n elements, from the arena when d is not nil. Growing the
+// arena leaves the slices handed out before in the old array, where they
+// stay valid.
+func (d *ReplyDecoder) alloc(n int64) []Reply {
+	if d == nil {
+		return make([]Reply, 0, min(n, 16))
+	}
+	if d.elems == nil || int64(cap(d.elems)-len(d.elems)) < n {
+		d.elems = make([]Reply, 0, max(2*cap(d.elems), int(n), 64))
+	}
+	k := len(d.elems)
+	d.elems = d.elems[:k+int(n)]
+	return d.elems[k : k : k+int(n)]
 }
 
 // readLine returns the line starting at pos, without its "\r\n", and the
@@ -63,7 +103,7 @@ func readLine(buf []byte, pos int) (line []byte, next int, ok bool) {
 	return buf[pos : pos+i], pos + i + 2, true
 }
 
-func readReply(buf []byte, pos, depth int) (Reply, int, error) {
+func (d *ReplyDecoder) readReply(buf []byte, pos, depth int) (Reply, int, error) {
 	if pos >= len(buf) {
 		return Reply{}, 0, nil
 	}
@@ -145,11 +185,11 @@ func readReply(buf []byte, pos, depth int) (Reply, int, error) {
 			return Reply{}, 0, errReplyDepth
 		}
 		// Grow Elems as elements arrive rather than trusting the
-		// header's count.
-		r.Elems = make([]Reply, 0, min(l, 16))
+		// header's count: every element takes 3 bytes at least.
+		r.Elems = d.alloc(min(l, int64(len(buf)-next)/3))
 		pos = next
 		for ; l > 0; l-- {
-			e, n, err := readReply(buf, pos, depth+1)
+			e, n, err := d.readReply(buf, pos, depth+1)
 			if err != nil || n == 0 {
 				return Reply{}, 0, err
 			}

@@ -120,3 +120,57 @@ func TestReadReplyPrefixes(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyDecoder checks that a ReplyDecoder reads what ReadReply reads,
+// and that the replies it returned stay intact while its arena grows and
+// until Reset.
+func TestReplyDecoder(t *testing.T) {
+	var big []byte
+	big = AppendArrayLen(big, 3)
+	big = AppendArrayLen(big, 100)
+	for i := 0; i < 100; i++ {
+		big = AppendInt(big, int64(i))
+	}
+	big = AppendMapLen(big, 0, 3)
+	big = AppendArrayLen(big, 2)
+	big = AppendBulkString(big, "x")
+	big = AppendArrayLen(big, 70)
+	for i := 0; i < 70; i++ {
+		big = AppendBulkString(big, "e")
+	}
+	inputs := [][]byte{
+		[]byte("+OK\r\n"),
+		[]byte("*2\r\n$1\r\na\r\n*1\r\n:1\r\n"),
+		big,
+		[]byte("*0\r\n"),
+		[]byte("*-1\r\n"),
+		[]byte("*3\r\n:1\r\n"),       // incomplete
+		[]byte("*1000000\r\n:1\r\n"), // incomplete, and no room taken for it
+		[]byte("*1\r\n?\r\n"),        // malformed
+	}
+	var d ReplyDecoder
+	for round := 0; round < 2; round++ {
+		var got []Reply
+		for _, in := range inputs {
+			r, n, err := d.Read(in)
+			w, wn, werr := ReadReply(in)
+			if n != wn || (err != nil) != (werr != nil) || !reflect.DeepEqual(r, w) {
+				t.Fatalf("Read(%.40q) = %+v, %d, %v; ReadReply: %+v, %d, %v", in, r, n, err, w, wn, werr)
+			}
+			got = append(got, r)
+		}
+		for i, in := range inputs {
+			if w, _, _ := ReadReply(in); !reflect.DeepEqual(got[i], w) {
+				t.Fatalf("round %d: reply %d changed before Reset", round, i)
+			}
+		}
+		d.Reset(1 << 20)
+	}
+	if cap(d.elems) == 0 {
+		t.Fatal("Reset dropped a small arena")
+	}
+	d.Reset(0)
+	if d.elems != nil {
+		t.Fatal("Reset kept an arena past its bound")
+	}
+}
