@@ -33,12 +33,22 @@
 // From a write(2) to a ctl file of the mount (fs):
 //
 //	conversation.Write (fs/ctl.go) → FS.doNow (fs/loop.go) posts a job
-//	to the loop (loop.Loop.Post) and waits → conversation.feed cuts the
-//	written bytes into commands and hands each to Client.QueryBuf
-//	→ Client.ProcessInputBuffer → … the same path as above …
-//	→ conversation.render turns Client.Reply into redis-cli's text, which
-//	conversation.Read returns; replies that come later (a blocked
-//	command's, pub/sub messages) reach it through ctlConn.Flush.
+//	to the loop (the post function Mount was given: loop.Loop.Post) and
+//	waits → the job appends the written bytes to Client.QueryBuf
+//	→ Client.ProcessInputBuffer → … the same path as above …; after each
+//	command, ProcessInputBuffer calls the transport's
+//	CommandWatcher.CommandDone (ctlConn, fs/ctl.go), which renders that
+//	command's reply as redis-cli prints it; conversation.Read returns the
+//	text. Replies that come later (a blocked command's, pub/sub messages)
+//	reach it through ctlConn.Flush.
+//
+// From any other file operation (cat, echo >, ls, rm … in fs):
+//
+//	the FUSE method → FS.do (fs/loop.go) posts a job → runner.call
+//	→ Client.RunArgv (client.go) with the argv, no RESP encoding
+//	→ Server.ProcessCommand → … the same path as above …; RunArgv returns
+//	the reply bytes the command appended, which runner.call decodes once,
+//	in place (proto.ReplyDecoder).
 //
 // Other packages hook in only through the registration methods of Server
 // (OnKeyspaceEvent, OnEmptyData, OnBeforeSleep, OnConfigSet, OnShutdown,
