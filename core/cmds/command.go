@@ -119,6 +119,15 @@ type Command struct {
 	Summary    string
 	Complexity string
 	Tips       []string
+
+	// Documentation that only COMMAND INFO and COMMAND DOCS show.
+	keySpecs        []keySpec
+	docFlags        []string    // "deprecated", "syscmd"
+	deprecatedSince string      // version
+	replacedBy      string      // what to use instead
+	history         [][2]string // version, change
+	docArgs         string      // the "arguments" of COMMAND DOCS, RESP3
+
 	// GetKeys, when set, returns the key argument indexes of argv for
 	// commands whose keys cannot be told by (First, Last, Step).
 	GetKeys func(argv [][]byte) []int

@@ -42,6 +42,7 @@ type redisCommandData struct {
 
 // keySpec is one parsed key spec (Redis's keySpec).
 type keySpec struct {
+	notes         string
 	flags         []string
 	notKey        bool
 	incomplete    bool
@@ -62,14 +63,14 @@ type keySpec struct {
 
 var (
 	redisCommandsOnce sync.Once
-	redisCommands     map[string]*redisCommandData
+	redisCommandsData map[string]*redisCommandData
 )
 
 // commandData returns the Redis data of a command by full name
 // ("client|list"), or nil.
 func commandData(fullName string) *redisCommandData {
 	redisCommandsOnce.Do(loadRedisCommands)
-	return redisCommands[fullName]
+	return redisCommandsData[fullName]
 }
 
 // respChildren returns the raw encodings of the elements of the aggregate
@@ -97,12 +98,12 @@ func respChildren(buf []byte) (elems [][]byte, total int) {
 }
 
 func loadRedisCommands() {
-	redisCommands = map[string]*redisCommandData{}
+	redisCommandsData = map[string]*redisCommandData{}
 	get := func(name string) *redisCommandData {
-		d := redisCommands[name]
+		d := redisCommandsData[name]
 		if d == nil {
 			d = &redisCommandData{}
-			redisCommands[name] = d
+			redisCommandsData[name] = d
 		}
 		return d
 	}
