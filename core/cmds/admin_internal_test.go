@@ -120,7 +120,7 @@ func TestKeysFromSpecs(t *testing.T) {
 		{[]string{"georadius", "k", "0", "0", "1", "m", "store", "s"}, []int{1, 7}},
 		{[]string{"eval", "s", "2", "a", "b", "c"}, []int{3, 4}},
 	} {
-		d := commandData(tc.cmd[0])
+		d := lookupMeta(tc.cmd[0])
 		if d == nil {
 			t.Fatalf("no data for %s", tc.cmd[0])
 		}
@@ -128,7 +128,7 @@ func TestKeysFromSpecs(t *testing.T) {
 		for i, a := range tc.cmd {
 			argv[i] = []byte(a)
 		}
-		keys, _ := keysFromSpecs(d.specs, argv, true)
+		keys, _ := keysFromSpecs(d.keySpecs, argv, true)
 		var got []int
 		for _, k := range keys {
 			got = append(got, k.pos)

@@ -9,11 +9,12 @@ import (
 )
 
 // TestGenerateCommandData rewrites redis_commands.resp, the COMMAND INFO
-// and COMMAND DOCS replies (RESP3) of the installed redis-server, from
-// which COMMAND takes the key specs and argument docs that the command
-// table does not carry. It runs only when asked:
+// and COMMAND DOCS replies (RESP3) of the installed redis-server: the one
+// source of the command table's metadata, which go generate turns into
+// commands_gen.go. It runs only when asked:
 //
 //	REDISFS_GEN_COMMAND_DATA=1 go test ./core/cmds -run TestGenerateCommandData
+//	go generate ./core/cmds
 func TestGenerateCommandData(t *testing.T) {
 	if os.Getenv("REDISFS_GEN_COMMAND_DATA") == "" {
 		t.Skip("set REDISFS_GEN_COMMAND_DATA=1 to regenerate redis_commands.resp")
