@@ -1,7 +1,6 @@
 package cmds
 
 import (
-	_ "embed"
 	"fmt"
 	"os"
 	"runtime"
