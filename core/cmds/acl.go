@@ -103,10 +103,10 @@ type aclCmd struct {
 	parent *aclCmd
 }
 
-// The command universe of the bitmaps: Redis 7.0.15's command table (from
-// redis_commands.resp, so that categories, and so the rules ACL LIST
-// prints, are Redis's whatever this server implements) plus any command
-// of ours Redis lacks. Built once per process.
+// The command universe of the bitmaps: Redis 7.0.15's command table
+// (redisCommands, so that categories, and so the rules ACL LIST prints, are
+// Redis's whatever this server implements; the table implements only
+// commands of it). Built once per process.
 var aclCmds struct {
 	once   sync.Once
 	all    []*aclCmd // by id
@@ -132,36 +132,10 @@ func aclInitCommands() {
 			}
 			return x
 		}
-		var addInfo func(entry []byte, parent *aclCmd)
-		addInfo = func(entry []byte, parent *aclCmd) {
-			f, _ := respChildren(entry)
-			if len(f) != 10 {
-				return
-			}
-			name, _, err := proto.ReadReply(f[0])
-			if err != nil {
-				return
-			}
-			var acl uint64
-			if cats, _, err := proto.ReadReply(f[6]); err == nil {
-				for _, e := range cats.Elems {
-					acl |= aclCategoryByName(strings.TrimPrefix(string(e.Str), "@"))
-				}
-			}
-			x := add(string(name.Str), acl, parent)
-			subs, _ := respChildren(f[9])
-			for _, sub := range subs {
-				addInfo(sub, x)
-			}
-		}
-		infos, _ := respChildren(redisCommandsRESP)
-		for _, e := range infos {
-			addInfo(e, nil)
-		}
-		for _, cmd := range commandTable {
-			x := add(cmd.FullName, implicitAcl(cmd), nil)
+		for _, cmd := range redisCommands {
+			x := add(cmd.FullName, cmd.Acl, nil)
 			for _, sub := range cmd.Subs {
-				add(sub.FullName, implicitAcl(sub), x)
+				add(sub.FullName, sub.Acl, x)
 			}
 		}
 		sortCmds := func(l []*aclCmd) {
@@ -177,7 +151,7 @@ func aclInitCommands() {
 				aclCmds.all = append(aclCmds.all, sub)
 			}
 		}
-		for _, cmd := range commandTable {
+		for _, cmd := range commands() {
 			aclCmds.ids[cmd] = aclCmds.byName[cmd.FullName].id
 			for _, sub := range cmd.Subs {
 				aclCmds.ids[sub] = aclCmds.byName[sub.FullName].id
@@ -800,9 +774,9 @@ func (srv *Server) aclAuthenticateUser(c *Client, user, pass []byte) bool {
 // commandHasKeysForACL is Redis's doesCommandHaveKeys: a key spec that is
 // not NOT_KEY, or a key function.
 func commandHasKeysForACL(cmd *Command) bool {
-	if d := commandData(cmd.FullName); d != nil && len(d.specs) > 0 {
-		for i := range d.specs {
-			if !d.specs[i].notKey {
+	if len(cmd.keySpecs) > 0 {
+		for i := range cmd.keySpecs {
+			if !cmd.keySpecs[i].notKey {
 				return true
 			}
 		}
@@ -1536,53 +1510,4 @@ func aclDryrunCommand(c *Client) {
 	case aclDeniedChannel:
 		c.AddReplyBulkString("This user has no permissions to access the '" + string(argv[idx]) + "' channel")
 	}
-}
-
-func init() {
-	register(
-		&Command{Name: "acl", Proc: aclContainerCommand, Arity: -2,
-			Acl: AclSlow, Group: "server", Since: "6.0.0",
-			Summary: "A container for Access List Control commands ", Complexity: "Depends on subcommand.",
-			Subs: []*Command{
-				{Name: "cat", Proc: aclCatCommand, Arity: -2, Flags: CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclSlow, Group: "server", Since: "6.0.0",
-					Summary: "List the ACL categories or the commands inside a category", Complexity: "O(1) since the categories and commands are a fixed set."},
-				{Name: "deluser", Proc: aclDeluserCommand, Arity: -3, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "6.0.0",
-					Summary: "Remove the specified ACL users and the associated rules", Complexity: "O(1) amortized time considering the typical user."},
-				{Name: "dryrun", Proc: aclDryrunCommand, Arity: -4, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "7.0.0",
-					Summary: "Returns whether the user can execute the given command without executing the command.", Complexity: "O(1)."},
-				{Name: "genpass", Proc: aclGenpassCommand, Arity: -2, Flags: CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclSlow, Group: "server", Since: "6.0.0",
-					Summary: "Generate a pseudorandom secure password to use for ACL users", Complexity: "O(1)"},
-				{Name: "getuser", Proc: aclGetuserCommand, Arity: 3, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "6.0.0",
-					Summary: "Get the rules for a specific ACL user", Complexity: "O(N). Where N is the number of password, command and pattern rules that the user has."},
-				{Name: "help", Proc: aclHelpCommand, Arity: 2, Flags: CmdLoading | CmdStale,
-					Acl: AclSlow, Group: "server", Since: "6.0.0",
-					Summary: "Show helpful text about the different subcommands", Complexity: "O(1)"},
-				{Name: "list", Proc: aclListCommand, Arity: 2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "6.0.0",
-					Summary: "List the current ACL rules in ACL config file format", Complexity: "O(N). Where N is the number of configured users."},
-				{Name: "load", Proc: aclLoadCommand, Arity: 2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "6.0.0",
-					Summary: "Reload the ACLs from the configured ACL file", Complexity: "O(N). Where N is the number of configured users."},
-				{Name: "log", Proc: aclLogCommand, Arity: -2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "6.0.0",
-					Summary: "List latest events denied because of ACLs in place", Complexity: "O(N) with N being the number of entries shown."},
-				{Name: "save", Proc: aclSaveCommand, Arity: 2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "6.0.0",
-					Summary: "Save the current ACL rules in the configured ACL file", Complexity: "O(N). Where N is the number of configured users."},
-				{Name: "setuser", Proc: aclSetuserCommand, Arity: -3, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "6.0.0",
-					Summary: "Modify or create the rules for a specific ACL user", Complexity: "O(N). Where N is the number of rules provided."},
-				{Name: "users", Proc: aclUsersCommand, Arity: 2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "6.0.0",
-					Summary: "List the username of all the configured ACL rules", Complexity: "O(N). Where N is the number of configured users."},
-				{Name: "whoami", Proc: aclWhoamiCommand, Arity: 2, Flags: CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclSlow, Group: "server", Since: "6.0.0",
-					Summary: "Return the name of the user associated to the current connection", Complexity: "O(1)"},
-			}},
-	)
 }

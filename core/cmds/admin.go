@@ -14,16 +14,22 @@ import (
 // server.c and debug.c: CONFIG, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME,
 // LASTSAVE, ROLE, SHUTDOWN and DEBUG.
 
-// configApplyHooks apply a directive changed by CONFIG SET (by canonical
+// applyConfig applies a directive changed by CONFIG SET (by canonical
 // name) once every new value of the command is set; an error undoes the
-// whole CONFIG SET. Each is a method of the file that owns the directive.
-var configApplyHooks = map[string]func(srv *Server) error{
-	"requirepass": (*Server).applyRequirepass,
-	"maxmemory":   (*Server).applyMaxmemory,
-	"appendonly":  func(srv *Server) error { return srv.applyPersistConfig("appendonly") },
-	"appendfsync": func(srv *Server) error { return srv.applyPersistConfig("appendfsync") },
-	"save":        func(srv *Server) error { return srv.applyPersistConfig("save") },
-	"dir":         func(srv *Server) error { return srv.applyPersistConfig("dir") },
+// whole CONFIG SET. It reports false for directives that need no step of
+// their own. Each step is a method of the file that owns the directive.
+// (A switch, not a map: a package-level map of these methods would make
+// an initialization cycle through the command table.)
+func (srv *Server) applyConfig(name string) (bool, error) {
+	switch name {
+	case "requirepass":
+		return true, srv.applyRequirepass()
+	case "maxmemory":
+		return true, srv.applyMaxmemory()
+	case "appendonly", "appendfsync", "save", "dir":
+		return true, srv.applyPersistConfig(name)
+	}
+	return false, nil
 }
 
 // protectedDirectives may not be changed with CONFIG SET while
@@ -165,16 +171,19 @@ func configSetCommand(c *Client) {
 	srv.Config = cfg
 	applied := map[string]bool{}
 	for _, d := range set {
-		apply := configApplyHooks[d.name]
-		if apply == nil || applied[d.name] {
+		if applied[d.name] {
+			continue
+		}
+		has, err := srv.applyConfig(d.name)
+		if !has {
 			continue
 		}
 		applied[d.name] = true
-		if err := apply(srv); err != nil {
+		if err != nil {
 			srv.Logf(LogWarning, "Failed applying new configuration. Possibly related to new %s setting. Restoring previous settings.", d.name)
 			srv.Config = old
 			for name := range applied {
-				configApplyHooks[name](srv)
+				srv.applyConfig(name)
 			}
 			c.AddReplyErrorFormat("CONFIG SET failed (possibly related to argument '%s') - %s", d.name, err)
 			return
@@ -726,76 +735,3 @@ func debugProtocol(c *Client) {
 // configContainerCommand runs for CONFIG without a subcommand; the arity
 // check makes it unreachable.
 func configContainerCommand(c *Client) { c.AddReplySubcommandSyntaxError() }
-
-func init() {
-	register(
-		&Command{Name: "config", Proc: configContainerCommand, Arity: -2,
-			Acl: AclSlow, Group: "server", Since: "2.0.0",
-			Summary:    "A container for server configuration commands",
-			Complexity: "Depends on subcommand.",
-			Subs: []*Command{
-				{Name: "get", Proc: configGetCommand, Arity: -3, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.0.0",
-					Summary:    "Get the values of configuration parameters",
-					Complexity: "O(N) when N is the number of configuration parameters provided"},
-				{Name: "help", Proc: configHelpCommand, Arity: 2, Flags: CmdLoading | CmdStale,
-					Acl: AclSlow, Group: "server", Since: "5.0.0",
-					Summary:    "Show helpful text about the different subcommands",
-					Complexity: "O(1)"},
-				{Name: "resetstat", Proc: configResetStatCommand, Arity: 2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.0.0",
-					Summary:    "Reset the stats returned by INFO",
-					Complexity: "O(1)"},
-				{Name: "rewrite", Proc: configRewriteCommand, Arity: 2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.8.0",
-					Summary:    "Rewrite the configuration file with the in memory configuration",
-					Complexity: "O(1)"},
-				{Name: "set", Proc: configSetCommand, Arity: -4, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.0.0",
-					Summary:    "Set configuration parameters to the given values",
-					Complexity: "O(N) when N is the number of configuration parameters provided",
-					Tips:       []string{"request_policy:all_nodes", "response_policy:all_succeeded"}},
-			}},
-		&Command{Name: "dbsize", Proc: dbsizeCommand, Arity: 1, Flags: CmdReadonly | CmdFast,
-			Acl: AclKeyspace | AclRead | AclFast, Group: "server", Since: "1.0.0",
-			Summary:    "Return the number of keys in the selected database",
-			Complexity: "O(1)",
-			Tips:       []string{"request_policy:all_shards", "response_policy:agg_sum"}},
-		&Command{Name: "flushdb", Proc: flushdbCommand, Arity: -1, Flags: CmdWrite,
-			Acl: AclKeyspace | AclWrite | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
-			Summary:    "Remove all keys from the current database",
-			Complexity: "O(N) where N is the number of keys in the selected database",
-			Tips:       []string{"request_policy:all_shards", "response_policy:all_succeeded"}},
-		&Command{Name: "flushall", Proc: flushallCommand, Arity: -1, Flags: CmdWrite,
-			Acl: AclKeyspace | AclWrite | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
-			Summary:    "Remove all keys from all databases",
-			Complexity: "O(N) where N is the total number of keys in all databases",
-			Tips:       []string{"request_policy:all_shards", "response_policy:all_succeeded"}},
-		&Command{Name: "time", Proc: timeCommand, Arity: 1, Flags: CmdLoading | CmdStale | CmdFast,
-			Acl: AclFast, Group: "server", Since: "2.6.0",
-			Summary:    "Return the current server time",
-			Complexity: "O(1)",
-			Tips:       []string{"nondeterministic_output"}},
-		&Command{Name: "debug", Proc: debugCommand, Arity: -2, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
-			Summary:    "A container for debugging commands",
-			Complexity: "Depends on subcommand."},
-		&Command{Name: "shutdown", Proc: shutdownCommand, Arity: -1, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale | CmdNoMulti | CmdAllowBusy,
-			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
-			Summary:    "Synchronously save the dataset to disk and then shut down the server",
-			Complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"},
-		&Command{Name: "lastsave", Proc: lastsaveCommand, Arity: 1, Flags: CmdLoading | CmdStale | CmdFast,
-			Acl: AclAdmin | AclFast | AclDangerous, Group: "server", Since: "1.0.0",
-			Summary:    "Get the UNIX time stamp of the last successful save to disk",
-			Complexity: "O(1)",
-			Tips:       []string{"nondeterministic_output"}},
-		&Command{Name: "swapdb", Proc: swapdbCommand, Arity: 3, Flags: CmdWrite | CmdFast,
-			Acl: AclKeyspace | AclWrite | AclFast | AclDangerous, Group: "server", Since: "4.0.0",
-			Summary:    "Swaps two Redis databases",
-			Complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases."},
-		&Command{Name: "role", Proc: roleCommand, Arity: 1, Flags: CmdNoscript | CmdLoading | CmdStale | CmdFast,
-			Acl: AclAdmin | AclFast | AclDangerous, Group: "server", Since: "2.8.12",
-			Summary:    "Return the role of the instance in the context of replication",
-			Complexity: "O(1)"},
-	)
-}

@@ -69,35 +69,48 @@ func TestFlushNotifiesFileServer(t *testing.T) {
 	}
 }
 
-// TestConfigSetApplyHooks checks that CONFIG SET runs the apply hook of a
+// TestConfigSetApplyHooks checks that CONFIG SET runs the apply step of a
 // directive and undoes everything when it fails.
 func TestConfigSetApplyHooks(t *testing.T) {
 	srv := NewServer(DefaultConfig())
 	srv.LogOut = nil
 	c := srv.NewClient(nopConn{})
-	calls := 0
-	old := configApplyHooks["maxclients"]
-	defer func() { configApplyHooks["maxclients"] = old }()
-	configApplyHooks["maxclients"] = func(srv *Server) error {
-		calls++
-		if srv.Config.MaxClients > 100 {
-			return errString("too many")
-		}
-		return nil
+	layer := &applyFailLayer{srv: srv}
+	srv.SetPersistence(layer)
+	if r := runInline(c, `CONFIG SET save "100 1" hz 20`); r != "+OK\r\n" || srv.Config.Save != "100 1" || srv.Config.Hz != 20 {
+		t.Fatalf("CONFIG SET: %q save=%q hz=%d", r, srv.Config.Save, srv.Config.Hz)
 	}
-	if r := runInline(c, "CONFIG SET maxclients 50 hz 20"); r != "+OK\r\n" || srv.Config.MaxClients != 50 || srv.Config.Hz != 20 {
-		t.Fatalf("CONFIG SET: %q maxclients=%d hz=%d", r, srv.Config.MaxClients, srv.Config.Hz)
-	}
-	r := runInline(c, "CONFIG SET hz 30 maxclients 500")
-	if r != "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - too many\r\n" {
+	r := runInline(c, `CONFIG SET hz 30 save "5 5"`)
+	if r != "-ERR CONFIG SET failed (possibly related to argument 'save') - too many\r\n" {
 		t.Errorf("CONFIG SET: %q", r)
 	}
-	if srv.Config.MaxClients != 50 || srv.Config.Hz != 20 {
-		t.Errorf("after a failed apply: maxclients=%d hz=%d", srv.Config.MaxClients, srv.Config.Hz)
+	if srv.Config.Save != "100 1" || srv.Config.Hz != 20 {
+		t.Errorf("after a failed apply: save=%q hz=%d", srv.Config.Save, srv.Config.Hz)
 	}
-	if calls != 3 {
-		t.Errorf("apply hook ran %d times, want 3 (set, failed set, restore)", calls)
+	if layer.calls != 3 {
+		t.Errorf("apply step ran %d times, want 3 (set, failed set, restore)", layer.calls)
 	}
+}
+
+// applyFailLayer is a persistence layer whose ApplyConfig refuses a save
+// directive of "5 5"; no other method of it is called by CONFIG SET.
+type applyFailLayer struct {
+	Persistence
+	srv   *Server
+	calls int
+}
+
+func (l *applyFailLayer) WriteError() string { return "" }
+
+func (l *applyFailLayer) ApplyConfig(name string) error {
+	if name != "save" {
+		return nil
+	}
+	l.calls++
+	if l.srv.Config.Save == "5 5" {
+		return errString("too many")
+	}
+	return nil
 }
 
 type errString string
@@ -120,7 +133,7 @@ func TestKeysFromSpecs(t *testing.T) {
 		{[]string{"georadius", "k", "0", "0", "1", "m", "store", "s"}, []int{1, 7}},
 		{[]string{"eval", "s", "2", "a", "b", "c"}, []int{3, 4}},
 	} {
-		d := commandData(tc.cmd[0])
+		d := lookupMeta(tc.cmd[0])
 		if d == nil {
 			t.Fatalf("no data for %s", tc.cmd[0])
 		}
@@ -128,7 +141,7 @@ func TestKeysFromSpecs(t *testing.T) {
 		for i, a := range tc.cmd {
 			argv[i] = []byte(a)
 		}
-		keys, _ := keysFromSpecs(d.specs, argv, true)
+		keys, _ := keysFromSpecs(d.keySpecs, argv, true)
 		var got []int
 		for _, k := range keys {
 			got = append(got, k.pos)

@@ -782,23 +782,3 @@ func bitfieldCommand(c *Client) { bitfieldGeneric(c, false) }
 
 // BITFIELD_RO key [GET encoding offset [GET encoding offset ...]]
 func bitfieldroCommand(c *Client) { bitfieldGeneric(c, true) }
-
-func init() {
-	register(
-		&Command{Name: "setbit", Proc: setbitCommand, Arity: 4, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclBitmap | AclSlow,
-			First: 1, Last: 1, Step: 1, Group: "bitmap", Since: "2.2.0", Summary: "Sets or clears the bit at offset in the string value stored at key", Complexity: "O(1)"},
-		&Command{Name: "getbit", Proc: getbitCommand, Arity: 3, Flags: CmdReadonly | CmdFast, Acl: AclRead | AclBitmap | AclFast,
-			First: 1, Last: 1, Step: 1, Group: "bitmap", Since: "2.2.0", Summary: "Returns the bit value at offset in the string value stored at key", Complexity: "O(1)"},
-		&Command{Name: "bitcount", Proc: bitcountCommand, Arity: -2, Flags: CmdReadonly, Acl: AclRead | AclBitmap | AclSlow,
-			First: 1, Last: 1, Step: 1, Group: "bitmap", Since: "2.6.0", Summary: "Count set bits in a string", Complexity: "O(N)"},
-		&Command{Name: "bitpos", Proc: bitposCommand, Arity: -3, Flags: CmdReadonly, Acl: AclRead | AclBitmap | AclSlow,
-			First: 1, Last: 1, Step: 1, Group: "bitmap", Since: "2.8.7", Summary: "Find first bit set or clear in a string", Complexity: "O(N)"},
-		&Command{Name: "bitop", Proc: bitopCommand, Arity: -4, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclBitmap | AclSlow,
-			First: 2, Last: -1, Step: 1, Group: "bitmap", Since: "2.6.0", Summary: "Perform bitwise operations between strings", Complexity: "O(N)"},
-		&Command{Name: "bitfield", Proc: bitfieldCommand, Arity: -2, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclBitmap | AclSlow,
-			First: 1, Last: 1, Step: 1, Group: "bitmap", Since: "3.2.0", Summary: "Perform arbitrary bitfield integer operations on strings", Complexity: "O(1) for each subcommand specified"},
-		&Command{Name: "bitfield_ro", Proc: bitfieldroCommand, Arity: -2, Flags: CmdReadonly | CmdFast, Acl: AclRead | AclBitmap | AclFast,
-			First: 1, Last: 1, Step: 1, Group: "bitmap", Since: "6.0.0", Summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
-			Complexity: "O(1) for each subcommand specified"},
-	)
-}

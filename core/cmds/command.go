@@ -2,6 +2,7 @@ package cmds
 
 import (
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -108,12 +109,21 @@ type Command struct {
 	Summary    string
 	Complexity string
 	Tips       []string
+
+	// Documentation that only COMMAND INFO and COMMAND DOCS show.
+	keySpecs        []keySpec
+	docFlags        []string    // "deprecated", "syscmd"
+	deprecatedSince string      // version
+	replacedBy      string      // what to use instead
+	history         [][2]string // version, change
+	docArgs         string      // the "arguments" of COMMAND DOCS, RESP3
+
 	// GetKeys, when set, returns the key argument indexes of argv for
 	// commands whose keys cannot be told by (First, Last, Step).
 	GetKeys func(argv [][]byte) []int
 	Subs    []*Command
 
-	// Filled in by registration.
+	// Filled in by buildCommandTable.
 	Parent   *Command
 	FullName string // "get", "client|list"
 	subs     map[string]*Command
@@ -131,60 +141,46 @@ type CommandStats struct {
 	FailedCalls   int64
 }
 
-// numCommands counts registered commands and subcommands.
-var numCommands int
+// The command table is built on first use, by buildCommandTable
+// (commands.go), not by init functions: its implementations refer back to
+// it, so it cannot be a package-level variable's initializer either.
+var (
+	commandTableOnce sync.Once
+	commandTable     map[string]*Command // top-level commands by lower-case name
+	numCommands      int                 // commands and subcommands in commandTable
+)
+
+// commands returns the command table, building it the first time.
+func commands() map[string]*Command {
+	commandTableOnce.Do(func() { commandTable, numCommands = buildCommandTable() })
+	return commandTable
+}
+
+// commandEntries returns the number of commands and subcommands in the
+// table, which sizes a server's statistics.
+func commandEntries() int {
+	commands()
+	return numCommands
+}
 
 // CmdStats returns the server's counters of cmd.
 func (srv *Server) CmdStats(cmd *Command) *CommandStats {
-	if cmd.id >= len(srv.cmdStats) {
-		// Registered after the server was made (tests only).
-		srv.cmdStats = append(srv.cmdStats, make([]CommandStats, numCommands-len(srv.cmdStats))...)
-	}
 	return &srv.cmdStats[cmd.id]
 }
 
 // IsWrite reports whether the command may change the keyspace.
 func (cmd *Command) IsWrite() bool { return cmd.Flags&CmdWrite != 0 }
 
-// commandTable holds every top-level command by lower-case name.
-var commandTable = map[string]*Command{}
-
-// register adds commands to the table; each command family file calls it
-// from an init function with its own table.
-func register(cmds ...*Command) {
-	for _, cmd := range cmds {
-		cmd.FullName = cmd.Name
-		cmd.id = numCommands
-		numCommands++
-		if cmd.Step == 0 && cmd.First != 0 {
-			cmd.Step = 1
-		}
-		if len(cmd.Subs) > 0 {
-			cmd.subs = map[string]*Command{}
-			for _, sub := range cmd.Subs {
-				sub.Parent = cmd
-				sub.FullName = cmd.Name + "|" + sub.Name
-				sub.id = numCommands
-				numCommands++
-				if sub.Step == 0 && sub.First != 0 {
-					sub.Step = 1
-				}
-				cmd.subs[sub.Name] = sub
-			}
-		}
-		commandTable[cmd.Name] = cmd
-	}
-}
-
 // Commands returns the command table (read-only by convention).
-func Commands() map[string]*Command { return commandTable }
+func Commands() map[string]*Command { return commands() }
 
 // lookupCommandName finds a top-level command by a name in any case,
 // without allocating for names of reasonable length.
 func lookupCommandName(name []byte) *Command {
 	var buf [32]byte
+	table := commands()
 	if len(name) > len(buf) {
-		return commandTable[strings.ToLower(string(name))]
+		return table[strings.ToLower(string(name))]
 	}
 	for i, ch := range name {
 		if 'A' <= ch && ch <= 'Z' {
@@ -192,7 +188,7 @@ func lookupCommandName(name []byte) *Command {
 		}
 		buf[i] = ch
 	}
-	return commandTable[string(buf[:len(name)])]
+	return table[string(buf[:len(name)])]
 }
 
 // LookupCommand resolves argv to a command or subcommand, as Redis's

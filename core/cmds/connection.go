@@ -51,17 +51,3 @@ func quitCommand(c *Client) {
 	c.AddReplyOK()
 	c.Flags |= ClientCloseAfterReply
 }
-
-func init() {
-	register(
-		&Command{Name: "ping", Proc: pingCommand, Arity: -1, Flags: CmdFast | CmdSentinel,
-			Acl: AclFast | AclConnection, Group: "connection", Since: "1.0.0", Summary: "Ping the server", Complexity: "O(1)",
-			Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"}},
-		&Command{Name: "echo", Proc: echoCommand, Arity: 2, Flags: CmdLoading | CmdStale | CmdFast,
-			Acl: AclFast | AclConnection, Group: "connection", Since: "1.0.0", Summary: "Echo the given string", Complexity: "O(1)"},
-		&Command{Name: "select", Proc: selectCommand, Arity: 2, Flags: CmdLoading | CmdStale | CmdFast,
-			Acl: AclFast | AclConnection, Group: "connection", Since: "1.0.0", Summary: "Change the selected database for the current connection", Complexity: "O(1)"},
-		&Command{Name: "quit", Proc: quitCommand, Arity: -1, Flags: CmdAllowBusy | CmdNoscript | CmdLoading | CmdStale | CmdFast | CmdNoAuth,
-			Acl: AclFast | AclConnection, Group: "connection", Since: "1.0.0", Summary: "Close the connection", Complexity: "O(1)"},
-	)
-}

@@ -236,18 +236,3 @@ func restoreCommand(c *Client) {
 	c.AddReplyOK()
 	srv.Dirty++
 }
-
-func init() {
-	register(
-		&Command{Name: "dump", Proc: dumpCommand, Arity: 2, Flags: CmdReadonly,
-			Acl: AclKeyspace | AclRead | AclSlow, First: 1, Last: 1, Step: 1, Group: "generic", Since: "2.6.0",
-			Summary:    "Return a serialized version of the value stored at the specified key.",
-			Complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
-			Tips:       []string{"nondeterministic_output"}},
-		&Command{Name: "restore", Proc: restoreCommand, Arity: -4, Flags: CmdWrite | CmdDenyOOM,
-			Acl: AclKeyspace | AclWrite | AclSlow | AclDangerous, First: 1, Last: 1, Step: 1, Group: "generic", Since: "2.6.0",
-			Summary:    "Create a key using the provided serialized value, previously obtained using DUMP.",
-			Complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
-		},
-	)
-}

@@ -212,30 +212,3 @@ func persistCommand(c *Client) {
 	c.AddReplyInt(1)
 	srv.Dirty++
 }
-
-func init() {
-	expireCmd := func(name string, proc func(*Client), since, summary string) *Command {
-		return &Command{Name: name, Proc: proc, Arity: -3, Flags: CmdWrite | CmdFast,
-			Acl: AclKeyspace | AclWrite | AclFast, First: 1, Last: 1, Step: 1,
-			Group: "generic", Since: since, Summary: summary, Complexity: "O(1)"}
-	}
-	ttlCmd := func(name string, proc func(*Client), since, summary string, tips []string) *Command {
-		return &Command{Name: name, Proc: proc, Arity: 2, Flags: CmdReadonly | CmdFast,
-			Acl: AclKeyspace | AclRead | AclFast, First: 1, Last: 1, Step: 1,
-			Group: "generic", Since: since, Summary: summary, Complexity: "O(1)", Tips: tips}
-	}
-	nondet := []string{"nondeterministic_output"}
-	register(
-		expireCmd("expire", expireCommand, "1.0.0", "Set a key's time to live in seconds"),
-		expireCmd("pexpire", pexpireCommand, "2.6.0", "Set a key's time to live in milliseconds"),
-		expireCmd("expireat", expireatCommand, "1.2.0", "Set the expiration for a key as a UNIX timestamp"),
-		expireCmd("pexpireat", pexpireatCommand, "2.6.0", "Set the expiration for a key as a UNIX timestamp specified in milliseconds"),
-		ttlCmd("ttl", ttlCommand, "1.0.0", "Get the time to live for a key in seconds", nondet),
-		ttlCmd("pttl", pttlCommand, "2.6.0", "Get the time to live for a key in milliseconds", nondet),
-		ttlCmd("expiretime", expiretimeCommand, "7.0.0", "Get the expiration Unix timestamp for a key", nil),
-		ttlCmd("pexpiretime", pexpiretimeCommand, "7.0.0", "Get the expiration Unix timestamp for a key in milliseconds", nil),
-		&Command{Name: "persist", Proc: persistCommand, Arity: 2, Flags: CmdWrite | CmdFast,
-			Acl: AclKeyspace | AclWrite | AclFast, First: 1, Last: 1, Step: 1,
-			Group: "generic", Since: "2.2.0", Summary: "Remove the expiration from a key", Complexity: "O(1)"},
-	)
-}

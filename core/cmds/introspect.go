@@ -1,7 +1,6 @@
 package cmds
 
 import (
-	_ "embed"
 	"fmt"
 	"os"
 	"runtime"
@@ -21,27 +20,12 @@ import (
 // server.c (commandCommand and friends, genRedisInfoString).
 
 // ---------------------------------------------------------------------------
-// Command data that the table does not carry.
+// Key specs and docs.
 
-// redisCommandsRESP holds the replies of Redis 7.0.15 to COMMAND INFO and
-// COMMAND DOCS, in RESP3, one after the other; TestGenerateCommandData
-// writes it. COMMAND takes from it what our table does not describe: key
-// specs (COMMAND INFO, GETKEYS) and the argument docs (COMMAND DOCS, which
-// redis-cli reads at start for its hints).
-//
-//go:embed redis_commands.resp
-var redisCommandsRESP []byte
-
-// redisCommandData is what redis_commands.resp says of one command.
-type redisCommandData struct {
-	keySpecs  []byte // the key-spec set of COMMAND INFO, RESP3
-	specs     []keySpec
-	docExtra  []byte // the COMMAND DOCS pairs after "complexity" (doc_flags … arguments), RESP3
-	docExtraN int    // number of pairs in docExtra
-}
-
-// keySpec is one parsed key spec (Redis's keySpec).
+// keySpec is one key spec (Redis's keySpec), as COMMAND INFO describes it;
+// commands_gen.go holds Redis's.
 type keySpec struct {
+	notes         string
 	flags         []string
 	notKey        bool
 	incomplete    bool
@@ -60,166 +44,11 @@ type keySpec struct {
 	firstKey  int
 }
 
-var (
-	redisCommandsOnce sync.Once
-	redisCommands     map[string]*redisCommandData
-)
-
-// commandData returns the Redis data of a command by full name
-// ("client|list"), or nil.
-func commandData(fullName string) *redisCommandData {
-	redisCommandsOnce.Do(loadRedisCommands)
-	return redisCommands[fullName]
-}
-
-// respChildren returns the raw encodings of the elements of the aggregate
-// reply at the start of buf (keys and values alternate for a map), and the
-// length of the whole reply.
-func respChildren(buf []byte) (elems [][]byte, total int) {
-	i := strings.Index(string(buf), "\r\n")
-	if i < 0 {
-		return nil, 0
-	}
-	n, _ := strconv.Atoi(string(buf[1:i]))
-	if buf[0] == '%' || buf[0] == '|' {
-		n *= 2
-	}
-	pos := i + 2
-	for ; n > 0; n-- {
-		_, l, err := proto.ReadReply(buf[pos:])
-		if err != nil || l == 0 {
-			return nil, 0
-		}
-		elems = append(elems, buf[pos:pos+l])
-		pos += l
-	}
-	return elems, pos
-}
-
-func loadRedisCommands() {
-	redisCommands = map[string]*redisCommandData{}
-	get := func(name string) *redisCommandData {
-		d := redisCommands[name]
-		if d == nil {
-			d = &redisCommandData{}
-			redisCommands[name] = d
-		}
-		return d
-	}
-	var addInfo func(entry []byte)
-	addInfo = func(entry []byte) {
-		f, _ := respChildren(entry)
-		if len(f) != 10 {
-			return
-		}
-		r, _, _ := proto.ReadReply(f[0])
-		d := get(string(r.Str))
-		d.keySpecs = f[8]
-		if specs, _, err := proto.ReadReply(f[8]); err == nil {
-			for i := range specs.Elems {
-				d.specs = append(d.specs, parseKeySpec(&specs.Elems[i]))
-			}
-		}
-		subs, _ := respChildren(f[9])
-		for _, s := range subs {
-			addInfo(s)
-		}
-	}
-	var addDocs func(docs []byte)
-	addDocs = func(docs []byte) {
-		pairs, _ := respChildren(docs)
-		for i := 0; i+1 < len(pairs); i += 2 {
-			name, _, _ := proto.ReadReply(pairs[i])
-			d := get(string(name.Str))
-			fields, _ := respChildren(pairs[i+1])
-			for j := 0; j+1 < len(fields); j += 2 {
-				key, _, _ := proto.ReadReply(fields[j])
-				switch string(key.Str) {
-				case "summary", "since", "group", "complexity", "module":
-				case "subcommands":
-					addDocs(fields[j+1])
-				default:
-					d.docExtra = append(d.docExtra, fields[j]...)
-					d.docExtra = append(d.docExtra, fields[j+1]...)
-					d.docExtraN++
-				}
-			}
-		}
-	}
-	infos, n := respChildren(redisCommandsRESP)
-	for _, e := range infos {
-		addInfo(e)
-	}
-	if n > 0 {
-		addDocs(redisCommandsRESP[n:])
-	}
-}
-
-// replyField returns the value of key in a map reply, or nil.
-func replyField(m *proto.Reply, key string) *proto.Reply {
-	for i := 0; i+1 < len(m.Elems); i += 2 {
-		if string(m.Elems[i].Str) == key {
-			return &m.Elems[i+1]
-		}
-	}
-	return nil
-}
-
-func replyInt(m *proto.Reply, key string) int {
-	if v := replyField(m, key); v != nil {
-		return int(v.Int)
-	}
-	return 0
-}
-
-func parseKeySpec(m *proto.Reply) keySpec {
-	var ks keySpec
-	if fl := replyField(m, "flags"); fl != nil {
-		for _, f := range fl.Elems {
-			name := string(f.Str)
-			ks.flags = append(ks.flags, name)
-			switch name {
-			case "not_key":
-				ks.notKey = true
-			case "incomplete":
-				ks.incomplete = true
-			case "variable_flags":
-				ks.variableFlags = true
-			}
-		}
-	}
-	if bs := replyField(m, "begin_search"); bs != nil {
-		spec := replyField(bs, "spec")
-		switch typ := replyField(bs, "type"); {
-		case typ == nil || spec == nil:
-		case string(typ.Str) == "index":
-			ks.bsType, ks.bsIndex = 'i', replyInt(spec, "index")
-		case string(typ.Str) == "keyword":
-			ks.bsType = 'k'
-			if kw := replyField(spec, "keyword"); kw != nil {
-				ks.bsKeyword = string(kw.Str)
-			}
-			ks.bsStartFrom = replyInt(spec, "startfrom")
-		}
-	}
-	if fk := replyField(m, "find_keys"); fk != nil {
-		spec := replyField(fk, "spec")
-		switch typ := replyField(fk, "type"); {
-		case typ == nil || spec == nil:
-		case string(typ.Str) == "range":
-			ks.fkType = 'r'
-			ks.lastKey, ks.keyStep, ks.limit = replyInt(spec, "lastkey"), replyInt(spec, "keystep"), replyInt(spec, "limit")
-		case string(typ.Str) == "keynum":
-			ks.fkType = 'n'
-			ks.keyNumIdx, ks.firstKey, ks.keyStep = replyInt(spec, "keynumidx"), replyInt(spec, "firstkey"), replyInt(spec, "keystep")
-		}
-	}
-	return ks
-}
-
 // appendRESP3 appends the RESP3 encoding src for a client speaking resp:
 // as is for RESP3; for RESP2 maps become flat arrays and sets arrays.
-// src holds only the types COMMAND's data uses.
+// src holds only the types COMMAND DOCS's argument docs use (Command's
+// docArgs): they are kept as Redis sent them, because nothing here reads
+// them and COMMAND DOCS sends them as they are.
 func appendRESP3(dst, src []byte, resp int) []byte {
 	if resp >= 3 {
 		return append(dst, src...)
@@ -331,11 +160,7 @@ func (c *Client) addReplyCommandInfo(cmd *Command) {
 	for _, tip := range cmd.Tips {
 		c.AddReplyBulkString(tip)
 	}
-	if d := commandData(cmd.FullName); d != nil && d.keySpecs != nil && c.replying() {
-		c.Reply = appendRESP3(c.Reply, d.keySpecs, c.Resp)
-	} else {
-		c.AddReplySetLen(0)
-	}
+	c.addReplyKeySpecs(cmd.keySpecs)
 	if len(cmd.Subs) == 0 {
 		c.AddReplySetLen(0)
 		return
@@ -346,22 +171,92 @@ func (c *Client) addReplyCommandInfo(cmd *Command) {
 	}
 }
 
-// addReplyCommandDocs replies cmd's COMMAND DOCS map: summary, since, group,
-// complexity from the table, the rest (doc flags, history, arguments) from
-// Redis's data, then the subcommands.
-func (c *Client) addReplyCommandDocs(cmd *Command) {
-	d := commandData(cmd.FullName)
-	n := 1
-	for _, s := range []string{cmd.Summary, cmd.Since, cmd.Complexity} {
-		if s != "" {
-			n++
+// addReplyKeySpecs replies a command's key specs, as Redis's
+// addReplyCommandKeySpecs.
+func (c *Client) addReplyKeySpecs(specs []keySpec) {
+	c.AddReplySetLen(len(specs))
+	for i := range specs {
+		ks := &specs[i]
+		if ks.notes != "" {
+			c.AddReplyMapLen(4)
+			c.AddReplyBulkString("notes")
+			c.AddReplyBulkString(ks.notes)
+		} else {
+			c.AddReplyMapLen(3)
+		}
+		c.AddReplyBulkString("flags")
+		c.AddReplySetLen(len(ks.flags))
+		for _, f := range ks.flags {
+			c.AddReplyStatus(f)
+		}
+		c.AddReplyBulkString("begin_search")
+		c.AddReplyMapLen(2)
+		c.AddReplyBulkString("type")
+		switch ks.bsType {
+		case 'i':
+			c.AddReplyBulkString("index")
+			c.AddReplyBulkString("spec")
+			c.AddReplyMapLen(1)
+			c.AddReplyBulkString("index")
+			c.AddReplyInt(int64(ks.bsIndex))
+		case 'k':
+			c.AddReplyBulkString("keyword")
+			c.AddReplyBulkString("spec")
+			c.AddReplyMapLen(2)
+			c.AddReplyBulkString("keyword")
+			c.AddReplyBulkString(ks.bsKeyword)
+			c.AddReplyBulkString("startfrom")
+			c.AddReplyInt(int64(ks.bsStartFrom))
+		default:
+			c.AddReplyBulkString("unknown")
+			c.AddReplyBulkString("spec")
+			c.AddReplyMapLen(0)
+		}
+		c.AddReplyBulkString("find_keys")
+		c.AddReplyMapLen(2)
+		c.AddReplyBulkString("type")
+		switch ks.fkType {
+		case 'r':
+			c.AddReplyBulkString("range")
+			c.AddReplyBulkString("spec")
+			c.AddReplyMapLen(3)
+			c.AddReplyBulkString("lastkey")
+			c.AddReplyInt(int64(ks.lastKey))
+			c.AddReplyBulkString("keystep")
+			c.AddReplyInt(int64(ks.keyStep))
+			c.AddReplyBulkString("limit")
+			c.AddReplyInt(int64(ks.limit))
+		case 'n':
+			c.AddReplyBulkString("keynum")
+			c.AddReplyBulkString("spec")
+			c.AddReplyMapLen(3)
+			c.AddReplyBulkString("keynumidx")
+			c.AddReplyInt(int64(ks.keyNumIdx))
+			c.AddReplyBulkString("firstkey")
+			c.AddReplyInt(int64(ks.firstKey))
+			c.AddReplyBulkString("keystep")
+			c.AddReplyInt(int64(ks.keyStep))
+		default:
+			c.AddReplyBulkString("unknown")
+			c.AddReplyBulkString("spec")
+			c.AddReplyMapLen(0)
 		}
 	}
-	if d != nil {
-		n += d.docExtraN
-	}
-	if len(cmd.Subs) > 0 {
-		n++
+}
+
+// addReplyCommandDocs replies cmd's COMMAND DOCS map, as Redis's
+// addReplyCommandDocs: summary, since, group, complexity, doc flags,
+// deprecation, history, arguments, then the subcommands.
+func (c *Client) addReplyCommandDocs(cmd *Command) {
+	n := 1 // group
+	for _, present := range []bool{
+		cmd.Summary != "", cmd.Since != "", cmd.Complexity != "", len(cmd.docFlags) > 0,
+		cmd.deprecatedSince != "", cmd.replacedBy != "", len(cmd.history) > 0,
+		cmd.docArgs != "", len(cmd.Subs) > 0,
+	} {
+		if present {
+			n++
+		}
 	}
 	c.AddReplyMapLen(n)
 	if cmd.Summary != "" {
@@ -378,8 +273,35 @@ func (c *Client) addReplyCommandDocs(cmd *Command) {
 		c.AddReplyBulkString("complexity")
 		c.AddReplyBulkString(cmd.Complexity)
 	}
-	if d != nil && d.docExtraN > 0 && c.replying() {
-		c.Reply = appendRESP3(c.Reply, d.docExtra, c.Resp)
+	if len(cmd.docFlags) > 0 {
+		c.AddReplyBulkString("doc_flags")
+		c.AddReplySetLen(len(cmd.docFlags))
+		for _, f := range cmd.docFlags {
+			c.AddReplyStatus(f)
+		}
+	}
+	if cmd.deprecatedSince != "" {
+		c.AddReplyBulkString("deprecated_since")
+		c.AddReplyBulkString(cmd.deprecatedSince)
+	}
+	if cmd.replacedBy != "" {
+		c.AddReplyBulkString("replaced_by")
+		c.AddReplyBulkString(cmd.replacedBy)
+	}
+	if len(cmd.history) > 0 {
+		c.AddReplyBulkString("history")
+		c.AddReplySetLen(len(cmd.history))
+		for _, h := range cmd.history {
+			c.AddReplyArrayLen(2)
+			c.AddReplyBulkString(h[0])
+			c.AddReplyBulkString(h[1])
+		}
+	}
+	if cmd.docArgs != "" {
+		c.AddReplyBulkString("arguments")
+		if c.replying() {
+			c.Reply = appendRESP3(c.Reply, []byte(cmd.docArgs), c.Resp)
+		}
 	}
 	if len(cmd.Subs) > 0 {
 		c.AddReplyBulkString("subcommands")
@@ -394,8 +316,9 @@ func (c *Client) addReplyCommandDocs(cmd *Command) {
 // sortedCommands returns the top-level commands by name. (Redis lists them
 // in its hash table's order, which changes from run to run.)
 func sortedCommands() []*Command {
-	out := make([]*Command, 0, len(commandTable))
-	for _, cmd := range commandTable {
+	table := commands()
+	out := make([]*Command, 0, len(table))
+	for _, cmd := range table {
 		out = append(out, cmd)
 	}
 	slices.SortFunc(out, func(a, b *Command) int { return strings.Compare(a.Name, b.Name) })
@@ -426,7 +349,7 @@ func commandCommand(c *Client) {
 }
 
 // COMMAND COUNT
-func commandCountCommand(c *Client) { c.AddReplyInt(int64(len(commandTable))) }
+func commandCountCommand(c *Client) { c.AddReplyInt(int64(len(commands()))) }
 
 // COMMAND INFO [command-name ...]
 func commandInfoCommand(c *Client) {
@@ -645,11 +568,7 @@ func (spec *keySpec) appendKeys(keys []keyRef, argv [][]byte) (_ []keyRef, valid
 // GETKEYS finds them: Redis's key specs when they are reliable, else the
 // command's GetKeys function, else the (first, last, step) triple.
 func commandKeys(cmd *Command, argv [][]byte) []keyRef {
-	d := commandData(cmd.FullName)
-	var specs []keySpec
-	if d != nil {
-		specs = d.specs
-	}
+	specs := cmd.keySpecs
 	hasKeySpec, varFlags := false, false
 	for i := range specs {
 		if !specs[i].notKey {
@@ -759,11 +678,9 @@ func commandHasKeys(cmd *Command) bool {
 	if cmd.GetKeys != nil || cmd.First > 0 {
 		return true
 	}
-	if d := commandData(cmd.FullName); d != nil {
-		for i := range d.specs {
-			if !d.specs[i].notKey {
-				return true
-			}
+	for i := range cmd.keySpecs {
+		if !cmd.keySpecs[i].notKey {
+			return true
 		}
 	}
 	return false
@@ -1360,52 +1277,4 @@ func (srv *Server) infoKeyspace(b []byte) []byte {
 		b = fmt.Appendf(b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", db.ID, keys, db.Expires.Len(), db.AvgTTL)
 	}
 	return b
-}
-
-func init() {
-	register(
-		&Command{Name: "command", Proc: commandCommand, Arity: -1, Flags: CmdLoading | CmdStale,
-			Acl: AclSlow | AclConnection, Group: "server", Since: "2.8.13",
-			Summary:    "Get array of Redis command details",
-			Complexity: "O(N) where N is the total number of Redis commands",
-			Tips:       []string{"nondeterministic_output_order"},
-			Subs: []*Command{
-				{Name: "count", Proc: commandCountCommand, Arity: 2, Flags: CmdLoading | CmdStale,
-					Acl: AclSlow | AclConnection, Group: "server", Since: "2.8.13",
-					Summary:    "Get total number of Redis commands",
-					Complexity: "O(1)"},
-				{Name: "docs", Proc: commandDocsCommand, Arity: -2, Flags: CmdLoading | CmdStale,
-					Acl: AclSlow | AclConnection, Group: "server", Since: "7.0.0",
-					Summary:    "Get array of specific Redis command documentation",
-					Complexity: "O(N) where N is the number of commands to look up",
-					Tips:       []string{"nondeterministic_output_order"}},
-				{Name: "getkeys", Proc: commandGetKeysCommand, Arity: -4, Flags: CmdLoading | CmdStale,
-					Acl: AclSlow | AclConnection, Group: "server", Since: "2.8.13",
-					Summary:    "Extract keys given a full Redis command",
-					Complexity: "O(N) where N is the number of arguments to the command"},
-				{Name: "getkeysandflags", Proc: commandGetKeysAndFlagsCommand, Arity: -4, Flags: CmdLoading | CmdStale,
-					Acl: AclSlow | AclConnection, Group: "server", Since: "7.0.0",
-					Summary:    "Extract keys and access flags given a full Redis command",
-					Complexity: "O(N) where N is the number of arguments to the command"},
-				{Name: "help", Proc: commandHelpCommand, Arity: 2, Flags: CmdLoading | CmdStale,
-					Acl: AclSlow | AclConnection, Group: "server", Since: "5.0.0",
-					Summary:    "Show helpful text about the different subcommands",
-					Complexity: "O(1)"},
-				{Name: "info", Proc: commandInfoCommand, Arity: -2, Flags: CmdLoading | CmdStale,
-					Acl: AclSlow | AclConnection, Group: "server", Since: "2.8.13",
-					Summary:    "Get array of specific Redis command details, or all when no argument is given.",
-					Complexity: "O(N) where N is the number of commands to look up",
-					Tips:       []string{"nondeterministic_output_order"}},
-				{Name: "list", Proc: commandListCommand, Arity: -2, Flags: CmdLoading | CmdStale,
-					Acl: AclSlow | AclConnection, Group: "server", Since: "7.0.0",
-					Summary:    "Get an array of Redis command names",
-					Complexity: "O(N) where N is the total number of Redis commands",
-					Tips:       []string{"nondeterministic_output_order"}},
-			}},
-		&Command{Name: "info", Proc: infoCommand, Arity: -1, Flags: CmdLoading | CmdStale,
-			Acl: AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
-			Summary:    "Get information and statistics about the server",
-			Complexity: "O(1)",
-			Tips:       []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}},
-	)
 }

@@ -423,36 +423,3 @@ func memoryPurgeCommand(c *Client) {
 	debug.FreeOSMemory()
 	c.AddReplyOK()
 }
-
-func init() {
-	register(
-		&Command{Name: "memory", Proc: memoryContainerCommand, Arity: -2,
-			Acl: AclSlow, Group: "server", Since: "4.0.0",
-			Summary: "A container for memory diagnostics commands", Complexity: "Depends on subcommand.",
-			Subs: []*Command{
-				{Name: "doctor", Proc: memoryDoctorCommand, Arity: 2,
-					Acl: AclSlow, Group: "server", Since: "4.0.0",
-					Summary: "Outputs memory problems report", Complexity: "O(1)",
-					Tips: []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}},
-				{Name: "help", Proc: memoryHelpCommand, Arity: 2, Flags: CmdLoading | CmdStale,
-					Acl: AclSlow, Group: "server", Since: "4.0.0",
-					Summary: "Show helpful text about the different subcommands", Complexity: "O(1)"},
-				{Name: "malloc-stats", Proc: memoryMallocStatsCommand, Arity: 2,
-					Acl: AclSlow, Group: "server", Since: "4.0.0",
-					Summary: "Show allocator internal stats", Complexity: "Depends on how much memory is allocated, could be slow",
-					Tips: []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}},
-				{Name: "purge", Proc: memoryPurgeCommand, Arity: 2,
-					Acl: AclSlow, Group: "server", Since: "4.0.0",
-					Summary: "Ask the allocator to release memory", Complexity: "Depends on how much memory is allocated, could be slow",
-					Tips: []string{"request_policy:all_shards", "response_policy:all_succeeded"}},
-				{Name: "stats", Proc: memoryStatsCommand, Arity: 2,
-					Acl: AclSlow, Group: "server", Since: "4.0.0",
-					Summary: "Show memory usage details", Complexity: "O(1)",
-					Tips: []string{"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}},
-				{Name: "usage", Proc: memoryUsageCommand, Arity: -3, Flags: CmdReadonly,
-					First: 2, Last: 2, Step: 1,
-					Acl: AclRead | AclSlow, Group: "server", Since: "4.0.0",
-					Summary: "Estimate the memory usage of a key", Complexity: "O(N) where N is the number of samples."},
-			}},
-	)
-}

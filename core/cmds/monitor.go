@@ -107,11 +107,3 @@ func (srv *Server) feedMonitors(c *Client, argv [][]byte) {
 		}
 	}
 }
-
-func init() {
-	register(
-		&Command{Name: "monitor", Proc: monitorCommand, Arity: 1, Flags: CmdAdmin | CmdNoscript | CmdLoading | CmdStale,
-			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
-			Summary: "Listen for all requests received by the server in real time"},
-	)
-}

@@ -153,14 +153,3 @@ func execCommand(c *Client) {
 // InExec reports whether the commands of an EXEC are running (persistence
 // wraps what they propagate in MULTI … EXEC).
 func (srv *Server) InExec() bool { return srv.inExec > 0 }
-
-func init() {
-	register(
-		&Command{Name: "multi", Proc: multiCommand, Arity: 1, Flags: CmdNoscript | CmdLoading | CmdStale | CmdFast | CmdAllowBusy,
-			Acl: AclFast | AclTransaction, Group: "transactions", Since: "1.2.0", Summary: "Start a transaction", Complexity: "O(1)"},
-		&Command{Name: "exec", Proc: execCommand, Arity: 1, Flags: CmdNoscript | CmdLoading | CmdStale | CmdSkipSlowlog,
-			Acl: AclSlow | AclTransaction, Group: "transactions", Since: "1.2.0", Summary: "Execute all commands issued after MULTI", Complexity: "Depends on commands in the transaction"},
-		&Command{Name: "discard", Proc: discardCommand, Arity: 1, Flags: CmdNoscript | CmdLoading | CmdStale | CmdFast | CmdAllowBusy,
-			Acl: AclFast | AclTransaction, Group: "transactions", Since: "2.0.0", Summary: "Discard all commands issued after MULTI", Complexity: "O(N), when N is the number of queued commands"},
-	)
-}

@@ -96,20 +96,6 @@ func validDirName(c *Config, v string) error {
 	return nil
 }
 
-func init() {
-	register(
-		&Command{Name: "save", Proc: saveCommand, Arity: 1, Flags: CmdAdmin | CmdNoscript | CmdNoAsyncLoading | CmdNoMulti,
-			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
-			Summary: "Synchronously save the dataset to disk", Complexity: "O(N) where N is the total number of keys in all databases"},
-		&Command{Name: "bgsave", Proc: bgsaveCommand, Arity: -1, Flags: CmdAdmin | CmdNoscript | CmdNoAsyncLoading,
-			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
-			Summary: "Asynchronously save the dataset to disk", Complexity: "O(1)"},
-		&Command{Name: "bgrewriteaof", Proc: bgrewriteaofCommand, Arity: 1, Flags: CmdAdmin | CmdNoscript | CmdNoAsyncLoading,
-			Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "1.0.0",
-			Summary: "Asynchronously rewrite the append-only file", Complexity: "O(1)"},
-	)
-}
-
 // Persistence is the persistence layer as the command side sees it. Every
 // method is called on the loop.
 type Persistence interface {

@@ -124,7 +124,7 @@ func NewServer(cfg Config) *Server {
 		Role:      'M',
 	}
 	srv.Stats.ErrorCodes = map[string]int64{}
-	srv.cmdStats = make([]CommandStats, numCommands)
+	srv.cmdStats = make([]CommandStats, commandEntries())
 	var id [20]byte
 	for i := range id {
 		id[i] = "0123456789abcdef"[rand.IntN(16)]

@@ -1049,60 +1049,6 @@ func scanCollection(c *Client, o *Object, cursor uint64) {
 	}
 }
 
-func init() {
-	register(
-		&Command{Name: "sadd", Proc: saddCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM | CmdFast, Acl: AclWrite | AclSet | AclFast,
-			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Add one or more members to a set",
-			Complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."},
-		&Command{Name: "srem", Proc: sremCommand, Arity: -3, Flags: CmdWrite | CmdFast, Acl: AclWrite | AclSet | AclFast,
-			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Remove one or more members from a set",
-			Complexity: "O(N) where N is the number of members to be removed."},
-		&Command{Name: "sismember", Proc: sismemberCommand, Arity: 3, Flags: CmdReadonly | CmdFast, Acl: AclRead | AclSet | AclFast,
-			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Determine if a given value is a member of a set", Complexity: "O(1)"},
-		&Command{Name: "smismember", Proc: smismemberCommand, Arity: -3, Flags: CmdReadonly | CmdFast, Acl: AclRead | AclSet | AclFast,
-			First: 1, Last: 1, Step: 1, Group: "set", Since: "6.2.0", Summary: "Returns the membership associated with the given elements for a set",
-			Complexity: "O(N) where N is the number of elements being checked for membership"},
-		&Command{Name: "smembers", Proc: smembersCommand, Arity: 2, Flags: CmdReadonly, Acl: AclRead | AclSet | AclSlow,
-			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Get all the members in a set",
-			Complexity: "O(N) where N is the set cardinality.", Tips: []string{"nondeterministic_output_order"}},
-		&Command{Name: "scard", Proc: scardCommand, Arity: 2, Flags: CmdReadonly | CmdFast, Acl: AclRead | AclSet | AclFast,
-			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Get the number of members in a set", Complexity: "O(1)"},
-		&Command{Name: "spop", Proc: spopCommand, Arity: -2, Flags: CmdWrite | CmdFast, Acl: AclWrite | AclSet | AclFast,
-			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Remove and return one or multiple random members from a set",
-			Complexity: "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", Tips: []string{"nondeterministic_output"}},
-		&Command{Name: "srandmember", Proc: srandmemberCommand, Arity: -2, Flags: CmdReadonly, Acl: AclRead | AclSet | AclSlow,
-			First: 1, Last: 1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Get one or multiple random members from a set",
-			Complexity: "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", Tips: []string{"nondeterministic_output"}},
-		&Command{Name: "smove", Proc: smoveCommand, Arity: 4, Flags: CmdWrite | CmdFast, Acl: AclWrite | AclSet | AclFast,
-			First: 1, Last: 2, Step: 1, Group: "set", Since: "1.0.0", Summary: "Move a member from one set to another", Complexity: "O(1)"},
-		&Command{Name: "sinter", Proc: sinterCommand, Arity: -2, Flags: CmdReadonly, Acl: AclRead | AclSet | AclSlow,
-			First: 1, Last: -1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Intersect multiple sets",
-			Complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", Tips: []string{"nondeterministic_output_order"}},
-		&Command{Name: "sintercard", Proc: sintercardCommand, Arity: -3, Flags: CmdReadonly | CmdMovableKeys, Acl: AclRead | AclSet | AclSlow,
-			Group: "set", Since: "7.0.0", Summary: "Intersect multiple sets and return the cardinality of the result",
-			Complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", GetKeys: numkeysGetKeys(1)},
-		&Command{Name: "sinterstore", Proc: sinterstoreCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclSet | AclSlow,
-			First: 1, Last: -1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Intersect multiple sets and store the resulting set in a key",
-			Complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
-		&Command{Name: "sunion", Proc: sunionCommand, Arity: -2, Flags: CmdReadonly, Acl: AclRead | AclSet | AclSlow,
-			First: 1, Last: -1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Add multiple sets",
-			Complexity: "O(N) where N is the total number of elements in all given sets.", Tips: []string{"nondeterministic_output_order"}},
-		&Command{Name: "sunionstore", Proc: sunionstoreCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclSet | AclSlow,
-			First: 1, Last: -1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Add multiple sets and store the resulting set in a key",
-			Complexity: "O(N) where N is the total number of elements in all given sets."},
-		&Command{Name: "sdiff", Proc: sdiffCommand, Arity: -2, Flags: CmdReadonly, Acl: AclRead | AclSet | AclSlow,
-			First: 1, Last: -1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Subtract multiple sets",
-			Complexity: "O(N) where N is the total number of elements in all given sets.", Tips: []string{"nondeterministic_output_order"}},
-		&Command{Name: "sdiffstore", Proc: sdiffstoreCommand, Arity: -3, Flags: CmdWrite | CmdDenyOOM, Acl: AclWrite | AclSet | AclSlow,
-			First: 1, Last: -1, Step: 1, Group: "set", Since: "1.0.0", Summary: "Subtract multiple sets and store the resulting set in a key",
-			Complexity: "O(N) where N is the total number of elements in all given sets."},
-		&Command{Name: "sscan", Proc: sscanCommand, Arity: -3, Flags: CmdReadonly, Acl: AclRead | AclSet | AclSlow,
-			First: 1, Last: 1, Step: 1, Group: "set", Since: "2.8.0", Summary: "Incrementally iterate Set elements",
-			Complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
-			Tips:       []string{"nondeterministic_output"}},
-	)
-}
-
 // numkeysGetKeys returns a GetKeys function for commands whose argument at
 // index idx counts the keys that follow it (SINTERCARD, ZUNION, ZMPOP …).
 func numkeysGetKeys(idx int) func(argv [][]byte) []int {

@@ -206,28 +206,3 @@ func slowlogGetCommand(c *Client) {
 		c.AddReplyBulkString(e.name)
 	}
 }
-
-func init() {
-	register(
-		&Command{Name: "slowlog", Proc: slowlogContainerCommand, Arity: -2,
-			Acl: AclSlow, Group: "server", Since: "2.2.12",
-			Summary: "A container for slow log commands", Complexity: "Depends on subcommand.",
-			Subs: []*Command{
-				{Name: "get", Proc: slowlogGetCommand, Arity: -2, Flags: CmdAdmin | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.2.12",
-					Summary: "Get the slow log's entries", Complexity: "O(N) where N is the number of entries returned",
-					Tips: []string{"request_policy:all_nodes", "nondeterministic_output"}},
-				{Name: "help", Proc: slowlogHelpCommand, Arity: 2, Flags: CmdLoading | CmdStale,
-					Acl: AclSlow, Group: "server", Since: "6.2.0",
-					Summary: "Show helpful text about the different subcommands", Complexity: "O(1)"},
-				{Name: "len", Proc: slowlogLenCommand, Arity: 2, Flags: CmdAdmin | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.2.12",
-					Summary: "Get the slow log's length", Complexity: "O(1)",
-					Tips: []string{"request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"}},
-				{Name: "reset", Proc: slowlogResetCommand, Arity: 2, Flags: CmdAdmin | CmdLoading | CmdStale,
-					Acl: AclAdmin | AclSlow | AclDangerous, Group: "server", Since: "2.2.12",
-					Summary: "Clear all entries from the slow log", Complexity: "O(N) where N is the number of entries in the slowlog",
-					Tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"}},
-			}},
-	)
-}

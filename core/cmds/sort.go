@@ -528,18 +528,3 @@ func sortGetKeys(argv [][]byte) []int {
 	}
 	return keys
 }
-
-func init() {
-	register(
-		&Command{Name: "sort", Proc: sortCommand, Arity: -2, Flags: CmdWrite | CmdDenyOOM | CmdMovableKeys,
-			Acl:   AclWrite | AclSet | AclSortedSet | AclList | AclSlow | AclDangerous,
-			First: 1, Last: 1, Step: 1, Group: "generic", Since: "1.0.0", Summary: "Sort the elements in a list, set or sorted set",
-			Complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
-			GetKeys:    sortGetKeys},
-		&Command{Name: "sort_ro", Proc: sortroCommand, Arity: -2, Flags: CmdReadonly | CmdMovableKeys,
-			Acl:   AclRead | AclSet | AclSortedSet | AclList | AclSlow | AclDangerous,
-			First: 1, Last: 1, Step: 1, Group: "generic", Since: "7.0.0", Summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
-			Complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
-			GetKeys:    func(argv [][]byte) []int { return []int{1} }},
-	)
-}

@@ -175,15 +175,3 @@ func unwatchCommand(c *Client) {
 	c.Flags &^= ClientDirtyCAS
 	c.AddReplyOK()
 }
-
-func init() {
-	register(
-		&Command{Name: "watch", Proc: watchCommand, Arity: -2, Flags: CmdNoscript | CmdLoading | CmdStale | CmdFast | CmdAllowBusy,
-			First: 1, Last: -1, Step: 1,
-			Acl: AclFast | AclTransaction, Group: "transactions", Since: "2.2.0",
-			Summary: "Watch the given keys to determine execution of the MULTI/EXEC block", Complexity: "O(1) for every key."},
-		&Command{Name: "unwatch", Proc: unwatchCommand, Arity: 1, Flags: CmdNoscript | CmdLoading | CmdStale | CmdFast | CmdAllowBusy,
-			Acl: AclFast | AclTransaction, Group: "transactions", Since: "2.2.0",
-			Summary: "Forget about all watched keys", Complexity: "O(1)"},
-	)
-}
