@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
-	"unicode"
 
 	"github.com/redisfs/redisfs/core/proto"
 )
@@ -342,20 +340,4 @@ func currentUmask() os.FileMode {
 		}
 	}
 	return 0o022
-}
-
-// errnoText is what C's strerror says of err's errno ("Permission
-// denied"), or err's text when it carries none.
-func errnoText(err error) string {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		return err.Error()
-	}
-	s := errno.Error()
-	if s == "" {
-		return s
-	}
-	r := []rune(s)
-	r[0] = unicode.ToUpper(r[0])
-	return string(r)
 }
