@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/redisfs/redisfs/core/proto"
 )
 
 // CONFIG REWRITE, after Redis 7.0's rewriteConfig (config.c): the config
@@ -96,10 +94,9 @@ func newRewriteState(old []byte) *rewriteState {
 	if len(old) == 0 {
 		return st
 	}
-	p := proto.NewParser()
 	for _, raw := range strings.Split(string(old), "\n") {
-		line := strings.Trim(raw, "\r\n\t ")
-		if line == "" || line[0] == '#' {
+		line, args, ok := SplitConfigLine(raw)
+		if ok && args == nil {
 			if st.needsSignature && line == rewriteSignature {
 				st.needsSignature = false
 			}
@@ -107,11 +104,9 @@ func newRewriteState(old []byte) *rewriteState {
 			continue
 		}
 		var name string
-		args, n, err := p.ReadCommand([]byte(line+"\n"), nil)
-		if err == nil && n > 0 && len(args) > 0 {
-			name = strings.ToLower(string(args[0]))
+		if ok {
+			name = strings.ToLower(args[0])
 		}
-		p.Reset()
 		if d := findDirective(name); d != nil {
 			name = d.name
 		} else if !rewriteKeptDirectives[name] {
