@@ -59,7 +59,12 @@ type FS struct {
 	// keyTimeout is the entry and attribute timeout of key nodes.
 	keyTimeout time.Duration
 
-	jobs      atomic.Int64 // jobs posted, for tests and benchmarks
+	jobs atomic.Int64 // jobs posted, for tests and benchmarks
+	// waiting counts the jobs posted and not completed: file operations
+	// waiting for the loop. jobPosted is poked when one is posted (see
+	// notifier.await).
+	waiting   atomic.Int64
+	jobPosted chan struct{}
 	busyUntil atomic.Int64 // unix ns: until then file operations yield
 	stopSweep chan struct{}
 
@@ -87,13 +92,14 @@ func Mount(dir string, s *server.Server, opts Options) (*FS, error) {
 		return nil, err
 	}
 	fsys := &FS{
-		s:       s,
-		dir:     dir,
-		opts:    opts,
-		uid:     uint32(os.Getuid()),
-		gid:     uint32(os.Getgid()),
-		started: time.Now(),
-		deadCh:  make(chan struct{}),
+		s:         s,
+		dir:       dir,
+		opts:      opts,
+		uid:       uint32(os.Getuid()),
+		gid:       uint32(os.Getgid()),
+		started:   time.Now(),
+		deadCh:    make(chan struct{}),
+		jobPosted: make(chan struct{}, 1),
 
 		stopSweep: make(chan struct{}),
 	}
@@ -117,6 +123,7 @@ func Mount(dir string, s *server.Server, opts Options) (*FS, error) {
 	s.Post(func() {
 		srv.OnKeyspaceEvent(ls.onKeyspaceEvent)
 		srv.OnBeforeSleep(ls.measureLoad)
+		srv.OnBeforeSleep(ls.awaitInvalidations)
 		srv.OnEmptyData(ls.onEmptyData)
 	})
 	if fsys.notifier != nil {
