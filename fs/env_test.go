@@ -12,12 +12,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redisfs/redisfs/core/cmds"
 	"github.com/redisfs/redisfs/core/proto"
+	"github.com/redisfs/redisfs/core/redistest"
 	"github.com/redisfs/redisfs/core/server"
 )
 
@@ -38,25 +38,7 @@ type env struct {
 	addr string
 	work string // a scratch directory outside the mount
 	ctx  context.Context
-	log  *syncBuffer
-}
-
-// syncBuffer collects the server log.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	log  *redistest.LogBuffer
 }
 
 // testTimeout bounds every test: a wedged mount must fail the test, not
@@ -79,7 +61,7 @@ func newEnv(t testing.TB, opts Options) *env {
 	cfg.Save = ""
 	cfg.AppendOnly = false
 	srv := cmds.NewServer(cfg)
-	logs := &syncBuffer{}
+	logs := &redistest.LogBuffer{}
 	srv.LogOut = logs
 	s, err := server.New(srv)
 	if err != nil {

@@ -62,7 +62,12 @@ type FS struct {
 	// keyTimeout is the entry and attribute timeout of key nodes.
 	keyTimeout time.Duration
 
-	jobs      atomic.Int64 // jobs posted, for tests and benchmarks
+	jobs atomic.Int64 // jobs posted, for tests and benchmarks
+	// waiting counts the jobs posted and not completed: file operations
+	// waiting for the loop. jobPosted is poked when one is posted (see
+	// notifier.await).
+	waiting   atomic.Int64
+	jobPosted chan struct{}
 	busyUntil atomic.Int64 // unix ns: until then file operations yield
 	stopSweep chan struct{}
 
@@ -91,14 +96,15 @@ func Mount(dir string, srv *cmds.Server, post func(func()), opts Options) (*FS, 
 		return nil, err
 	}
 	fsys := &FS{
-		srv:     srv,
-		post:    post,
-		dir:     dir,
-		opts:    opts,
-		uid:     uint32(os.Getuid()),
-		gid:     uint32(os.Getgid()),
-		started: time.Now(),
-		deadCh:  make(chan struct{}),
+		srv:       srv,
+		post:      post,
+		dir:       dir,
+		opts:      opts,
+		uid:       uint32(os.Getuid()),
+		gid:       uint32(os.Getgid()),
+		started:   time.Now(),
+		deadCh:    make(chan struct{}),
+		jobPosted: make(chan struct{}, 1),
 
 		stopSweep: make(chan struct{}),
 	}
@@ -122,6 +128,7 @@ func Mount(dir string, srv *cmds.Server, post func(func()), opts Options) (*FS, 
 	post(func() {
 		srv.OnKeyspaceEvent(ls.onKeyspaceEvent)
 		srv.OnBeforeSleep(ls.measureLoad)
+		srv.OnBeforeSleep(ls.awaitInvalidations)
 		srv.OnEmptyData(ls.onEmptyData)
 	})
 	if fsys.notifier != nil {

@@ -70,6 +70,11 @@ func (fsys *FS) doJob(fn func(r *runner), now bool) syscall.Errno {
 		return syscall.EIO
 	}
 	fsys.jobs.Add(1)
+	fsys.waiting.Add(1)
+	select {
+	case fsys.jobPosted <- struct{}{}:
+	default:
+	}
 	j := jobPool.Get().(*job)
 	j.ls = fsys.ls
 	j.fn = fn
@@ -113,6 +118,7 @@ func (j *job) run() {
 
 // complete wakes the goroutine waiting for the job.
 func (j *job) complete() {
+	j.ls.fsys.waiting.Add(-1)
 	j.done.Store(1)
 	j.ch <- struct{}{}
 }
@@ -541,6 +547,12 @@ func (ls *loopSide) onKeyspaceEvent(db int, key []byte, event string) {
 	if r.live {
 		ls.fsys.notifier.add(db, key)
 	}
+}
+
+// awaitInvalidations runs in beforeSleep, before the replies are written:
+// see notifier.await.
+func (ls *loopSide) awaitInvalidations() {
+	ls.fsys.notifier.await(ls.fsys.waiting.Load, ls.fsys.jobPosted)
 }
 
 // onEmptyData is called on the loop after FLUSHDB/FLUSHALL.

@@ -35,6 +35,12 @@ type notifier struct {
 	wake    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
+
+	// queued counts the invalidations added, sent those the notifier
+	// has handed to the kernel (of the first queued); both guarded by
+	// mu. progress is poked when sent moves.
+	queued, sent uint64
+	progress     chan struct{}
 }
 
 type dbKey struct {
@@ -54,13 +60,14 @@ const retryDelay = 2 * time.Millisecond
 
 func newNotifier(fsys *FS) *notifier {
 	return &notifier{
-		fsys:    fsys,
-		pending: map[dbKey]struct{}{},
-		retry:   map[dbKey]struct{}{},
-		lookups: map[dbKey]*lookupMark{},
-		wake:    make(chan struct{}, 1),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		fsys:     fsys,
+		pending:  map[dbKey]struct{}{},
+		retry:    map[dbKey]struct{}{},
+		lookups:  map[dbKey]*lookupMark{},
+		wake:     make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+		progress: make(chan struct{}, 1),
 	}
 }
 
@@ -76,6 +83,7 @@ func (nt *notifier) add(db int, key []byte) {
 		return
 	}
 	nt.pending[dbKey{db, string(key)}] = struct{}{}
+	nt.queued++
 	nt.mu.Unlock()
 	select {
 	case nt.wake <- struct{}{}:
@@ -142,6 +150,7 @@ func (nt *notifier) run() {
 		}
 		batch = batch[:0]
 		nt.mu.Lock()
+		upto := nt.queued
 		for k := range nt.pending {
 			batch = append(batch, k)
 			if m := nt.lookups[k]; m != nil {
@@ -158,6 +167,13 @@ func (nt *notifier) run() {
 			}
 		}
 		clear(second)
+		nt.mu.Lock()
+		nt.sent = upto
+		nt.mu.Unlock()
+		select {
+		case nt.progress <- struct{}{}:
+		default:
+		}
 		if len(again) > 0 {
 			nt.mu.Lock()
 			for _, k := range again {
@@ -201,6 +217,53 @@ func (nt *notifier) invalidate(k dbKey) bool {
 	}
 	dir.EmbeddedInode().NotifyEntry(name)
 	return found
+}
+
+// awaitMax bounds how long await holds the loop, whatever happens.
+const awaitMax = time.Second
+
+// await runs on the loop in beforeSleep, before the replies of the
+// iteration are written: it waits until the notifier has handed the kernel
+// the invalidations queued so far, so that once a client holds the reply
+// to a write, a cat of the key finds the kernel's caches already dropped
+// ("coherence, as strict as a reply"). Without it the reply raced the
+// notifier goroutine, and lost on a busy machine.
+//
+// The loop must not wait for the kernel while a file operation waits for
+// the loop: the kernel's invalidation may need a lock that operation
+// holds (a page being read, a directory being looked up). So await does
+// not wait while any job is waiting (waiting() > 0), and stops as soon as
+// one is posted (posted receives); the replies then go out as before.
+func (nt *notifier) await(waiting func() int64, posted <-chan struct{}) {
+	if nt == nil {
+		return
+	}
+	nt.mu.Lock()
+	target, closed := nt.queued, nt.closed
+	nt.mu.Unlock()
+	if closed {
+		return
+	}
+	var timeout <-chan time.Time
+	for {
+		nt.mu.Lock()
+		ok := nt.sent >= target || nt.closed
+		nt.mu.Unlock()
+		if ok || waiting() > 0 {
+			return
+		}
+		if timeout == nil {
+			timeout = time.After(awaitMax)
+		}
+		select {
+		case <-nt.progress:
+		case <-posted:
+		case <-timeout:
+			return
+		case <-nt.done:
+			return
+		}
+	}
 }
 
 func (nt *notifier) close() {

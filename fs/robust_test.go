@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redisfs/redisfs/core/redistest"
 )
 
 // TestConcurrentAppends runs shell loops appending with >> to keys while
@@ -193,10 +195,10 @@ func TestStaleMount(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to make a stale mount")
 	}
-	bin := buildRedisfs(t)
+	bin := redistest.BuildRedisfs(t)
 	dir := filepath.Join(t.TempDir(), "mnt")
 	cmd := exec.Command(bin, "serve", "--port", "0", "--save", "", "--appendonly", "no", "--mount", dir)
-	out1 := &syncBuffer{}
+	out1 := &redistest.LogBuffer{}
 	cmd.Stdout, cmd.Stderr = out1, out1
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -216,7 +218,7 @@ func TestStaleMount(t *testing.T) {
 		t.Fatalf("expected a stale mount, stat says %v", err)
 	}
 	cmd2 := exec.Command(bin, "serve", "--port", "0", "--save", "", "--appendonly", "no", "--mount", dir)
-	out := &syncBuffer{}
+	out := &redistest.LogBuffer{}
 	cmd2.Stdout, cmd2.Stderr = out, out
 	if err := cmd2.Start(); err != nil {
 		t.Fatal(err)
@@ -243,39 +245,11 @@ func TestStaleMount(t *testing.T) {
 	}
 }
 
-var (
-	buildOnce sync.Once
-	buildBin  string
-	buildErr  error
-)
-
+// TestMain removes the executables redistest.Build made for the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildBin != "" {
-		os.RemoveAll(filepath.Dir(buildBin))
-	}
+	redistest.RemoveBuilds()
 	os.Exit(code)
-}
-
-// buildRedisfs builds cmd/redisfs once per test run.
-func buildRedisfs(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "redisfs-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		buildBin = filepath.Join(dir, "redisfs")
-		out, err := exec.Command("go", "build", "-o", buildBin, "../cmd/redisfs").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildBin
 }
 
 // TestScenarioScript runs scripts/fs-scenario.sh, the user-runnable

@@ -267,16 +267,10 @@ type ctlResult struct {
 	err   error
 }
 
-// buildCtlHelper builds fs/internal/ctlhelper into a directory the test
-// removes at its end.
+// buildCtlHelper builds fs/internal/ctlhelper (once per test binary).
 func buildCtlHelper(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "ctlhelper")
-	out, err := exec.Command("go", "build", "-o", bin, "./internal/ctlhelper").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build ./internal/ctlhelper: %v\n%s", err, out)
-	}
-	return bin
+	return redistest.Build(t, "./fs/internal/ctlhelper")
 }
 
 // startCtlHelper starts the helper on the ctl file at path; it ends with

@@ -4,8 +4,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"os/signal"
@@ -17,7 +15,6 @@ import (
 
 	"github.com/redisfs/redisfs/core/cmds"
 	"github.com/redisfs/redisfs/core/persist"
-	"github.com/redisfs/redisfs/core/proto"
 	"github.com/redisfs/redisfs/core/server"
 	"github.com/redisfs/redisfs/fs"
 )
@@ -104,31 +101,25 @@ func serveCommand() *cli.Command {
 }
 
 // loadConfigFile reads redis.conf-style lines: "directive arg…", '#'
-// comments, arguments split and unquoted as Redis's sdssplitargs does.
+// comments, tokenized by cmds.SplitConfigLine (as CONFIG REWRITE reads
+// the file back).
 func loadConfigFile(cfg *cmds.Config, path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	p := proto.NewParser()
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	saveLoaded := false
-	for lineNo := 1; sc.Scan(); lineNo++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
+	for i, raw := range strings.Split(string(data), "\n") {
+		line, args, ok := cmds.SplitConfigLine(raw)
+		if !ok {
+			return fmt.Errorf("%s:%d: bad directive line: %s", path, i+1, line)
+		}
+		if args == nil {
 			continue
 		}
-		args, _, err := p.ReadCommand([]byte(line+"\n"), nil)
-		if err != nil || len(args) == 0 {
-			return fmt.Errorf("%s:%d: bad directive line: %s", path, lineNo, line)
-		}
-		vals := make([]string, len(args)-1)
-		for i, a := range args[1:] {
-			vals[i] = string(a)
-		}
-		name := strings.ToLower(string(args[0]))
-		value := strings.Join(vals, " ")
+		lineNo := i + 1
+		name := strings.ToLower(args[0])
+		value := strings.Join(args[1:], " ")
 		// Save lines add up, as in redis.conf: the first one replaces
 		// the default save points, later ones add theirs, save ""
 		// removes them all.
@@ -142,7 +133,7 @@ func loadConfigFile(cfg *cmds.Config, path string) error {
 			return fmt.Errorf("%s:%d: %v", path, lineNo, err)
 		}
 	}
-	return sc.Err()
+	return nil
 }
 
 func serve(cfg cmds.Config) error {

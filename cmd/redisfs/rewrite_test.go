@@ -1,16 +1,13 @@
 package main
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/redisfs/redisfs/core/cmds"
 	"github.com/redisfs/redisfs/core/redistest"
@@ -103,7 +100,7 @@ func TestConfigRewrite(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			refPort, ourPort := freePort(t), freePort(t)
+			refPort, ourPort := redistest.FreePort(t), redistest.FreePort(t)
 			write := func(name string, port int) string {
 				data := filepath.Join(dir, name+".data")
 				if err := os.Mkdir(data, 0o755); err != nil {
@@ -119,7 +116,7 @@ func TestConfigRewrite(t *testing.T) {
 			}
 			refPath, ourPath := write("ref", refPort), write("ours", ourPort)
 
-			refAddr := startRedisWithConfig(t, refPath, refPort)
+			refAddr := redistest.StartRedisConfig(t, refPath, refPort)
 			cfg := cmds.DefaultConfig()
 			if err := loadConfigFile(&cfg, ourPath); err != nil {
 				t.Fatal(err)
@@ -198,45 +195,4 @@ func TestConfigRewriteErrors(t *testing.T) {
 	if r := c.Do("CONFIG", "REWRITE"); string(r) != "-ERR Rewriting config file: No such file or directory\r\n" {
 		t.Errorf("CONFIG REWRITE to a missing directory: %s", redistest.Quote(r))
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startRedisWithConfig runs redis-server with the config file path (which
-// sets the port), waits until it answers, and kills it when the test ends.
-func startRedisWithConfig(t *testing.T, path string, port int) string {
-	t.Helper()
-	cmd := exec.Command("redis-server", path)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := redistest.TryDial(t, addr); err == nil {
-			r, err := c.TryDo("PING")
-			c.Close()
-			if err == nil && (string(r) == "+PONG\r\n" || strings.HasPrefix(string(r), "-NOAUTH")) {
-				return addr
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("redis-server %s did not start", path)
-	return ""
 }

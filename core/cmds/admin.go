@@ -554,31 +554,6 @@ func debugCommand(c *Client) {
 	}
 }
 
-// cStrtod parses the longest prefix of b that is a number, as C's strtod;
-// 0 when there is none.
-func cStrtod(b []byte) float64 {
-	s := strings.TrimLeft(string(b), " \t\n\v\f\r")
-	for end := len(s); end > 0; end-- {
-		if f, err := strconv.ParseFloat(s[:end], 64); err == nil {
-			return f
-		}
-	}
-	return 0
-}
-
-// cAtoiPrefix returns the leading integer text of b, as C's atoi reads it.
-func cAtoiPrefix(b []byte) string {
-	s := strings.TrimLeft(string(b), " \t\n\v\f\r")
-	end := 0
-	if end < len(s) && (s[end] == '-' || s[end] == '+') {
-		end++
-	}
-	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
-		end++
-	}
-	return s[:end]
-}
-
 // DEBUG OBJECT key
 func debugObject(c *Client) {
 	srv := c.srv

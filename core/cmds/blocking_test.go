@@ -86,7 +86,7 @@ func (b *bconns) waitBlocked(n int) {
 	b.t.Helper()
 	want := "blocked_clients:" + strconv.Itoa(n) + "\r\n"
 	for _, c := range []*redistest.Conn{b.refCtl, b.ourCt} {
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(30 * time.Second)
 		for {
 			info := string(c.Do("INFO", "clients"))
 			if strings.Contains(info, want) {
@@ -94,6 +94,26 @@ func (b *bconns) waitBlocked(n int) {
 			}
 			if time.Now().After(deadline) {
 				b.t.Fatalf("never reached %q: %s", want, info)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+}
+
+// waitReply waits until both servers answer args with want on their
+// control connections: for a change each server makes on its own time
+// (an expiry by the active cycle), which a test must not race.
+func (b *bconns) waitReply(want string, args ...string) {
+	b.t.Helper()
+	for _, c := range []*redistest.Conn{b.refCtl, b.ourCt} {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			r := string(c.Do(args...))
+			if r == want {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.t.Fatalf("%v never answered %q: %q", args, want, r)
 			}
 			time.Sleep(2 * time.Millisecond)
 		}

@@ -391,6 +391,29 @@ func DirectiveMutable(name string) bool {
 	return d != nil && !d.immutable
 }
 
+// SplitConfigLine tokenizes one line of a redis.conf file, as Redis's
+// loadServerConfigFromString and rewriteConfigReadOldFile both do: the line
+// is trimmed of " \t\r\n"; a blank line or a '#' comment has no
+// arguments (args nil, ok true); any other line is split and unquoted as
+// sdssplitargs does, and ok is false when it cannot be (unbalanced quotes).
+// It is the one tokenizer of config files: cmd/redisfs loads --config with
+// it, and CONFIG REWRITE reads the old file back with it.
+func SplitConfigLine(raw string) (line string, args []string, ok bool) {
+	line = strings.Trim(raw, " \t\r\n")
+	if line == "" || line[0] == '#' {
+		return line, nil, true
+	}
+	argv, n, err := proto.NewParser().ReadCommand([]byte(line+"\n"), nil)
+	if err != nil || n == 0 || len(argv) == 0 {
+		return line, nil, false
+	}
+	args = make([]string, len(argv))
+	for i, a := range argv {
+		args[i] = string(a)
+	}
+	return line, args, true
+}
+
 // ParseMemory parses a memory amount as redis.conf does: a number with an
 // optional unit (k, kb, m, mb, g, gb; k = 1000, kb = 1024), case-insensitive.
 func ParseMemory(s string) (int64, bool) {

@@ -252,3 +252,14 @@ func (srv *Server) EmptyData(dbnum int) int64 {
 	srv.emptyDataDone(dbnum)
 	return removed
 }
+
+// unshareStringValue makes o a raw string that can be edited in place, as
+// Redis's dbUnshareStringValue, with room for extra more bytes.
+func unshareStringValue(o *Object, extra int) {
+	if o.enc == EncRaw {
+		return
+	}
+	n := o.StrLen()
+	buf := o.AppendString(make([]byte, 0, n+extra))
+	o.SetBytes(buf)
+}

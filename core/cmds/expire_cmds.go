@@ -33,7 +33,7 @@ func parseExtendedExpireArgumentsOrReply(c *Client) (int, bool) {
 		case equalFoldC(opt, "lt"):
 			flags |= expireLT
 		default:
-			c.AddReplyErrorFormat("Unsupported option %s", cString(opt))
+			c.AddReplyErrorFormat("Unsupported option %s", cstr(opt))
 			return 0, false
 		}
 	}
@@ -46,16 +46,6 @@ func parseExtendedExpireArgumentsOrReply(c *Client) (int, bool) {
 		return 0, false
 	}
 	return flags, true
-}
-
-// cString returns b up to its first NUL byte, as "%s" prints a C string.
-func cString(b []byte) []byte {
-	for i, ch := range b {
-		if ch == 0 {
-			return b[:i]
-		}
-	}
-	return b
 }
 
 // Command names that writes are rewritten to for propagation.

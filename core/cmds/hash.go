@@ -1,7 +1,6 @@
 package cmds
 
 import (
-	"math/big"
 	"strconv"
 	"unsafe"
 
@@ -332,10 +331,6 @@ func hincrbyfloatCommand(c *Client) {
 	srv.NotifyKeyspaceEvent(NotifyHash, "hincrbyfloat", key, c.db.ID)
 	srv.Dirty++
 }
-
-func ldZero() *big.Float { return new(big.Float).SetPrec(ldPrec) }
-
-func ldFromInt64(v int64) *big.Float { return new(big.Float).SetPrec(ldPrec).SetInt64(v) }
 
 // addHashFieldToReply replies with the value of field, or null.
 func (c *Client) addHashFieldToReply(o *Object, field []byte) {

@@ -294,12 +294,7 @@ func TestHashMemory(t *testing.T) {
 	if err != nil {
 		t.Skip("redis-server is not installed")
 	}
-	bin := filepath.Join(t.TempDir(), "redisfs")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/redisfs")
-	build.Dir = redistest.RepoRoot(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := redistest.BuildRedisfs(t)
 	// load pipelines the HSETs (as redis-cli --pipe would) and reads the
 	// replies concurrently.
 	load := func(addr string) {
@@ -347,29 +342,9 @@ func TestHashMemory(t *testing.T) {
 		return 0
 	}
 	run := func(name string, argv ...string) int64 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		cmd := exec.Command(argv[0], append(argv[1:], "--port", strconv.Itoa(port))...)
-		cmd.Dir = t.TempDir()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { cmd.Process.Kill(); cmd.Wait() }()
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		for i := 0; ; i++ {
-			if c, err := net.Dial("tcp", addr); err == nil {
-				c.Close()
-				break
-			}
-			if i > 200 {
-				t.Fatalf("%s did not start", name)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		p := redistest.StartProcess(t, t.TempDir(), 0, append(argv, "--port", redistest.PortArg)...)
+		defer p.Kill()
+		cmd, addr := p.Cmd, p.Addr
 		before := rss(cmd.Process.Pid)
 		load(addr)
 		time.Sleep(3 * time.Second) // our GC tuning runs from the cron

@@ -117,10 +117,6 @@ func parseScanCursorOrReply(c *Client, arg []byte) (uint64, bool) {
 	return v, true
 }
 
-func isCSpace(ch byte) bool {
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r'
-}
-
 // scanOptions are the options of SCAN and of the collection scans.
 type scanOptions struct {
 	count      int64
@@ -311,20 +307,6 @@ func renameGenericCommand(c *Client, nx bool) {
 	}
 }
 
-// getIntFromArgOrReply is getIntFromObjectOrReply with no custom message.
-func getIntFromArgOrReply(c *Client, arg []byte) (int, bool) {
-	v, ok := proto.ParseInt(arg)
-	if !ok {
-		c.AddReplyError(ErrNotInteger)
-		return 0, false
-	}
-	if v < -2147483648 || v > 2147483647 {
-		c.AddReplyError("value is out of range, value must between -2147483648 and 2147483647")
-		return 0, false
-	}
-	return int(v), true
-}
-
 // dbByIndex returns database id, or nil when out of range.
 func (srv *Server) dbByIndex(id int) *DB {
 	if id < 0 || id >= len(srv.DBs) {
@@ -392,19 +374,6 @@ func typeDup(o *Object) (dup Object, ok bool) {
 		return hashTypeDup(o), true
 	}
 	return Object{}, false
-}
-
-// dupStringObject copies a string keeping its encoding (dupStringObject).
-func dupStringObject(o *Object) Object {
-	switch o.enc {
-	case EncInt:
-		return NewIntObject(o.Int())
-	case EncEmbstr:
-		n := newRawBytes(o.Bytes(), o.StrLen())
-		n.enc = EncEmbstr
-		return n
-	}
-	return newRawBytes(o.Bytes(), o.StrLen())
 }
 
 // COPY source destination [DB destination-db] [REPLACE]

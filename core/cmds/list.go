@@ -208,18 +208,6 @@ func lsetCommand(c *Client) {
 	srv.Dirty++
 }
 
-// rangeIndexesOrReply parses the start and stop indexes at argv[i] and
-// argv[i+1] (LRANGE, LTRIM, ZRANGE, ZREMRANGEBYRANK).
-func rangeIndexesOrReply(c *Client, i int) (start, end int64, ok bool) {
-	if start, ok = argLongLongOrReply(c, c.Argv[i], ""); !ok {
-		return 0, 0, false
-	}
-	if end, ok = argLongLongOrReply(c, c.Argv[i+1], ""); !ok {
-		return 0, 0, false
-	}
-	return start, end, true
-}
-
 // clampRange resolves the bounds of an index range over llen elements, as
 // LRANGE, LTRIM, ZRANGE and ZREMRANGEBYRANK read them: inclusive, negative
 // ones counted from the end, clamped to the elements. ok is false when no

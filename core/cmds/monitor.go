@@ -39,34 +39,6 @@ func (srv *Server) removeMonitor(c *Client) {
 	srv.monitors = removeClient(srv.monitors, c)
 }
 
-// appendRepr appends s quoted as sdscatrepr does.
-func appendRepr(b []byte, s []byte) []byte {
-	b = append(b, '"')
-	for _, ch := range s {
-		switch ch {
-		case '\\', '"':
-			b = append(b, '\\', ch)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\a':
-			b = append(b, '\\', 'a')
-		case '\b':
-			b = append(b, '\\', 'b')
-		default:
-			if ch >= 0x20 && ch < 0x7f {
-				b = append(b, ch)
-			} else {
-				b = append(b, '\\', 'x', "0123456789abcdef"[ch>>4], "0123456789abcdef"[ch&15])
-			}
-		}
-	}
-	return append(b, '"')
-}
-
 // feedMonitors sends one command line to every monitor.
 func (srv *Server) feedMonitors(c *Client, argv [][]byte) {
 	if len(srv.monitors) == 0 {

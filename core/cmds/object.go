@@ -1,6 +1,7 @@
 package cmds
 
 import (
+	"math"
 	"strconv"
 	"unsafe"
 
@@ -204,4 +205,124 @@ func bstr(b []byte) string {
 		return ""
 	}
 	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// stringObjectBytes returns the bytes of the string value of o; an
+// int-encoded value is formatted into buf, as getObjectReadOnlyString.
+func stringObjectBytes(o *Object, buf *[24]byte) []byte {
+	if o.enc == EncInt {
+		return strconv.AppendInt(buf[:0], o.Int(), 10)
+	}
+	return o.Bytes()
+}
+
+// newStringObjectNoInt is Redis's createStringObject: embstr up to 44 bytes,
+// raw beyond, never int (INCRBYFLOAT stores its result this way).
+func newStringObjectNoInt(b []byte) Object {
+	o := newRawBytes(b, len(b))
+	if len(b) <= embstrSizeMax {
+		o.enc = EncEmbstr
+	}
+	return o
+}
+
+// dupStringObject copies a string keeping its encoding (dupStringObject).
+func dupStringObject(o *Object) Object {
+	switch o.enc {
+	case EncInt:
+		return NewIntObject(o.Int())
+	case EncEmbstr:
+		n := newRawBytes(o.Bytes(), o.StrLen())
+		n.enc = EncEmbstr
+		return n
+	}
+	return newRawBytes(o.Bytes(), o.StrLen())
+}
+
+// ---------------------------------------------------------------------------
+// Arguments: the get…FromObjectOrReply helpers, which reply on failure.
+
+// argLongLongOrReply parses an integer argument as Redis's
+// getLongLongFromObjectOrReply; msg replaces the default error text.
+func argLongLongOrReply(c *Client, b []byte, msg string) (int64, bool) {
+	v, ok := proto.ParseInt(b)
+	if !ok {
+		if msg == "" {
+			msg = ErrNotInteger
+		}
+		c.AddReplyError(msg)
+	}
+	return v, ok
+}
+
+// getLongFromArgOrReply parses an integer argument as Redis's
+// getLongFromObjectOrReply; msg, when not empty, replaces the default
+// error text.
+func getLongFromArgOrReply(c *Client, b []byte, msg string) (int64, bool) {
+	return argLongLongOrReply(c, b, msg)
+}
+
+// getRangeLongFromArgOrReply is Redis's getRangeLongFromObjectOrReply: an
+// integer within [lo, hi], or an error (msg when given, for both failures).
+func getRangeLongFromArgOrReply(c *Client, b []byte, lo, hi int64, msg string) (int64, bool) {
+	v, ok := getLongFromArgOrReply(c, b, msg)
+	if !ok {
+		return 0, false
+	}
+	if v < lo || v > hi {
+		if msg != "" {
+			c.AddReplyError(msg)
+		} else {
+			c.AddReplyErrorFormat("value is out of range, value must between %d and %d", lo, hi)
+		}
+		return 0, false
+	}
+	return v, true
+}
+
+// getPositiveLongFromArgOrReply is Redis's getPositiveLongFromObjectOrReply.
+func getPositiveLongFromArgOrReply(c *Client, b []byte, msg string) (int64, bool) {
+	if msg == "" {
+		msg = ErrNotIntOrNeg
+	}
+	return getRangeLongFromArgOrReply(c, b, 0, math.MaxInt64, msg)
+}
+
+// getIntFromArgOrReply is getIntFromObjectOrReply with no custom message.
+func getIntFromArgOrReply(c *Client, arg []byte) (int, bool) {
+	v, ok := proto.ParseInt(arg)
+	if !ok {
+		c.AddReplyError(ErrNotInteger)
+		return 0, false
+	}
+	if v < -2147483648 || v > 2147483647 {
+		c.AddReplyError("value is out of range, value must between -2147483648 and 2147483647")
+		return 0, false
+	}
+	return int(v), true
+}
+
+// getDoubleFromArgOrReply is Redis's getDoubleFromObjectOrReply; msg, when
+// not empty, replaces "value is not a valid float".
+func getDoubleFromArgOrReply(c *Client, b []byte, msg string) (float64, bool) {
+	v, ok := string2d(b)
+	if !ok {
+		if msg == "" {
+			msg = ErrNotFloat
+		}
+		c.AddReplyError(msg)
+	}
+	return v, ok
+}
+
+// rangeIndexesOrReply parses the start and stop indexes at argv[i] and
+// argv[i+1] (LRANGE, LTRIM, ZRANGE, ZREMRANGEBYRANK).
+func rangeIndexesOrReply(c *Client, i int) (start, end int64, ok bool) {
+	if start, ok = argLongLongOrReply(c, c.Argv[i], ""); !ok {
+		return 0, 0, false
+	}
+	if end, ok = argLongLongOrReply(c, c.Argv[i+1], ""); !ok {
+		return 0, 0, false
+	}
+	return start, end, true
 }

@@ -6,10 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
-	"unicode"
-
-	"github.com/redisfs/redisfs/core/proto"
 )
 
 // CONFIG REWRITE, after Redis 7.0's rewriteConfig (config.c): the config
@@ -98,10 +94,9 @@ func newRewriteState(old []byte) *rewriteState {
 	if len(old) == 0 {
 		return st
 	}
-	p := proto.NewParser()
 	for _, raw := range strings.Split(string(old), "\n") {
-		line := strings.Trim(raw, "\r\n\t ")
-		if line == "" || line[0] == '#' {
+		line, args, ok := SplitConfigLine(raw)
+		if ok && args == nil {
 			if st.needsSignature && line == rewriteSignature {
 				st.needsSignature = false
 			}
@@ -109,11 +104,9 @@ func newRewriteState(old []byte) *rewriteState {
 			continue
 		}
 		var name string
-		args, n, err := p.ReadCommand([]byte(line+"\n"), nil)
-		if err == nil && n > 0 && len(args) > 0 {
-			name = strings.ToLower(string(args[0]))
+		if ok {
+			name = strings.ToLower(args[0])
 		}
-		p.Reset()
 		if d := findDirective(name); d != nil {
 			name = d.name
 		} else if !rewriteKeptDirectives[name] {
@@ -342,20 +335,4 @@ func currentUmask() os.FileMode {
 		}
 	}
 	return 0o022
-}
-
-// errnoText is what C's strerror says of err's errno ("Permission
-// denied"), or err's text when it carries none.
-func errnoText(err error) string {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		return err.Error()
-	}
-	s := errno.Error()
-	if s == "" {
-		return s
-	}
-	r := []rune(s)
-	r[0] = unicode.ToUpper(r[0])
-	return string(r)
 }

@@ -1,6 +1,9 @@
 package cmds
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // Cases of rewriteConfigContent that a differential test cannot cover
 // (they depend on defaults that differ from Redis's, such as bind), or
@@ -74,6 +77,29 @@ func TestRewriteKinds(t *testing.T) {
 		}
 		if kind == rewriteSpecial && rewriteSpecials[name] == nil {
 			t.Errorf("special directive %q has no rewrite function", name)
+		}
+	}
+}
+
+// TestSplitConfigLine checks the one redis.conf tokenizer that loading a
+// config file and CONFIG REWRITE share.
+func TestSplitConfigLine(t *testing.T) {
+	for _, tc := range []struct {
+		raw, line string
+		args      []string
+		ok        bool
+	}{
+		{"", "", nil, true},
+		{" \t\r", "", nil, true},
+		{"  # a comment\r", "# a comment", nil, true},
+		{"  save \"\"  \r", `save ""`, []string{"save", ""}, true},
+		{"\tbind 'a b'   c", "bind 'a b'   c", []string{"bind", "a b", "c"}, true},
+		{`dbfilename "x\x41y.rdb"`, `dbfilename "x\x41y.rdb"`, []string{"dbfilename", "xAy.rdb"}, true},
+		{`dir "unbalanced`, `dir "unbalanced`, nil, false},
+	} {
+		line, args, ok := SplitConfigLine(tc.raw)
+		if line != tc.line || !slices.Equal(args, tc.args) || (args == nil) != (tc.args == nil) || ok != tc.ok {
+			t.Errorf("SplitConfigLine(%q) = %q, %q, %v; want %q, %q, %v", tc.raw, line, args, ok, tc.line, tc.args, tc.ok)
 		}
 	}
 }

@@ -520,14 +520,3 @@ func (srv *Server) databasesCron() {
 		}
 	}
 }
-
-// cstrN is what C's "%.Ns" prints of b: up to the first NUL byte and at
-// most max bytes (cutting through a UTF-8 sequence if that is where the
-// limit falls), as Redis's error messages are formatted.
-func cstrN(b []byte, n int) []byte {
-	b = cstr(b)
-	if len(b) > n {
-		b = b[:max(n, 0)]
-	}
-	return b
-}

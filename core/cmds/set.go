@@ -300,39 +300,6 @@ func dictSomeKeys[V any](d *types.Dict[V], keys []string, vals []*V) int {
 	return stored
 }
 
-// getLongFromArgOrReply parses an integer argument as Redis's
-// getLongFromObjectOrReply; msg, when not empty, replaces the default
-// error text.
-func getLongFromArgOrReply(c *Client, b []byte, msg string) (int64, bool) {
-	return argLongLongOrReply(c, b, msg)
-}
-
-// getRangeLongFromArgOrReply is Redis's getRangeLongFromObjectOrReply: an
-// integer within [lo, hi], or an error (msg when given, for both failures).
-func getRangeLongFromArgOrReply(c *Client, b []byte, lo, hi int64, msg string) (int64, bool) {
-	v, ok := getLongFromArgOrReply(c, b, msg)
-	if !ok {
-		return 0, false
-	}
-	if v < lo || v > hi {
-		if msg != "" {
-			c.AddReplyError(msg)
-		} else {
-			c.AddReplyErrorFormat("value is out of range, value must between %d and %d", lo, hi)
-		}
-		return 0, false
-	}
-	return v, true
-}
-
-// getPositiveLongFromArgOrReply is Redis's getPositiveLongFromObjectOrReply.
-func getPositiveLongFromArgOrReply(c *Client, b []byte, msg string) (int64, bool) {
-	if msg == "" {
-		msg = ErrNotIntOrNeg
-	}
-	return getRangeLongFromArgOrReply(c, b, 0, math.MaxInt64, msg)
-}
-
 // addReplyEmptySet replies an empty set (shared.emptyset).
 func (c *Client) addReplyEmptySet() { c.AddReplySetLen(0) }
 

@@ -121,14 +121,6 @@ func sortNewList(elems [][]byte) Object {
 	return newObject(TypeList, EncQuicklist, unsafe.Pointer(ql))
 }
 
-// cStringBefore returns b up to its first NUL byte (strcoll's view).
-func cStringBefore(b []byte) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		return b[:i]
-	}
-	return b
-}
-
 // sortCommandGeneric implements SORT and SORT_RO (readonly: no STORE).
 func sortCommandGeneric(c *Client, readonly bool) {
 	srv := c.srv
@@ -162,7 +154,7 @@ func sortCommandGeneric(c *Client, readonly bool) {
 		case optIs(argv[j], "by") && leftargs >= 1:
 			sortby = argv[j+1]
 			// A pattern without '*' is constant: nothing to sort by.
-			if bytes.IndexByte(cStringBefore(sortby), '*') < 0 {
+			if bytes.IndexByte(cstr(sortby), '*') < 0 {
 				dontsort = true
 			}
 			j++
@@ -286,7 +278,7 @@ func sortCommandGeneric(c *Client, readonly bool) {
 			// strtod on the C string: it must end there, without
 			// overflow or underflow, and not be NaN.
 			v, n, erange := strtodPrefix(byval)
-			cs := cStringBefore(byval)
+			cs := cstr(byval)
 			if n != len(cs) || erange || math.IsNaN(v) {
 				intConversionError = true
 			}
@@ -319,12 +311,12 @@ func sortCommandGeneric(c *Client, readonly bool) {
 				case store:
 					r = bytes.Compare(a.cmpobj, b.cmpobj)
 				default:
-					r = bytes.Compare(cStringBefore(a.cmpobj), cStringBefore(b.cmpobj))
+					r = bytes.Compare(cstr(a.cmpobj), cstr(b.cmpobj))
 				}
 			case store:
 				r = bytes.Compare(a.obj, b.obj)
 			default:
-				r = bytes.Compare(cStringBefore(a.obj), cStringBefore(b.obj))
+				r = bytes.Compare(cstr(a.obj), cstr(b.obj))
 			}
 			if desc {
 				return -r

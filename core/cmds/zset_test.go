@@ -543,13 +543,7 @@ func TestZsetMemory(t *testing.T) {
 		t.Skip("set REDISFS_MEMTEST=1 to measure the RSS of a 1M-member sorted set")
 	}
 	const members = 1000000
-	root := redistest.RepoRoot(t)
-	bin := filepath.Join(t.TempDir(), "redisfs")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/redisfs")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := redistest.BuildRedisfs(t)
 	load := func(addr string) {
 		nc, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -602,25 +596,9 @@ func TestZsetMemory(t *testing.T) {
 	}
 	rss := func(pid int) int64 { return status(pid, "VmRSS") }
 	run := func(name string, argv ...string) (int64, int64) {
-		port := zFreePort(t)
-		args := append(argv[1:], "--port", strconv.Itoa(port))
-		cmd := exec.Command(argv[0], args...)
-		cmd.Dir = t.TempDir()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { cmd.Process.Kill(); cmd.Wait() }()
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		for i := 0; ; i++ {
-			if c, err := net.Dial("tcp", addr); err == nil {
-				c.Close()
-				break
-			}
-			if i > 200 {
-				t.Fatalf("%s did not start", name)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		p := redistest.StartProcess(t, t.TempDir(), 0, append(argv, "--port", redistest.PortArg)...)
+		defer p.Kill()
+		cmd, addr := p.Cmd, p.Addr
 		before := rss(cmd.Process.Pid)
 		start := time.Now()
 		load(addr)
@@ -647,15 +625,6 @@ func TestZsetMemory(t *testing.T) {
 	if ratio > 1.5 {
 		t.Errorf("redisfs uses %.2f× redis-server's RSS (goal ≤ 1.5×)", ratio)
 	}
-}
-
-func zFreePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // zBenchRequest builds the request bytes of one command.

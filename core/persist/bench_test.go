@@ -23,10 +23,10 @@ func TestBGSaveStall(t *testing.T) {
 	n := 1000000
 	for _, what := range []string{"BGSAVE", "BGREWRITEAOF"} {
 		p := startProcess(t, t.TempDir(), "appendonly yes\nsave \"\"\n")
-		c := redistest.Dial(t, p.addr)
+		c := redistest.Dial(t, p.Addr)
 		c.Timeout = 5 * time.Minute
 		do(t, c, "DEBUG", "POPULATE", strconv.Itoa(n))
-		pc := redistest.Dial(t, p.addr)
+		pc := redistest.Dial(t, p.Addr)
 		pc.Do("SET", "k", "v")
 		start := time.Now()
 		do(t, c, what)
@@ -46,7 +46,7 @@ func TestBGSaveStall(t *testing.T) {
 			}
 		}
 		slices.Sort(lat)
-		b, _ := os.ReadFile(p.log)
+		b := []byte(p.Log.String())
 		i := strings.LastIndex(string(b), "longest loop stall ")
 		stall := "?"
 		if i >= 0 {
@@ -54,7 +54,7 @@ func TestBGSaveStall(t *testing.T) {
 		}
 		t.Logf("%s of %d keys: %v; %d SETs meanwhile, p50 %v p99 %v max %v; longest step (server log) %s",
 			what, n, el.Round(time.Millisecond), len(lat), lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1], stall)
-		p.kill()
+		p.Kill()
 	}
 }
 

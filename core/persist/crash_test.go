@@ -2,7 +2,6 @@ package persist_test
 
 import (
 	"bufio"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,94 +17,16 @@ import (
 	"github.com/redisfs/redisfs/core/redistest"
 )
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
-
-// redisfsBinary builds cmd/redisfs once for the tests that run it as a
-// process of its own (to kill it).
-func redisfsBinary(t *testing.T) string {
+// startProcess starts cmd/redisfs as a process of its own (to kill it) on
+// dir with the config file conf.
+func startProcess(t *testing.T, dir string, conf string) *redistest.Process {
 	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "persist-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "redisfs")
-		root := redistest.RepoRoot(t)
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/redisfs")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
-
-// process is a redisfs process.
-type process struct {
-	cmd    *exec.Cmd
-	addr   string
-	log    string
-	exited chan struct{}
-}
-
-func startProcess(t *testing.T, dir string, conf string) *process {
-	t.Helper()
-	bin := redisfsBinary(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	bin := redistest.BuildRedisfs(t)
 	confPath := filepath.Join(dir, "redisfs.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	logPath := filepath.Join(dir, "log."+strconv.Itoa(port))
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	cmd := exec.Command(bin, "serve", "--port", strconv.Itoa(port), "--dir", filepath.Join(dir, "data"), confPath)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &process{cmd: cmd, addr: "127.0.0.1:" + strconv.Itoa(port), log: logPath, exited: make(chan struct{})}
-	go func() { cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() { p.kill() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if c, err := net.DialTimeout("tcp", p.addr, time.Second); err == nil {
-			c.Close()
-			return p
-		}
-		select {
-		case <-p.exited:
-			deadline = time.Time{}
-		default:
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(logPath)
-			t.Fatalf("redisfs did not start:\n%s", b)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (p *process) kill() {
-	p.cmd.Process.Kill()
-	<-p.exited
+	return redistest.StartProcess(t, dir, 0, bin, "serve", "--port", redistest.PortArg, "--dir", filepath.Join(dir, "data"), confPath)
 }
 
 // writer is one client of the crash test and what it was told was done.
@@ -175,7 +95,7 @@ func (w *writer) run(addr string, stop *atomic.Bool) {
 // crashRun writes from several clients, kills the server with SIGKILL in
 // the middle, restarts it on the same files and returns the writers and a
 // connection to the restarted server.
-func crashRun(t *testing.T, conf, restartConf string, d time.Duration, mid func(addr string), afterKill func()) ([]*writer, *redistest.Conn, *process) {
+func crashRun(t *testing.T, conf, restartConf string, d time.Duration, mid func(addr string), afterKill func()) ([]*writer, *redistest.Conn, *redistest.Process) {
 	dir := t.TempDir()
 	p := startProcess(t, dir, conf)
 	var stop atomic.Bool
@@ -184,21 +104,21 @@ func crashRun(t *testing.T, conf, restartConf string, d time.Duration, mid func(
 	for i := range ws {
 		ws[i] = &writer{id: i}
 		wg.Add(1)
-		go func(w *writer) { defer wg.Done(); w.run(p.addr, &stop) }(ws[i])
+		go func(w *writer) { defer wg.Done(); w.run(p.Addr, &stop) }(ws[i])
 	}
 	time.Sleep(d / 2)
 	if mid != nil {
-		mid(p.addr)
+		mid(p.Addr)
 	}
 	time.Sleep(d / 2)
-	p.kill() // SIGKILL while the writers are in flight
+	p.Kill() // SIGKILL while the writers are in flight
 	stop.Store(true)
 	wg.Wait()
 	if afterKill != nil {
 		afterKill()
 	}
 	p2 := startProcess(t, dir, restartConf)
-	return ws, redistest.Dial(t, p2.addr), p2
+	return ws, redistest.Dial(t, p2.Addr), p2
 }
 
 // fileWriter writes keys through the mount: each file fkey:N holds fv:N,
@@ -281,8 +201,7 @@ func TestCrashAlways(t *testing.T) {
 		t.Errorf("only %d writes acknowledged: the test did not test much", total)
 	}
 	t.Logf("%d acknowledged writes, all there after kill -9", total)
-	b, _ := os.ReadFile(p.log)
-	if !strings.Contains(string(b), "DB loaded from append only file") {
+	if b := p.Log.String(); !strings.Contains(b, "DB loaded from append only file") {
 		t.Errorf("restart log:\n%s", b)
 	}
 }

@@ -44,97 +44,26 @@ func StartRedis(t testing.TB, args ...string) string {
 	if err != nil {
 		t.Skip("redis-server is not installed")
 	}
-	var lastLog []byte
-	// The free port is found by binding :0 and closing it; another
-	// process may grab it before redis-server binds it, so retry.
-	for attempt := 0; attempt < 5; attempt++ {
-		dir, err := os.MkdirTemp("", "redistest-")
-		if err != nil {
-			t.Fatalf("redistest: %v", err)
-		}
-		port, err := freePort()
-		if err != nil {
-			os.RemoveAll(dir)
-			t.Fatalf("redistest: no free port: %v", err)
-		}
-		full := append([]string{
-			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no", "--dir", dir,
-			"--daemonize", "no", "--loglevel", "warning", "--logfile", "",
-			"--enable-debug-command", "yes",
-		}, args...)
-		logPath := filepath.Join(dir, "redis.log")
-		logf, err := os.Create(logPath)
-		if err != nil {
-			os.RemoveAll(dir)
-			t.Fatalf("redistest: %v", err)
-		}
-		cmd := exec.Command(bin, full...)
-		cmd.Dir = dir
-		cmd.Stdout, cmd.Stderr = logf, logf
-		// Kill redis-server if the test binary dies without cleaning up
-		// (a panic, a -timeout): no stray servers after a failed run.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := cmd.Start(); err != nil {
-			logf.Close()
-			os.RemoveAll(dir)
-			t.Fatalf("redistest: start redis-server: %v", err)
-		}
-		logf.Close()
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		stop := func() {
-			cmd.Process.Kill()
-			<-exited
-			os.RemoveAll(dir)
-		}
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		if waitPing(addr, exited, 10*time.Second) {
-			t.Cleanup(stop)
-			return addr
-		}
-		lastLog, _ = os.ReadFile(logPath)
-		stop()
-	}
-	t.Fatalf("redistest: redis-server did not start; its last log:\n%s", lastLog)
-	return ""
+	dir := t.TempDir()
+	argv := append([]string{bin,
+		"--port", PortArg, "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", dir,
+		"--daemonize", "no", "--loglevel", "warning", "--logfile", "",
+		"--enable-debug-command", "yes",
+	}, args...)
+	return StartProcess(t, dir, 0, argv...).Addr
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// StartRedisConfig starts the real redis-server on the config file path,
+// which sets port (and so the address returned), as StartRedis does
+// otherwise. The test is skipped only when redis-server is not installed.
+func StartRedisConfig(t testing.TB, path string, port int) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		return 0, err
+		t.Skip("redis-server is not installed")
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// waitPing waits until the server at addr answers PING with +PONG, until
-// exited is closed, or until d has passed.
-func waitPing(addr string, exited <-chan struct{}, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			return false
-		default:
-		}
-		nc, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			nc.SetDeadline(time.Now().Add(time.Second))
-			_, err = nc.Write([]byte("PING\r\n"))
-			buf := make([]byte, 7)
-			if err == nil {
-				_, err = io.ReadFull(nc, buf)
-			}
-			nc.Close()
-			if err == nil && string(buf) == "+PONG\r\n" {
-				return true
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return false
+	return StartProcess(t, filepath.Dir(path), port, bin, path).Addr
 }
 
 // StartServer runs our server in this process: cmds.DefaultConfig with Port
