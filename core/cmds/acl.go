@@ -37,9 +37,9 @@ const (
 
 // Key permissions of a key pattern.
 const (
-	aclRead  = 1
-	aclWrite = 2
-	aclAll   = aclRead | aclWrite
+	aclReadPerm  = 1
+	aclWritePerm = 2
+	aclAllPerm   = aclReadPerm | aclWritePerm
 )
 
 // Contexts of ACL LOG entries.
@@ -112,13 +112,13 @@ var aclCmds struct {
 	all    []*aclCmd // by id
 	top    []*aclCmd // top-level commands by name
 	byName map[string]*aclCmd
-	ids    map[*Command]int
+	ids    map[*command]int
 }
 
 func aclInitCommands() {
 	aclCmds.once.Do(func() {
 		aclCmds.byName = map[string]*aclCmd{}
-		aclCmds.ids = map[*Command]int{}
+		aclCmds.ids = map[*command]int{}
 		add := func(name string, acl uint64, parent *aclCmd) *aclCmd {
 			if x := aclCmds.byName[name]; x != nil {
 				return x
@@ -133,9 +133,9 @@ func aclInitCommands() {
 			return x
 		}
 		for _, cmd := range redisCommands {
-			x := add(cmd.FullName, cmd.Acl, nil)
+			x := add(cmd.fullName, cmd.acl, nil)
 			for _, sub := range cmd.Subs {
-				add(sub.FullName, sub.Acl, x)
+				add(sub.fullName, sub.acl, x)
 			}
 		}
 		sortCmds := func(l []*aclCmd) {
@@ -152,16 +152,16 @@ func aclInitCommands() {
 			}
 		}
 		for _, cmd := range commands() {
-			aclCmds.ids[cmd] = aclCmds.byName[cmd.FullName].id
+			aclCmds.ids[cmd] = aclCmds.byName[cmd.fullName].id
 			for _, sub := range cmd.Subs {
-				aclCmds.ids[sub] = aclCmds.byName[sub.FullName].id
+				aclCmds.ids[sub] = aclCmds.byName[sub.fullName].id
 			}
 		}
 	})
 }
 
 // aclCommandID returns the bitmap index of cmd.
-func aclCommandID(cmd *Command) int {
+func aclCommandID(cmd *command) int {
 	aclInitCommands()
 	id, ok := aclCmds.ids[cmd]
 	if !ok {
@@ -173,7 +173,7 @@ func aclCommandID(cmd *Command) int {
 // applyRequirepass is the CONFIG SET apply hook of requirepass: the
 // default user's password follows it.
 func (srv *Server) applyRequirepass() error {
-	srv.aclUpdateDefaultUserPassword(srv.Config.RequirePass)
+	srv.aclUpdateDefaultUserPassword(srv.Config.requirePass)
 	return nil
 }
 
@@ -314,9 +314,9 @@ func (s *aclSelector) countCategory(flag uint64) (on, off int) {
 }
 
 func aclCategoryByName(name string) uint64 {
-	for _, c := range AclCategoryNames {
-		if strings.EqualFold(c.Name, name) {
-			return c.Flag
+	for _, c := range aclCategoryNames {
+		if strings.EqualFold(c.name, name) {
+			return c.flag
 		}
 	}
 	return 0
@@ -379,10 +379,10 @@ func (s *aclSelector) set(op string) aclError {
 		if op[0] == '%' {
 			for ; offset < len(op); offset++ {
 				ch := op[offset]
-				if (ch == 'R' || ch == 'r') && flags&aclRead == 0 {
-					flags |= aclRead
-				} else if (ch == 'W' || ch == 'w') && flags&aclWrite == 0 {
-					flags |= aclWrite
+				if (ch == 'R' || ch == 'r') && flags&aclReadPerm == 0 {
+					flags |= aclReadPerm
+				} else if (ch == 'W' || ch == 'w') && flags&aclWritePerm == 0 {
+					flags |= aclWritePerm
 				} else if ch == '~' {
 					offset++
 					break
@@ -391,7 +391,7 @@ func (s *aclSelector) set(op string) aclError {
 				}
 			}
 		} else {
-			flags = aclAll
+			flags = aclAllPerm
 		}
 		pat := op[min(offset, len(op)):]
 		if hasSpaces(pat) {
@@ -621,7 +621,7 @@ func (srv *Server) aclSetUser(name string, rules []string) string {
 	if !ok {
 		return "Unmatched parenthesis in acl selector starting at '" + rules[bad] + "'."
 	}
-	pubsubDefault := srv.Config.AclPubsubDefault
+	pubsubDefault := srv.Config.aclPubsubDefault
 	u := st.users[name]
 	tmp := newUser(name, pubsubDefault)
 	if u != nil {
@@ -657,7 +657,7 @@ func (srv *Server) aclUpdateDefaultUserPassword(pass string) {
 // the default user has passwords or is off (Redis's authRequired).
 func (srv *Server) defaultUserNeedsAuth() bool {
 	if srv.acl == nil {
-		return srv.Config.RequirePass != ""
+		return srv.Config.requirePass != ""
 	}
 	u := srv.acl.defaultUser
 	return !u.nopass || !u.enabled
@@ -667,7 +667,7 @@ func (srv *Server) defaultUserNeedsAuth() bool {
 // which is what protected mode checks.
 func (srv *Server) DefaultUserNoPass() bool {
 	if srv.acl == nil {
-		return srv.Config.RequirePass == ""
+		return srv.Config.requirePass == ""
 	}
 	return srv.acl.defaultUser.nopass
 }
@@ -727,8 +727,8 @@ func (c *Client) aclUser() *aclUser {
 	if st == nil {
 		return nil
 	}
-	if c.user == nil || c.user.deleted || c.user.name != c.User {
-		c.user = st.users[c.User]
+	if c.user == nil || c.user.deleted || c.user.name != c.userName {
+		c.user = st.users[c.userName]
 	}
 	return c.user
 }
@@ -756,8 +756,8 @@ func (srv *Server) aclCheckUserCredentials(user, pass []byte) bool {
 func (srv *Server) aclAuthenticateUser(c *Client, user, pass []byte) bool {
 	if srv.aclCheckUserCredentials(user, pass) {
 		c.Authenticated = true
-		c.User = string(user)
-		c.user = srv.acl.users[c.User]
+		c.userName = string(user)
+		c.user = srv.acl.users[c.userName]
 		return true
 	}
 	ctx := aclLogToplevel
@@ -773,7 +773,7 @@ func (srv *Server) aclAuthenticateUser(c *Client, user, pass []byte) bool {
 
 // commandHasKeysForACL is Redis's doesCommandHaveKeys: a key spec that is
 // not NOT_KEY, or a key function.
-func commandHasKeysForACL(cmd *Command) bool {
+func commandHasKeysForACL(cmd *command) bool {
 	if len(cmd.keySpecs) > 0 {
 		for i := range cmd.keySpecs {
 			if !cmd.keySpecs[i].notKey {
@@ -782,7 +782,7 @@ func commandHasKeysForACL(cmd *Command) bool {
 		}
 		return false
 	}
-	return cmd.GetKeys != nil || cmd.First > 0
+	return cmd.getKeys != nil || cmd.first > 0
 }
 
 // channelRef is a channel argument of a pub/sub command.
@@ -793,12 +793,12 @@ type channelRef struct {
 
 // commandChannels returns the channels a command publishes or subscribes
 // to (getChannelsFromCommand, the flags ACLs check).
-func commandChannels(cmd *Command, argv [][]byte) []channelRef {
-	if cmd.Parent != nil {
+func commandChannels(cmd *command, argv [][]byte) []channelRef {
+	if cmd.parent != nil {
 		return nil
 	}
 	var out []channelRef
-	switch cmd.Name {
+	switch cmd.name {
 	case "publish", "spublish":
 		out = append(out, channelRef{pos: 1})
 	case "subscribe", "ssubscribe":
@@ -828,9 +828,9 @@ func keyFlagsPerm(flags []string) int {
 	for _, f := range flags {
 		switch strings.ToUpper(f) {
 		case "ACCESS":
-			perm |= aclRead
+			perm |= aclReadPerm
 		case "INSERT", "DELETE", "UPDATE":
-			perm |= aclWrite
+			perm |= aclWritePerm
 		}
 	}
 	return perm
@@ -859,15 +859,15 @@ type aclKeyCache struct {
 
 // checkCmd checks one selector (ACLSelectorCheckCmd); idx is the argument
 // of a denied key or channel.
-func (s *aclSelector) checkCmd(cmd *Command, argv [][]byte, cache *aclKeyCache) (int, int) {
+func (s *aclSelector) checkCmd(cmd *command, argv [][]byte, cache *aclKeyCache) (int, int) {
 	id := aclCommandID(cmd)
-	if !s.allCommands && cmd.Flags&CmdNoAuth == 0 && !s.bit(id) {
+	if !s.allCommands && cmd.flags&cmdNoAuth == 0 && !s.bit(id) {
 		args := s.firstArgs[id]
 		if len(argv) < 2 || len(args) == 0 {
 			return aclDeniedCmd, 0
 		}
 		idx := 1
-		if cmd.Parent != nil {
+		if cmd.parent != nil {
 			idx = 2
 		}
 		if idx >= len(argv) {
@@ -908,7 +908,7 @@ func (s *aclSelector) checkCmd(cmd *Command, argv [][]byte, cache *aclKeyCache) 
 // aclCheckAllUserCommandPerm checks every selector of u
 // (ACLCheckAllUserCommandPerm): the first that allows wins; otherwise the
 // most relevant denial is returned with its argument index.
-func aclCheckAllUserCommandPerm(u *aclUser, cmd *Command, argv [][]byte) (int, int) {
+func aclCheckAllUserCommandPerm(u *aclUser, cmd *command, argv [][]byte) (int, int) {
 	if u == nil {
 		return aclOK, 0
 	}
@@ -935,7 +935,7 @@ func (c *Client) aclCheckAllPerm() (int, int) {
 	if u == nil || u.unrestricted() {
 		return aclOK, 0
 	}
-	return aclCheckAllUserCommandPerm(u, c.cmd, c.Argv)
+	return aclCheckAllUserCommandPerm(u, c.cmd, c.argv)
 }
 
 // aclCheckAtExec re-checks a queued command when EXEC runs it, returning
@@ -973,7 +973,7 @@ func (srv *Server) aclCheckCommand(c *Client) bool {
 	srv.addACLLogEntry(c, ret, ctx, idx, "", "")
 	switch ret {
 	case aclDeniedCmd:
-		c.rejectCommand("-NOPERM this user has no permissions to run the '" + c.cmd.FullName + "' command")
+		c.rejectCommand("-NOPERM this user has no permissions to run the '" + c.cmd.fullName + "' command")
 	case aclDeniedKey:
 		c.rejectCommand("-NOPERM this user has no permissions to access one of the keys used as arguments")
 	case aclDeniedChannel:
@@ -990,18 +990,18 @@ func (srv *Server) aclCheckCommand(c *Client) bool {
 func (srv *Server) addACLLogEntry(c *Client, reason, context, argpos int, username, object string) {
 	st := srv.acl
 	if username == "" {
-		username = c.User
+		username = c.userName
 	}
 	if object == "" {
 		switch reason {
 		case aclDeniedCmd:
-			object = c.cmd.FullName
+			object = c.cmd.fullName
 		case aclDeniedKey, aclDeniedChannel:
-			if argpos < len(c.Argv) {
-				object = string(c.Argv[argpos])
+			if argpos < len(c.argv) {
+				object = string(c.argv[argpos])
 			}
 		case aclDeniedAuth:
-			object = string(c.Argv[0])
+			object = string(c.argv[0])
 		}
 	}
 	// The client info is taken as the command sees it (processCommand
@@ -1013,7 +1013,7 @@ func (srv *Server) addACLLogEntry(c *Client, reason, context, argpos int, userna
 		defer func() { srv.currentClient = nil }()
 	}
 	le := &aclLogEntry{count: 1, reason: reason, context: context, object: object,
-		username: username, ctime: srv.Mstime(), cinfo: string(real.appendClientInfo(nil))}
+		username: username, ctime: srv.mstime(), cinfo: string(real.appendClientInfo(nil))}
 	for i := 0; i < len(st.log) && i < 10; i++ {
 		cur := st.log[i]
 		if cur.reason == le.reason && cur.context == le.context && le.ctime-cur.ctime <= 60000 &&
@@ -1028,7 +1028,7 @@ func (srv *Server) addACLLogEntry(c *Client, reason, context, argpos int, userna
 	st.log = append(st.log, nil)
 	copy(st.log[1:], st.log)
 	st.log[0] = le
-	max := srv.Config.AcllogMaxLen
+	max := srv.Config.acllogMaxLen
 	for int64(len(st.log)) > max {
 		st.log[len(st.log)-1] = nil
 		st.log = st.log[:len(st.log)-1]
@@ -1057,11 +1057,11 @@ func (s *aclSelector) describeCommandRules() string {
 	for {
 		best := -1
 		mindiff, maxsame := int(^uint(0)>>1), 0
-		for j, cat := range AclCategoryNames {
+		for j, cat := range aclCategoryNames {
 			if applied[j] {
 				continue
 			}
-			on, off := temp.countCategory(cat.Flag)
+			on, off := temp.countCategory(cat.flag)
 			diff, same := on, off
 			if additive {
 				diff, same = off, on
@@ -1073,7 +1073,7 @@ func (s *aclSelector) describeCommandRules() string {
 		if best == -1 {
 			break
 		}
-		name := AclCategoryNames[best].Name
+		name := aclCategoryNames[best].name
 		if additive {
 			fake.set("+@" + name)
 			temp.set("-@" + name)
@@ -1116,11 +1116,11 @@ func (s *aclSelector) describeCommandRules() string {
 
 func (p keyPattern) String() string {
 	switch p.flags {
-	case aclAll:
+	case aclAllPerm:
 		return "~" + p.pattern
-	case aclRead:
+	case aclReadPerm:
 		return "%R~" + p.pattern
-	case aclWrite:
+	case aclWritePerm:
 		return "%W~" + p.pattern
 	}
 	return "~" + p.pattern
@@ -1249,65 +1249,65 @@ var aclHelp = []string{
 }
 
 // ACL HELP
-func aclHelpCommand(c *Client) { c.AddReplyHelp(aclHelp) }
+func aclHelpCommand(c *Client) { c.addReplyHelp(aclHelp) }
 
 // aclContainerCommand runs for ACL without a subcommand (unreachable).
-func aclContainerCommand(c *Client) { c.AddReplySubcommandSyntaxError() }
+func aclContainerCommand(c *Client) { c.addReplySubcommandSyntaxError() }
 
 // ACL SETUSER username [rule [rule ...]]
 func aclSetuserCommand(c *Client) {
-	name := string(c.Argv[2])
+	name := string(c.argv[2])
 	if hasSpaces(name) {
-		c.AddReplyError("Usernames can't contain spaces or null characters")
+		c.addReplyError("Usernames can't contain spaces or null characters")
 		return
 	}
-	rules := make([]string, 0, len(c.Argv)-3)
-	for _, a := range c.Argv[3:] {
+	rules := make([]string, 0, len(c.argv)-3)
+	for _, a := range c.argv[3:] {
 		rules = append(rules, string(a))
 	}
 	if err := c.srv.aclSetUser(name, rules); err != "" {
-		c.AddReplyError(err)
+		c.addReplyError(err)
 		return
 	}
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // ACL GETUSER username
 func aclGetuserCommand(c *Client) {
-	u := c.srv.acl.users[string(c.Argv[2])]
+	u := c.srv.acl.users[string(c.argv[2])]
 	if u == nil {
-		c.AddReplyNull()
+		c.addReplyNull()
 		return
 	}
-	c.AddReplyMapLen(6)
-	c.AddReplyBulkString("flags")
+	c.addReplyMapLen(6)
+	c.addReplyBulkString("flags")
 	flags := u.flagNames()
-	c.AddReplySetLen(len(flags))
+	c.addReplySetLen(len(flags))
 	for _, f := range flags {
-		c.AddReplyBulkString(f)
+		c.addReplyBulkString(f)
 	}
-	c.AddReplyBulkString("passwords")
-	c.AddReplyArrayLen(len(u.passwords))
+	c.addReplyBulkString("passwords")
+	c.addReplyArrayLen(len(u.passwords))
 	for _, p := range u.passwords {
-		c.AddReplyBulkString(p)
+		c.addReplyBulkString(p)
 	}
 	root := u.selectors[0]
-	c.AddReplyBulkString("commands")
-	c.AddReplyBulkString(root.describeCommandRules())
-	c.AddReplyBulkString("keys")
-	c.AddReplyBulkString(root.describeKeys())
-	c.AddReplyBulkString("channels")
-	c.AddReplyBulkString(root.describeChannels())
-	c.AddReplyBulkString("selectors")
-	c.AddReplyArrayLen(len(u.selectors) - 1)
+	c.addReplyBulkString("commands")
+	c.addReplyBulkString(root.describeCommandRules())
+	c.addReplyBulkString("keys")
+	c.addReplyBulkString(root.describeKeys())
+	c.addReplyBulkString("channels")
+	c.addReplyBulkString(root.describeChannels())
+	c.addReplyBulkString("selectors")
+	c.addReplyArrayLen(len(u.selectors) - 1)
 	for _, s := range u.selectors[1:] {
-		c.AddReplyMapLen(3)
-		c.AddReplyBulkString("commands")
-		c.AddReplyBulkString(s.describeCommandRules())
-		c.AddReplyBulkString("keys")
-		c.AddReplyBulkString(s.describeKeys())
-		c.AddReplyBulkString("channels")
-		c.AddReplyBulkString(s.describeChannels())
+		c.addReplyMapLen(3)
+		c.addReplyBulkString("commands")
+		c.addReplyBulkString(s.describeCommandRules())
+		c.addReplyBulkString("keys")
+		c.addReplyBulkString(s.describeKeys())
+		c.addReplyBulkString("channels")
+		c.addReplyBulkString(s.describeChannels())
 	}
 }
 
@@ -1316,14 +1316,14 @@ func aclDeluserCommand(c *Client) {
 	srv := c.srv
 	st := srv.acl
 	deleted := 0
-	for _, a := range c.Argv[2:] {
+	for _, a := range c.argv[2:] {
 		name := string(a)
 		if name == "default" {
-			c.AddReplyError("The 'default' user cannot be removed")
+			c.addReplyError("The 'default' user cannot be removed")
 			return
 		}
 	}
-	for _, a := range c.Argv[2:] {
+	for _, a := range c.argv[2:] {
 		u := st.users[string(a)]
 		if u == nil {
 			continue
@@ -1334,10 +1334,10 @@ func aclDeluserCommand(c *Client) {
 		// Connections authenticated as the user are closed, falling
 		// back to the unauthenticated default user meanwhile.
 		for _, cl := range srv.clients {
-			if cl.User != u.name {
+			if cl.userName != u.name {
 				continue
 			}
-			cl.User = "default"
+			cl.userName = "default"
 			cl.user = nil
 			cl.Authenticated = false
 			if cl == c {
@@ -1348,166 +1348,166 @@ func aclDeluserCommand(c *Client) {
 			}
 		}
 	}
-	c.AddReplyInt(int64(deleted))
+	c.addReplyInt(int64(deleted))
 }
 
 // ACL LIST
 func aclListCommand(c *Client) {
 	users := c.srv.sortedUsers()
-	c.AddReplyArrayLen(len(users))
+	c.addReplyArrayLen(len(users))
 	for _, u := range users {
-		c.AddReplyBulkString("user " + u.name + " " + u.describe())
+		c.addReplyBulkString("user " + u.name + " " + u.describe())
 	}
 }
 
 // ACL USERS
 func aclUsersCommand(c *Client) {
 	users := c.srv.sortedUsers()
-	c.AddReplyArrayLen(len(users))
+	c.addReplyArrayLen(len(users))
 	for _, u := range users {
-		c.AddReplyBulkString(u.name)
+		c.addReplyBulkString(u.name)
 	}
 }
 
 // ACL WHOAMI
-func aclWhoamiCommand(c *Client) { c.AddReplyBulkString(c.User) }
+func aclWhoamiCommand(c *Client) { c.addReplyBulkString(c.userName) }
 
 // ACL CAT [category]
 func aclCatCommand(c *Client) {
-	if len(c.Argv) > 3 {
-		c.AddReplySubcommandSyntaxError()
+	if len(c.argv) > 3 {
+		c.addReplySubcommandSyntaxError()
 		return
 	}
-	if len(c.Argv) == 2 {
-		c.AddReplyArrayLen(len(AclCategoryNames))
-		for _, cat := range AclCategoryNames {
-			c.AddReplyBulkString(cat.Name)
+	if len(c.argv) == 2 {
+		c.addReplyArrayLen(len(aclCategoryNames))
+		for _, cat := range aclCategoryNames {
+			c.addReplyBulkString(cat.name)
 		}
 		return
 	}
-	flag := aclCategoryByName(string(c.Argv[2]))
+	flag := aclCategoryByName(string(c.argv[2]))
 	if flag == 0 {
-		c.AddReplyErrorFormat("Unknown category '%.128s'", c.Argv[2])
+		c.addReplyErrorFormat("Unknown category '%.128s'", c.argv[2])
 		return
 	}
 	aclInitCommands()
-	d := c.AddReplyDeferredLen()
+	d := c.addReplyDeferredLen()
 	n := 0
 	for _, cmd := range aclCmds.all {
 		if cmd.acl&flag != 0 {
-			c.AddReplyBulkString(cmd.name)
+			c.addReplyBulkString(cmd.name)
 			n++
 		}
 	}
-	c.SetDeferredArrayLen(d, n)
+	c.setDeferredArrayLen(d, n)
 }
 
 const aclNoFileErr = "This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
 
 // ACL LOAD
-func aclLoadCommand(c *Client) { c.AddReplyError(aclNoFileErr) }
+func aclLoadCommand(c *Client) { c.addReplyError(aclNoFileErr) }
 
 // ACL SAVE
-func aclSaveCommand(c *Client) { c.AddReplyError(aclNoFileErr) }
+func aclSaveCommand(c *Client) { c.addReplyError(aclNoFileErr) }
 
 // ACL GENPASS [bits]
 func aclGenpassCommand(c *Client) {
 	bits := int64(256)
-	if len(c.Argv) > 3 {
-		c.AddReplySubcommandSyntaxError()
+	if len(c.argv) > 3 {
+		c.addReplySubcommandSyntaxError()
 		return
 	}
-	if len(c.Argv) == 3 {
-		n, ok := proto.ParseInt(c.Argv[2])
+	if len(c.argv) == 3 {
+		n, ok := proto.ParseInt(c.argv[2])
 		if !ok {
-			c.AddReplyError(ErrNotInteger)
+			c.addReplyError(errNotInteger)
 			return
 		}
 		bits = n
 	}
 	if bits <= 0 || bits > 4096 {
-		c.AddReplyError("ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096")
+		c.addReplyError("ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096")
 		return
 	}
 	chars := (bits + 3) / 4
 	buf := make([]byte, (chars+1)/2)
 	rand.Read(buf)
-	c.AddReplyBulkString(hex.EncodeToString(buf)[:chars])
+	c.addReplyBulkString(hex.EncodeToString(buf)[:chars])
 }
 
 // ACL LOG [count|RESET]
 func aclLogCommand(c *Client) {
 	st := c.srv.acl
-	if len(c.Argv) > 3 {
-		c.AddReplySubcommandSyntaxError()
+	if len(c.argv) > 3 {
+		c.addReplySubcommandSyntaxError()
 		return
 	}
 	count := int64(10)
-	if len(c.Argv) == 3 {
-		if equalFoldC(c.Argv[2], "reset") {
+	if len(c.argv) == 3 {
+		if equalFoldC(c.argv[2], "reset") {
 			st.log = nil
-			c.AddReplyOK()
+			c.addReplyOK()
 			return
 		}
-		n, ok := proto.ParseInt(c.Argv[2])
+		n, ok := proto.ParseInt(c.argv[2])
 		if !ok {
-			c.AddReplyError(ErrNotInteger)
+			c.addReplyError(errNotInteger)
 			return
 		}
 		count = max(n, 0)
 	}
 	count = min(count, int64(len(st.log)))
-	c.AddReplyArrayLen(int(count))
-	now := c.srv.Mstime()
+	c.addReplyArrayLen(int(count))
+	now := c.srv.mstime()
 	for _, le := range st.log[:count] {
-		c.AddReplyMapLen(7)
-		c.AddReplyBulkString("count")
-		c.AddReplyInt(le.count)
-		c.AddReplyBulkString("reason")
-		c.AddReplyBulkString([...]string{"", "command", "key", "auth", "channel"}[le.reason])
-		c.AddReplyBulkString("context")
+		c.addReplyMapLen(7)
+		c.addReplyBulkString("count")
+		c.addReplyInt(le.count)
+		c.addReplyBulkString("reason")
+		c.addReplyBulkString([...]string{"", "command", "key", "auth", "channel"}[le.reason])
+		c.addReplyBulkString("context")
 		if le.context == aclLogMulti {
-			c.AddReplyBulkString("multi")
+			c.addReplyBulkString("multi")
 		} else {
-			c.AddReplyBulkString("toplevel")
+			c.addReplyBulkString("toplevel")
 		}
-		c.AddReplyBulkString("object")
-		c.AddReplyBulkString(le.object)
-		c.AddReplyBulkString("username")
-		c.AddReplyBulkString(le.username)
-		c.AddReplyBulkString("age-seconds")
-		c.AddReplyDouble(float64(now-le.ctime) / 1000)
-		c.AddReplyBulkString("client-info")
-		c.AddReplyBulkString(le.cinfo)
+		c.addReplyBulkString("object")
+		c.addReplyBulkString(le.object)
+		c.addReplyBulkString("username")
+		c.addReplyBulkString(le.username)
+		c.addReplyBulkString("age-seconds")
+		c.addReplyDouble(float64(now-le.ctime) / 1000)
+		c.addReplyBulkString("client-info")
+		c.addReplyBulkString(le.cinfo)
 	}
 }
 
 // ACL DRYRUN username command [arg ...]
 func aclDryrunCommand(c *Client) {
-	u := c.srv.acl.users[string(c.Argv[2])]
+	u := c.srv.acl.users[string(c.argv[2])]
 	if u == nil {
-		c.AddReplyErrorFormat("User '%s' not found", c.Argv[2])
+		c.addReplyErrorFormat("User '%s' not found", c.argv[2])
 		return
 	}
-	argv := c.Argv[3:]
+	argv := c.argv[3:]
 	cmd := LookupCommand(argv)
 	if cmd == nil {
-		c.AddReplyErrorFormat("Command '%s' not found", c.Argv[3])
+		c.addReplyErrorFormat("Command '%s' not found", c.argv[3])
 		return
 	}
-	if cmd.Arity > 0 && cmd.Arity != len(argv) || len(argv) < -cmd.Arity {
-		c.AddReplyErrorFormat("wrong number of arguments for '%s' command", cmd.FullName)
+	if cmd.arity > 0 && cmd.arity != len(argv) || len(argv) < -cmd.arity {
+		c.addReplyErrorFormat("wrong number of arguments for '%s' command", cmd.fullName)
 		return
 	}
 	ret, idx := aclCheckAllUserCommandPerm(u, cmd, argv)
 	switch ret {
 	case aclOK:
-		c.AddReplyOK()
+		c.addReplyOK()
 	case aclDeniedCmd:
-		c.AddReplyBulkString("This user has no permissions to run the '" + cmd.FullName + "' command")
+		c.addReplyBulkString("This user has no permissions to run the '" + cmd.fullName + "' command")
 	case aclDeniedKey:
-		c.AddReplyBulkString("This user has no permissions to access the '" + string(argv[idx]) + "' key")
+		c.addReplyBulkString("This user has no permissions to access the '" + string(argv[idx]) + "' key")
 	case aclDeniedChannel:
-		c.AddReplyBulkString("This user has no permissions to access the '" + string(argv[idx]) + "' channel")
+		c.addReplyBulkString("This user has no permissions to access the '" + string(argv[idx]) + "' channel")
 	}
 }

@@ -60,7 +60,7 @@ var configHelp = []string{
 }
 
 // CONFIG HELP
-func configHelpCommand(c *Client) { c.AddReplyHelp(configHelp) }
+func configHelpCommand(c *Client) { c.addReplyHelp(configHelp) }
 
 // configNames returns every name CONFIG GET patterns match against: the
 // directives in table order, then the old aliases.
@@ -82,7 +82,7 @@ func configGetCommand(c *Client) {
 	}
 	var matches []match
 	seen := map[string]bool{}
-	for _, arg := range c.Argv[2:] {
+	for _, arg := range c.argv[2:] {
 		name := string(arg)
 		// A name without glob characters is looked up as typed (any
 		// case) and answered under the name as typed.
@@ -103,10 +103,10 @@ func configGetCommand(c *Client) {
 			}
 		}
 	}
-	c.AddReplyMapLen(len(matches))
+	c.addReplyMapLen(len(matches))
 	for _, m := range matches {
-		c.AddReplyBulkString(m.name)
-		c.AddReplyBulkString(m.d.get(&c.srv.Config))
+		c.addReplyBulkString(m.name)
+		c.addReplyBulkString(m.d.get(&c.srv.Config))
 	}
 }
 
@@ -117,15 +117,15 @@ func configGetCommand(c *Client) {
 // atomic multi-parameter CONFIG SET).
 func configSetCommand(c *Client) {
 	srv := c.srv
-	if len(c.Argv)%2 != 0 {
-		c.AddReplySyntaxError()
+	if len(c.argv)%2 != 0 {
+		c.addReplySyntaxError()
 		return
 	}
-	n := (len(c.Argv) - 2) / 2
+	n := (len(c.argv) - 2) / 2
 	set := make([]*directive, n)
 	var unknown, errArg, errStr string
 	for i := 0; i < n; i++ {
-		name := c.Argv[2+2*i]
+		name := c.argv[2+2*i]
 		d := findDirective(string(name))
 		if d == nil {
 			if unknown == "" && errStr == "" {
@@ -153,18 +153,18 @@ func configSetCommand(c *Client) {
 		set[i] = d
 	}
 	if unknown != "" {
-		c.AddReplyErrorFormat("Unknown option or number of arguments for CONFIG SET - '%s'", unknown)
+		c.addReplyErrorFormat("Unknown option or number of arguments for CONFIG SET - '%s'", unknown)
 		return
 	}
 	if errStr != "" {
-		c.AddReplyErrorFormat("CONFIG SET failed (possibly related to argument '%s') - %s", errArg, errStr)
+		c.addReplyErrorFormat("CONFIG SET failed (possibly related to argument '%s') - %s", errArg, errStr)
 		return
 	}
 	old := srv.Config
 	cfg := srv.Config
 	for i, d := range set {
-		if err := d.set(&cfg, string(c.Argv[3+2*i])); err != nil {
-			c.AddReplyErrorFormat("CONFIG SET failed (possibly related to argument '%s') - %s", c.Argv[2+2*i], err)
+		if err := d.set(&cfg, string(c.argv[3+2*i])); err != nil {
+			c.addReplyErrorFormat("CONFIG SET failed (possibly related to argument '%s') - %s", c.argv[2+2*i], err)
 			return
 		}
 	}
@@ -185,7 +185,7 @@ func configSetCommand(c *Client) {
 			for name := range applied {
 				srv.applyConfig(name)
 			}
-			c.AddReplyErrorFormat("CONFIG SET failed (possibly related to argument '%s') - %s", d.name, err)
+			c.addReplyErrorFormat("CONFIG SET failed (possibly related to argument '%s') - %s", d.name, err)
 			return
 		}
 	}
@@ -194,7 +194,7 @@ func configSetCommand(c *Client) {
 			f(d.name)
 		}
 	}
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // OnConfigSet registers f to be called (on the loop) after a successful
@@ -207,14 +207,14 @@ func (srv *Server) OnConfigSet(f func(name string)) {
 
 // CONFIG RESETSTAT
 func configResetStatCommand(c *Client) {
-	c.srv.ResetStats()
-	c.AddReplyOK()
+	c.srv.resetStats()
+	c.addReplyOK()
 }
 
-// ResetStats zeroes the statistics INFO reports (stats, command stats,
+// resetStats zeroes the statistics INFO reports (stats, command stats,
 // error stats), as CONFIG RESETSTAT.
-func (srv *Server) ResetStats() {
-	srv.Stats = Stats{ErrorCodes: map[string]int64{}}
+func (srv *Server) resetStats() {
+	srv.Stats = stats{errorCodes: map[string]int64{}}
 	clear(srv.cmdStats)
 	srv.latency.hist = nil // the commands' latency histograms, as resetCommandTableStats
 	clear(srv.statOpsSamples[:])
@@ -227,32 +227,32 @@ func (srv *Server) ResetStats() {
 func configRewriteCommand(c *Client) {
 	srv := c.srv
 	if ConfigFile == "" {
-		c.AddReplyError("The server is running without a config file")
+		c.addReplyError("The server is running without a config file")
 		return
 	}
 	if err := srv.rewriteConfigFile(ConfigFile); err != nil {
 		srv.Logf(LogWarning, "CONFIG REWRITE failed: %s", errnoText(err))
-		c.AddReplyErrorFormat("Rewriting config file: %s", errnoText(err))
+		c.addReplyErrorFormat("Rewriting config file: %s", errnoText(err))
 		return
 	}
 	srv.Logf(LogNotice, "CONFIG REWRITE executed with success.")
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // ---------------------------------------------------------------------------
 // Keyspace-wide commands
 
 // DBSIZE
-func dbsizeCommand(c *Client) { c.AddReplyInt(int64(c.db.Len())) }
+func dbsizeCommand(c *Client) { c.addReplyInt(int64(c.db.Len())) }
 
 // flushFlagsOrReply checks FLUSHDB/FLUSHALL's optional ASYNC|SYNC. Both
 // free synchronously here: dropping the tables is O(1) for the loop, the
 // garbage collector does the rest in the background.
 func flushFlagsOrReply(c *Client) bool {
-	if len(c.Argv) == 1 || len(c.Argv) == 2 && (equalFoldC(c.Argv[1], "sync") || equalFoldC(c.Argv[1], "async")) {
+	if len(c.argv) == 1 || len(c.argv) == 2 && (equalFoldC(c.argv[1], "sync") || equalFoldC(c.argv[1], "async")) {
 		return true
 	}
-	c.AddReplySyntaxError()
+	c.addReplySyntaxError()
 	return false
 }
 
@@ -262,11 +262,11 @@ func flushdbCommand(c *Client) {
 		return
 	}
 	srv := c.srv
-	srv.Dirty += srv.EmptyData(c.db.ID)
+	srv.Dirty += srv.EmptyData(c.db.id)
 	// Counted even when the database was empty, so that FLUSHDB always
 	// propagates (Redis forces its propagation).
 	srv.Dirty++
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // FLUSHALL [ASYNC|SYNC]
@@ -281,42 +281,42 @@ func flushallCommand(c *Client) {
 	// keys back.
 	srv.persistAfterFlushAll()
 	srv.Dirty++
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // SWAPDB index1 index2
 func swapdbCommand(c *Client) {
 	srv := c.srv
-	id1, ok1 := proto.ParseInt(c.Argv[1])
+	id1, ok1 := proto.ParseInt(c.argv[1])
 	if !ok1 || id1 < -1<<31 || id1 > 1<<31-1 {
-		c.AddReplyError("invalid first DB index")
+		c.addReplyError("invalid first DB index")
 		return
 	}
-	id2, ok2 := proto.ParseInt(c.Argv[2])
+	id2, ok2 := proto.ParseInt(c.argv[2])
 	if !ok2 || id2 < -1<<31 || id2 > 1<<31-1 {
-		c.AddReplyError("invalid second DB index")
+		c.addReplyError("invalid second DB index")
 		return
 	}
 	n := int64(len(srv.DBs))
 	if id1 < 0 || id1 >= n || id2 < 0 || id2 >= n {
-		c.AddReplyError(ErrDBIndex)
+		c.addReplyError(errDBIndex)
 		return
 	}
 	if id1 != id2 {
-		srv.SwapDBs(int(id1), int(id2))
+		srv.swapDBs(int(id1), int(id2))
 	}
 	srv.Dirty++
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
-// SwapDBs exchanges the contents of two databases, as Redis's
+// swapDBs exchanges the contents of two databases, as Redis's
 // dbSwapDatabases: the DB structs (and so the clients that selected them)
 // stay; their keys, expires and expire statistics move.
-func (srv *Server) SwapDBs(id1, id2 int) {
+func (srv *Server) swapDBs(id1, id2 int) {
 	a, b := srv.DBs[id1], srv.DBs[id2]
 	a.Dict, b.Dict = b.Dict, a.Dict
 	a.Expires, b.Expires = b.Expires, a.Expires
-	a.AvgTTL, b.AvgTTL = b.AvgTTL, a.AvgTTL
+	a.avgTTL, b.avgTTL = b.avgTTL, a.avgTTL
 	a.expiresCursor, b.expiresCursor = b.expiresCursor, a.expiresCursor
 	// Whatever caches the contents of a database (the file server)
 	// treats both as replaced wholesale.
@@ -326,8 +326,8 @@ func (srv *Server) SwapDBs(id1, id2 int) {
 	srv.touchAllWatchedKeysInDb(id1, srv.DBs[id2], srv.DBs[id1])
 	srv.touchAllWatchedKeysInDb(id2, srv.DBs[id1], srv.DBs[id2])
 	// Clients blocked on keys the swap brought in may be served now.
-	srv.ScanDatabaseForReadyKeys(a)
-	srv.ScanDatabaseForReadyKeys(b)
+	srv.scanDatabaseForReadyKeys(a)
+	srv.scanDatabaseForReadyKeys(b)
 }
 
 // ---------------------------------------------------------------------------
@@ -336,27 +336,27 @@ func (srv *Server) SwapDBs(id1, id2 int) {
 // TIME
 func timeCommand(c *Client) {
 	now := time.Now()
-	c.AddReplyArrayLen(2)
-	c.AddReplyBulkInt(now.Unix())
-	c.AddReplyBulkInt(int64(now.Nanosecond() / 1000))
+	c.addReplyArrayLen(2)
+	c.addReplyBulkInt(now.Unix())
+	c.addReplyBulkInt(int64(now.Nanosecond() / 1000))
 }
 
 // LASTSAVE
-func lastsaveCommand(c *Client) { c.AddReplyInt(c.srv.lastSave()) }
+func lastsaveCommand(c *Client) { c.addReplyInt(c.srv.lastSave()) }
 
 // ROLE
 func roleCommand(c *Client) {
-	c.AddReplyArrayLen(3)
-	c.AddReplyBulkString("master")
-	c.AddReplyInt(0)
-	c.AddReplyArrayLen(0)
+	c.addReplyArrayLen(3)
+	c.addReplyBulkString("master")
+	c.addReplyInt(0)
+	c.addReplyArrayLen(0)
 }
 
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
 func shutdownCommand(c *Client) {
 	srv := c.srv
 	var nosave, save, now, force, abort bool
-	for _, a := range c.Argv[1:] {
+	for _, a := range c.argv[1:] {
 		switch {
 		case equalFoldC(a, "nosave"):
 			nosave = true
@@ -369,34 +369,34 @@ func shutdownCommand(c *Client) {
 		case equalFoldC(a, "abort"):
 			abort = true
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 	}
 	if abort && (nosave || save || now || force) || nosave && save {
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 		return
 	}
 	if abort {
 		// A shutdown here never waits (no replicas to catch up), so
 		// there is none in progress to abort.
-		c.AddReplyError("No shutdown in progress.")
+		c.addReplyError("No shutdown in progress.")
 		return
 	}
-	if !now && c.Flags&ClientDenyBlocking != 0 {
-		c.AddReplyError("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client")
+	if !now && c.Flags&clientDenyBlocking != 0 {
+		c.addReplyError("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client")
 		return
 	}
 	srv.Logf(LogWarning, "User requested shutdown...")
 	if err := srv.prepareShutdownPersistence(save, nosave, force); err != nil && !force {
 		srv.Logf(LogWarning, "Errors trying to shut down the server. Check the logs for more information.")
-		c.AddReplyError("Errors trying to SHUTDOWN. Check logs.")
+		c.addReplyError("Errors trying to SHUTDOWN. Check logs.")
 		return
 	}
 	srv.Logf(LogWarning, "Redis is now ready to exit, bye bye...")
 	// No reply: the connection closes as the server goes away.
 	srv.ShutdownRequested.Store(true)
-	c.Flags |= ClientReplyOff | ClientCloseASAP
+	c.Flags |= clientReplyOff | ClientCloseASAP
 	if srv.OnShutdown != nil {
 		srv.OnShutdown()
 	}
@@ -517,53 +517,53 @@ var debugHelp = []string{
 // SET-ACTIVE-EXPIRE, POPULATE, PROTOCOL, ERROR, LOG, CHANGE-REPL-ID, and
 // RELOAD and LOADAOF, which persist_cmds.go implements.
 func debugCommand(c *Client) {
-	sub, argc := c.Argv[1], len(c.Argv)
+	sub, argc := c.argv[1], len(c.argv)
 	switch {
 	case equalFoldC(sub, "help") && argc == 2:
-		c.AddReplyHelp(debugHelp)
+		c.addReplyHelp(debugHelp)
 	case equalFoldC(sub, "object") && argc == 3:
 		debugObject(c)
 	case equalFoldC(sub, "sleep") && argc == 3:
-		secs := cStrtod(c.Argv[2])
+		secs := cStrtod(c.argv[2])
 		time.Sleep(time.Duration(secs * float64(time.Second)))
-		c.AddReplyOK()
+		c.addReplyOK()
 	case equalFoldC(sub, "set-active-expire") && argc == 3:
-		n, _ := strconv.Atoi(cAtoiPrefix(c.Argv[2]))
+		n, _ := strconv.Atoi(cAtoiPrefix(c.argv[2]))
 		c.srv.SetActiveExpire(n != 0)
-		c.AddReplyOK()
+		c.addReplyOK()
 	case equalFoldC(sub, "populate") && argc >= 3 && argc <= 5:
 		debugPopulate(c)
 	case equalFoldC(sub, "protocol") && argc == 3:
 		debugProtocol(c)
 	case equalFoldC(sub, "error") && argc == 3:
 		// A raw error line, not counted in the error statistics.
-		msg := strings.NewReplacer("\r", " ", "\n", " ").Replace(string(c.Argv[2]))
-		c.AddReplyProto([]byte("-" + msg + "\r\n"))
+		msg := strings.NewReplacer("\r", " ", "\n", " ").Replace(string(c.argv[2]))
+		c.addReplyProto([]byte("-" + msg + "\r\n"))
 	case equalFoldC(sub, "log") && argc == 3:
-		c.srv.Logf(LogWarning, "DEBUG LOG: %s", c.Argv[2])
-		c.AddReplyOK()
+		c.srv.Logf(LogWarning, "DEBUG LOG: %s", c.argv[2])
+		c.addReplyOK()
 	case equalFoldC(sub, "change-repl-id") && argc == 2:
 		c.srv.Logf(LogWarning, "Changing replication IDs after receiving DEBUG change-repl-id")
-		c.AddReplyOK()
+		c.addReplyOK()
 	case equalFoldC(sub, "reload"):
 		debugReloadCommand(c) // persist_cmds.go
 	case equalFoldC(sub, "loadaof"):
 		debugLoadAOFCommand(c) // persist_cmds.go
 	default:
-		c.AddReplySubcommandSyntaxError()
+		c.addReplySubcommandSyntaxError()
 	}
 }
 
 // DEBUG OBJECT key
 func debugObject(c *Client) {
 	srv := c.srv
-	o := c.db.Dict.Find(bstr(c.Argv[2]))
+	o := c.db.Dict.Find(bstr(c.argv[2]))
 	if o == nil {
-		c.AddReplyError(ErrNoSuchKey)
+		c.addReplyError(errNoSuchKey)
 		return
 	}
 	refcount := 1
-	if o.IsInt() && o.Int() >= 0 && o.Int() < 10000 {
+	if o.isInt() && o.int() >= 0 && o.int() < 10000 {
 		// Redis shares the objects of small integers.
 		refcount = 2147483647
 	}
@@ -572,7 +572,7 @@ func debugObject(c *Client) {
 	if idle < 0 {
 		idle += 1 << 24
 	}
-	c.AddReplyStatus(fmt.Sprintf("Value at:%p refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
+	c.addReplyStatus(fmt.Sprintf("Value at:%p refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
 		o, refcount, o.EncodingName(), serLen, o.lru, idle))
 }
 
@@ -581,7 +581,7 @@ func debugObject(c *Client) {
 // length prefix and the bytes.
 func estimateRDBStringLen(o *Object) int {
 	var buf [24]byte
-	s := o.AppendString(buf[:0])
+	s := o.appendString(buf[:0])
 	if len(s) <= 11 {
 		if v, ok := proto.ParseInt(s); ok && strconv.FormatInt(v, 10) == string(s) {
 			switch {
@@ -611,26 +611,26 @@ func debugPopulate(c *Client) {
 	srv := c.srv
 	// Redis's getPositiveLongFromObjectOrReply: one message for both a
 	// non-number and a negative one.
-	keys, ok := proto.ParseInt(c.Argv[2])
+	keys, ok := proto.ParseInt(c.argv[2])
 	if !ok || keys < 0 {
-		c.AddReplyError(ErrNotIntOrNeg)
+		c.addReplyError(errNotIntOrNeg)
 		return
 	}
 	var size int64
-	if len(c.Argv) == 5 {
-		if size, ok = proto.ParseInt(c.Argv[4]); !ok || size < 0 {
-			c.AddReplyError(ErrNotIntOrNeg)
+	if len(c.argv) == 5 {
+		if size, ok = proto.ParseInt(c.argv[4]); !ok || size < 0 {
+			c.addReplyError(errNotIntOrNeg)
 			return
 		}
 	}
 	prefix := "key"
-	if len(c.Argv) >= 4 {
-		prefix = string(c.Argv[3])
+	if len(c.argv) >= 4 {
+		prefix = string(c.argv[3])
 	}
 	var key, val []byte
 	for j := int64(0); j < keys; j++ {
 		key = strconv.AppendInt(append(append(key[:0], prefix...), ':'), j, 10)
-		if c.LookupKeyWrite(key) != nil {
+		if c.lookupKeyWrite(key) != nil {
 			continue
 		}
 		val = strconv.AppendInt(append(val[:0], "value:"...), j, 10)
@@ -639,74 +639,74 @@ func debugPopulate(c *Client) {
 			v = make([]byte, size)
 			copy(v, val)
 		}
-		srv.DBAdd(c.db, key, NewStringObject(v))
-		srv.SignalModifiedKey(c, c.db, key)
+		srv.DBAdd(c.db, key, newStringObject(v))
+		srv.signalModifiedKey(c, c.db, key)
 	}
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // DEBUG PROTOCOL type
 func debugProtocol(c *Client) {
-	switch name := strings.ToLower(string(c.Argv[2])); name {
+	switch name := strings.ToLower(string(c.argv[2])); name {
 	case "string":
-		c.AddReplyBulkString("Hello World")
+		c.addReplyBulkString("Hello World")
 	case "integer":
-		c.AddReplyInt(12345)
+		c.addReplyInt(12345)
 	case "double":
-		c.AddReplyDouble(3.141)
+		c.addReplyDouble(3.141)
 	case "bignum":
 		if c.replying() {
-			c.Reply = proto.AppendBigNumber(c.Reply, "1234567999999999999999999999999999999", c.Resp)
+			c.Reply = proto.AppendBigNumber(c.Reply, "1234567999999999999999999999999999999", c.resp)
 		}
 	case "null":
-		c.AddReplyNull()
+		c.addReplyNull()
 	case "array":
-		c.AddReplyArrayLen(3)
+		c.addReplyArrayLen(3)
 		for j := int64(0); j < 3; j++ {
-			c.AddReplyInt(j)
+			c.addReplyInt(j)
 		}
 	case "set":
-		c.AddReplySetLen(3)
+		c.addReplySetLen(3)
 		for j := int64(0); j < 3; j++ {
-			c.AddReplyInt(j)
+			c.addReplyInt(j)
 		}
 	case "map":
-		c.AddReplyMapLen(3)
+		c.addReplyMapLen(3)
 		for j := int64(0); j < 3; j++ {
-			c.AddReplyInt(j)
-			c.AddReplyBool(j == 1)
+			c.addReplyInt(j)
+			c.addReplyBool(j == 1)
 		}
 	case "attrib":
-		if c.Resp >= 3 && c.replying() {
+		if c.resp >= 3 && c.replying() {
 			c.Reply = proto.AppendAttributeLen(c.Reply, 1)
-			c.AddReplyBulkString("key-popularity")
-			c.AddReplyArrayLen(2)
-			c.AddReplyBulkString("key:123")
-			c.AddReplyInt(90)
+			c.addReplyBulkString("key-popularity")
+			c.addReplyArrayLen(2)
+			c.addReplyBulkString("key:123")
+			c.addReplyInt(90)
 		}
 		// Attributes are not replies: the real reply follows.
-		c.AddReplyBulkString("Some real reply following the attribute")
+		c.addReplyBulkString("Some real reply following the attribute")
 	case "push":
-		if c.Resp < 3 {
-			c.AddReplyError("RESP2 is not supported by this command")
+		if c.resp < 3 {
+			c.addReplyError("RESP2 is not supported by this command")
 			return
 		}
-		c.AddReplyPushLen(2)
-		c.AddReplyBulkString("server-cpu-usage")
-		c.AddReplyInt(42)
+		c.addReplyPushLen(2)
+		c.addReplyBulkString("server-cpu-usage")
+		c.addReplyInt(42)
 		// Push messages are not replies: the real reply follows.
-		c.AddReplyBulkString("Some real reply following the push reply")
+		c.addReplyBulkString("Some real reply following the push reply")
 	case "true":
-		c.AddReplyBool(true)
+		c.addReplyBool(true)
 	case "false":
-		c.AddReplyBool(false)
+		c.addReplyBool(false)
 	case "verbatim":
-		c.AddReplyVerbatim([]byte("This is a verbatim\nstring"), "txt")
+		c.addReplyVerbatim([]byte("This is a verbatim\nstring"), "txt")
 	default:
-		c.AddReplyError("Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
+		c.addReplyError("Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
 	}
 }
 
 // configContainerCommand runs for CONFIG without a subcommand; the arity
 // check makes it unreachable.
-func configContainerCommand(c *Client) { c.AddReplySubcommandSyntaxError() }
+func configContainerCommand(c *Client) { c.addReplySubcommandSyntaxError() }

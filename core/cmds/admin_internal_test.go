@@ -61,10 +61,10 @@ func TestFlushNotifiesFileServer(t *testing.T) {
 	// SWAPDB keeps the DB structs (clients point at them) and their ids.
 	db0, db1 := srv.DBs[0], srv.DBs[1]
 	runInline(c, "SELECT 0", "SET x 1", "SWAPDB 0 1")
-	if srv.DBs[0] != db0 || srv.DBs[1] != db1 || db0.ID != 0 || db1.ID != 1 {
+	if srv.DBs[0] != db0 || srv.DBs[1] != db1 || db0.id != 0 || db1.id != 1 {
 		t.Errorf("SWAPDB replaced the DB structs")
 	}
-	if db0.Len() != 0 || db1.Len() != 1 || c.DB() != db0 {
+	if db0.Len() != 0 || db1.Len() != 1 || c.db != db0 {
 		t.Errorf("after SWAPDB: db0 %d keys, db1 %d keys", db0.Len(), db1.Len())
 	}
 }
@@ -95,7 +95,7 @@ func TestConfigSetApplyHooks(t *testing.T) {
 // applyFailLayer is a persistence layer whose ApplyConfig refuses a save
 // directive of "5 5"; no other method of it is called by CONFIG SET.
 type applyFailLayer struct {
-	Persistence
+	persistence
 	srv   *Server
 	calls int
 }
@@ -170,7 +170,7 @@ func TestBytesToHuman(t *testing.T) {
 		0: "0B", 1023: "1023B", 1024: "1.00K", 991168: "967.94K", 7290880: "6.95M",
 		25276026880: "23.54G", 1 << 40: "1.00T", 1 << 50: "1.00P",
 	} {
-		if got := BytesToHuman(n); got != want {
+		if got := bytesToHuman(n); got != want {
 			t.Errorf("BytesToHuman(%d) = %q, want %q", n, got, want)
 		}
 	}

@@ -189,14 +189,14 @@ func getBitOffsetFromArgument(c *Client, arg []byte, hash bool, nbits int) (uint
 	}
 	v, ok := proto.ParseInt(arg)
 	if !ok {
-		c.AddReplyError(errBitOffset)
+		c.addReplyError(errBitOffset)
 		return 0, false
 	}
 	if usehash {
 		v *= int64(nbits)
 	}
 	if v < 0 || v>>3 >= c.srv.Config.ProtoMaxBulkLen {
-		c.AddReplyError(errBitOffset)
+		c.addReplyError(errBitOffset)
 		return 0, false
 	}
 	return uint64(v), true
@@ -206,14 +206,14 @@ func getBitOffsetFromArgument(c *Client, arg []byte, hash bool, nbits int) (uint
 func getBitfieldTypeFromArgument(c *Client, arg []byte) (signed bool, nbits int, ok bool) {
 	const msg = "Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
 	if len(arg) == 0 || arg[0] != 'i' && arg[0] != 'u' {
-		c.AddReplyError(msg)
+		c.addReplyError(msg)
 		return false, 0, false
 	}
 	signed = arg[0] == 'i'
 	// Redis reads the width with strlen: it ends at a NUL byte.
 	v, ok := proto.ParseInt(cstr(arg[1:]))
 	if !ok || v < 1 || signed && v > 64 || !signed && v > 63 {
-		c.AddReplyError(msg)
+		c.addReplyError(msg)
 		return false, 0, false
 	}
 	return signed, int(v), true
@@ -224,10 +224,10 @@ func getBitfieldTypeFromArgument(c *Client, arg []byte) (signed bool, nbits int,
 // lookupStringForBitCommand. changed reports that the key was created or
 // grown. It returns nil after replying WRONGTYPE.
 func lookupStringForBitCommand(c *Client, maxbit uint64) (o *Object, changed bool) {
-	srv, db, key := c.srv, c.db, c.Argv[1]
+	srv, db, key := c.srv, c.db, c.argv[1]
 	n := int(maxbit>>3) + 1
-	o = c.LookupKeyWrite(key)
-	if o != nil && c.CheckType(o, TypeString) {
+	o = c.lookupKeyWrite(key)
+	if o != nil && c.checkType(o, TypeString) {
 		return nil, false
 	}
 	if o == nil {
@@ -236,7 +236,7 @@ func lookupStringForBitCommand(c *Client, maxbit uint64) (o *Object, changed boo
 		return srv.DBAdd(db, key, obj), true
 	}
 	unshareStringValue(o, 0)
-	buf := o.RawBuffer()
+	buf := o.rawBuffer()
 	old := len(buf)
 	buf = growZero(buf, n)
 	o.SetBytes(buf)
@@ -246,45 +246,45 @@ func lookupStringForBitCommand(c *Client, maxbit uint64) (o *Object, changed boo
 // SETBIT key offset value
 func setbitCommand(c *Client) {
 	const errBit = "bit is not an integer or out of range"
-	bitoffset, ok := getBitOffsetFromArgument(c, c.Argv[2], false, 0)
+	bitoffset, ok := getBitOffsetFromArgument(c, c.argv[2], false, 0)
 	if !ok {
 		return
 	}
-	on, ok := argLongLongOrReply(c, c.Argv[3], errBit)
+	on, ok := argLongLongOrReply(c, c.argv[3], errBit)
 	if !ok {
 		return
 	}
 	if on&^1 != 0 {
-		c.AddReplyError(errBit)
+		c.addReplyError(errBit)
 		return
 	}
 	o, changed := lookupStringForBitCommand(c, bitoffset)
 	if o == nil {
 		return
 	}
-	buf := o.RawBuffer()
+	buf := o.rawBuffer()
 	byteIdx := bitoffset >> 3
 	bit := 7 - bitoffset&7
 	byteval := buf[byteIdx]
 	bitval := byteval >> bit & 1
 	if changed || int64(bitval) != on {
 		buf[byteIdx] = byteval&^(1<<bit) | byte(on)<<bit
-		srv, db, key := c.srv, c.db, c.Argv[1]
-		srv.SignalModifiedKey(c, db, key)
-		srv.NotifyKeyspaceEvent(NotifyString, "setbit", key, db.ID)
+		srv, db, key := c.srv, c.db, c.argv[1]
+		srv.signalModifiedKey(c, db, key)
+		srv.notifyKeyspaceEvent(notifyString, "setbit", key, db.id)
 		srv.Dirty++
 	}
-	c.AddReplyInt(int64(bitval))
+	c.addReplyInt(int64(bitval))
 }
 
 // GETBIT key offset
 func getbitCommand(c *Client) {
-	bitoffset, ok := getBitOffsetFromArgument(c, c.Argv[2], false, 0)
+	bitoffset, ok := getBitOffsetFromArgument(c, c.argv[2], false, 0)
 	if !ok {
 		return
 	}
-	o := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
-	if o == nil || c.CheckType(o, TypeString) {
+	o := c.lookupKeyReadOrReply(c.argv[1], sharedCZero)
+	if o == nil || c.checkType(o, TypeString) {
 		return
 	}
 	var llbuf [24]byte
@@ -294,7 +294,7 @@ func getbitCommand(c *Client) {
 	if byteIdx < uint64(len(p)) {
 		bitval = p[byteIdx] >> (7 - bitoffset&7) & 1
 	}
-	c.AddReplyInt(int64(bitval))
+	c.addReplyInt(int64(bitval))
 }
 
 // BITOP <AND | OR | XOR | NOT> destkey key [key ...]
@@ -306,7 +306,7 @@ func bitopCommand(c *Client) {
 		opNot
 	)
 	var op int
-	switch opname := c.Argv[1]; {
+	switch opname := c.argv[1]; {
 	case optIs(opname, "and"):
 		op = opAnd
 	case optIs(opname, "or"):
@@ -316,24 +316,24 @@ func bitopCommand(c *Client) {
 	case optIs(opname, "not"):
 		op = opNot
 	default:
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 		return
 	}
-	if op == opNot && len(c.Argv) != 4 {
-		c.AddReplyError("BITOP NOT must be called with a single source key.")
+	if op == opNot && len(c.argv) != 4 {
+		c.addReplyError("BITOP NOT must be called with a single source key.")
 		return
 	}
-	srv, db, target := c.srv, c.db, c.Argv[2]
-	keys := c.Argv[3:]
+	srv, db, target := c.srv, c.db, c.argv[2]
+	keys := c.argv[3:]
 	src := make([][]byte, len(keys))
 	llbufs := make([][24]byte, len(keys))
 	maxlen := 0
 	for j, key := range keys {
-		o := c.LookupKeyRead(key)
+		o := c.lookupKeyRead(key)
 		if o == nil {
 			continue // a missing key is an empty string
 		}
-		if c.CheckType(o, TypeString) {
+		if c.checkType(o, TypeString) {
 			return
 		}
 		src[j] = stringObjectBytes(o, &llbufs[j])
@@ -394,16 +394,16 @@ func bitopCommand(c *Client) {
 	if maxlen > 0 {
 		var o Object
 		o.SetBytes(res)
-		c.LookupKeyWrite(target)
-		srv.SetKey(c, db, target, o, 0)
-		srv.NotifyKeyspaceEvent(NotifyString, "set", target, db.ID)
+		c.lookupKeyWrite(target)
+		srv.setKey(c, db, target, o, 0)
+		srv.notifyKeyspaceEvent(notifyString, "set", target, db.id)
 		srv.Dirty++
-	} else if srv.DBDelete(db, target) {
-		srv.SignalModifiedKey(c, db, target)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", target, db.ID)
+	} else if srv.dbDelete(db, target) {
+		srv.signalModifiedKey(c, db, target)
+		srv.notifyKeyspaceEvent(notifyGeneric, "del", target, db.id)
 		srv.Dirty++
 	}
-	c.AddReplyInt(int64(maxlen))
+	c.addReplyInt(int64(maxlen))
 }
 
 // bitRangeUnitOrReply parses the BYTE | BIT option of BITCOUNT and
@@ -415,7 +415,7 @@ func bitRangeUnitOrReply(c *Client, arg []byte) (isbit, ok bool) {
 	case optIs(arg, "byte"):
 		return false, true
 	}
-	c.AddReplySyntaxError()
+	c.addReplySyntaxError()
 	return false, false
 }
 
@@ -449,8 +449,8 @@ func bitRange(start, end, strlen int64, isbit bool) (int64, int64, byte, byte) {
 
 // BITCOUNT key [start end [BYTE | BIT]]
 func bitcountCommand(c *Client) {
-	o := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
-	if o == nil || c.CheckType(o, TypeString) {
+	o := c.lookupKeyReadOrReply(c.argv[1], sharedCZero)
+	if o == nil || c.checkType(o, TypeString) {
 		return
 	}
 	var llbuf [24]byte
@@ -458,22 +458,22 @@ func bitcountCommand(c *Client) {
 	strlen := int64(len(p))
 	var start, end int64
 	var firstMask, lastMask byte
-	switch len(c.Argv) {
+	switch len(c.argv) {
 	case 4, 5:
 		var ok bool
-		if start, ok = argLongLongOrReply(c, c.Argv[2], ""); !ok {
+		if start, ok = argLongLongOrReply(c, c.argv[2], ""); !ok {
 			return
 		}
-		if end, ok = argLongLongOrReply(c, c.Argv[3], ""); !ok {
+		if end, ok = argLongLongOrReply(c, c.argv[3], ""); !ok {
 			return
 		}
 		if start < 0 && end < 0 && start > end {
-			c.AddReplyProto(sharedCZero)
+			c.addReplyProto(sharedCZero)
 			return
 		}
 		isbit := false
-		if len(c.Argv) == 5 {
-			if isbit, ok = bitRangeUnitOrReply(c, c.Argv[4]); !ok {
+		if len(c.argv) == 5 {
+			if isbit, ok = bitRangeUnitOrReply(c, c.argv[4]); !ok {
 				return
 			}
 		}
@@ -481,40 +481,40 @@ func bitcountCommand(c *Client) {
 	case 2:
 		start, end = 0, strlen-1
 	default:
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 		return
 	}
 	if start > end {
-		c.AddReplyProto(sharedCZero)
+		c.addReplyProto(sharedCZero)
 		return
 	}
 	count := redisPopcount(p[start : end+1])
 	// Take away the bits of the edge bytes outside a BIT range.
 	count -= int64(bits.OnesCount8(p[start]&firstMask) + bits.OnesCount8(p[end]&lastMask))
-	c.AddReplyInt(count)
+	c.addReplyInt(count)
 }
 
 // BITPOS key bit [start [end [BYTE | BIT]]]
 func bitposCommand(c *Client) {
-	bit, ok := argLongLongOrReply(c, c.Argv[2], "")
+	bit, ok := argLongLongOrReply(c, c.argv[2], "")
 	if !ok {
 		return
 	}
 	if bit != 0 && bit != 1 {
-		c.AddReplyError("The bit argument must be 1 or 0.")
+		c.addReplyError("The bit argument must be 1 or 0.")
 		return
 	}
 	// A missing key is an infinite run of zeros.
-	o := c.LookupKeyRead(c.Argv[1])
+	o := c.lookupKeyRead(c.argv[1])
 	if o == nil {
 		if bit == 1 {
-			c.AddReplyInt(-1)
+			c.addReplyInt(-1)
 		} else {
-			c.AddReplyProto(sharedCZero)
+			c.addReplyProto(sharedCZero)
 		}
 		return
 	}
-	if c.CheckType(o, TypeString) {
+	if c.checkType(o, TypeString) {
 		return
 	}
 	var llbuf [24]byte
@@ -523,19 +523,19 @@ func bitposCommand(c *Client) {
 	var start, end int64
 	var firstMask, lastMask byte
 	endGiven := false
-	switch len(c.Argv) {
+	switch len(c.argv) {
 	case 4, 5, 6:
-		if start, ok = argLongLongOrReply(c, c.Argv[3], ""); !ok {
+		if start, ok = argLongLongOrReply(c, c.argv[3], ""); !ok {
 			return
 		}
 		isbit := false
-		if len(c.Argv) == 6 {
-			if isbit, ok = bitRangeUnitOrReply(c, c.Argv[5]); !ok {
+		if len(c.argv) == 6 {
+			if isbit, ok = bitRangeUnitOrReply(c, c.argv[5]); !ok {
 				return
 			}
 		}
-		if len(c.Argv) >= 5 {
-			if end, ok = argLongLongOrReply(c, c.Argv[4], ""); !ok {
+		if len(c.argv) >= 5 {
+			if end, ok = argLongLongOrReply(c, c.argv[4], ""); !ok {
 				return
 			}
 			endGiven = true
@@ -548,12 +548,12 @@ func bitposCommand(c *Client) {
 	case 3:
 		start, end = 0, strlen-1
 	default:
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 		return
 	}
 	// An empty range holds neither a 0 nor a 1.
 	if start > end {
-		c.AddReplyInt(-1)
+		c.addReplyInt(-1)
 		return
 	}
 	b := int(bit)
@@ -597,13 +597,13 @@ func bitposCommand(c *Client) {
 	// Looking for a 0 in an explicit range, the bit past the range is not
 	// part of it: not found.
 	if endGiven && b == 0 && pos == nbytes<<3 {
-		c.AddReplyInt(-1)
+		c.addReplyInt(-1)
 		return
 	}
 	if pos != -1 {
 		pos += start << 3
 	}
-	c.AddReplyInt(pos)
+	c.addReplyInt(pos)
 }
 
 // The operations of BITFIELD.
@@ -626,13 +626,13 @@ type bitfieldOp struct {
 // holding old, signed or not as T: the value to write, the one to reply
 // (the new one for INCRBY, the old one for SET) and the overflow as check
 // (checkSignedBitfieldOverflow or checkUnsignedBitfieldOverflow) finds it.
-func bitfieldWrite[T int64 | uint64](op *bitfieldOp, old T, nbits uint64, check func(T, int64, uint64, int, *T) int) (newval, retval T, overflow int) {
-	var wrapped T
+func bitfieldWrite[t int64 | uint64](op *bitfieldOp, old t, nbits uint64, check func(t, int64, uint64, int, *t) int) (newval, retval t, overflow int) {
+	var wrapped t
 	if op.opcode == bitfieldIncrby {
-		newval = old + T(op.i64)
+		newval = old + t(op.i64)
 		overflow = check(old, op.i64, nbits, op.owtype, &wrapped)
 	} else {
-		newval = T(op.i64)
+		newval = t(op.i64)
 		overflow = check(newval, 0, nbits, op.owtype, &wrapped)
 	}
 	if overflow != 0 {
@@ -651,7 +651,7 @@ func bitfieldGeneric(c *Client, readonlyCmd bool) {
 	owtype := bfOverflowWrap
 	readonly := true
 	var highestWrite uint64
-	argv := c.Argv
+	argv := c.argv
 	for j := 2; j < len(argv); j++ {
 		remargs := len(argv) - j - 1
 		sub := argv[j]
@@ -673,12 +673,12 @@ func bitfieldGeneric(c *Client, readonlyCmd bool) {
 			case optIs(name, "fail"):
 				owtype = bfOverflowFail
 			default:
-				c.AddReplyError("Invalid OVERFLOW type specified")
+				c.addReplyError("Invalid OVERFLOW type specified")
 				return
 			}
 			continue
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 		sign, nbits, ok := getBitfieldTypeFromArgument(c, argv[j+1])
@@ -706,20 +706,20 @@ func bitfieldGeneric(c *Client, readonlyCmd bool) {
 	var created bool
 	if readonly {
 		// Reading a missing key is fine; one of another type is not.
-		o = c.LookupKeyRead(c.Argv[1])
-		if o != nil && c.CheckType(o, TypeString) {
+		o = c.lookupKeyRead(c.argv[1])
+		if o != nil && c.checkType(o, TypeString) {
 			return
 		}
 	} else {
 		if readonlyCmd {
-			c.AddReplyError("BITFIELD_RO only supports the GET subcommand")
+			c.addReplyError("BITFIELD_RO only supports the GET subcommand")
 			return
 		}
 		if o, created = lookupStringForBitCommand(c, highestWrite); o == nil {
 			return
 		}
 	}
-	c.AddReplyArrayLen(len(ops))
+	c.addReplyArrayLen(len(ops))
 	changes := 0
 	for _, op := range ops {
 		nbits := uint64(op.bits)
@@ -737,14 +737,14 @@ func bitfieldGeneric(c *Client, readonlyCmd bool) {
 				copy(buf[:], src[byteIdx:])
 			}
 			if op.sign {
-				c.AddReplyInt(getSignedBitfield(buf[:], op.offset-byteIdx*8, nbits))
+				c.addReplyInt(getSignedBitfield(buf[:], op.offset-byteIdx*8, nbits))
 			} else {
-				c.AddReplyInt(int64(getUnsignedBitfield(buf[:], op.offset-byteIdx*8, nbits)))
+				c.addReplyInt(int64(getUnsignedBitfield(buf[:], op.offset-byteIdx*8, nbits)))
 			}
 			continue
 		}
 		// The field's bits before and after the write, and the reply.
-		p := o.RawBuffer()
+		p := o.rawBuffer()
 		var oldval, newval uint64
 		var retval int64
 		var overflow int
@@ -760,19 +760,19 @@ func bitfieldGeneric(c *Client, readonlyCmd bool) {
 		}
 		// With OVERFLOW FAIL an overflow writes nothing and replies null.
 		if overflow != 0 && op.owtype == bfOverflowFail {
-			c.AddReplyNull()
+			c.addReplyNull()
 			continue
 		}
-		c.AddReplyInt(retval)
+		c.addReplyInt(retval)
 		setUnsignedBitfield(p, op.offset, nbits, newval)
 		if created || oldval != newval {
 			changes++
 		}
 	}
 	if changes > 0 {
-		srv, db, key := c.srv, c.db, c.Argv[1]
-		srv.SignalModifiedKey(c, db, key)
-		srv.NotifyKeyspaceEvent(NotifyString, "setbit", key, db.ID)
+		srv, db, key := c.srv, c.db, c.argv[1]
+		srv.signalModifiedKey(c, db, key)
+		srv.notifyKeyspaceEvent(notifyString, "setbit", key, db.id)
 		srv.Dirty += int64(changes)
 	}
 }

@@ -18,21 +18,21 @@ import (
 //     (unitMilliseconds for XREAD BLOCK): it replies Redis's errors and
 //     returns an absolute unix time in ms, 0 meaning "forever".
 //  2. Try to serve the command at once, as its non-blocking variant would.
-//  3. If nothing could be served: when c.Flags&ClientDenyBlocking is set
+//  3. If nothing could be served: when c.Flags&clientDenyBlocking is set
 //     (inside EXEC, scripts) reply as a timeout would (a null array, or
 //     what the command's non-blocking form replies) and return; otherwise
-//     call srv.BlockForKeys(c, btype, keys, timeout, serve) and return
+//     call srv.blockForKeys(c, btype, keys, timeout, serve) and return
 //     without replying. keys are copied; duplicates are ignored.
 //  4. serve is called later, on the loop, once for a key of the client's
 //     database that a command made ready (created, or pushed to: see
-//     SignalKeyAsReady) and that holds a value of the type btype waits for
-//     (BlockedList: a list …). It runs after the command that made the key
+//     signalKeyAsReady) and that holds a value of the type btype waits for
+//     (blockedList: a list …). It runs after the command that made the key
 //     ready completed (processCommand's aftermath, or beforeSleep), with
 //     the keyspace as any command sees it. It replies to c and changes the
 //     keyspace and notifications as the command would have (Dirty and
 //     signalModifiedKey only where Redis's serving code does them: BLPOP
 //     served does neither, the push that woke it did), propagates what it
-//     did with srv.AlsoPropagate (LPOP for BLPOP …: the serving is one
+//     did with srv.alsoPropagate (LPOP for BLPOP …: the serving is one
 //     execution unit of its own), and returns true when c was served (c is
 //     then unblocked) or false to keep c blocked (a stream with nothing
 //     newer than the requested ID). Clients blocked on a key are offered it
@@ -42,27 +42,27 @@ import (
 //     unblocked; a client that disconnects is unblocked silently.
 //
 // Served at once (step 2), a blocking command propagates as its
-// non-blocking form (c.RewriteArgv: BLPOP → LPOP, BLMOVE → LMOVE …).
+// non-blocking form (c.rewriteArgv: BLPOP → LPOP, BLMOVE → LMOVE …).
 //
-// DBAdd calls srv.SignalKeyAsReady(db, key, type) for every new key (cheap
+// DBAdd calls srv.signalKeyAsReady(db, key, type) for every new key (cheap
 // when nobody waits). That is all lists and sorted sets need: their
 // clients block only on missing keys. A command that adds to an existing
 // value others may wait on (XADD: XREAD BLOCK waits on existing streams)
-// calls srv.SignalKeyAsReady itself; one that revives keys wholesale
-// (SWAPDB) calls srv.ScanDatabaseForReadyKeys. CLIENT UNBLOCK calls srv.UnblockClient.
+// calls srv.signalKeyAsReady itself; one that revives keys wholesale
+// (SWAPDB) calls srv.scanDatabaseForReadyKeys. CLIENT UNBLOCK calls srv.clientUnblock.
 // After a client is unblocked, the commands it sent meanwhile (kept in its
 // query buffer) run in the next beforeSleep, or at once when more input
 // arrives first.
 
-// BlockType says what a blocked client waits for, as Redis's BLOCKED_*.
-type BlockType uint8
+// blockType says what a blocked client waits for, as Redis's BLOCKED_*.
+type blockType uint8
 
 // Block types.
 const (
-	BlockedNone BlockType = iota
-	BlockedList
-	BlockedZSet
-	BlockedStream
+	blockedNone blockType = iota
+	blockedList
+	blockedZSet
+	blockedStream
 	blockedTypes
 )
 
@@ -72,20 +72,20 @@ const (
 	unitMilliseconds
 )
 
-// BlockedKeyServer serves a client blocked by BlockForKeys when key (in the
+// blockedKeyServer serves a client blocked by blockForKeys when key (in the
 // client's database) holds o, a value of the type the client waits for. It
 // replies to c and returns true when c was served, false to keep c blocked.
 // o and key are valid only during the call.
-type BlockedKeyServer func(c *Client, key []byte, o *Object) bool
+type blockedKeyServer func(c *Client, key []byte, o *Object) bool
 
 // blockState is what a client blocked on keys waits for (Redis's
 // c->bpop). It is allocated at the first block and kept with the client.
 type blockState struct {
-	btype   BlockType
+	btype   blockType
 	timeout uint64 // unix ms, 0 = never; unsigned as Redis's timeout table
 	dbid    int
 	keys    []string
-	serve   BlockedKeyServer
+	serve   blockedKeyServer
 	heapIdx int // position in the timeout heap, -1 when not in it
 	// queued is set while the client waits in the unblocked list for its
 	// buffered commands to run.
@@ -125,14 +125,14 @@ func (srv *Server) updateStatsOnUnblock(c *Client, replyUs int64, hadErrors bool
 	if cmd == nil {
 		return
 	}
-	st := srv.CmdStats(cmd)
-	st.Microseconds += replyUs
+	st := srv.statsOf(cmd)
+	st.microseconds += replyUs
 	if hadErrors {
-		st.FailedCalls++
+		st.failedCalls++
 	}
 	srv.latencyHistogramAdd(cmd, replyUs)
-	if cmd.Flags&CmdSkipSlowlog == 0 {
-		if t := srv.Config.SlowlogLogSlowerThan; t >= 0 && replyUs >= t {
+	if cmd.flags&cmdSkipSlowlog == 0 {
+		if t := srv.Config.slowlogLogSlowerThan; t >= 0 && replyUs >= t {
 			srv.slowlogPush(c, redactArgs(cmd, argv), replyUs)
 		}
 	}
@@ -168,9 +168,9 @@ type blockingState struct {
 // UNBLOCK does: with an -UNBLOCKED error, or as if it timed out.
 func (srv *Server) clientUnblock(target *Client, withError bool) {
 	if withError {
-		target.AddReplyError("-UNBLOCKED client unblocked via CLIENT UNBLOCK")
+		target.addReplyError("-UNBLOCKED client unblocked via CLIENT UNBLOCK")
 	}
-	srv.UnblockClient(target, !withError)
+	srv.unblockBlockedOnKeys(target, !withError)
 	// As Redis 7.0.15's CLIENT UNBLOCK: counted as a failed call
 	// whether with an error or not, and logged (if slow enough)
 	// with the arguments already gone.
@@ -195,7 +195,7 @@ func (c *Client) getTimeoutFromObjectOrReply(arg []byte, unit int) (int64, bool)
 		} else {
 			f, ok := parseLongDouble(arg)
 			if !ok {
-				c.AddReplyError("timeout is not a float or out of range")
+				c.addReplyError("timeout is not a float or out of range")
 				return 0, false
 			}
 			tval = ldMillisToInt64(f)
@@ -203,17 +203,17 @@ func (c *Client) getTimeoutFromObjectOrReply(arg []byte, unit int) (int64, bool)
 	} else {
 		v, ok := proto.ParseInt(arg)
 		if !ok {
-			c.AddReplyError("timeout is not an integer or out of range")
+			c.addReplyError("timeout is not an integer or out of range")
 			return 0, false
 		}
 		tval = v
 	}
 	if tval < 0 {
-		c.AddReplyError("timeout is negative")
+		c.addReplyError("timeout is negative")
 		return 0, false
 	}
 	if tval > 0 {
-		tval = int64(uint64(tval) + uint64(c.srv.Mstime()))
+		tval = int64(uint64(tval) + uint64(c.srv.mstime()))
 	}
 	return tval, true
 }
@@ -242,10 +242,10 @@ func ldMillisToInt64(f *big.Float) int64 {
 	return i.Int64()
 }
 
-// BlockForKeys blocks c until one of keys (in c's database) can serve it,
+// blockForKeys blocks c until one of keys (in c's database) can serve it,
 // the absolute timeout (unix ms, 0 = never) passes, or CLIENT UNBLOCK (as
 // Redis's blockForKeys). See the top of blocking.go.
-func (srv *Server) BlockForKeys(c *Client, btype BlockType, keys [][]byte, timeout int64, serve BlockedKeyServer) {
+func (srv *Server) blockForKeys(c *Client, btype blockType, keys [][]byte, timeout int64, serve blockedKeyServer) {
 	bs := &srv.blocking
 	st := c.bstate
 	if st == nil {
@@ -258,10 +258,10 @@ func (srv *Server) BlockForKeys(c *Client, btype BlockType, keys [][]byte, timeo
 	}
 	st.btype = btype
 	st.timeout = uint64(timeout)
-	st.dbid = c.db.ID
+	st.dbid = c.db.id
 	st.serve = serve
 	st.keys = st.keys[:0]
-	st.saveArgv(c.Argv)
+	st.saveArgv(c.argv)
 next:
 	for _, k := range keys {
 		for _, have := range st.keys {
@@ -282,15 +282,15 @@ next:
 	}
 }
 
-// UnblockClient unblocks c if it is blocked on keys, for CLIENT UNBLOCK:
+// unblockBlockedOnKeys unblocks c if it is blocked on keys, for CLIENT UNBLOCK:
 // with timeoutReply it first replies as a timeout would (a null array);
 // otherwise the caller has replied already (the -UNBLOCKED error).
-func (srv *Server) UnblockClient(c *Client, timeoutReply bool) {
-	if c.Flags&(ClientBlocked|ClientPendingCommand) != ClientBlocked || c.bstate == nil {
+func (srv *Server) unblockBlockedOnKeys(c *Client, timeoutReply bool) {
+	if c.Flags&(ClientBlocked|clientPendingCommand) != ClientBlocked || c.bstate == nil {
 		return
 	}
 	if timeoutReply {
-		c.AddReplyNullArray()
+		c.addReplyNullArray()
 	}
 	srv.unblockClient(c, true)
 }
@@ -323,7 +323,7 @@ func (srv *Server) unblockClient(c *Client, requeue bool) {
 	}
 	bs.blocked--
 	bs.byType[st.btype]--
-	st.btype = BlockedNone
+	st.btype = blockedNone
 	st.serve = nil
 	clear(st.keys)
 	st.keys = st.keys[:0]
@@ -337,48 +337,48 @@ func (srv *Server) unblockClient(c *Client, requeue bool) {
 
 // blockTypeOf returns the block type that a value of object type typ
 // serves.
-func blockTypeOf(typ uint8) BlockType {
+func blockTypeOf(typ uint8) blockType {
 	switch typ {
 	case TypeList:
-		return BlockedList
+		return blockedList
 	case TypeZSet:
-		return BlockedZSet
+		return blockedZSet
 	case TypeStream:
-		return BlockedStream
+		return blockedStream
 	}
-	return BlockedNone
+	return blockedNone
 }
 
-// signalKeyAsReadyBlocking queues key for the next serving round if a
+// signalKeyAsReady queues key for the next serving round if a
 // client waits on it for a value of type typ (Redis's signalKeyAsReady).
-func (srv *Server) signalKeyAsReadyBlocking(db *DB, key []byte, typ uint8) {
+func (srv *Server) signalKeyAsReady(db *DB, key []byte, typ uint8) {
 	bs := &srv.blocking
 	bt := blockTypeOf(typ)
-	if bt == BlockedNone || bs.byType[bt] == 0 {
+	if bt == blockedNone || bs.byType[bt] == 0 {
 		return
 	}
-	view := readyKey{db.ID, bstr(key)}
+	view := readyKey{db.id, bstr(key)}
 	if _, ok := bs.keys[view]; !ok {
 		return
 	}
 	if _, ok := bs.readySet[view]; ok {
 		return
 	}
-	rk := readyKey{db.ID, string(key)}
+	rk := readyKey{db.id, string(key)}
 	bs.ready = append(bs.ready, rk)
 	bs.readySet[rk] = struct{}{}
 }
 
-// ScanDatabaseForReadyKeys signals every key of db that blocked clients
+// scanDatabaseForReadyKeys signals every key of db that blocked clients
 // wait on and that exists (Redis's scanDatabaseForReadyKeys, for SWAPDB
 // and the like, which change a database wholesale).
-func (srv *Server) ScanDatabaseForReadyKeys(db *DB) {
+func (srv *Server) scanDatabaseForReadyKeys(db *DB) {
 	for rk := range srv.blocking.keys {
-		if rk.dbid != db.ID {
+		if rk.dbid != db.id {
 			continue
 		}
 		if o := db.Dict.Find(rk.key); o != nil {
-			srv.signalKeyAsReadyBlocking(db, stringBytes(rk.key), o.typ)
+			srv.signalKeyAsReady(db, stringBytes(rk.key), o.typ)
 		}
 	}
 }
@@ -420,7 +420,7 @@ func (srv *Server) serveClientsBlockedOnKey(rk readyKey) {
 	}
 	typ := o.typ
 	bt := blockTypeOf(typ)
-	if bt == BlockedNone || bs.byType[bt] == 0 {
+	if bt == blockedNone || bs.byType[bt] == 0 {
 		return
 	}
 	clients := append(bs.scratch[:0], bs.keys[rk]...)
@@ -436,13 +436,13 @@ func (srv *Server) serveClientsBlockedOnKey(rk readyKey) {
 		saved := srv.currentClient
 		srv.currentClient = c
 		// Serving is a call of its own for persistence: what it
-		// propagates (srv.AlsoPropagate) is one unit.
+		// propagates (srv.alsoPropagate) is one unit.
 		prop := srv.beforeBlockedServe(db, key)
-		errs := srv.Stats.ErrorReplies
+		errs := srv.Stats.errorReplies
 		start := time.Now()
 		served := st.serve(c, key, o)
 		if served {
-			srv.updateStatsOnUnblock(c, time.Since(start).Microseconds(), srv.Stats.ErrorReplies != errs, st.argv)
+			srv.updateStatsOnUnblock(c, time.Since(start).Microseconds(), srv.Stats.errorReplies != errs, st.argv)
 		}
 		srv.afterBlockedServe(prop)
 		srv.currentClient = saved
@@ -477,7 +477,7 @@ func (srv *Server) handleBlockedClientsTimeout() {
 			break
 		}
 		heap.Pop(&bs.timeouts)
-		c.AddReplyNullArray()
+		c.addReplyNullArray()
 		srv.unblockClient(c, true)
 	}
 }

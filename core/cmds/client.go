@@ -9,32 +9,32 @@ const (
 	ClientCloseAfterReply uint64 = 1 << iota // close once the pending replies are written (QUIT, protocol error)
 	ClientCloseASAP                          // close at the next beforeSleep, replies or not
 	ClientMulti                              // inside MULTI
-	ClientDirtyCAS                           // a WATCHed key changed
-	ClientDirtyExec                          // EXEC will fail: a command failed to queue
+	clientDirtyCAS                           // a WATCHed key changed
+	clientDirtyExec                          // EXEC will fail: a command failed to queue
 	ClientBlocked                            // blocked on keys or a timer
 	ClientPubsub                             // in subscribed state (RESP2)
 	ClientMonitor                            // MONITOR
-	ClientPendingWrite                       // queued in srv.pendingWrite
-	ClientNoEvict                            // CLIENT NO-EVICT on
-	ClientReplyOff                           // CLIENT REPLY OFF
-	ClientReplySkipNext                      // CLIENT REPLY SKIP: skip the next reply
-	ClientReplySkip                          // skip the reply of the current command
+	clientPendingWrite                       // queued in srv.pendingWrite
+	clientNoEvict                            // CLIENT NO-EVICT on
+	clientReplyOff                           // CLIENT REPLY OFF
+	clientReplySkipNext                      // CLIENT REPLY SKIP: skip the next reply
+	clientReplySkip                          // skip the reply of the current command
 	ClientInternal                           // a client of the server itself (file server ops)
 	ClientUnixSocket                         // connected through the unix socket
-	ClientProtected                          // do not close on idle timeout
-	ClientDenyBlocking                       // may not block (inside EXEC): blocking commands act as timed out
-	// ClientPendingCommand marks a client whose command was postponed by
+	clientProtected                          // do not close on idle timeout
+	clientDenyBlocking                       // may not block (inside EXEC): blocking commands act as timed out
+	// clientPendingCommand marks a client whose command was postponed by
 	// CLIENT PAUSE (with ClientBlocked while the pause lasts): its input
 	// waits until that command has run (pause.go).
-	ClientPendingCommand
+	clientPendingCommand
 	// Client-side caching (tracking.go), as Redis's CLIENT_TRACKING_*.
-	ClientTracking            // CLIENT TRACKING on
-	ClientTrackingBrokenRedir // the redirect client is gone
-	ClientTrackingBcast       // BCAST mode
-	ClientTrackingOptin       // OPTIN mode
-	ClientTrackingOptout      // OPTOUT mode
-	ClientTrackingCaching     // CLIENT CACHING given for the next command
-	ClientTrackingNoloop      // NOLOOP: no messages about the client's own changes
+	clientTrackingOn          // CLIENT TRACKING on
+	clientTrackingBrokenRedir // the redirect client is gone
+	clientTrackingBcast       // BCAST mode
+	clientTrackingOptin       // OPTIN mode
+	clientTrackingOptout      // OPTOUT mode
+	clientTrackingCaching     // CLIENT CACHING given for the next command
+	clientTrackingNoloop      // NOLOOP: no messages about the client's own changes
 )
 
 // Conn is the transport behind a client: a socket, a ctl conversation, or
@@ -57,20 +57,20 @@ type Conn interface {
 type Client struct {
 	ID   int64
 	srv  *Server
-	Conn Conn
+	conn Conn
 
 	// QueryBuf holds request bytes not yet parsed; front ends append to it
 	// and call ProcessInputBuffer.
 	QueryBuf []byte
 	parser   *proto.Parser
-	// Argv is the current command's arguments. They alias QueryBuf: a
+	// argv is the current command's arguments. They alias QueryBuf: a
 	// command that keeps an argument copies it.
-	Argv    [][]byte
-	cmd     *Command
-	lastCmd *Command
+	argv    [][]byte
+	cmd     *command
+	lastCmd *command
 
 	db    *DB
-	Resp  int // 2 or 3
+	resp  int // 2 or 3
 	Flags uint64
 
 	// Reply holds encoded replies; Reply[:Sent] has been written already.
@@ -78,12 +78,12 @@ type Client struct {
 	Sent  int
 
 	Name          string
-	Created       int64 // unix ms
-	LastInteract  int64 // unix ms
+	created       int64 // unix ms
+	lastInteract  int64 // unix ms
 	Authenticated bool
-	User          string
-	LibName       string
-	LibVer        string
+	userName      string
+	libName       string
+	libVer        string
 
 	// Extension state of other command families (MULTI, pub/sub, blocking)
 	// hangs here so the core struct stays small.
@@ -107,7 +107,7 @@ type multiState struct {
 }
 
 type queuedCommand struct {
-	cmd  *Command
+	cmd  *command
 	argv [][]byte
 }
 
@@ -119,28 +119,22 @@ func (srv *Server) NewClient(conn Conn) *Client {
 	c := &Client{
 		ID:            srv.nextClientID,
 		srv:           srv,
-		Conn:          conn,
+		conn:          conn,
 		parser:        proto.NewParser(),
 		db:            srv.DBs[0],
-		Resp:          2,
-		Created:       now,
-		LastInteract:  now,
+		resp:          2,
+		created:       now,
+		lastInteract:  now,
 		Authenticated: !srv.defaultUserNeedsAuth(),
-		User:          "default",
+		userName:      "default",
 	}
 	c.parser.MaxBulkLen = srv.Config.ProtoMaxBulkLen
 	srv.clients[c.ID] = c
 	return c
 }
 
-// Server returns the server the client belongs to.
-func (c *Client) Server() *Server { return c.srv }
-
-// DB returns the client's selected database.
-func (c *Client) DB() *DB { return c.db }
-
-// Cmd returns the command being executed.
-func (c *Client) Cmd() *Command { return c.cmd }
+// server returns the server the client belongs to.
+func (c *Client) server() *Server { return c.srv }
 
 // FreeClient unregisters c, releases what the command families hold for
 // it, in the order of Redis's freeClient (unblock, unwatch, unsubscribe,
@@ -152,17 +146,17 @@ func (srv *Server) FreeClient(c *Client) {
 	delete(srv.clients, c.ID)
 	// A client postponed by CLIENT PAUSE is dropped by pause.go when
 	// its turn comes; one blocked on keys leaves their lists now.
-	if c.Flags&(ClientBlocked|ClientPendingCommand) == ClientBlocked && c.bstate != nil {
+	if c.Flags&(ClientBlocked|clientPendingCommand) == ClientBlocked && c.bstate != nil {
 		srv.unblockClient(c, false) // blocking.go
 	}
 	srv.unwatchAllKeys(c)              // watch.go
 	srv.pubsubUnsubscribeAll(c, false) // pubsub.go
 	srv.removeMonitor(c)               // monitor.go
-	if c.Flags&ClientTracking != 0 {
+	if c.Flags&clientTrackingOn != 0 {
 		c.disableTracking() // tracking.go
 	}
-	if c.Conn != nil {
-		c.Conn.Close(c)
+	if c.conn != nil {
+		c.conn.Close(c)
 	}
 }
 
@@ -187,14 +181,14 @@ type CommandWatcher interface {
 // inputPaused reports whether c runs no further commands for now: it is
 // blocked, its command is postponed by a pause, or it is being closed.
 func (c *Client) inputPaused() bool {
-	return c.Flags&(ClientBlocked|ClientPendingCommand|ClientCloseAfterReply|ClientCloseASAP) != 0
+	return c.Flags&(ClientBlocked|clientPendingCommand|ClientCloseAfterReply|ClientCloseASAP) != 0
 }
 
 // runArgv runs c.Argv as one command: the per-command part of
 // ProcessInputBuffer, shared with RunArgv.
 func (c *Client) runArgv() {
-	c.LastInteract = c.srv.unixMs()
-	c.srv.ProcessCommand(c)
+	c.lastInteract = c.srv.unixMs()
+	c.srv.processCommandAndReset(c)
 }
 
 // ProcessInputBuffer parses and runs every complete command in c.QueryBuf,
@@ -202,18 +196,18 @@ func (c *Client) runArgv() {
 // protocol error the client gets the error reply and is closed after it.
 // A transport that is a CommandWatcher is told of each command's end.
 func (c *Client) ProcessInputBuffer() {
-	w, _ := c.Conn.(CommandWatcher)
+	w, _ := c.conn.(CommandWatcher)
 	pos := 0
 	for pos < len(c.QueryBuf) {
 		if c.inputPaused() {
 			break
 		}
 		c.parser.AuthRequired = !c.Authenticated
-		args, n, err := c.parser.ReadCommand(c.QueryBuf[pos:], c.Argv[:0])
+		args, n, err := c.parser.ReadCommand(c.QueryBuf[pos:], c.argv[:0])
 		if err != nil {
 			c.srv.Logf(LogVerbose, "Protocol error (%s) from client: id=%d", err.Error(), c.ID)
 			from := len(c.Reply)
-			c.AddReplyError(err.Error())
+			c.addReplyError(err.Error())
 			c.Flags |= ClientCloseAfterReply
 			pos = len(c.QueryBuf)
 			if w != nil {
@@ -225,7 +219,7 @@ func (c *Client) ProcessInputBuffer() {
 			break
 		}
 		pos += n
-		c.Argv = args
+		c.argv = args
 		if len(args) == 0 {
 			continue
 		}
@@ -246,11 +240,11 @@ func (c *Client) ProcessInputBuffer() {
 	// Drop the argument views so they keep no query buffer alive; an
 	// argv grown by one huge command is dropped rather than cleared on
 	// every later call.
-	if cap(c.Argv) > 1024 {
-		c.Argv = nil
+	if cap(c.argv) > 1024 {
+		c.argv = nil
 	} else {
-		clear(c.Argv[:cap(c.Argv)])
-		c.Argv = c.Argv[:0]
+		clear(c.argv[:cap(c.argv)])
+		c.argv = c.argv[:0]
 	}
 }
 
@@ -271,11 +265,11 @@ func (c *Client) RunArgv(argv [][]byte) []byte {
 		return nil
 	}
 	// The client's own argv slice is the parser's scratch: keep it.
-	saved := c.Argv
-	c.Argv = argv
+	saved := c.argv
+	c.argv = argv
 	from := len(c.Reply)
 	c.runArgv()
-	c.Argv = saved[:0]
+	c.argv = saved[:0]
 	if from > len(c.Reply) {
 		return nil
 	}
@@ -286,11 +280,11 @@ func (c *Client) RunArgv(argv [][]byte) []byte {
 // the parser knows (a big bulk argument), so a front end can size its reads.
 func (c *Client) ParserNeed() int { return c.parser.Need }
 
-// KeepArgv returns a copy of c.Argv that stays valid after the command
+// keepArgv returns a copy of c.Argv that stays valid after the command
 // returns (for MULTI queues and blocked commands).
-func (c *Client) KeepArgv() [][]byte {
-	out := make([][]byte, len(c.Argv))
-	for i, a := range c.Argv {
+func (c *Client) keepArgv() [][]byte {
+	out := make([][]byte, len(c.argv))
+	for i, a := range c.argv {
 		out[i] = append([]byte(nil), a...)
 	}
 	return out

@@ -8,107 +8,107 @@ import (
 
 // Command flags, as Redis's CMD_*; COMMAND INFO prints their names.
 const (
-	CmdWrite uint64 = 1 << iota
-	CmdReadonly
-	CmdDenyOOM
-	CmdModule
-	CmdAdmin
-	CmdPubsub
-	CmdNoscript
-	CmdBlocking
-	CmdLoading
-	CmdStale
-	CmdSkipMonitor
-	CmdSkipSlowlog
-	CmdAsking
-	CmdFast
-	CmdNoAuth
-	CmdMayReplicate
-	CmdSentinel
-	CmdOnlySentinel
-	CmdNoMandatoryKeys
-	CmdProtected
-	CmdModuleGetKeys
-	CmdModuleNoCluster
-	CmdNoAsyncLoading
-	CmdNoMulti
-	CmdMovableKeys
-	CmdAllowBusy
+	cmdWrite uint64 = 1 << iota
+	cmdReadonly
+	cmdDenyOOM
+	cmdModule
+	cmdAdmin
+	cmdPubsub
+	cmdNoscript
+	cmdBlocking
+	cmdLoading
+	cmdStale
+	cmdSkipMonitor
+	cmdSkipSlowlog
+	cmdAsking
+	cmdFast
+	cmdNoAuth
+	cmdMayReplicate
+	cmdSentinel
+	cmdOnlySentinel
+	cmdNoMandatoryKeys
+	cmdProtected
+	cmdModuleGetKeys
+	cmdModuleNoCluster
+	cmdNoAsyncLoading
+	cmdNoMulti
+	cmdMovableKeys
+	cmdAllowBusy
 )
 
-// CmdFlagNames maps each flag bit to the name COMMAND INFO gives it.
-var CmdFlagNames = []struct {
-	Flag uint64
-	Name string
+// cmdFlagNames maps each flag bit to the name COMMAND INFO gives it.
+var cmdFlagNames = []struct {
+	flag uint64
+	name string
 }{
-	{CmdWrite, "write"}, {CmdReadonly, "readonly"}, {CmdDenyOOM, "denyoom"},
-	{CmdModule, "module"}, {CmdAdmin, "admin"}, {CmdPubsub, "pubsub"},
-	{CmdNoscript, "noscript"}, {CmdBlocking, "blocking"}, {CmdLoading, "loading"},
-	{CmdStale, "stale"}, {CmdSkipMonitor, "skip_monitor"}, {CmdSkipSlowlog, "skip_slowlog"},
-	{CmdAsking, "asking"}, {CmdFast, "fast"}, {CmdNoAuth, "no_auth"},
-	{CmdMayReplicate, "may_replicate"}, {CmdSentinel, "sentinel"},
-	{CmdOnlySentinel, "only_sentinel"}, {CmdNoMandatoryKeys, "no_mandatory_keys"},
-	{CmdProtected, "protected"}, {CmdModuleGetKeys, "module_getkeys"},
-	{CmdModuleNoCluster, "module_no_cluster"}, {CmdNoAsyncLoading, "no_async_loading"},
-	{CmdNoMulti, "no_multi"}, {CmdMovableKeys, "movablekeys"}, {CmdAllowBusy, "allow_busy"},
+	{cmdWrite, "write"}, {cmdReadonly, "readonly"}, {cmdDenyOOM, "denyoom"},
+	{cmdModule, "module"}, {cmdAdmin, "admin"}, {cmdPubsub, "pubsub"},
+	{cmdNoscript, "noscript"}, {cmdBlocking, "blocking"}, {cmdLoading, "loading"},
+	{cmdStale, "stale"}, {cmdSkipMonitor, "skip_monitor"}, {cmdSkipSlowlog, "skip_slowlog"},
+	{cmdAsking, "asking"}, {cmdFast, "fast"}, {cmdNoAuth, "no_auth"},
+	{cmdMayReplicate, "may_replicate"}, {cmdSentinel, "sentinel"},
+	{cmdOnlySentinel, "only_sentinel"}, {cmdNoMandatoryKeys, "no_mandatory_keys"},
+	{cmdProtected, "protected"}, {cmdModuleGetKeys, "module_getkeys"},
+	{cmdModuleNoCluster, "module_no_cluster"}, {cmdNoAsyncLoading, "no_async_loading"},
+	{cmdNoMulti, "no_multi"}, {cmdMovableKeys, "movablekeys"}, {cmdAllowBusy, "allow_busy"},
 }
 
 // ACL categories, as Redis's ACL_CATEGORY_*.
 const (
-	AclKeyspace uint64 = 1 << iota
-	AclRead
-	AclWrite
-	AclSet
-	AclSortedSet
-	AclList
-	AclHash
-	AclString
-	AclBitmap
-	AclHyperLogLog
-	AclGeo
-	AclStream
-	AclPubsub
-	AclAdmin
-	AclFast
-	AclSlow
-	AclBlocking
-	AclDangerous
-	AclConnection
-	AclTransaction
-	AclScripting
+	aclKeyspace uint64 = 1 << iota
+	aclRead
+	aclWrite
+	aclSet
+	aclSortedSet
+	aclList
+	aclHash
+	aclString
+	aclBitmap
+	aclHyperLogLog
+	aclGeo
+	aclStream
+	aclPubsub
+	aclAdmin
+	aclFast
+	aclSlow
+	aclBlocking
+	aclDangerous
+	aclConnection
+	aclTransaction
+	aclScripting
 )
 
-// AclCategoryNames lists the categories in Redis's order with their names.
-var AclCategoryNames = []struct {
-	Flag uint64
-	Name string
+// aclCategoryNames lists the categories in Redis's order with their names.
+var aclCategoryNames = []struct {
+	flag uint64
+	name string
 }{
-	{AclKeyspace, "keyspace"}, {AclRead, "read"}, {AclWrite, "write"}, {AclSet, "set"},
-	{AclSortedSet, "sortedset"}, {AclList, "list"}, {AclHash, "hash"}, {AclString, "string"},
-	{AclBitmap, "bitmap"}, {AclHyperLogLog, "hyperloglog"}, {AclGeo, "geo"},
-	{AclStream, "stream"}, {AclPubsub, "pubsub"}, {AclAdmin, "admin"}, {AclFast, "fast"},
-	{AclSlow, "slow"}, {AclBlocking, "blocking"}, {AclDangerous, "dangerous"},
-	{AclConnection, "connection"}, {AclTransaction, "transaction"}, {AclScripting, "scripting"},
+	{aclKeyspace, "keyspace"}, {aclRead, "read"}, {aclWrite, "write"}, {aclSet, "set"},
+	{aclSortedSet, "sortedset"}, {aclList, "list"}, {aclHash, "hash"}, {aclString, "string"},
+	{aclBitmap, "bitmap"}, {aclHyperLogLog, "hyperloglog"}, {aclGeo, "geo"},
+	{aclStream, "stream"}, {aclPubsub, "pubsub"}, {aclAdmin, "admin"}, {aclFast, "fast"},
+	{aclSlow, "slow"}, {aclBlocking, "blocking"}, {aclDangerous, "dangerous"},
+	{aclConnection, "connection"}, {aclTransaction, "transaction"}, {aclScripting, "scripting"},
 }
 
-// Command is one entry of the command table: data, as Redis's
+// command is one entry of the command table: data, as Redis's
 // redisCommand. Arity counts the command name; a negative arity means "at
 // least -Arity". Key positions follow the legacy (first, last, step) triple;
 // a negative Last counts from the end.
-type Command struct {
-	Name       string // lower case; for a subcommand, just the subcommand
-	Proc       func(c *Client)
-	Arity      int
-	Flags      uint64
-	Acl        uint64
-	First      int
-	Last       int
-	Step       int
-	Group      string // COMMAND DOCS group: "string", "generic", "connection" …
-	Since      string
-	Summary    string
-	Complexity string
-	Tips       []string
+type command struct {
+	name       string // lower case; for a subcommand, just the subcommand
+	proc       func(c *Client)
+	arity      int
+	flags      uint64
+	acl        uint64
+	first      int
+	last       int
+	step       int
+	group      string // COMMAND DOCS group: "string", "generic", "connection" …
+	since      string
+	summary    string
+	complexity string
+	tips       []string
 
 	// Documentation that only COMMAND INFO and COMMAND DOCS show.
 	keySpecs        []keySpec
@@ -118,27 +118,27 @@ type Command struct {
 	history         [][2]string // version, change
 	docArgs         string      // the "arguments" of COMMAND DOCS, RESP3
 
-	// GetKeys, when set, returns the key argument indexes of argv for
+	// getKeys, when set, returns the key argument indexes of argv for
 	// commands whose keys cannot be told by (First, Last, Step).
-	GetKeys func(argv [][]byte) []int
-	Subs    []*Command
+	getKeys func(argv [][]byte) []int
+	Subs    []*command
 
 	// Filled in by buildCommandTable.
-	Parent   *Command
-	FullName string // "get", "client|list"
-	subs     map[string]*Command
+	parent   *command
+	fullName string // "get", "client|list"
+	subs     map[string]*command
 
 	// id indexes the per-server statistics (Server.cmdStats): the
 	// table is shared by every Server of the process, its counters are not.
 	id int
 }
 
-// CommandStats are one command's counters, for INFO commandstats.
-type CommandStats struct {
-	Calls         int64
-	Microseconds  int64
-	RejectedCalls int64
-	FailedCalls   int64
+// commandStats are one command's counters, for INFO commandstats.
+type commandStats struct {
+	calls         int64
+	microseconds  int64
+	rejectedCalls int64
+	failedCalls   int64
 }
 
 // The command table is built on first use, by buildCommandTable
@@ -146,12 +146,12 @@ type CommandStats struct {
 // it, so it cannot be a package-level variable's initializer either.
 var (
 	commandTableOnce sync.Once
-	commandTable     map[string]*Command // top-level commands by lower-case name
+	commandTable     map[string]*command // top-level commands by lower-case name
 	numCommands      int                 // commands and subcommands in commandTable
 )
 
 // commands returns the command table, building it the first time.
-func commands() map[string]*Command {
+func commands() map[string]*command {
 	commandTableOnce.Do(func() { commandTable, numCommands = buildCommandTable() })
 	return commandTable
 }
@@ -163,20 +163,20 @@ func commandEntries() int {
 	return numCommands
 }
 
-// CmdStats returns the server's counters of cmd.
-func (srv *Server) CmdStats(cmd *Command) *CommandStats {
+// statsOf returns the server's counters of cmd.
+func (srv *Server) statsOf(cmd *command) *commandStats {
 	return &srv.cmdStats[cmd.id]
 }
 
-// IsWrite reports whether the command may change the keyspace.
-func (cmd *Command) IsWrite() bool { return cmd.Flags&CmdWrite != 0 }
+// isWrite reports whether the command may change the keyspace.
+func (cmd *command) isWrite() bool { return cmd.flags&cmdWrite != 0 }
 
 // Commands returns the command table (read-only by convention).
-func Commands() map[string]*Command { return commands() }
+func Commands() map[string]*command { return commands() }
 
 // lookupCommandName finds a top-level command by a name in any case,
 // without allocating for names of reasonable length.
-func lookupCommandName(name []byte) *Command {
+func lookupCommandName(name []byte) *command {
 	var buf [32]byte
 	table := commands()
 	if len(name) > len(buf) {
@@ -194,7 +194,7 @@ func lookupCommandName(name []byte) *Command {
 // LookupCommand resolves argv to a command or subcommand, as Redis's
 // lookupCommand: a container command with argc >= 2 resolves its
 // subcommand, and an unknown subcommand yields nil.
-func LookupCommand(argv [][]byte) *Command {
+func LookupCommand(argv [][]byte) *command {
 	cmd := lookupCommandName(argv[0])
 	if cmd == nil || cmd.subs == nil || len(argv) < 2 {
 		return cmd
@@ -207,7 +207,7 @@ func LookupCommand(argv [][]byte) *Command {
 // statistics, propagation to the AOF, client-side caching, and the end of
 // the execution unit (which hands what it propagated to persistence).
 // WATCH invalidation and waking blocked clients happen as keys change
-// (SignalModifiedKey, signalKeyAsReady in db.go); processCommand serves
+// (signalModifiedKey, signalKeyAsReady in db.go); processCommand serves
 // the clients made ready once call returns.
 func (c *Client) call() {
 	srv := c.srv
@@ -215,10 +215,10 @@ func (c *Client) call() {
 	start := time.Now()
 	srv.cachedNow = start
 	dirty := srv.Dirty
-	errs := srv.Stats.ErrorReplies
+	errs := srv.Stats.errorReplies
 	srv.currentClient = c
 	prop := srv.enterCall(c, cmd)
-	cmd.Proc(c)
+	cmd.proc(c)
 	srv.currentClient = nil
 	dur := time.Since(start).Microseconds()
 
@@ -227,24 +227,24 @@ func (c *Client) call() {
 	var argv [][]byte // c.Argv with secrets redacted, once needed
 	if c.Flags&ClientBlocked == 0 {
 		srv.latencyAfterCommand(cmd, dur)
-		if cmd.Flags&CmdSkipSlowlog == 0 && srv.slowlogWanted(dur) {
-			argv = redactArgs(cmd, c.Argv)
+		if cmd.flags&cmdSkipSlowlog == 0 && srv.slowlogWanted(dur) {
+			argv = redactArgs(cmd, c.argv)
 			srv.slowlogPush(c, argv, dur)
 		}
 	}
 	// MONITOR sees every command but the administrative ones.
-	if len(srv.monitors) > 0 && cmd.Flags&(CmdSkipMonitor|CmdAdmin) == 0 {
+	if len(srv.monitors) > 0 && cmd.flags&(cmdSkipMonitor|cmdAdmin) == 0 {
 		if argv == nil {
-			argv = redactArgs(cmd, c.Argv)
+			argv = redactArgs(cmd, c.argv)
 		}
 		srv.feedMonitors(c, argv)
 	}
 
-	st := srv.CmdStats(cmd)
-	st.Calls++
-	st.Microseconds += dur
-	if srv.Stats.ErrorReplies != errs {
-		st.FailedCalls++
+	st := srv.statsOf(cmd)
+	st.calls++
+	st.microseconds += dur
+	if srv.Stats.errorReplies != errs {
+		st.failedCalls++
 	}
 
 	// A command that changed the keyspace goes to the AOF (propagate.go);

@@ -340,55 +340,55 @@ func commandKeyFuncs() map[string]func(argv [][]byte) []int {
 var hiddenCommandFlags = map[string]uint64{
 	// MAY_REPLICATE: CLIENT PAUSE WRITE holds them back (pause.go), and
 	// MONITOR does not show them to a MONITOR client (acl.go).
-	"publish":  CmdMayReplicate,
-	"spublish": CmdMayReplicate,
+	"publish":  cmdMayReplicate,
+	"spublish": cmdMayReplicate,
 }
 
 // buildCommandTable joins redisCommands with the implementations: every
 // Redis command and subcommand that has one becomes a table entry, a copy
-// of Redis's data with Proc, GetKeys, Parent and the statistics index
+// of Redis's data with Proc, getKeys, Parent and the statistics index
 // filled in. It returns the top-level commands by name and the number of
 // entries (commands and subcommands). An implementation whose name Redis
 // does not know is a programming error: it panics.
-func buildCommandTable() (table map[string]*Command, entries int) {
+func buildCommandTable() (table map[string]*command, entries int) {
 	procs, keyFuncs := commandProcs(), commandKeyFuncs()
 	used := 0
-	implement := func(meta *Command) *Command {
+	implement := func(meta *command) *command {
 		cmd := *meta
-		cmd.Proc = procs[cmd.FullName]
-		cmd.GetKeys = keyFuncs[cmd.FullName]
-		cmd.Flags |= hiddenCommandFlags[cmd.FullName]
+		cmd.proc = procs[cmd.fullName]
+		cmd.getKeys = keyFuncs[cmd.fullName]
+		cmd.flags |= hiddenCommandFlags[cmd.fullName]
 		cmd.Subs = nil
-		if cmd.Proc != nil {
+		if cmd.proc != nil {
 			used++
 		}
 		return &cmd
 	}
-	table = map[string]*Command{}
+	table = map[string]*command{}
 	for _, meta := range redisCommands {
 		cmd := implement(meta)
 		for _, subMeta := range meta.Subs {
-			if procs[subMeta.FullName] == nil {
+			if procs[subMeta.fullName] == nil {
 				continue
 			}
 			sub := implement(subMeta)
-			sub.Parent = cmd
+			sub.parent = cmd
 			cmd.Subs = append(cmd.Subs, sub)
 		}
-		if cmd.Proc == nil && len(cmd.Subs) == 0 {
+		if cmd.proc == nil && len(cmd.Subs) == 0 {
 			continue
 		}
 		cmd.id = entries
 		entries++
 		if len(cmd.Subs) > 0 {
-			cmd.subs = make(map[string]*Command, len(cmd.Subs))
+			cmd.subs = make(map[string]*command, len(cmd.Subs))
 			for _, sub := range cmd.Subs {
 				sub.id = entries
 				entries++
-				cmd.subs[sub.Name] = sub
+				cmd.subs[sub.name] = sub
 			}
 		}
-		table[cmd.Name] = cmd
+		table[cmd.name] = cmd
 	}
 	if used != len(procs) {
 		for name := range procs {
@@ -407,13 +407,13 @@ func buildCommandTable() (table map[string]*Command, entries int) {
 
 // lookupMeta returns Redis's data of a command or subcommand by full name,
 // implemented or not, or nil.
-func lookupMeta(fullName string) *Command {
+func lookupMeta(fullName string) *command {
 	for _, cmd := range redisCommands {
-		if cmd.FullName == fullName {
+		if cmd.fullName == fullName {
 			return cmd
 		}
 		for _, sub := range cmd.Subs {
-			if sub.FullName == fullName {
+			if sub.fullName == fullName {
 				return sub
 			}
 		}

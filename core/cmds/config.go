@@ -23,7 +23,7 @@ type Config struct {
 	Hz                     int
 	LogLevel               string
 	LogFile                string
-	RequirePass            string
+	requirePass            string
 	Dir                    string
 	Save                   string
 	AppendOnly             bool
@@ -34,38 +34,38 @@ type Config struct {
 	MaxMemoryPolicy        string
 	Mount                  string
 	AllowOther             bool
-	NotifyKeyspaceEvents   string
-	HashMaxListpackEntries int64
-	HashMaxListpackValue   int64
-	SetMaxIntsetEntries    int64
-	ZSetMaxListpackEntries int64
-	ZSetMaxListpackValue   int64
-	ListMaxListpackSize    int64
-	ListCompressDepth      int64
-	ActiveExpireEffort     int
-	LazyfreeLazyUserDel    bool
-	Daemonize              bool
-	PidFile                string
+	notifyKeyspaceEvents   string
+	hashMaxListpackEntries int64
+	hashMaxListpackValue   int64
+	setMaxIntsetEntries    int64
+	zSetMaxListpackEntries int64
+	zSetMaxListpackValue   int64
+	listMaxListpackSize    int64
+	listCompressDepth      int64
+	activeExpireEffort     int
+	lazyfreeLazyUserDel    bool
+	daemonize              bool
+	pidFile                string
 
 	// Eviction, slow log, latency monitor, ACL and output buffer limits
 	// (their directives are registered by evict.go, slowlog.go,
 	// latency.go, acl.go and pubsub.go).
-	MaxMemorySamples          int
-	MaxMemoryEvictionTenacity int
-	LfuLogFactor              int
-	LfuDecayTime              int
-	SlowlogLogSlowerThan      int64
-	SlowlogMaxLen             int64
-	LatencyMonitorThreshold   int64
-	AcllogMaxLen              int64
-	AclPubsubDefault          string
-	ClientOutputBufferLimit   string
-	// TrackingTableMaxKeys bounds the client-side caching table
+	maxMemorySamples          int
+	maxMemoryEvictionTenacity int
+	lfuLogFactor              int
+	lfuDecayTime              int
+	slowlogLogSlowerThan      int64
+	slowlogMaxLen             int64
+	latencyMonitorThreshold   int64
+	acllogMaxLen              int64
+	aclPubsubDefault          string
+	clientOutputBufferLimit   string
+	// trackingTableMaxKeys bounds the client-side caching table
 	// (tracking.go registers its directive); 0 = no limit.
-	TrackingTableMaxKeys int64
+	trackingTableMaxKeys int64
 
-	// Persistence (persist_cmds.go registers its directives).
-	PersistConfig
+	// persistence (persist_cmds.go registers its directives).
+	persistConfig
 }
 
 // DefaultConfig returns redisfs's defaults (Redis's, except where DESIGN.md
@@ -87,26 +87,26 @@ func DefaultConfig() Config {
 		ProtoMaxBulkLen:        512 * 1024 * 1024,
 		ClientQueryBufferLimit: 1024 * 1024 * 1024,
 		MaxMemoryPolicy:        "noeviction",
-		HashMaxListpackEntries: 512,
-		HashMaxListpackValue:   64,
-		SetMaxIntsetEntries:    512,
-		ZSetMaxListpackEntries: 128,
-		ZSetMaxListpackValue:   64,
-		ListMaxListpackSize:    -2,
-		ActiveExpireEffort:     1,
+		hashMaxListpackEntries: 512,
+		hashMaxListpackValue:   64,
+		setMaxIntsetEntries:    512,
+		zSetMaxListpackEntries: 128,
+		zSetMaxListpackValue:   64,
+		listMaxListpackSize:    -2,
+		activeExpireEffort:     1,
 
-		MaxMemorySamples:          5,
-		MaxMemoryEvictionTenacity: 10,
-		LfuLogFactor:              10,
-		LfuDecayTime:              1,
-		SlowlogLogSlowerThan:      10000,
-		SlowlogMaxLen:             128,
-		AcllogMaxLen:              128,
-		AclPubsubDefault:          "resetchannels",
-		ClientOutputBufferLimit:   "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-		TrackingTableMaxKeys:      1000000,
+		maxMemorySamples:          5,
+		maxMemoryEvictionTenacity: 10,
+		lfuLogFactor:              10,
+		lfuDecayTime:              1,
+		slowlogLogSlowerThan:      10000,
+		slowlogMaxLen:             128,
+		acllogMaxLen:              128,
+		aclPubsubDefault:          "resetchannels",
+		clientOutputBufferLimit:   "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+		trackingTableMaxKeys:      1000000,
 
-		PersistConfig: DefaultPersistConfig(),
+		persistConfig: defaultPersistConfig(),
 	}
 }
 
@@ -142,7 +142,7 @@ func int64Directive(name string, p func(c *Config) *int64, min, max int64, memor
 			var n int64
 			var ok bool
 			if memory {
-				if n, ok = ParseMemory(v); !ok {
+				if n, ok = parseMemory(v); !ok {
 					return fmt.Errorf("argument must be a memory value")
 				}
 			} else if n, ok = proto.ParseInt([]byte(v)); !ok {
@@ -224,7 +224,7 @@ var directives = []directive{
 	hzDirective(),
 	stringDirective("loglevel", func(c *Config) *string { return &c.LogLevel }, false, "debug", "verbose", "notice", "warning"),
 	stringDirective("logfile", func(c *Config) *string { return &c.LogFile }, true),
-	stringDirective("requirepass", func(c *Config) *string { return &c.RequirePass }, false),
+	stringDirective("requirepass", func(c *Config) *string { return &c.requirePass }, false),
 	stringDirective("dir", func(c *Config) *string { return &c.Dir }, false),
 	{name: "save",
 		get: func(c *Config) string { return c.Save },
@@ -245,38 +245,38 @@ var directives = []directive{
 	stringDirective("mount", func(c *Config) *string { return &c.Mount }, true),
 	boolDirective("allow-other", func(c *Config) *bool { return &c.AllowOther }, true),
 	{name: "notify-keyspace-events",
-		get: func(c *Config) string { return c.NotifyKeyspaceEvents },
+		get: func(c *Config) string { return c.notifyKeyspaceEvents },
 		set: func(c *Config, v string) error {
 			flags, ok := keyspaceEventsStringToFlags(v)
 			if !ok {
 				return fmt.Errorf("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
 			}
-			c.NotifyKeyspaceEvents = keyspaceEventsFlagsToString(flags)
+			c.notifyKeyspaceEvents = keyspaceEventsFlagsToString(flags)
 			return nil
 		}},
-	int64Directive("hash-max-listpack-entries", func(c *Config) *int64 { return &c.HashMaxListpackEntries }, 0, maxInt64, false),
-	int64Directive("hash-max-listpack-value", func(c *Config) *int64 { return &c.HashMaxListpackValue }, 0, maxInt64, true),
-	int64Directive("set-max-intset-entries", func(c *Config) *int64 { return &c.SetMaxIntsetEntries }, 0, maxInt64, false),
-	int64Directive("zset-max-listpack-entries", func(c *Config) *int64 { return &c.ZSetMaxListpackEntries }, 0, maxInt64, false),
-	int64Directive("zset-max-listpack-value", func(c *Config) *int64 { return &c.ZSetMaxListpackValue }, 0, maxInt64, true),
-	int64Directive("list-max-listpack-size", func(c *Config) *int64 { return &c.ListMaxListpackSize }, -1<<31, maxInt32, false),
-	int64Directive("list-compress-depth", func(c *Config) *int64 { return &c.ListCompressDepth }, 0, maxInt32, false),
-	intDirective("active-expire-effort", func(c *Config) *int { return &c.ActiveExpireEffort }, 1, 10, false),
-	boolDirective("lazyfree-lazy-user-del", func(c *Config) *bool { return &c.LazyfreeLazyUserDel }, false),
-	boolDirective("daemonize", func(c *Config) *bool { return &c.Daemonize }, true),
-	stringDirective("pidfile", func(c *Config) *string { return &c.PidFile }, true),
+	int64Directive("hash-max-listpack-entries", func(c *Config) *int64 { return &c.hashMaxListpackEntries }, 0, maxInt64, false),
+	int64Directive("hash-max-listpack-value", func(c *Config) *int64 { return &c.hashMaxListpackValue }, 0, maxInt64, true),
+	int64Directive("set-max-intset-entries", func(c *Config) *int64 { return &c.setMaxIntsetEntries }, 0, maxInt64, false),
+	int64Directive("zset-max-listpack-entries", func(c *Config) *int64 { return &c.zSetMaxListpackEntries }, 0, maxInt64, false),
+	int64Directive("zset-max-listpack-value", func(c *Config) *int64 { return &c.zSetMaxListpackValue }, 0, maxInt64, true),
+	int64Directive("list-max-listpack-size", func(c *Config) *int64 { return &c.listMaxListpackSize }, -1<<31, maxInt32, false),
+	int64Directive("list-compress-depth", func(c *Config) *int64 { return &c.listCompressDepth }, 0, maxInt32, false),
+	intDirective("active-expire-effort", func(c *Config) *int { return &c.activeExpireEffort }, 1, 10, false),
+	boolDirective("lazyfree-lazy-user-del", func(c *Config) *bool { return &c.lazyfreeLazyUserDel }, false),
+	boolDirective("daemonize", func(c *Config) *bool { return &c.daemonize }, true),
+	stringDirective("pidfile", func(c *Config) *string { return &c.pidFile }, true),
 	// The directives of the subsystems with a file of their own.
 	// acl.go
-	intDirective64("acllog-max-len", func(c *Config) *int64 { return &c.AcllogMaxLen }, 0, maxInt64),
-	stringDirective("acl-pubsub-default", func(c *Config) *string { return &c.AclPubsubDefault }, false,
+	intDirective64("acllog-max-len", func(c *Config) *int64 { return &c.acllogMaxLen }, 0, maxInt64),
+	stringDirective("acl-pubsub-default", func(c *Config) *string { return &c.aclPubsubDefault }, false,
 		"allchannels", "resetchannels"),
 	// evict.go
-	intDirective("maxmemory-samples", func(c *Config) *int { return &c.MaxMemorySamples }, 1, maxInt32, false),
-	intDirective("maxmemory-eviction-tenacity", func(c *Config) *int { return &c.MaxMemoryEvictionTenacity }, 0, 100, false),
-	intDirective("lfu-log-factor", func(c *Config) *int { return &c.LfuLogFactor }, 0, maxInt32, false),
-	intDirective("lfu-decay-time", func(c *Config) *int { return &c.LfuDecayTime }, 0, maxInt32, false),
+	intDirective("maxmemory-samples", func(c *Config) *int { return &c.maxMemorySamples }, 1, maxInt32, false),
+	intDirective("maxmemory-eviction-tenacity", func(c *Config) *int { return &c.maxMemoryEvictionTenacity }, 0, 100, false),
+	intDirective("lfu-log-factor", func(c *Config) *int { return &c.lfuLogFactor }, 0, maxInt32, false),
+	intDirective("lfu-decay-time", func(c *Config) *int { return &c.lfuDecayTime }, 0, maxInt32, false),
 	// latency.go
-	int64Directive("latency-monitor-threshold", func(c *Config) *int64 { return &c.LatencyMonitorThreshold }, 0, maxInt64, false),
+	int64Directive("latency-monitor-threshold", func(c *Config) *int64 { return &c.latencyMonitorThreshold }, 0, maxInt64, false),
 	// persist_cmds.go
 	withCheck(stringDirective("dbfilename", func(c *Config) *string { return &c.DBFilename }, false),
 		validFileName("dbfilename")),
@@ -287,36 +287,36 @@ var directives = []directive{
 	stringDirective("appendfsync", func(c *Config) *string { return &c.AppendFsync }, false, "everysec", "always", "no"),
 	boolDirective("aof-use-rdb-preamble", func(c *Config) *bool { return &c.AofUseRDBPreamble }, false),
 	boolDirective("aof-load-truncated", func(c *Config) *bool { return &c.AofLoadTruncated }, false),
-	boolDirective("aof-rewrite-incremental-fsync", func(c *Config) *bool { return &c.AofRewriteIncrementalFs }, false),
-	boolDirective("no-appendfsync-on-rewrite", func(c *Config) *bool { return &c.NoAppendfsyncOnRewrite }, false),
+	boolDirective("aof-rewrite-incremental-fsync", func(c *Config) *bool { return &c.aofRewriteIncrementalFs }, false),
+	boolDirective("no-appendfsync-on-rewrite", func(c *Config) *bool { return &c.noAppendfsyncOnRewrite }, false),
 	intDirective("auto-aof-rewrite-percentage", func(c *Config) *int { return &c.AutoAofRewritePercentage }, 0, maxInt32, false),
 	int64Directive("auto-aof-rewrite-min-size", func(c *Config) *int64 { return &c.AutoAofRewriteMinSize }, 0, maxInt64, true),
-	boolDirective("rdbcompression", func(c *Config) *bool { return &c.RDBCompression }, false),
+	boolDirective("rdbcompression", func(c *Config) *bool { return &c.rdbCompression }, false),
 	boolDirective("rdbchecksum", func(c *Config) *bool { return &c.RDBChecksum }, false),
 	boolDirective("stop-writes-on-bgsave-error", func(c *Config) *bool { return &c.StopWritesOnBGSaveError }, false),
-	boolDirective("rdb-save-incremental-fsync", func(c *Config) *bool { return &c.RDBSaveIncrementalFsync }, false),
-	boolDirective("aof-timestamp-enabled", func(c *Config) *bool { return &c.AofTimestampEnabled }, false),
-	boolDirective("rdb-del-sync-files", func(c *Config) *bool { return &c.RDBDelSyncFiles }, false),
+	boolDirective("rdb-save-incremental-fsync", func(c *Config) *bool { return &c.rdbSaveIncrementalFsync }, false),
+	boolDirective("aof-timestamp-enabled", func(c *Config) *bool { return &c.aofTimestampEnabled }, false),
+	boolDirective("rdb-del-sync-files", func(c *Config) *bool { return &c.rdbDelSyncFiles }, false),
 	// pubsub.go
 	{name: "client-output-buffer-limit",
 		get: func(c *Config) string {
-			l, _ := parseOutputBufferLimits(c.ClientOutputBufferLimit, defaultOutputBufferLimits)
+			l, _ := parseOutputBufferLimits(c.clientOutputBufferLimit, defaultOutputBufferLimits)
 			return formatOutputBufferLimits(l)
 		},
 		set: func(c *Config, v string) error {
-			cur, _ := parseOutputBufferLimits(c.ClientOutputBufferLimit, defaultOutputBufferLimits)
+			cur, _ := parseOutputBufferLimits(c.clientOutputBufferLimit, defaultOutputBufferLimits)
 			l, err := parseOutputBufferLimits(v, cur)
 			if err != nil {
 				return err
 			}
-			c.ClientOutputBufferLimit = formatOutputBufferLimits(l)
+			c.clientOutputBufferLimit = formatOutputBufferLimits(l)
 			return nil
 		}},
 	// slowlog.go
-	int64Directive("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogLogSlowerThan }, -1, maxInt64, false),
-	int64Directive("slowlog-max-len", func(c *Config) *int64 { return &c.SlowlogMaxLen }, 0, maxInt64, false),
+	int64Directive("slowlog-log-slower-than", func(c *Config) *int64 { return &c.slowlogLogSlowerThan }, -1, maxInt64, false),
+	int64Directive("slowlog-max-len", func(c *Config) *int64 { return &c.slowlogMaxLen }, 0, maxInt64, false),
 	// tracking.go
-	int64Directive("tracking-table-max-keys", func(c *Config) *int64 { return &c.TrackingTableMaxKeys }, 0, maxInt64, false),
+	int64Directive("tracking-table-max-keys", func(c *Config) *int64 { return &c.trackingTableMaxKeys }, 0, maxInt64, false),
 }
 
 // withCheck returns d with check run on a value before d sets it.
@@ -353,16 +353,16 @@ func findDirective(name string) *directive {
 	return nil
 }
 
-// ErrUnknownDirective is returned by Set for a name the server does not have.
-type ErrUnknownDirective struct{ Name string }
+// errUnknownDirective is returned by Set for a name the server does not have.
+type errUnknownDirective struct{ name string }
 
-func (e ErrUnknownDirective) Error() string { return fmt.Sprintf("unknown directive '%s'", e.Name) }
+func (e errUnknownDirective) Error() string { return fmt.Sprintf("unknown directive '%s'", e.name) }
 
 // Set sets directive name to v, as a config file line or a CLI flag would.
 func (c *Config) Set(name, v string) error {
 	d := findDirective(name)
 	if d == nil {
-		return ErrUnknownDirective{name}
+		return errUnknownDirective{name}
 	}
 	return d.set(c, v)
 }
@@ -385,8 +385,8 @@ func DirectiveNames() []string {
 	return out
 }
 
-// DirectiveMutable reports whether CONFIG SET may change the directive.
-func DirectiveMutable(name string) bool {
+// directiveMutable reports whether CONFIG SET may change the directive.
+func directiveMutable(name string) bool {
 	d := findDirective(name)
 	return d != nil && !d.immutable
 }
@@ -414,9 +414,9 @@ func SplitConfigLine(raw string) (line string, args []string, ok bool) {
 	return line, args, true
 }
 
-// ParseMemory parses a memory amount as redis.conf does: a number with an
+// parseMemory parses a memory amount as redis.conf does: a number with an
 // optional unit (k, kb, m, mb, g, gb; k = 1000, kb = 1024), case-insensitive.
-func ParseMemory(s string) (int64, bool) {
+func parseMemory(s string) (int64, bool) {
 	s = strings.ToLower(s)
 	if s != "" && (s[0] == '-' || s[0] == '+') {
 		return 0, false // memtoull takes digits only
@@ -479,14 +479,14 @@ var keyspaceEventClasses = []struct {
 	ch   byte
 	flag int
 }{
-	{'g', NotifyGeneric}, {'$', NotifyString}, {'l', NotifyList}, {'s', NotifySet},
-	{'h', NotifyHash}, {'z', NotifyZSet}, {'x', NotifyExpired}, {'e', NotifyEvicted},
-	{'t', NotifyStream}, {'d', NotifyModule}, {'n', NotifyNew},
+	{'g', notifyGeneric}, {'$', notifyString}, {'l', notifyList}, {'s', notifySet},
+	{'h', notifyHash}, {'z', notifyZSet}, {'x', notifyExpired}, {'e', notifyEvicted},
+	{'t', notifyStream}, {'d', notifyModule}, {'n', notifyNew},
 }
 
 // notifyAll is the 'A' class: every event class but key-miss and new.
-const notifyAll = NotifyGeneric | NotifyString | NotifyList | NotifySet | NotifyHash |
-	NotifyZSet | NotifyExpired | NotifyEvicted | NotifyStream | NotifyModule
+const notifyAll = notifyGeneric | notifyString | notifyList | notifySet | notifyHash |
+	notifyZSet | notifyExpired | notifyEvicted | notifyStream | notifyModule
 
 // keyspaceEventsStringToFlags parses notify-keyspace-events, as Redis's
 // function of that name.
@@ -497,11 +497,11 @@ func keyspaceEventsStringToFlags(s string) (int, bool) {
 		case 'A':
 			flags |= notifyAll
 		case 'K':
-			flags |= NotifyKeyspace
+			flags |= notifyKeyspace
 		case 'E':
-			flags |= NotifyKeyevent
+			flags |= notifyKeyevent
 		case 'm':
-			flags |= NotifyKeyMiss
+			flags |= notifyKeyMiss
 		default:
 			found := false
 			for _, k := range keyspaceEventClasses {
@@ -530,13 +530,13 @@ func keyspaceEventsFlagsToString(flags int) string {
 			}
 		}
 	}
-	if flags&NotifyKeyspace != 0 {
+	if flags&notifyKeyspace != 0 {
 		b = append(b, 'K')
 	}
-	if flags&NotifyKeyevent != 0 {
+	if flags&notifyKeyevent != 0 {
 		b = append(b, 'E')
 	}
-	if flags&NotifyKeyMiss != 0 {
+	if flags&notifyKeyMiss != 0 {
 		b = append(b, 'm')
 	}
 	return string(b)

@@ -4,50 +4,50 @@ import "github.com/redisfs/redisfs/core/proto"
 
 // PING [message]
 func pingCommand(c *Client) {
-	if len(c.Argv) > 2 {
-		c.AddReplyErrorArity()
+	if len(c.argv) > 2 {
+		c.addReplyErrorArity()
 		return
 	}
-	if c.Flags&ClientPubsub != 0 && c.Resp == 2 {
-		c.AddReplyArrayLen(2)
-		c.AddReplyBulkString("pong")
-		if len(c.Argv) == 1 {
-			c.AddReplyBulkString("")
+	if c.Flags&ClientPubsub != 0 && c.resp == 2 {
+		c.addReplyArrayLen(2)
+		c.addReplyBulkString("pong")
+		if len(c.argv) == 1 {
+			c.addReplyBulkString("")
 		} else {
-			c.AddReplyBulk(c.Argv[1])
+			c.addReplyBulk(c.argv[1])
 		}
 		return
 	}
-	if len(c.Argv) == 1 {
+	if len(c.argv) == 1 {
 		c.write(sharedPong)
 	} else {
-		c.AddReplyBulk(c.Argv[1])
+		c.addReplyBulk(c.argv[1])
 	}
 }
 
 // ECHO message
-func echoCommand(c *Client) { c.AddReplyBulk(c.Argv[1]) }
+func echoCommand(c *Client) { c.addReplyBulk(c.argv[1]) }
 
 // SELECT index
 func selectCommand(c *Client) {
-	id, ok := proto.ParseInt(c.Argv[1])
+	id, ok := proto.ParseInt(c.argv[1])
 	if !ok {
-		c.AddReplyError(ErrNotInteger)
+		c.addReplyError(errNotInteger)
 		return
 	}
 	if id < -2147483648 || id > 2147483647 {
-		c.AddReplyError("value is out of range, value must between -2147483648 and 2147483647")
+		c.addReplyError("value is out of range, value must between -2147483648 and 2147483647")
 		return
 	}
 	if !c.SelectDB(int(id)) {
-		c.AddReplyError(ErrDBIndex)
+		c.addReplyError(errDBIndex)
 		return
 	}
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // QUIT
 func quitCommand(c *Client) {
-	c.AddReplyOK()
+	c.addReplyOK()
 	c.Flags |= ClientCloseAfterReply
 }

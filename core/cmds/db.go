@@ -7,27 +7,27 @@ import (
 // DB is one numbered database: the key dictionary and the expires
 // dictionary (key → unix ms), as Redis's redisDb.
 type DB struct {
-	ID      int
+	id      int
 	Dict    *types.Dict[Object]
 	Expires *types.Dict[int64]
-	// AvgTTL is the estimated average TTL, kept by the expire cycle.
-	AvgTTL int64
+	// avgTTL is the estimated average TTL, kept by the expire cycle.
+	avgTTL int64
 	// expiresCursor is where the active expire cycle resumes.
 	expiresCursor uint64
 }
 
 func newDB(id int) *DB {
-	return &DB{ID: id, Dict: types.NewDict[Object](), Expires: types.NewDict[int64]()}
+	return &DB{id: id, Dict: types.NewDict[Object](), Expires: types.NewDict[int64]()}
 }
 
 // Lookup flags, as Redis's LOOKUP_*.
 const (
-	LookupNone     = 0
-	LookupNoTouch  = 1 << iota // do not update the LRU
-	LookupNoNotify             // no keymiss event
-	LookupNoStats              // no hit/miss counting
-	LookupWrite                // looked up for writing (no stats)
-	LookupNoExpire             // do not delete an expired key
+	lookupNone     = 0
+	lookupNoTouch  = 1 << iota // do not update the LRU
+	lookupNoNotify             // no keymiss event
+	lookupNoStats              // no hit/miss counting
+	lookupWrite                // looked up for writing (no stats)
+	lookupNoExpire             // do not delete an expired key
 )
 
 // Len returns the number of keys (expired ones not yet collected included).
@@ -38,77 +38,77 @@ func (db *DB) Len() int { return db.Dict.Len() }
 func (c *Client) lookupKey(db *DB, key []byte, flags int) *Object {
 	srv := c.srv
 	o := db.Dict.Find(bstr(key))
-	if o != nil && srv.expireIfNeeded(db, key, flags&LookupNoExpire != 0) {
+	if o != nil && srv.expireIfNeeded(db, key, flags&lookupNoExpire != 0) {
 		o = nil
 	}
 	if o != nil {
-		if flags&LookupWrite != 0 {
+		if flags&lookupWrite != 0 {
 			srv.beforeKeyWrite(db, key, false)
 		}
-		if flags&LookupNoTouch == 0 {
+		if flags&lookupNoTouch == 0 {
 			srv.touchObject(o)
 		}
-		if flags&(LookupNoStats|LookupWrite) == 0 {
-			srv.Stats.KeyspaceHits++
+		if flags&(lookupNoStats|lookupWrite) == 0 {
+			srv.Stats.keyspaceHits++
 		}
 	} else {
-		if flags&(LookupNoStats|LookupWrite) == 0 {
-			srv.Stats.KeyspaceMisses++
+		if flags&(lookupNoStats|lookupWrite) == 0 {
+			srv.Stats.keyspaceMisses++
 		}
-		if flags&(LookupNoNotify|LookupWrite) == 0 {
-			srv.NotifyKeyspaceEvent(NotifyKeyMiss, "keymiss", key, db.ID)
+		if flags&(lookupNoNotify|lookupWrite) == 0 {
+			srv.notifyKeyspaceEvent(notifyKeyMiss, "keymiss", key, db.id)
 		}
 	}
 	return o
 }
 
-// LookupKeyRead looks key up in the client's database for reading.
-func (c *Client) LookupKeyRead(key []byte) *Object { return c.lookupKey(c.db, key, LookupNone) }
+// lookupKeyRead looks key up in the client's database for reading.
+func (c *Client) lookupKeyRead(key []byte) *Object { return c.lookupKey(c.db, key, lookupNone) }
 
-// LookupKeyReadFlags is LookupKeyRead with Lookup* flags.
-func (c *Client) LookupKeyReadFlags(key []byte, flags int) *Object {
+// lookupKeyReadFlags is lookupKeyRead with Lookup* flags.
+func (c *Client) lookupKeyReadFlags(key []byte, flags int) *Object {
 	return c.lookupKey(c.db, key, flags)
 }
 
-// LookupKeyWrite looks key up for writing: expired keys are deleted, no
+// lookupKeyWrite looks key up for writing: expired keys are deleted, no
 // statistics are kept.
-func (c *Client) LookupKeyWrite(key []byte) *Object {
-	return c.lookupKey(c.db, key, LookupWrite)
+func (c *Client) lookupKeyWrite(key []byte) *Object {
+	return c.lookupKey(c.db, key, lookupWrite)
 }
 
-// LookupKeyReadOrReply looks key up for reading; when it is missing, it
+// lookupKeyReadOrReply looks key up for reading; when it is missing, it
 // replies with missing and returns nil.
-func (c *Client) LookupKeyReadOrReply(key []byte, missing []byte) *Object {
-	o := c.LookupKeyRead(key)
+func (c *Client) lookupKeyReadOrReply(key []byte, missing []byte) *Object {
+	o := c.lookupKeyRead(key)
 	if o == nil {
 		c.write(missing)
 	}
 	return o
 }
 
-// LookupKeyReadOrNull looks key up for reading; when it is missing it replies
+// lookupKeyReadOrNull looks key up for reading; when it is missing it replies
 // with the null bulk of the client's protocol and returns nil.
-func (c *Client) LookupKeyReadOrNull(key []byte) *Object {
-	o := c.LookupKeyRead(key)
+func (c *Client) lookupKeyReadOrNull(key []byte) *Object {
+	o := c.lookupKeyRead(key)
 	if o == nil {
-		c.AddReplyNull()
+		c.addReplyNull()
 	}
 	return o
 }
 
-// LookupKeyWriteOrReply is LookupKeyReadOrReply for writing.
-func (c *Client) LookupKeyWriteOrReply(key []byte, missing []byte) *Object {
-	o := c.LookupKeyWrite(key)
+// lookupKeyWriteOrReply is lookupKeyReadOrReply for writing.
+func (c *Client) lookupKeyWriteOrReply(key []byte, missing []byte) *Object {
+	o := c.lookupKeyWrite(key)
 	if o == nil {
 		c.write(missing)
 	}
 	return o
 }
 
-// CheckType replies WRONGTYPE and returns true when o is not of type typ.
-func (c *Client) CheckType(o *Object, typ uint8) bool {
+// checkType replies WRONGTYPE and returns true when o is not of type typ.
+func (c *Client) checkType(o *Object, typ uint8) bool {
 	if o.typ != typ {
-		c.AddReplyWrongType()
+		c.addReplyWrongType()
 		return true
 	}
 	return false
@@ -121,24 +121,24 @@ func (srv *Server) DBAdd(db *DB, key []byte, o Object) *Object {
 	p, _ := db.Dict.Add(string(key), o)
 	srv.beforeKeyWrite(db, key, true)
 	srv.signalKeyAsReady(db, key, o.typ)
-	srv.NotifyKeyspaceEvent(NotifyNew, "new", key, db.ID)
+	srv.notifyKeyspaceEvent(notifyNew, "new", key, db.id)
 	return p
 }
 
-// SetKeyFlags select SetKey's behaviour, as Redis's SETKEY_*.
+// SetKeyFlags select setKey's behaviour, as Redis's SETKEY_*.
 const (
-	SetKeyKeepTTL = 1 << iota
-	SetKeyNoSignal
-	SetKeyAlreadyExist
-	SetKeyDoesntExist
+	setKeyKeepTTL = 1 << iota
+	setKeyNoSignal
+	setKeyAlreadyExist
+	setKeyDoesntExist
 )
 
-// SetKey is Redis's setKey: it stores o under key whether or not the key
-// exists, removes the TTL unless SetKeyKeepTTL, and signals the change.
-func (srv *Server) SetKey(c *Client, db *DB, key []byte, o Object, flags int) *Object {
+// setKey is Redis's setKey: it stores o under key whether or not the key
+// exists, removes the TTL unless setKeyKeepTTL, and signals the change.
+func (srv *Server) setKey(c *Client, db *DB, key []byte, o Object, flags int) *Object {
 	var p *Object
 	existing := db.Dict.Find(bstr(key))
-	if existing == nil || flags&SetKeyDoesntExist != 0 && existing == nil {
+	if existing == nil || flags&setKeyDoesntExist != 0 && existing == nil {
 		p = srv.DBAdd(db, key, o)
 	} else {
 		srv.beforeKeyWrite(db, key, false)
@@ -152,17 +152,17 @@ func (srv *Server) SetKey(c *Client, db *DB, key []byte, o Object, flags int) *O
 		*existing = o
 		p = existing
 	}
-	if flags&SetKeyKeepTTL == 0 {
+	if flags&setKeyKeepTTL == 0 {
 		db.Expires.Delete(bstr(key))
 	}
-	if flags&SetKeyNoSignal == 0 {
-		srv.SignalModifiedKey(c, db, key)
+	if flags&setKeyNoSignal == 0 {
+		srv.signalModifiedKey(c, db, key)
 	}
 	return p
 }
 
-// DBDelete removes key and its TTL; it reports whether the key existed.
-func (srv *Server) DBDelete(db *DB, key []byte) bool {
+// dbDelete removes key and its TTL; it reports whether the key existed.
+func (srv *Server) dbDelete(db *DB, key []byte) bool {
 	srv.beforeKeyWrite(db, key, false)
 	if _, ok := db.Dict.Delete(bstr(key)); !ok {
 		return false
@@ -171,27 +171,17 @@ func (srv *Server) DBDelete(db *DB, key []byte) bool {
 	return true
 }
 
-// SignalModifiedKey is Redis's signalModifiedKey: WATCH invalidation and
+// signalModifiedKey is Redis's signalModifiedKey: WATCH invalidation and
 // client-side caching hang on it.
-func (srv *Server) SignalModifiedKey(c *Client, db *DB, key []byte) {
+func (srv *Server) signalModifiedKey(c *Client, db *DB, key []byte) {
 	srv.touchWatchedKey(db, key) // watch.go
 	if srv.tracking.table != nil {
 		srv.trackingInvalidateKey(c, key, true)
 	}
 }
 
-// signalKeyAsReady wakes clients blocked on key (blocking.go).
-func (srv *Server) signalKeyAsReady(db *DB, key []byte, typ uint8) {
-	srv.signalKeyAsReadyBlocking(db, key, typ)
-}
-
-// SignalKeyAsReady tells blocked clients that key may now serve them.
-func (srv *Server) SignalKeyAsReady(db *DB, key []byte, typ uint8) {
-	srv.signalKeyAsReady(db, key, typ)
-}
-
-// SetExpire sets key's expire time (unix ms); the key must exist.
-func (srv *Server) SetExpire(c *Client, db *DB, key []byte, when int64) {
+// setExpire sets key's expire time (unix ms); the key must exist.
+func (srv *Server) setExpire(c *Client, db *DB, key []byte, when int64) {
 	k, _ := db.Dict.FindKey(bstr(key))
 	if k == "" && len(key) != 0 {
 		return
@@ -212,8 +202,8 @@ func (db *DB) GetExpire(key []byte) int64 {
 	return -1
 }
 
-// RemoveExpire removes key's TTL and reports whether it had one.
-func (db *DB) RemoveExpire(key []byte) bool {
+// removeExpire removes key's TTL and reports whether it had one.
+func (db *DB) removeExpire(key []byte) bool {
 	_, ok := db.Expires.Delete(bstr(key))
 	return ok
 }
@@ -240,13 +230,13 @@ func (srv *Server) EmptyData(dbnum int) int64 {
 	}
 	var removed int64
 	for _, db := range srv.DBs {
-		if dbnum != -1 && db.ID != dbnum {
+		if dbnum != -1 && db.id != dbnum {
 			continue
 		}
 		removed += int64(db.Len())
 		db.Dict = types.NewDict[Object]()
 		db.Expires = types.NewDict[int64]()
-		db.AvgTTL = 0
+		db.avgTTL = 0
 		db.expiresCursor = 0
 	}
 	srv.emptyDataDone(dbnum)
@@ -256,10 +246,10 @@ func (srv *Server) EmptyData(dbnum int) int64 {
 // unshareStringValue makes o a raw string that can be edited in place, as
 // Redis's dbUnshareStringValue, with room for extra more bytes.
 func unshareStringValue(o *Object, extra int) {
-	if o.enc == EncRaw {
+	if o.enc == encRaw {
 		return
 	}
 	n := o.StrLen()
-	buf := o.AppendString(make([]byte, 0, n+extra))
+	buf := o.appendString(make([]byte, 0, n+extra))
 	o.SetBytes(buf)
 }

@@ -18,7 +18,7 @@
 //	readQueryFromClient) appends to Client.QueryBuf
 //	→ Client.ProcessInputBuffer (client.go) → proto.Parser.ReadCommand
 //	  (core/proto/request.go: readInline | readMultibulk) fills Client.Argv
-//	→ Server.ProcessCommand → processCommand (server.go): lookup, arity,
+//	→ Server.processCommandAndReset → processCommand (server.go): lookup, arity,
 //	  NOAUTH, no-multi, ACL, maxmemory, tracking limit, MISCONF, pub/sub
 //	  context, MONITOR, pause, MULTI queueing
 //	→ Client.call (command.go) → the command's Proc, e.g. getCommand
@@ -46,7 +46,7 @@
 //
 //	the FUSE method → FS.do (fs/loop.go) posts a job → runner.call
 //	→ Client.RunArgv (client.go) with the argv, no RESP encoding
-//	→ Server.ProcessCommand → … the same path as above …; RunArgv returns
+//	→ Server.processCommandAndReset → … the same path as above …; RunArgv returns
 //	the reply bytes the command appended, which runner.call decodes once,
 //	in place (proto.ReplyDecoder).
 //

@@ -40,7 +40,7 @@ func rdbSaveObjectType(o *Object) (byte, error) {
 		return t, nil
 	}
 	return 0, fmt.Errorf("RDB serialization of %s values (%s encoding) is not supported yet",
-		o.TypeName(), o.EncodingName())
+		o.typeName(), o.EncodingName())
 }
 
 // rdbSaveObject appends the RDB serialization of o's value, without its
@@ -49,8 +49,8 @@ func rdbSaveObjectType(o *Object) (byte, error) {
 func rdbSaveObject(dst []byte, o *Object) []byte {
 	switch o.typ {
 	case TypeString:
-		if o.IsInt() {
-			return rdb.AppendInt(dst, o.Int())
+		if o.isInt() {
+			return rdb.AppendInt(dst, o.int())
 		}
 		return rdb.AppendString(dst, o.Bytes(), rdbCompression)
 	}
@@ -72,10 +72,10 @@ func rdbLoadObject(rdbType byte, r *rdbReader, cfg *Config) (Object, error) {
 			return Object{}, err
 		}
 		if isInt {
-			return NewIntObject(v), nil
+			return newIntObject(v), nil
 		}
 		// tryObjectEncoding: int, embstr or raw, as a new string.
-		return NewStringObject(s), nil
+		return newStringObject(s), nil
 	}
 	return rdbLoadCollection(rdbType, r, cfg)
 }
@@ -108,17 +108,17 @@ func verifyDumpPayload(p []byte) bool {
 
 // DUMP key
 func dumpCommand(c *Client) {
-	o := c.LookupKeyRead(c.Argv[1])
+	o := c.lookupKeyRead(c.argv[1])
 	if o == nil {
-		c.AddReplyNull()
+		c.addReplyNull()
 		return
 	}
 	payload, err := createDumpPayload(nil, o)
 	if err != nil {
-		c.AddReplyError(err.Error())
+		c.addReplyError(err.Error())
 		return
 	}
-	c.AddReplyBulk(payload)
+	c.addReplyBulk(payload)
 }
 
 // RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
@@ -127,7 +127,7 @@ func restoreCommand(c *Client) {
 	var lfuFreq, lruIdle int64 = -1, -1
 	var lruClock uint32
 	replace, absttl := false, false
-	argv := c.Argv
+	argv := c.argv
 	for j := 4; j < len(argv); j++ {
 		more := len(argv) - j - 1
 		switch {
@@ -138,11 +138,11 @@ func restoreCommand(c *Client) {
 		case equalFoldC(argv[j], "idletime") && more >= 1 && lfuFreq == -1:
 			v, ok := proto.ParseInt(argv[j+1])
 			if !ok {
-				c.AddReplyError(ErrNotInteger)
+				c.addReplyError(errNotInteger)
 				return
 			}
 			if v < 0 {
-				c.AddReplyError("Invalid IDLETIME value, must be >= 0")
+				c.addReplyError("Invalid IDLETIME value, must be >= 0")
 				return
 			}
 			lruIdle = v
@@ -151,38 +151,38 @@ func restoreCommand(c *Client) {
 		case equalFoldC(argv[j], "freq") && more >= 1 && lruIdle == -1:
 			v, ok := proto.ParseInt(argv[j+1])
 			if !ok {
-				c.AddReplyError(ErrNotInteger)
+				c.addReplyError(errNotInteger)
 				return
 			}
 			if v < 0 || v > 255 {
-				c.AddReplyError("Invalid FREQ value, must be >= 0 and <= 255")
+				c.addReplyError("Invalid FREQ value, must be >= 0 and <= 255")
 				return
 			}
 			lfuFreq = v
 			j++
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 	}
 
 	key := argv[1]
-	if !replace && c.LookupKeyWrite(key) != nil {
-		c.AddReplyError("-BUSYKEY Target key name already exists.")
+	if !replace && c.lookupKeyWrite(key) != nil {
+		c.addReplyError("-BUSYKEY Target key name already exists.")
 		return
 	}
 	ttl, ok := proto.ParseInt(argv[2])
 	if !ok {
-		c.AddReplyError(ErrNotInteger)
+		c.addReplyError(errNotInteger)
 		return
 	}
 	if ttl < 0 {
-		c.AddReplyError("Invalid TTL value, must be >= 0")
+		c.addReplyError("Invalid TTL value, must be >= 0")
 		return
 	}
 	payload := argv[3]
 	if !verifyDumpPayload(payload) {
-		c.AddReplyError("DUMP payload version or checksum are wrong")
+		c.addReplyError("DUMP payload version or checksum are wrong")
 		return
 	}
 	// The reader sees the footer too: Redis reads the value from the
@@ -198,41 +198,41 @@ func restoreCommand(c *Client) {
 	}
 	if err != nil {
 		srv.Logf(LogVerbose, "RESTORE of a bad payload: %v", err)
-		c.AddReplyError("Bad data format")
+		c.addReplyError("Bad data format")
 		return
 	}
 
 	deleted := false
 	if replace {
-		deleted = srv.DBDelete(db, key)
+		deleted = srv.dbDelete(db, key)
 	}
 	if ttl != 0 && !absttl {
-		ttl += srv.Mstime()
+		ttl += srv.mstime()
 	}
 	if ttl != 0 && srv.checkAlreadyExpired(ttl) {
 		if deleted {
-			c.RewriteArgv(delArg, key)
-			srv.SignalModifiedKey(c, db, key)
-			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
+			c.rewriteArgv(delArg, key)
+			srv.signalModifiedKey(c, db, key)
+			srv.notifyKeyspaceEvent(notifyGeneric, "del", key, db.id)
 			srv.Dirty++
 		}
-		c.AddReplyOK()
+		c.addReplyOK()
 		return
 	}
 	p := srv.DBAdd(db, key, obj)
 	if ttl != 0 {
-		srv.SetExpire(c, db, key, ttl)
+		srv.setExpire(c, db, key, ttl)
 		// Propagated with the absolute time.
 		if !absttl && srv.propagating() {
 			var buf [24]byte
 			args := append([][]byte{}, argv...)
 			args[2] = strconv.AppendInt(buf[:0], ttl, 10)
-			c.RewriteArgv(append(args, absttlArg)...)
+			c.rewriteArgv(append(args, absttlArg)...)
 		}
 	}
 	srv.objectSetLRUOrLFU(p, lfuFreq, lruIdle, lruClock)
-	srv.SignalModifiedKey(c, db, key)
-	srv.NotifyKeyspaceEvent(NotifyGeneric, "restore", key, db.ID)
-	c.AddReplyOK()
+	srv.signalModifiedKey(c, db, key)
+	srv.notifyKeyspaceEvent(notifyGeneric, "restore", key, db.id)
+	c.addReplyOK()
 	srv.Dirty++
 }

@@ -139,7 +139,7 @@ func (srv *Server) EvictionUsedMemory() int64 { return srv.readUsedMemory() }
 // noteWrite adds a write command's argument bytes to the estimate.
 func (srv *Server) noteWrite(c *Client) {
 	var n int64
-	for _, a := range c.Argv[1:] {
+	for _, a := range c.argv[1:] {
 		n += int64(len(a))
 	}
 	srv.evict.pending += n + 64
@@ -147,7 +147,7 @@ func (srv *Server) noteWrite(c *Client) {
 
 // evictionTimeLimitUs is the time budget of one eviction run.
 func (srv *Server) evictionTimeLimitUs() int64 {
-	t := srv.Config.MaxMemoryEvictionTenacity
+	t := srv.Config.maxMemoryEvictionTenacity
 	switch {
 	case t <= 10:
 		return 50 * int64(t)
@@ -229,7 +229,7 @@ func (srv *Server) sampleKeys(db *DB, allKeys bool, n int, out []evictionSample)
 func (srv *Server) evictionPoolPopulate(db *DB, allKeys bool) {
 	st := &srv.evict
 	policy := srv.Config.MaxMemoryPolicy
-	st.scratch = srv.sampleKeys(db, allKeys, srv.Config.MaxMemorySamples, st.scratch)
+	st.scratch = srv.sampleKeys(db, allKeys, srv.Config.maxMemorySamples, st.scratch)
 	for _, smp := range st.scratch {
 		key, o, when := smp.key, smp.o, smp.when
 		if !allKeys && policy != "volatile-ttl" {
@@ -263,7 +263,7 @@ func (srv *Server) evictionPoolPopulate(db *DB, allKeys bool) {
 			k--
 			copy(pool[:k], pool[1:k+1])
 		}
-		pool[k] = evictionPoolEntry{idle: idle, key: key, dbid: db.ID, valid: true}
+		pool[k] = evictionPoolEntry{idle: idle, key: key, dbid: db.id, valid: true}
 	}
 	clear(st.scratch)
 }
@@ -391,11 +391,11 @@ func (srv *Server) evictKey(db *DB, key string) int64 {
 		size += sizeofDictEntry
 	}
 	start := time.Now()
-	srv.DBDelete(db, kb)
+	srv.dbDelete(db, kb)
 	srv.latencyAddSampleIfNeeded("eviction-del", time.Since(start).Milliseconds())
-	srv.Stats.EvictedKeys++
-	srv.SignalModifiedKey(nil, db, kb)
-	srv.NotifyKeyspaceEvent(NotifyEvicted, "evicted", kb, db.ID)
+	srv.Stats.evictedKeys++
+	srv.signalModifiedKey(nil, db, kb)
+	srv.notifyKeyspaceEvent(notifyEvicted, "evicted", kb, db.id)
 	srv.propagateDeletion(db, kb) // a DEL, as for an expired key
 	srv.evict.freedSinceGC += size
 	srv.evict.cached -= size
@@ -445,19 +445,19 @@ func (srv *Server) evictionBeforeSleep() {
 // checkMaxmemory is processCommand's maxmemory step: evict, then refuse a
 // denyoom command (or any command queued in MULTI) when memory is still
 // over the limit.
-func (srv *Server) checkMaxmemory(c *Client, cmd *Command) bool {
+func (srv *Server) checkMaxmemory(c *Client, cmd *command) bool {
 	outOfMemory := srv.performEvictions() == evictFail
-	isExec := cmd.Name == "exec" && cmd.Parent == nil
-	reject := cmd.Flags&CmdDenyOOM != 0 ||
-		isExec && c.multi != nil && c.multi.cmdFlags&CmdDenyOOM != 0
-	if c.Flags&ClientMulti != 0 && cmd.Parent == nil {
-		switch cmd.Name {
+	isExec := cmd.name == "exec" && cmd.parent == nil
+	reject := cmd.flags&cmdDenyOOM != 0 ||
+		isExec && c.multi != nil && c.multi.cmdFlags&cmdDenyOOM != 0
+	if c.Flags&ClientMulti != 0 && cmd.parent == nil {
+		switch cmd.name {
 		case "exec", "discard", "quit", "reset":
 		default:
 			reject = true
 		}
 	}
-	if cmd.Flags&CmdWrite != 0 {
+	if cmd.flags&cmdWrite != 0 {
 		srv.noteWrite(c)
 	}
 	if outOfMemory && reject {

@@ -82,8 +82,8 @@ func TestEvictionLRU(t *testing.T) {
 	if slices.Contains(keys, "k3") || slices.Contains(keys, "k7") || len(keys) != 10 {
 		t.Errorf("keys after eviction: %v (want k3, k7 gone, 10 keys)", keys)
 	}
-	if srv.Stats.EvictedKeys != 2 {
-		t.Errorf("evicted_keys = %d, want 2", srv.Stats.EvictedKeys)
+	if srv.Stats.evictedKeys != 2 {
+		t.Errorf("evicted_keys = %d, want 2", srv.Stats.evictedKeys)
 	}
 }
 
@@ -125,8 +125,8 @@ func TestEvictionVolatileWithoutTTLKeys(t *testing.T) {
 		if r != want {
 			t.Errorf("%s: replies %q, want %q", policy, r, want)
 		}
-		if srv.Stats.EvictedKeys != 0 {
-			t.Errorf("%s: evicted %d keys", policy, srv.Stats.EvictedKeys)
+		if srv.Stats.evictedKeys != 0 {
+			t.Errorf("%s: evicted %d keys", policy, srv.Stats.evictedKeys)
 		}
 	}
 }
@@ -153,8 +153,8 @@ func TestEvictionRandomAcrossDBs(t *testing.T) {
 		for _, db := range srv.DBs {
 			total += db.Len()
 		}
-		if total != 6 || len(events) != 4 || srv.Stats.EvictedKeys != 4 {
-			t.Errorf("%s: %d keys left, evicted events %v, evicted_keys %d", policy, total, events, srv.Stats.EvictedKeys)
+		if total != 6 || len(events) != 4 || srv.Stats.evictedKeys != 4 {
+			t.Errorf("%s: %d keys left, evicted events %v, evicted_keys %d", policy, total, events, srv.Stats.evictedKeys)
 		}
 	}
 }

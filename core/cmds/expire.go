@@ -19,7 +19,7 @@ func (srv *Server) keyIsExpired(db *DB, key []byte) bool {
 	if when < 0 {
 		return false
 	}
-	return srv.Mstime() > when
+	return srv.mstime() > when
 }
 
 // expireIfNeeded deletes key when it is expired (unless keep) and reports
@@ -43,11 +43,11 @@ func (srv *Server) expireIfNeeded(db *DB, key []byte, keep bool) bool {
 // deleteExpiredKey removes an expired key, counts it and notifies
 // (deleteExpiredKeyAndPropagate).
 func (srv *Server) deleteExpiredKey(db *DB, key []byte) {
-	srv.DBDelete(db, key)
-	srv.NotifyKeyspaceEvent(NotifyExpired, "expired", key, db.ID)
-	srv.SignalModifiedKey(nil, db, key)
+	srv.dbDelete(db, key)
+	srv.notifyKeyspaceEvent(notifyExpired, "expired", key, db.id)
+	srv.signalModifiedKey(nil, db, key)
 	srv.propagateDeletion(db, key) // propagate.go
-	srv.Stats.ExpiredKeys++
+	srv.Stats.expiredKeys++
 }
 
 // SetActiveExpire turns the active expire cycle on or off (Redis's
@@ -100,7 +100,7 @@ func (srv *Server) activeExpireCycle(fast bool) {
 	if srv.checkClientPauseTimeoutAndReturnIfPaused() {
 		return
 	}
-	effort := int64(srv.Config.ActiveExpireEffort - 1) // 0 to 9
+	effort := int64(srv.Config.activeExpireEffort - 1) // 0 to 9
 	keysPerLoop := activeExpireCycleKeysPerLoop + activeExpireCycleKeysPerLoop/4*effort
 	fastDuration := activeExpireCycleFastDuration + activeExpireCycleFastDuration/4*effort
 	slowTimePerc := activeExpireCycleSlowTimePerc + 2*effort
@@ -111,7 +111,7 @@ func (srv *Server) activeExpireCycle(fast bool) {
 	if fast {
 		// Redis compares the stale fraction (0..1) with a percentage
 		// here, so only a time-limited slow cycle triggers fast cycles.
-		if !st.timelimitExit && srv.Stats.ExpiredStalePerc < float64(acceptableStale) {
+		if !st.timelimitExit && srv.Stats.expiredStalePerc < float64(acceptableStale) {
 			return
 		}
 		if startUs < st.lastFastCycle+fastDuration*2 {
@@ -148,7 +148,7 @@ func (srv *Server) activeExpireCycle(fast bool) {
 			iteration++
 			num := int64(db.Expires.Len())
 			if num == 0 {
-				db.AvgTTL = 0
+				db.avgTTL = 0
 				break
 			}
 			// Under 1% of the buckets in use, sampling is too expensive:
@@ -188,15 +188,15 @@ func (srv *Server) activeExpireCycle(fast bool) {
 			if ttlSamples > 0 {
 				avg := ttlSum / ttlSamples
 				// A running average: 2% the new sample, 98% the old.
-				if db.AvgTTL == 0 {
-					db.AvgTTL = avg
+				if db.avgTTL == 0 {
+					db.avgTTL = avg
 				}
-				db.AvgTTL = db.AvgTTL/50*49 + avg/50
+				db.avgTTL = db.avgTTL/50*49 + avg/50
 			}
 			if iteration&0xf == 0 { // check the time every 16 iterations
 				if time.Since(start).Microseconds() > timelimit {
 					st.timelimitExit = true
-					srv.Stats.ExpiredTimeCapReached++
+					srv.Stats.expiredTimeCapReached++
 					break
 				}
 			}
@@ -207,10 +207,10 @@ func (srv *Server) activeExpireCycle(fast bool) {
 			}
 		}
 	}
-	srv.Stats.ExpireCycleTimeUsed += time.Since(start).Microseconds()
+	srv.Stats.expireCycleTimeUsed += time.Since(start).Microseconds()
 	var current float64
 	if totalSampled > 0 {
 		current = float64(totalExpired) / float64(totalSampled)
 	}
-	srv.Stats.ExpiredStalePerc = current*0.05 + srv.Stats.ExpiredStalePerc*0.95
+	srv.Stats.expiredStalePerc = current*0.05 + srv.Stats.expiredStalePerc*0.95
 }

@@ -22,7 +22,7 @@ const (
 // 7.0's messages.
 func parseExtendedExpireArgumentsOrReply(c *Client) (int, bool) {
 	flags := 0
-	for _, opt := range c.Argv[3:] {
+	for _, opt := range c.argv[3:] {
 		switch {
 		case equalFoldC(opt, "nx"):
 			flags |= expireNX
@@ -33,16 +33,16 @@ func parseExtendedExpireArgumentsOrReply(c *Client) (int, bool) {
 		case equalFoldC(opt, "lt"):
 			flags |= expireLT
 		default:
-			c.AddReplyErrorFormat("Unsupported option %s", cstr(opt))
+			c.addReplyErrorFormat("Unsupported option %s", cstr(opt))
 			return 0, false
 		}
 	}
 	if flags&expireNX != 0 && flags&(expireXX|expireGT|expireLT) != 0 {
-		c.AddReplyError("NX and XX, GT or LT options at the same time are not compatible")
+		c.addReplyError("NX and XX, GT or LT options at the same time are not compatible")
 		return 0, false
 	}
 	if flags&expireGT != 0 && flags&expireLT != 0 {
-		c.AddReplyError("GT and LT options at the same time are not compatible")
+		c.addReplyError("GT and LT options at the same time are not compatible")
 		return 0, false
 	}
 	return flags, true
@@ -57,14 +57,14 @@ var (
 
 // addReplyErrorExpireTime is addReplyErrorExpireTime.
 func addReplyErrorExpireTime(c *Client) {
-	c.AddReplyErrorFormat(ErrInvalidExpire, c.cmd.FullName)
+	c.addReplyErrorFormat(errInvalidExpire, c.cmd.fullName)
 }
 
 // checkAlreadyExpired reports whether an expire time set now would already
 // be due, in which case the key is deleted instead (a master's behaviour;
 // Redis waits for the master's DEL when loading or on a replica).
 func (srv *Server) checkAlreadyExpired(when int64) bool {
-	return when <= srv.Mstime()
+	return when <= srv.mstime()
 }
 
 // expireGenericCommand implements EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT:
@@ -72,14 +72,14 @@ func (srv *Server) checkAlreadyExpired(when int64) bool {
 // seconds tells the unit of the argument.
 func expireGenericCommand(c *Client, basetime int64, seconds bool) {
 	srv, db := c.srv, c.db
-	key := c.Argv[1]
+	key := c.argv[1]
 	flags, ok := parseExtendedExpireArgumentsOrReply(c)
 	if !ok {
 		return
 	}
-	when, ok := proto.ParseInt(c.Argv[2])
+	when, ok := proto.ParseInt(c.argv[2])
 	if !ok {
-		c.AddReplyError(ErrNotInteger)
+		c.addReplyError(errNotInteger)
 		return
 	}
 	// Negative times are allowed, but an overflow of the unit conversion
@@ -97,8 +97,8 @@ func expireGenericCommand(c *Client, basetime int64, seconds bool) {
 	}
 	when += basetime
 
-	if c.LookupKeyWrite(key) == nil {
-		c.AddReplyInt(0)
+	if c.lookupKeyWrite(key) == nil {
+		c.addReplyInt(0)
 		return
 	}
 	if flags != 0 {
@@ -109,43 +109,43 @@ func expireGenericCommand(c *Client, basetime int64, seconds bool) {
 			// No TTL counts as an infinite one: GT always fails on it.
 			flags&expireGT != 0 && (when <= current || current == -1),
 			flags&expireLT != 0 && current != -1 && when >= current:
-			c.AddReplyInt(0)
+			c.addReplyInt(0)
 			return
 		}
 	}
 
 	if srv.checkAlreadyExpired(when) {
-		srv.DBDelete(db, key)
+		srv.dbDelete(db, key)
 		srv.Dirty++
 		// Replicated and written to the AOF as an explicit DEL.
-		c.RewriteArgv(delArg, key)
-		srv.SignalModifiedKey(c, db, key)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
-		c.AddReplyInt(1)
+		c.rewriteArgv(delArg, key)
+		srv.signalModifiedKey(c, db, key)
+		srv.notifyKeyspaceEvent(notifyGeneric, "del", key, db.id)
+		c.addReplyInt(1)
 		return
 	}
-	srv.SetExpire(c, db, key, when)
-	c.AddReplyInt(1)
+	srv.setExpire(c, db, key, when)
+	c.addReplyInt(1)
 	// Propagated as PEXPIREAT with the absolute time (options kept), so
 	// that replaying it later sets the same expire time.
 	if (basetime != 0 || seconds) && srv.propagating() {
 		var buf [24]byte
-		args := append([][]byte{pexpireatArg, key, strconv.AppendInt(buf[:0], when, 10)}, c.Argv[3:]...)
-		c.RewriteArgv(args...)
+		args := append([][]byte{pexpireatArg, key, strconv.AppendInt(buf[:0], when, 10)}, c.argv[3:]...)
+		c.rewriteArgv(args...)
 	}
-	srv.SignalModifiedKey(c, db, key)
-	srv.NotifyKeyspaceEvent(NotifyGeneric, "expire", key, db.ID)
+	srv.signalModifiedKey(c, db, key)
+	srv.notifyKeyspaceEvent(notifyGeneric, "expire", key, db.id)
 	srv.Dirty++
 }
 
 // EXPIRE key seconds [NX|XX|GT|LT]
-func expireCommand(c *Client) { expireGenericCommand(c, c.srv.Mstime(), true) }
+func expireCommand(c *Client) { expireGenericCommand(c, c.srv.mstime(), true) }
 
 // EXPIREAT key unix-time-seconds [NX|XX|GT|LT]
 func expireatCommand(c *Client) { expireGenericCommand(c, 0, true) }
 
 // PEXPIRE key milliseconds [NX|XX|GT|LT]
-func pexpireCommand(c *Client) { expireGenericCommand(c, c.srv.Mstime(), false) }
+func pexpireCommand(c *Client) { expireGenericCommand(c, c.srv.mstime(), false) }
 
 // PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]
 func pexpireatCommand(c *Client) { expireGenericCommand(c, 0, false) }
@@ -154,28 +154,28 @@ func pexpireatCommand(c *Client) { expireGenericCommand(c, 0, false) }
 // for a missing key, -1 without a TTL, else the time left (or the expire
 // time with abs), in ms or rounded to seconds.
 func ttlGenericCommand(c *Client, ms, abs bool) {
-	if c.lookupKey(c.db, c.Argv[1], LookupNoTouch) == nil {
-		c.AddReplyInt(-2)
+	if c.lookupKey(c.db, c.argv[1], lookupNoTouch) == nil {
+		c.addReplyInt(-2)
 		return
 	}
-	expire := c.db.GetExpire(c.Argv[1])
+	expire := c.db.GetExpire(c.argv[1])
 	if expire == -1 {
-		c.AddReplyInt(-1)
+		c.addReplyInt(-1)
 		return
 	}
 	ttl := expire
 	if !abs {
-		ttl = expire - c.srv.Mstime()
+		ttl = expire - c.srv.mstime()
 	}
 	if ttl < 0 {
 		ttl = 0
 	}
 	if ms {
-		c.AddReplyInt(ttl)
+		c.addReplyInt(ttl)
 		return
 	}
 	// Unsigned, so that rounding the largest times does not wrap.
-	c.AddReplyInt(int64((uint64(ttl) + 500) / 1000))
+	c.addReplyInt(int64((uint64(ttl) + 500) / 1000))
 }
 
 // TTL key
@@ -192,13 +192,13 @@ func pexpiretimeCommand(c *Client) { ttlGenericCommand(c, true, true) }
 
 // PERSIST key
 func persistCommand(c *Client) {
-	srv, db, key := c.srv, c.db, c.Argv[1]
-	if c.LookupKeyWrite(key) == nil || !db.RemoveExpire(key) {
-		c.AddReplyInt(0)
+	srv, db, key := c.srv, c.db, c.argv[1]
+	if c.lookupKeyWrite(key) == nil || !db.removeExpire(key) {
+		c.addReplyInt(0)
 		return
 	}
-	srv.SignalModifiedKey(c, db, key)
-	srv.NotifyKeyspaceEvent(NotifyGeneric, "persist", key, db.ID)
-	c.AddReplyInt(1)
+	srv.signalModifiedKey(c, db, key)
+	srv.notifyKeyspaceEvent(notifyGeneric, "persist", key, db.id)
+	c.addReplyInt(1)
 	srv.Dirty++
 }

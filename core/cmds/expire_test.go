@@ -49,8 +49,8 @@ func expAddVolatile(srv *Server, db *DB, prefix string, n int, minMs, maxMs int6
 	now := time.Now().UnixMilli()
 	for i := 0; i < n; i++ {
 		key := []byte(prefix + strconv.Itoa(i))
-		srv.DBAdd(db, key, NewStringObject([]byte("v")))
-		srv.SetExpire(nil, db, key, now+minMs+rand.Int64N(maxMs-minMs+1))
+		srv.DBAdd(db, key, newStringObject([]byte("v")))
+		srv.setExpire(nil, db, key, now+minMs+rand.Int64N(maxMs-minMs+1))
 	}
 }
 
@@ -87,7 +87,7 @@ func TestActiveExpireCollects100k(t *testing.T) {
 	}
 	// Keys without a TTL and keys with a long one must survive.
 	for i := 0; i < 1000; i++ {
-		srv.DBAdd(srv.DBs[0], []byte("keep:"+strconv.Itoa(i)), NewStringObject([]byte("v")))
+		srv.DBAdd(srv.DBs[0], []byte("keep:"+strconv.Itoa(i)), newStringObject([]byte("v")))
 	}
 	expAddVolatile(srv, srv.DBs[1], "later:", 1000, 3600_000, 7200_000)
 	if n := totalKeys(srv); n != 102000 {
@@ -95,22 +95,22 @@ func TestActiveExpireCollects100k(t *testing.T) {
 	}
 	took := idleLoop(srv, 15*time.Second, func() bool { return totalKeys(srv) == 2000 })
 	if n := totalKeys(srv); n != 2000 {
-		t.Fatalf("after %v, %d keys remain (want 2000): expired_keys=%d", took, n, srv.Stats.ExpiredKeys)
+		t.Fatalf("after %v, %d keys remain (want 2000): expired_keys=%d", took, n, srv.Stats.expiredKeys)
 	}
 	if took > 8*time.Second { // loose: a loaded machine, the race detector
 		t.Errorf("expiring 100k keys took %v", took)
 	}
-	if srv.Stats.ExpiredKeys != 100000 {
-		t.Errorf("expired_keys = %d, want 100000", srv.Stats.ExpiredKeys)
+	if srv.Stats.expiredKeys != 100000 {
+		t.Errorf("expired_keys = %d, want 100000", srv.Stats.expiredKeys)
 	}
 	if srv.DBs[1].Expires.Len() != 1000 || srv.DBs[0].Expires.Len() != 0 {
 		t.Errorf("expires left: db0 %d db1 %d", srv.DBs[0].Expires.Len(), srv.DBs[1].Expires.Len())
 	}
-	if avg := srv.DBs[1].AvgTTL; avg < 3000_000 || avg > 7200_000 {
+	if avg := srv.DBs[1].avgTTL; avg < 3000_000 || avg > 7200_000 {
 		t.Errorf("db1 avg_ttl = %d, want about 5400000", avg)
 	}
 	t.Logf("100k keys expired in %v; %d time-limited cycles, %d µs in cycles",
-		took, srv.Stats.ExpiredTimeCapReached, srv.Stats.ExpireCycleTimeUsed)
+		took, srv.Stats.expiredTimeCapReached, srv.Stats.expireCycleTimeUsed)
 }
 
 // TestActiveExpireSlowCycleBudget: with far more expired keys than one
@@ -124,23 +124,23 @@ func TestActiveExpireSlowCycleBudget(t *testing.T) {
 	start := time.Now()
 	srv.activeExpireCycle(false)
 	took := time.Since(start)
-	if !srv.expireCycle.timelimitExit || srv.Stats.ExpiredTimeCapReached != 1 {
-		t.Fatalf("the slow cycle did not stop on its time limit (took %v, deleted %d)", took, srv.Stats.ExpiredKeys)
+	if !srv.expireCycle.timelimitExit || srv.Stats.expiredTimeCapReached != 1 {
+		t.Fatalf("the slow cycle did not stop on its time limit (took %v, deleted %d)", took, srv.Stats.expiredKeys)
 	}
 	// Loose: the check runs every 16 iterations, and the machine may be slow.
 	if took < 20*time.Millisecond || took > 200*time.Millisecond {
 		t.Errorf("slow cycle took %v, want about 25ms", took)
 	}
-	afterSlow := srv.Stats.ExpiredKeys
+	afterSlow := srv.Stats.expiredKeys
 	srv.BeforeSleep()
-	afterFast := srv.Stats.ExpiredKeys
+	afterFast := srv.Stats.expiredKeys
 	if afterFast == afterSlow {
 		t.Errorf("no fast cycle ran after a time-limited slow cycle")
 	}
 	// Not again within twice its duration of the last one's start.
 	srv.expireCycle.lastFastCycle = time.Now().UnixMicro()
 	srv.BeforeSleep()
-	if srv.Stats.ExpiredKeys != afterFast {
+	if srv.Stats.expiredKeys != afterFast {
 		t.Errorf("a fast cycle ran within 2ms of the previous one")
 	}
 	time.Sleep(3 * time.Millisecond)
@@ -149,11 +149,11 @@ func TestActiveExpireSlowCycleBudget(t *testing.T) {
 	if took := time.Since(start); took > 20*time.Millisecond {
 		t.Errorf("fast cycle took %v, want about 1ms", took)
 	}
-	if srv.Stats.ExpiredKeys == afterFast {
+	if srv.Stats.expiredKeys == afterFast {
 		t.Errorf("no fast cycle ran 3ms later")
 	}
-	if srv.Stats.ExpiredStalePerc <= 0 {
-		t.Errorf("expired_stale_perc = %v after cycles full of expired keys", srv.Stats.ExpiredStalePerc)
+	if srv.Stats.expiredStalePerc <= 0 {
+		t.Errorf("expired_stale_perc = %v after cycles full of expired keys", srv.Stats.expiredStalePerc)
 	}
 }
 
@@ -163,20 +163,20 @@ func TestFastCycleNeedsTimeLimit(t *testing.T) {
 	srv := expServer(t, nil)
 	expAddVolatile(srv, srv.DBs[0], "k", 1000, -1000, -1)
 	srv.BeforeSleep()
-	if srv.Stats.ExpiredKeys != 0 {
-		t.Fatalf("a fast cycle ran without a time-limited slow cycle: %d expired", srv.Stats.ExpiredKeys)
+	if srv.Stats.expiredKeys != 0 {
+		t.Fatalf("a fast cycle ran without a time-limited slow cycle: %d expired", srv.Stats.expiredKeys)
 	}
 	srv.activeExpireCycle(false)
 	// It stops short of the last few keys: under 1% of the table's
 	// buckets in use, sampling waits for the table to shrink.
-	if srv.Stats.ExpiredKeys < 980 || srv.expireCycle.timelimitExit {
-		t.Fatalf("slow cycle: %d expired, time limit %v", srv.Stats.ExpiredKeys, srv.expireCycle.timelimitExit)
+	if srv.Stats.expiredKeys < 980 || srv.expireCycle.timelimitExit {
+		t.Fatalf("slow cycle: %d expired, time limit %v", srv.Stats.expiredKeys, srv.expireCycle.timelimitExit)
 	}
 	for i := 0; i < 20 && srv.DBs[0].Len() > 0; i++ {
 		srv.Cron() // shrinks the table, and expires the rest
 	}
-	if srv.DBs[0].Len() != 0 || srv.Stats.ExpiredKeys != 1000 {
-		t.Fatalf("after cron: %d keys, %d expired", srv.DBs[0].Len(), srv.Stats.ExpiredKeys)
+	if srv.DBs[0].Len() != 0 || srv.Stats.expiredKeys != 1000 {
+		t.Fatalf("after cron: %d keys, %d expired", srv.DBs[0].Len(), srv.Stats.expiredKeys)
 	}
 }
 
@@ -189,22 +189,22 @@ func TestActiveExpireOff(t *testing.T) {
 	srv.Cron()
 	srv.activeExpireCycle(false)
 	srv.BeforeSleep()
-	if srv.DBs[0].Len() != 100 || srv.Stats.ExpiredKeys != 0 {
+	if srv.DBs[0].Len() != 100 || srv.Stats.expiredKeys != 0 {
 		t.Fatalf("active expiry ran while off: %d keys left", srv.DBs[0].Len())
 	}
 	c := srv.NewClient(nil)
 	if r := expDo(c, "GET", "k1"); r != "$-1\r\n" {
 		t.Fatalf("GET of an expired key: %q", r)
 	}
-	if srv.Stats.ExpiredKeys != 1 || srv.DBs[0].Len() != 99 {
-		t.Fatalf("lazy expiry: expired_keys %d, %d keys", srv.Stats.ExpiredKeys, srv.DBs[0].Len())
+	if srv.Stats.expiredKeys != 1 || srv.DBs[0].Len() != 99 {
+		t.Fatalf("lazy expiry: expired_keys %d, %d keys", srv.Stats.expiredKeys, srv.DBs[0].Len())
 	}
 	srv.SetActiveExpire(true)
 	for i := 0; i < 20 && srv.DBs[0].Len() > 0; i++ {
 		srv.Cron()
 	}
-	if srv.DBs[0].Len() != 0 || srv.Stats.ExpiredKeys != 100 {
-		t.Fatalf("after turning it on: %d keys, expired_keys %d", srv.DBs[0].Len(), srv.Stats.ExpiredKeys)
+	if srv.DBs[0].Len() != 0 || srv.Stats.expiredKeys != 100 {
+		t.Fatalf("after turning it on: %d keys, expired_keys %d", srv.DBs[0].Len(), srv.Stats.expiredKeys)
 	}
 }
 
@@ -224,7 +224,7 @@ func TestLazyExpiry(t *testing.T) {
 	})
 	expire := func(key string) {
 		expDo(c, "SET", key, "v")
-		srv.SetExpire(c, db, []byte(key), time.Now().UnixMilli()-1)
+		srv.setExpire(c, db, []byte(key), time.Now().UnixMilli()-1)
 	}
 	for _, tc := range []struct {
 		cmd     []string
@@ -254,7 +254,7 @@ func TestLazyExpiry(t *testing.T) {
 		{[]string{"RANDOMKEY"}, "$-1\r\n", true},
 	} {
 		expire("x")
-		before := srv.Stats.ExpiredKeys
+		before := srv.Stats.expiredKeys
 		events = events[:0]
 		if r := expDo(c, tc.cmd...); r != tc.reply {
 			t.Errorf("%v: reply %q, want %q", tc.cmd, r, tc.reply)
@@ -263,7 +263,7 @@ func TestLazyExpiry(t *testing.T) {
 		if deleted != tc.deletes {
 			t.Errorf("%v: deleted %v, want %v", tc.cmd, deleted, tc.deletes)
 		}
-		if counted := srv.Stats.ExpiredKeys - before; counted != map[bool]int64{true: 1}[tc.deletes] ||
+		if counted := srv.Stats.expiredKeys - before; counted != map[bool]int64{true: 1}[tc.deletes] ||
 			len(events) != int(counted) {
 			t.Errorf("%v: expired_keys +%d, %d events", tc.cmd, counted, len(events))
 		}
@@ -285,8 +285,8 @@ func TestExpireCommandDeletesPastTTL(t *testing.T) {
 	if r := expDo(c, "PEXPIREAT", "k", "1"); r != ":1\r\n" {
 		t.Fatalf("PEXPIREAT k 1: %q", r)
 	}
-	if srv.Dirty != dirty+1 || srv.Stats.ExpiredKeys != 0 || len(events) != 1 || events[0] != "del" {
-		t.Fatalf("dirty +%d, expired_keys %d, events %v", srv.Dirty-dirty, srv.Stats.ExpiredKeys, events)
+	if srv.Dirty != dirty+1 || srv.Stats.expiredKeys != 0 || len(events) != 1 || events[0] != "del" {
+		t.Fatalf("dirty +%d, expired_keys %d, events %v", srv.Dirty-dirty, srv.Stats.expiredKeys, events)
 	}
 	if srv.DBs[0].Len() != 0 || srv.DBs[0].Expires.Len() != 0 {
 		t.Fatal("the key or its TTL is still there")
@@ -433,7 +433,7 @@ func TestExpirePropagation(t *testing.T) {
 	}
 	// A key expiring while accessed goes out as a DEL.
 	expDo(c, "SET", "x", "v")
-	srv.SetExpire(c, srv.DBs[0], []byte("x"), time.Now().UnixMilli()-1)
+	srv.setExpire(c, srv.DBs[0], []byte("x"), time.Now().UnixMilli()-1)
 	fed = fed[:0]
 	expDo(c, "GET", "x")
 	if len(fed) != 1 || fed[0] != resp("DEL", "x") {

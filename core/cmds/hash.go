@@ -22,20 +22,20 @@ import (
 // garbage).
 func newHashObject(vals [][]byte) Object {
 	lp := types.NewListpackFor(vals)
-	return newObject(TypeHash, EncListpack, unsafe.Pointer(&lp))
+	return newObject(TypeHash, encListpack, unsafe.Pointer(&lp))
 }
 
 var hashHsetArg = []byte("HSET")
 
 // hashLP returns the listpack of a listpack-encoded hash.
-func hashLP(o *Object) *types.Listpack { return (*types.Listpack)(o.Ptr()) }
+func hashLP(o *Object) *types.Listpack { return (*types.Listpack)(o.pointer()) }
 
 // hashDict returns the dict of a hashtable-encoded hash.
-func hashDict(o *Object) *types.Dict[string] { return (*types.Dict[string])(o.Ptr()) }
+func hashDict(o *Object) *types.Dict[string] { return (*types.Dict[string])(o.pointer()) }
 
 // hashTypeLength returns the number of fields.
 func hashTypeLength(o *Object) int {
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		return hashLP(o).Len() / 2
 	}
 	return hashDict(o).Len()
@@ -45,7 +45,7 @@ func hashTypeLength(o *Object) int {
 // missing, sized for the fields and values in vals; on WRONGTYPE it
 // replies and returns nil.
 func (c *Client) hashTypeLookupWriteOrCreate(key []byte, vals [][]byte) *Object {
-	o := c.LookupKeyWrite(key)
+	o := c.lookupKeyWrite(key)
 	if c.checkTypeOrNil(o, TypeHash) {
 		return nil
 	}
@@ -59,13 +59,13 @@ func (c *Client) hashTypeLookupWriteOrCreate(key []byte, vals [][]byte) *Object 
 // argv[start..end] is longer than hash-max-listpack-value, or when adding
 // them could make the listpack unsafely big.
 func (srv *Server) hashTypeTryConversion(o *Object, argv [][]byte, start, end int) {
-	if o.enc != EncListpack {
+	if o.enc != encListpack {
 		return
 	}
 	sum := 0
 	for i := start; i <= end; i++ {
 		n := len(argv[i])
-		if int64(n) > srv.Config.HashMaxListpackValue {
+		if int64(n) > srv.Config.hashMaxListpackValue {
 			hashTypeConvert(o)
 			return
 		}
@@ -89,13 +89,13 @@ func hashTypeConvert(o *Object) {
 		d.Add(field, string(buf))
 		p = lp.Next(p)
 	}
-	o.SetPtr(TypeHash, EncHashtable, unsafe.Pointer(d))
+	o.SetPtr(TypeHash, encHashtable, unsafe.Pointer(d))
 }
 
 // hashTypeGetValue looks field up: its value is a view of the string bytes,
 // or an integer (listpack only).
 func hashTypeGetValue(o *Object, field []byte) (s []byte, v int64, isInt, found bool) {
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		lp := *hashLP(o)
 		p := lp.Find(lp.First(), field, 1)
 		if p < 0 {
@@ -124,13 +124,13 @@ func (srv *Server) hashTypeSet(o *Object, field, value []byte) bool {
 	// A field or value too long for the listpack converts it first. HSET
 	// and friends converted already (hashTypeTryConversion): this is for
 	// HINCRBY and HINCRBYFLOAT, whose result may be long, as in Redis 7.0.
-	if o.enc == EncListpack {
-		limit := srv.Config.HashMaxListpackValue
+	if o.enc == encListpack {
+		limit := srv.Config.hashMaxListpackValue
 		if int64(len(field)) > limit || int64(len(value)) > limit {
 			hashTypeConvert(o)
 		}
 	}
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		lpp := hashLP(o)
 		lp := *lpp
 		update := false
@@ -141,7 +141,7 @@ func (srv *Server) hashTypeSet(o *Object, field, value []byte) bool {
 			lpp.Append(field)
 			lpp.Append(value)
 		}
-		if int64(lpp.Len()/2) > srv.Config.HashMaxListpackEntries {
+		if int64(lpp.Len()/2) > srv.Config.hashMaxListpackEntries {
 			hashTypeConvert(o)
 		}
 		return update
@@ -157,7 +157,7 @@ func (srv *Server) hashTypeSet(o *Object, field, value []byte) bool {
 
 // hashTypeDelete removes field and reports whether it existed.
 func hashTypeDelete(o *Object, field []byte) bool {
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		lpp := hashLP(o)
 		lp := *lpp
 		p := lp.Find(lp.First(), field, 1)
@@ -179,7 +179,7 @@ func hashTypeDelete(o *Object, field []byte) bool {
 // hashtable order, until fn returns false. The views are valid during the
 // call only.
 func hashRange(o *Object, fn func(field, value types.ListpackEntry) bool) {
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		lp := *hashLP(o)
 		for p := lp.First(); p >= 0; {
 			f := lp.GetEntry(p)
@@ -200,9 +200,9 @@ func hashRange(o *Object, fn func(field, value types.ListpackEntry) bool) {
 // addReplyEntry replies with a listpack entry as a bulk string.
 func (c *Client) addReplyEntry(e types.ListpackEntry) {
 	if e.IsInt {
-		c.AddReplyBulkInt(e.I)
+		c.addReplyBulkInt(e.I)
 	} else {
-		c.AddReplyBulk(e.S)
+		c.addReplyBulk(e.S)
 	}
 }
 
@@ -211,230 +211,230 @@ func (c *Client) addReplyEntry(e types.ListpackEntry) {
 // HSET key field value [field value ...]
 // HMSET key field value [field value ...]
 func hsetCommand(c *Client) {
-	if len(c.Argv)%2 == 1 {
-		c.AddReplyErrorArity()
+	if len(c.argv)%2 == 1 {
+		c.addReplyErrorArity()
 		return
 	}
-	srv, key := c.srv, c.Argv[1]
-	o := c.hashTypeLookupWriteOrCreate(key, c.Argv[2:])
+	srv, key := c.srv, c.argv[1]
+	o := c.hashTypeLookupWriteOrCreate(key, c.argv[2:])
 	if o == nil {
 		return
 	}
-	srv.hashTypeTryConversion(o, c.Argv, 2, len(c.Argv)-1)
+	srv.hashTypeTryConversion(o, c.argv, 2, len(c.argv)-1)
 	created := 0
-	for i := 2; i < len(c.Argv); i += 2 {
-		if !srv.hashTypeSet(o, c.Argv[i], c.Argv[i+1]) {
+	for i := 2; i < len(c.argv); i += 2 {
+		if !srv.hashTypeSet(o, c.argv[i], c.argv[i+1]) {
 			created++
 		}
 	}
-	if name := c.Argv[0]; len(name) > 1 && (name[1] == 's' || name[1] == 'S') {
-		c.AddReplyInt(int64(created))
+	if name := c.argv[0]; len(name) > 1 && (name[1] == 's' || name[1] == 'S') {
+		c.addReplyInt(int64(created))
 	} else {
-		c.AddReplyOK()
+		c.addReplyOK()
 	}
-	srv.SignalModifiedKey(c, c.db, key)
-	srv.NotifyKeyspaceEvent(NotifyHash, "hset", key, c.db.ID)
-	srv.Dirty += int64(len(c.Argv)-2) / 2
+	srv.signalModifiedKey(c, c.db, key)
+	srv.notifyKeyspaceEvent(notifyHash, "hset", key, c.db.id)
+	srv.Dirty += int64(len(c.argv)-2) / 2
 }
 
 // HSETNX key field value
 func hsetnxCommand(c *Client) {
-	srv, key := c.srv, c.Argv[1]
-	o := c.hashTypeLookupWriteOrCreate(key, c.Argv[2:4])
+	srv, key := c.srv, c.argv[1]
+	o := c.hashTypeLookupWriteOrCreate(key, c.argv[2:4])
 	if o == nil {
 		return
 	}
-	if hashTypeExists(o, c.Argv[2]) {
-		c.AddReplyProto(sharedCZero)
+	if hashTypeExists(o, c.argv[2]) {
+		c.addReplyProto(sharedCZero)
 		return
 	}
-	srv.hashTypeTryConversion(o, c.Argv, 2, 3)
-	srv.hashTypeSet(o, c.Argv[2], c.Argv[3])
-	c.AddReplyProto(sharedCOne)
-	srv.SignalModifiedKey(c, c.db, key)
-	srv.NotifyKeyspaceEvent(NotifyHash, "hset", key, c.db.ID)
+	srv.hashTypeTryConversion(o, c.argv, 2, 3)
+	srv.hashTypeSet(o, c.argv[2], c.argv[3])
+	c.addReplyProto(sharedCOne)
+	srv.signalModifiedKey(c, c.db, key)
+	srv.notifyKeyspaceEvent(notifyHash, "hset", key, c.db.id)
 	srv.Dirty++
 }
 
 // HINCRBY key field increment
 func hincrbyCommand(c *Client) {
-	incr, ok := argLongLongOrReply(c, c.Argv[3], "")
+	incr, ok := argLongLongOrReply(c, c.argv[3], "")
 	if !ok {
 		return
 	}
-	srv, key := c.srv, c.Argv[1]
-	o := c.hashTypeLookupWriteOrCreate(key, c.Argv[2:3])
+	srv, key := c.srv, c.argv[1]
+	o := c.hashTypeLookupWriteOrCreate(key, c.argv[2:3])
 	if o == nil {
 		return
 	}
 	var value int64
-	if s, v, isInt, found := hashTypeGetValue(o, c.Argv[2]); found {
+	if s, v, isInt, found := hashTypeGetValue(o, c.argv[2]); found {
 		if isInt {
 			value = v
 		} else if value, ok = types.StringToInt64(s); !ok {
-			c.AddReplyError("hash value is not an integer")
+			c.addReplyError("hash value is not an integer")
 			return
 		}
 	}
 	old := value
 	if incr < 0 && old < 0 && incr < -1<<63-old || incr > 0 && old > 0 && incr > 1<<63-1-old {
-		c.AddReplyError(ErrOverflow)
+		c.addReplyError(errOverflow)
 		return
 	}
 	value += incr
 	var buf [24]byte
-	srv.hashTypeSet(o, c.Argv[2], strconv.AppendInt(buf[:0], value, 10))
-	c.AddReplyInt(value)
-	srv.SignalModifiedKey(c, c.db, key)
-	srv.NotifyKeyspaceEvent(NotifyHash, "hincrby", key, c.db.ID)
+	srv.hashTypeSet(o, c.argv[2], strconv.AppendInt(buf[:0], value, 10))
+	c.addReplyInt(value)
+	srv.signalModifiedKey(c, c.db, key)
+	srv.notifyKeyspaceEvent(notifyHash, "hincrby", key, c.db.id)
 	srv.Dirty++
 }
 
 // HINCRBYFLOAT key field increment
 func hincrbyfloatCommand(c *Client) {
-	incr, ok := parseLongDouble(c.Argv[3])
+	incr, ok := parseLongDouble(c.argv[3])
 	if !ok {
-		c.AddReplyError(ErrNotFloat)
+		c.addReplyError(errNotFloat)
 		return
 	}
 	if incr.IsInf() {
-		c.AddReplyError("value is NaN or Infinity")
+		c.addReplyError("value is NaN or Infinity")
 		return
 	}
-	srv, key := c.srv, c.Argv[1]
-	o := c.hashTypeLookupWriteOrCreate(key, c.Argv[2:3])
+	srv, key := c.srv, c.argv[1]
+	o := c.hashTypeLookupWriteOrCreate(key, c.argv[2:3])
 	if o == nil {
 		return
 	}
 	var buf [64]byte
 	var value = ldZero()
-	if s, v, isInt, found := hashTypeGetValue(o, c.Argv[2]); found {
+	if s, v, isInt, found := hashTypeGetValue(o, c.argv[2]); found {
 		if isInt {
 			value = ldFromInt64(v)
 		} else if value, ok = parseLongDouble(s); !ok {
-			c.AddReplyError("hash value is not a float")
+			c.addReplyError("hash value is not a float")
 			return
 		}
 	}
 	sum, ok := ldAdd(value, incr)
 	if !ok {
-		c.AddReplyError("increment would produce NaN or Infinity")
+		c.addReplyError("increment would produce NaN or Infinity")
 		return
 	}
 	text := ldFormatHuman(buf[:0], sum)
-	srv.hashTypeSet(o, c.Argv[2], text)
-	c.AddReplyBulk(text)
+	srv.hashTypeSet(o, c.argv[2], text)
+	c.addReplyBulk(text)
 	// Propagated as HSET with the result, so that a replica or an AOF
 	// reload never computes it differently.
-	c.RewriteArgv(hashHsetArg, key, c.Argv[2], text)
-	srv.SignalModifiedKey(c, c.db, key)
-	srv.NotifyKeyspaceEvent(NotifyHash, "hincrbyfloat", key, c.db.ID)
+	c.rewriteArgv(hashHsetArg, key, c.argv[2], text)
+	srv.signalModifiedKey(c, c.db, key)
+	srv.notifyKeyspaceEvent(notifyHash, "hincrbyfloat", key, c.db.id)
 	srv.Dirty++
 }
 
 // addHashFieldToReply replies with the value of field, or null.
 func (c *Client) addHashFieldToReply(o *Object, field []byte) {
 	if o == nil {
-		c.AddReplyNull()
+		c.addReplyNull()
 		return
 	}
 	s, v, isInt, found := hashTypeGetValue(o, field)
 	switch {
 	case !found:
-		c.AddReplyNull()
+		c.addReplyNull()
 	case isInt:
-		c.AddReplyBulkInt(v)
+		c.addReplyBulkInt(v)
 	default:
-		c.AddReplyBulk(s)
+		c.addReplyBulk(s)
 	}
 }
 
 // HGET key field
 func hgetCommand(c *Client) {
-	o := c.LookupKeyReadOrNull(c.Argv[1])
-	if o == nil || c.CheckType(o, TypeHash) {
+	o := c.lookupKeyReadOrNull(c.argv[1])
+	if o == nil || c.checkType(o, TypeHash) {
 		return
 	}
-	c.addHashFieldToReply(o, c.Argv[2])
+	c.addHashFieldToReply(o, c.argv[2])
 }
 
 // HMGET key field [field ...]
 func hmgetCommand(c *Client) {
-	o := c.LookupKeyRead(c.Argv[1])
+	o := c.lookupKeyRead(c.argv[1])
 	if c.checkTypeOrNil(o, TypeHash) {
 		return
 	}
-	c.AddReplyArrayLen(len(c.Argv) - 2)
-	for _, f := range c.Argv[2:] {
+	c.addReplyArrayLen(len(c.argv) - 2)
+	for _, f := range c.argv[2:] {
 		c.addHashFieldToReply(o, f)
 	}
 }
 
 // HDEL key field [field ...]
 func hdelCommand(c *Client) {
-	srv, key := c.srv, c.Argv[1]
-	o := c.LookupKeyWriteOrReply(key, sharedCZero)
-	if o == nil || c.CheckType(o, TypeHash) {
+	srv, key := c.srv, c.argv[1]
+	o := c.lookupKeyWriteOrReply(key, sharedCZero)
+	if o == nil || c.checkType(o, TypeHash) {
 		return
 	}
 	deleted, keyremoved := 0, false
-	for _, f := range c.Argv[2:] {
+	for _, f := range c.argv[2:] {
 		if hashTypeDelete(o, f) {
 			deleted++
 			if hashTypeLength(o) == 0 {
-				srv.DBDelete(c.db, key)
+				srv.dbDelete(c.db, key)
 				keyremoved = true
 				break
 			}
 		}
 	}
 	if deleted > 0 {
-		srv.SignalModifiedKey(c, c.db, key)
-		srv.NotifyKeyspaceEvent(NotifyHash, "hdel", key, c.db.ID)
+		srv.signalModifiedKey(c, c.db, key)
+		srv.notifyKeyspaceEvent(notifyHash, "hdel", key, c.db.id)
 		if keyremoved {
-			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+			srv.notifyKeyspaceEvent(notifyGeneric, "del", key, c.db.id)
 		}
 		srv.Dirty += int64(deleted)
 	}
-	c.AddReplyInt(int64(deleted))
+	c.addReplyInt(int64(deleted))
 }
 
 // HLEN key
 func hlenCommand(c *Client) {
-	o := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
-	if o == nil || c.CheckType(o, TypeHash) {
+	o := c.lookupKeyReadOrReply(c.argv[1], sharedCZero)
+	if o == nil || c.checkType(o, TypeHash) {
 		return
 	}
-	c.AddReplyInt(int64(hashTypeLength(o)))
+	c.addReplyInt(int64(hashTypeLength(o)))
 }
 
 // HSTRLEN key field
 func hstrlenCommand(c *Client) {
-	o := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
-	if o == nil || c.CheckType(o, TypeHash) {
+	o := c.lookupKeyReadOrReply(c.argv[1], sharedCZero)
+	if o == nil || c.checkType(o, TypeHash) {
 		return
 	}
-	s, v, isInt, found := hashTypeGetValue(o, c.Argv[2])
+	s, v, isInt, found := hashTypeGetValue(o, c.argv[2])
 	switch {
 	case !found:
-		c.AddReplyInt(0)
+		c.addReplyInt(0)
 	case isInt:
-		c.AddReplyInt(int64(types.IntLen(v)))
+		c.addReplyInt(int64(types.IntLen(v)))
 	default:
-		c.AddReplyInt(int64(len(s)))
+		c.addReplyInt(int64(len(s)))
 	}
 }
 
 // HEXISTS key field
 func hexistsCommand(c *Client) {
-	o := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
-	if o == nil || c.CheckType(o, TypeHash) {
+	o := c.lookupKeyReadOrReply(c.argv[1], sharedCZero)
+	if o == nil || c.checkType(o, TypeHash) {
 		return
 	}
-	if hashTypeExists(o, c.Argv[2]) {
-		c.AddReplyProto(sharedCOne)
+	if hashTypeExists(o, c.argv[2]) {
+		c.addReplyProto(sharedCOne)
 	} else {
-		c.AddReplyProto(sharedCZero)
+		c.addReplyProto(sharedCZero)
 	}
 }
 
@@ -452,19 +452,19 @@ func genericHgetallCommand(c *Client, flags int) {
 	empty := sharedEmptyArray
 	if both {
 		empty = sharedEmptyMap[2]
-		if c.Resp >= 3 {
+		if c.resp >= 3 {
 			empty = sharedEmptyMap[3]
 		}
 	}
-	o := c.LookupKeyReadOrReply(c.Argv[1], empty)
-	if o == nil || c.CheckType(o, TypeHash) {
+	o := c.lookupKeyReadOrReply(c.argv[1], empty)
+	if o == nil || c.checkType(o, TypeHash) {
 		return
 	}
 	length := hashTypeLength(o)
 	if both {
-		c.AddReplyMapLen(length)
+		c.addReplyMapLen(length)
 	} else {
-		c.AddReplyArrayLen(length)
+		c.addReplyArrayLen(length)
 	}
 	hashRange(o, func(f, v types.ListpackEntry) bool {
 		if flags&hashKey != 0 {
@@ -499,8 +499,8 @@ const (
 // hrandfieldReplyWithListpack replies with picked pairs.
 func (c *Client) hrandfieldReplyWithListpack(keys, vals []types.ListpackEntry) {
 	for i := range keys {
-		if vals != nil && c.Resp > 2 {
-			c.AddReplyArrayLen(2)
+		if vals != nil && c.resp > 2 {
+			c.addReplyArrayLen(2)
 		}
 		c.addReplyEntry(keys[i])
 		if vals != nil {
@@ -511,8 +511,8 @@ func (c *Client) hrandfieldReplyWithListpack(keys, vals []types.ListpackEntry) {
 
 // hrandfieldWithCountCommand is HRANDFIELD with a count.
 func hrandfieldWithCountCommand(c *Client, l int64, withvalues bool) {
-	o := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyArray)
-	if o == nil || c.CheckType(o, TypeHash) {
+	o := c.lookupKeyReadOrReply(c.argv[1], sharedEmptyArray)
+	if o == nil || c.checkType(o, TypeHash) {
 		return
 	}
 	size := uint64(hashTypeLength(o))
@@ -523,30 +523,30 @@ func hrandfieldWithCountCommand(c *Client, l int64, withvalues bool) {
 		uniq = false
 	}
 	if count == 0 {
-		c.AddReplyProto(sharedEmptyArray)
+		c.addReplyProto(sharedEmptyArray)
 		return
 	}
 	pairHeader := func() {
-		if withvalues && c.Resp > 2 {
-			c.AddReplyArrayLen(2)
+		if withvalues && c.resp > 2 {
+			c.addReplyArrayLen(2)
 		}
 	}
 	// CASE 1: negative count, or one field: count random picks, with
 	// repetitions.
 	if !uniq || count == 1 {
-		if withvalues && c.Resp == 2 {
-			c.AddReplyArrayLen(int(count * 2))
+		if withvalues && c.resp == 2 {
+			c.addReplyArrayLen(int(count * 2))
 		} else {
-			c.AddReplyArrayLen(int(count))
+			c.addReplyArrayLen(int(count))
 		}
-		if o.enc == EncHashtable {
+		if o.enc == encHashtable {
 			d := hashDict(o)
 			for ; count > 0; count-- {
 				k, v, _ := d.RandomKey()
 				pairHeader()
-				c.AddReplyBulkString(k)
+				c.addReplyBulkString(k)
 				if withvalues {
-					c.AddReplyBulkString(*v)
+					c.addReplyBulkString(*v)
 				}
 				if len(c.Reply) > hrandfieldMaxReply {
 					c.Flags |= ClientCloseASAP
@@ -580,10 +580,10 @@ func hrandfieldWithCountCommand(c *Client, l int64, withvalues bool) {
 	}
 	// The reply has min(count, size) elements (pairs).
 	replySize := min(count, size)
-	if withvalues && c.Resp == 2 {
-		c.AddReplyArrayLen(int(replySize * 2))
+	if withvalues && c.resp == 2 {
+		c.addReplyArrayLen(int(replySize * 2))
 	} else {
-		c.AddReplyArrayLen(int(replySize))
+		c.addReplyArrayLen(int(replySize))
 	}
 	// CASE 2: the whole hash.
 	if count >= size {
@@ -613,16 +613,16 @@ func hrandfieldWithCountCommand(c *Client, l int64, withvalues bool) {
 		}
 		d.Range(func(k string, v *string) bool {
 			pairHeader()
-			c.AddReplyBulkString(k)
+			c.addReplyBulkString(k)
 			if withvalues {
-				c.AddReplyBulkString(*v)
+				c.addReplyBulkString(*v)
 			}
 			return true
 		})
 		return
 	}
 	// CASE 4: few fields of a big hash.
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		lp := *hashLP(o)
 		keys := make([]types.ListpackEntry, count)
 		var vals []types.ListpackEntry
@@ -642,41 +642,41 @@ func hrandfieldWithCountCommand(c *Client, l int64, withvalues bool) {
 		}
 		picked[k] = struct{}{}
 		pairHeader()
-		c.AddReplyBulkString(k)
+		c.addReplyBulkString(k)
 		if withvalues {
-			c.AddReplyBulkString(*v)
+			c.addReplyBulkString(*v)
 		}
 	}
 }
 
 // HRANDFIELD key [count [WITHVALUES]]
 func hrandfieldCommand(c *Client) {
-	if len(c.Argv) >= 3 {
-		l, ok := getRangeLongFromArgOrReply(c, c.Argv[2], -(1<<63 - 1), 1<<63-1, "")
+	if len(c.argv) >= 3 {
+		l, ok := getRangeLongFromArgOrReply(c, c.argv[2], -(1<<63 - 1), 1<<63-1, "")
 		if !ok {
 			return
 		}
 		withvalues := false
-		if len(c.Argv) > 4 || len(c.Argv) == 4 && !equalFoldC(c.Argv[3], "withvalues") {
-			c.AddReplySyntaxError()
+		if len(c.argv) > 4 || len(c.argv) == 4 && !equalFoldC(c.argv[3], "withvalues") {
+			c.addReplySyntaxError()
 			return
-		} else if len(c.Argv) == 4 {
+		} else if len(c.argv) == 4 {
 			withvalues = true
 			if l < -(1<<63-1)/2 || l > (1<<63-1)/2 {
-				c.AddReplyError("value is out of range")
+				c.addReplyError("value is out of range")
 				return
 			}
 		}
 		hrandfieldWithCountCommand(c, l, withvalues)
 		return
 	}
-	o := c.LookupKeyReadOrNull(c.Argv[1])
-	if o == nil || c.CheckType(o, TypeHash) {
+	o := c.lookupKeyReadOrNull(c.argv[1])
+	if o == nil || c.checkType(o, TypeHash) {
 		return
 	}
-	if o.enc == EncHashtable {
+	if o.enc == encHashtable {
 		k, _, _ := hashDict(o).RandomKey()
-		c.AddReplyBulkString(k)
+		c.addReplyBulkString(k)
 		return
 	}
 	lp := *hashLP(o)
@@ -689,12 +689,12 @@ func hrandfieldCommand(c *Client) {
 // A listpack hash is returned whole with cursor 0; a hashtable is walked
 // with the dict's reverse-binary cursor, as Redis's scanGenericCommand.
 func hscanCommand(c *Client) {
-	cursor, ok := parseScanCursorOrReply(c, c.Argv[2])
+	cursor, ok := parseScanCursorOrReply(c, c.argv[2])
 	if !ok {
 		return
 	}
-	o := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyScan)
-	if o == nil || c.CheckType(o, TypeHash) {
+	o := c.lookupKeyReadOrReply(c.argv[1], sharedEmptyScan)
+	if o == nil || c.checkType(o, TypeHash) {
 		return
 	}
 	opt, ok := parseScanOptionsOrReply(c, 3, false)
@@ -702,7 +702,7 @@ func hscanCommand(c *Client) {
 		return
 	}
 	var items [][]byte
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		lp := *hashLP(o)
 		for p := lp.First(); p >= 0; {
 			f := lp.AppendValue(nil, p)
@@ -737,11 +737,11 @@ func hscanCommand(c *Client) {
 			}
 		}
 	}
-	c.AddReplyArrayLen(2)
-	c.AddReplyBulkInt(int64(cursor))
-	c.AddReplyArrayLen(len(items))
+	c.addReplyArrayLen(2)
+	c.addReplyBulkInt(int64(cursor))
+	c.addReplyArrayLen(len(items))
 	for _, it := range items {
-		c.AddReplyBulk(it)
+		c.addReplyBulk(it)
 	}
 }
 
@@ -749,10 +749,10 @@ func hscanCommand(c *Client) {
 // (hashTypeDup): a listpack byte for byte, a hashtable entry by entry.
 func hashTypeDup(o *Object) Object {
 	var n Object
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		src := *hashLP(o)
 		lp := append(make(types.Listpack, 0, len(src)), src...)
-		n.SetPtr(TypeHash, EncListpack, unsafe.Pointer(&lp))
+		n.SetPtr(TypeHash, encListpack, unsafe.Pointer(&lp))
 		return n
 	}
 	d := types.NewDict[string]()
@@ -760,6 +760,6 @@ func hashTypeDup(o *Object) Object {
 		d.Add(k, *v)
 		return true
 	})
-	n.SetPtr(TypeHash, EncHashtable, unsafe.Pointer(d))
+	n.SetPtr(TypeHash, encHashtable, unsafe.Pointer(d))
 	return n
 }

@@ -11,9 +11,9 @@ import (
 // The connection commands of Redis's networking.c and acl.c: HELLO, AUTH,
 // RESET and CLIENT. Users and their passwords are acl.go's.
 
-// RedisVersion is the Redis version redisfs answers as (HELLO, INFO):
+// redisVersion is the Redis version redisfs answers as (HELLO, INFO):
 // clients that check versions see the release whose behaviour we copy.
-const RedisVersion = "7.0.15"
+const redisVersion = "7.0.15"
 
 // authenticate checks user and pass against the default user, as Redis's
 // ACLAuthenticateUser, and on success marks c authenticated.
@@ -26,93 +26,93 @@ const errWrongPass = "-WRONGPASS invalid username-password pair or user is disab
 
 // AUTH [username] password
 func authCommand(c *Client) {
-	if len(c.Argv) > 3 {
-		c.AddReplySyntaxError()
+	if len(c.argv) > 3 {
+		c.addReplySyntaxError()
 		return
 	}
-	user, pass := []byte("default"), c.Argv[1]
-	if len(c.Argv) == 2 {
+	user, pass := []byte("default"), c.argv[1]
+	if len(c.argv) == 2 {
 		// The two-argument form fails when no password is set, as Redis
 		// does to catch configuration mistakes.
 		if c.srv.defaultUserNoPass() {
-			c.AddReplyError("AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+			c.addReplyError("AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 			return
 		}
 	} else {
-		user, pass = c.Argv[1], c.Argv[2]
+		user, pass = c.argv[1], c.argv[2]
 	}
 	if c.authenticate(user, pass) {
-		c.AddReplyOK()
+		c.addReplyOK()
 	} else {
-		c.AddReplyError(errWrongPass)
+		c.addReplyError(errWrongPass)
 	}
 }
 
 // HELLO [protover [AUTH username password] [SETNAME clientname]]
 func helloCommand(c *Client) {
 	var ver int64
-	if len(c.Argv) >= 2 {
-		v, ok := proto.ParseInt(c.Argv[1])
+	if len(c.argv) >= 2 {
+		v, ok := proto.ParseInt(c.argv[1])
 		if !ok {
-			c.AddReplyError("Protocol version is not an integer or out of range")
+			c.addReplyError("Protocol version is not an integer or out of range")
 			return
 		}
 		if v < 2 || v > 3 {
-			c.AddReplyError("-NOPROTO unsupported protocol version")
+			c.addReplyError("-NOPROTO unsupported protocol version")
 			return
 		}
 		ver = v
 	}
 	// Options take effect as they are parsed, as in Redis 7.0: an AUTH
 	// before a bad SETNAME has authenticated already.
-	for j := 2; j < len(c.Argv); j++ {
-		more := len(c.Argv) - 1 - j
-		opt := c.Argv[j]
+	for j := 2; j < len(c.argv); j++ {
+		more := len(c.argv) - 1 - j
+		opt := c.argv[j]
 		switch {
 		case strings.EqualFold(string(opt), "auth") && more >= 2:
-			if !c.authenticate(c.Argv[j+1], c.Argv[j+2]) {
-				c.AddReplyError(errWrongPass)
+			if !c.authenticate(c.argv[j+1], c.argv[j+2]) {
+				c.addReplyError(errWrongPass)
 				return
 			}
 			j += 2
 		case strings.EqualFold(string(opt), "setname") && more >= 1:
-			if !c.setNameOrReply(c.Argv[j+1]) {
+			if !c.setNameOrReply(c.argv[j+1]) {
 				return
 			}
 			j++
 		default:
-			c.AddReplyErrorFormat("Syntax error in HELLO option '%s'", opt)
+			c.addReplyErrorFormat("Syntax error in HELLO option '%s'", opt)
 			return
 		}
 	}
 	if !c.Authenticated {
-		c.AddReplyError("-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		c.addReplyError("-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
 	if ver != 0 {
-		c.Resp = int(ver)
+		c.resp = int(ver)
 	}
-	c.AddReplyMapLen(7)
-	c.AddReplyBulkString("server")
-	c.AddReplyBulkString("redis")
-	c.AddReplyBulkString("version")
-	c.AddReplyBulkString(RedisVersion)
-	c.AddReplyBulkString("proto")
-	c.AddReplyInt(int64(c.Resp))
-	c.AddReplyBulkString("id")
-	c.AddReplyInt(c.ID)
-	c.AddReplyBulkString("mode")
-	c.AddReplyBulkString("standalone")
-	c.AddReplyBulkString("role")
-	c.AddReplyBulkString("master")
-	c.AddReplyBulkString("modules")
-	c.AddReplyArrayLen(0)
+	c.addReplyMapLen(7)
+	c.addReplyBulkString("server")
+	c.addReplyBulkString("redis")
+	c.addReplyBulkString("version")
+	c.addReplyBulkString(redisVersion)
+	c.addReplyBulkString("proto")
+	c.addReplyInt(int64(c.resp))
+	c.addReplyBulkString("id")
+	c.addReplyInt(c.ID)
+	c.addReplyBulkString("mode")
+	c.addReplyBulkString("standalone")
+	c.addReplyBulkString("role")
+	c.addReplyBulkString("master")
+	c.addReplyBulkString("modules")
+	c.addReplyArrayLen(0)
 }
 
 // RESET
 func resetCommand(c *Client) {
 	c.clearConnectionState()
-	c.AddReplyStatus("RESET")
+	c.addReplyStatus("RESET")
 }
 
 // clearConnectionState puts c back in the state of a new connection, as
@@ -122,17 +122,17 @@ func resetCommand(c *Client) {
 func (c *Client) clearConnectionState() {
 	srv := c.srv
 	c.SelectDB(0)
-	c.Resp = 2
-	c.User = "default"
+	c.resp = 2
+	c.userName = "default"
 	c.Authenticated = !srv.defaultUserNeedsAuth()
 	c.resetMulti() // and unwatches
 	c.Name = ""
 	srv.removeMonitor(c)               // monitor.go
 	srv.pubsubUnsubscribeAll(c, false) // pubsub.go
-	if c.Flags&ClientTracking != 0 {
+	if c.Flags&clientTrackingOn != 0 {
 		c.disableTracking() // tracking.go
 	}
-	c.Flags &^= ClientPubsub | ClientReplyOff | ClientReplySkipNext
+	c.Flags &^= ClientPubsub | clientReplyOff | clientReplySkipNext
 }
 
 // validClientName reports whether name may be a client name: CLIENT LIST
@@ -151,7 +151,7 @@ func validClientName(name []byte) bool {
 // false when the name is not valid.
 func (c *Client) setNameOrReply(name []byte) bool {
 	if !validClientName(name) {
-		c.AddReplyError("Client names cannot contain spaces, newlines or special characters.")
+		c.addReplyError("Client names cannot contain spaces, newlines or special characters.")
 		return false
 	}
 	c.Name = string(name)
@@ -215,9 +215,9 @@ var clientListFlags = [...]struct {
 	letter byte
 }{
 	{ClientMonitor, 'O'}, {ClientPubsub, 'P'}, {ClientMulti, 'x'}, {ClientBlocked, 'b'},
-	{ClientTracking, 't'}, {ClientTrackingBrokenRedir, 'R'}, {ClientTrackingBcast, 'B'},
-	{ClientDirtyCAS, 'd'}, {ClientCloseAfterReply, 'c'}, {ClientCloseASAP, 'A'},
-	{ClientUnixSocket, 'U'}, {ClientNoEvict, 'e'},
+	{clientTrackingOn, 't'}, {clientTrackingBrokenRedir, 'R'}, {clientTrackingBcast, 'B'},
+	{clientDirtyCAS, 'd'}, {ClientCloseAfterReply, 'c'}, {ClientCloseASAP, 'A'},
+	{ClientUnixSocket, 'U'}, {clientNoEvict, 'e'},
 }
 
 // clientFlagsString is the flags field of CLIENT LIST, letters in Redis's
@@ -256,8 +256,8 @@ const clientStructSize = 1024
 func (c *Client) appendClientInfo(b []byte) []byte {
 	srv := c.srv
 	addr, laddr, fd := "", "", -1
-	if c.Conn != nil {
-		addr, laddr, fd = c.Conn.RemoteAddr(), c.Conn.LocalAddr(), c.Conn.Fd()
+	if c.conn != nil {
+		addr, laddr, fd = c.conn.RemoteAddr(), c.conn.LocalAddr(), c.conn.Fd()
 	}
 	now := srv.cachedNow.Unix()
 	sub, psub, ssub := c.pubsubCounts()
@@ -276,7 +276,7 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	}
 	argvMem := 0
 	if c.cmd != nil && srv.currentClient == c {
-		for _, a := range c.Argv {
+		for _, a := range c.argv {
 			argvMem += len(a)
 		}
 	}
@@ -288,10 +288,10 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	b = append(append(b, " laddr="...), laddr...)
 	b = appendIntField(b, " fd=", int64(fd))
 	b = append(append(b, " name="...), c.Name...)
-	b = appendIntField(b, " age=", now-c.Created/1000)
-	b = appendIntField(b, " idle=", now-c.LastInteract/1000)
+	b = appendIntField(b, " age=", now-c.created/1000)
+	b = appendIntField(b, " idle=", now-c.lastInteract/1000)
 	b = c.clientFlagsString(append(b, " flags="...))
-	b = appendIntField(b, " db=", int64(c.db.ID))
+	b = appendIntField(b, " db=", int64(c.db.id))
 	b = appendIntField(b, " sub=", int64(sub))
 	b = appendIntField(b, " psub=", int64(psub))
 	b = appendIntField(b, " ssub=", int64(ssub))
@@ -305,20 +305,20 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	b = appendIntField(b, " obl=", int64(obl))
 	b = appendIntField(b, " oll=0 omem=0 tot-mem=", int64(totMem))
 	b = append(b, " events=r"...)
-	if obl > 0 && c.Flags&ClientPendingWrite == 0 {
+	if obl > 0 && c.Flags&clientPendingWrite == 0 {
 		// Replies left over after a short write wait for EPOLLOUT.
 		b = append(b, 'w')
 	}
 	b = append(b, " cmd="...)
 	if c.lastCmd != nil {
-		b = append(b, c.lastCmd.FullName...)
+		b = append(b, c.lastCmd.fullName...)
 	} else {
 		b = append(b, "NULL"...)
 	}
 	b = append(b, " user="...)
-	b = append(b, c.User...)
+	b = append(b, c.userName...)
 	b = appendIntField(b, " redir=", c.trackingRedirID())
-	return appendIntField(b, " resp=", int64(c.Resp))
+	return appendIntField(b, " resp=", int64(c.resp))
 }
 
 var clientHelp = []string{
@@ -370,16 +370,16 @@ var clientHelp = []string{
 }
 
 // CLIENT HELP
-func clientHelpCommand(c *Client) { c.AddReplyHelp(clientHelp) }
+func clientHelpCommand(c *Client) { c.addReplyHelp(clientHelp) }
 
 // CLIENT ID
-func clientIDCommand(c *Client) { c.AddReplyInt(c.ID) }
+func clientIDCommand(c *Client) { c.addReplyInt(c.ID) }
 
 // CLIENT INFO
 func clientInfoCommand(c *Client) {
 	b := c.appendClientInfo(nil)
 	b = append(b, '\n')
-	c.AddReplyVerbatim(b, "txt")
+	c.addReplyVerbatim(b, "txt")
 }
 
 // CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id ...]
@@ -388,18 +388,18 @@ func clientListCommand(c *Client) {
 	typ := -1
 	var b []byte
 	switch {
-	case len(c.Argv) == 4 && strings.EqualFold(string(c.Argv[2]), "type"):
-		typ = clientTypeByName(c.Argv[3])
+	case len(c.argv) == 4 && strings.EqualFold(string(c.argv[2]), "type"):
+		typ = clientTypeByName(c.argv[3])
 		if typ == -1 {
-			c.AddReplyErrorFormat("Unknown client type '%s'", c.Argv[3])
+			c.addReplyErrorFormat("Unknown client type '%s'", c.argv[3])
 			return
 		}
-	case len(c.Argv) > 3 && strings.EqualFold(string(c.Argv[2]), "id"):
+	case len(c.argv) > 3 && strings.EqualFold(string(c.argv[2]), "id"):
 		b = []byte{}
-		for _, arg := range c.Argv[3:] {
+		for _, arg := range c.argv[3:] {
 			id, ok := proto.ParseInt(arg)
 			if !ok {
-				c.AddReplyError("Invalid client ID")
+				c.addReplyError("Invalid client ID")
 				return
 			}
 			if cl := srv.clients[id]; cl != nil && cl.Flags&ClientInternal == 0 {
@@ -407,8 +407,8 @@ func clientListCommand(c *Client) {
 				b = append(b, '\n')
 			}
 		}
-	case len(c.Argv) != 2:
-		c.AddReplySyntaxError()
+	case len(c.argv) != 2:
+		c.addReplySyntaxError()
 		return
 	}
 	if b == nil {
@@ -421,7 +421,7 @@ func clientListCommand(c *Client) {
 			b = append(b, '\n')
 		}
 	}
-	c.AddReplyVerbatim(b, "txt")
+	c.addReplyVerbatim(b, "txt")
 }
 
 // CLIENT KILL ip:port
@@ -433,29 +433,29 @@ func clientKillCommand(c *Client) {
 	typ := -1
 	var id int64
 	skipme := true
-	if len(c.Argv) == 3 {
+	if len(c.argv) == 3 {
 		// The old form may kill the calling client itself.
-		addr = c.Argv[2]
+		addr = c.argv[2]
 		skipme = false
 	} else {
-		for i := 2; i < len(c.Argv); i += 2 {
-			if i+1 >= len(c.Argv) {
-				c.AddReplySyntaxError()
+		for i := 2; i < len(c.argv); i += 2 {
+			if i+1 >= len(c.argv) {
+				c.addReplySyntaxError()
 				return
 			}
-			opt, val := strings.ToLower(string(c.Argv[i])), c.Argv[i+1]
+			opt, val := strings.ToLower(string(c.argv[i])), c.argv[i+1]
 			switch opt {
 			case "id":
 				n, ok := proto.ParseInt(val)
 				if !ok || n < 1 {
-					c.AddReplyError("client-id should be greater than 0")
+					c.addReplyError("client-id should be greater than 0")
 					return
 				}
 				id = n
 			case "type":
 				typ = clientTypeByName(val)
 				if typ == -1 {
-					c.AddReplyErrorFormat("Unknown client type '%s'", val)
+					c.addReplyErrorFormat("Unknown client type '%s'", val)
 					return
 				}
 			case "addr":
@@ -464,7 +464,7 @@ func clientKillCommand(c *Client) {
 				laddr = val
 			case "user":
 				if srv.acl == nil || srv.acl.users[string(val)] == nil {
-					c.AddReplyErrorFormat("No such user '%s'", val)
+					c.addReplyErrorFormat("No such user '%s'", val)
 					return
 				}
 				user = val
@@ -475,11 +475,11 @@ func clientKillCommand(c *Client) {
 				case "no":
 					skipme = false
 				default:
-					c.AddReplySyntaxError()
+					c.addReplySyntaxError()
 					return
 				}
 			default:
-				c.AddReplySyntaxError()
+				c.addReplySyntaxError()
 				return
 			}
 		}
@@ -488,14 +488,14 @@ func clientKillCommand(c *Client) {
 	closeSelf := false
 	for _, cl := range srv.listedClients() {
 		var clAddr, clLaddr string
-		if cl.Conn != nil {
-			clAddr, clLaddr = cl.Conn.RemoteAddr(), cl.Conn.LocalAddr()
+		if cl.conn != nil {
+			clAddr, clLaddr = cl.conn.RemoteAddr(), cl.conn.LocalAddr()
 		}
 		if addr != nil && clAddr != string(addr) ||
 			laddr != nil && clLaddr != string(laddr) ||
 			typ != -1 && cl.clientType() != typ ||
 			id != 0 && cl.ID != id ||
-			user != nil && cl.User != string(user) ||
+			user != nil && cl.userName != string(user) ||
 			cl == c && skipme {
 			continue
 		}
@@ -506,14 +506,14 @@ func clientKillCommand(c *Client) {
 		}
 		killed++
 	}
-	if len(c.Argv) == 3 {
+	if len(c.argv) == 3 {
 		if killed == 0 {
-			c.AddReplyError("No such client")
+			c.addReplyError("No such client")
 		} else {
-			c.AddReplyOK()
+			c.addReplyOK()
 		}
 	} else {
-		c.AddReplyInt(int64(killed))
+		c.addReplyInt(int64(killed))
 	}
 	// Flagged only once the reply is queued, so that it is written.
 	if closeSelf {
@@ -523,81 +523,81 @@ func clientKillCommand(c *Client) {
 
 // CLIENT NO-EVICT ON|OFF
 func clientNoEvictCommand(c *Client) {
-	switch strings.ToLower(string(c.Argv[2])) {
+	switch strings.ToLower(string(c.argv[2])) {
 	case "on":
-		c.Flags |= ClientNoEvict
-		c.AddReplyOK()
+		c.Flags |= clientNoEvict
+		c.addReplyOK()
 	case "off":
-		c.Flags &^= ClientNoEvict
-		c.AddReplyOK()
+		c.Flags &^= clientNoEvict
+		c.addReplyOK()
 	default:
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 	}
 }
 
 // CLIENT SETNAME connection-name
 func clientSetNameCommand(c *Client) {
-	if c.setNameOrReply(c.Argv[2]) {
-		c.AddReplyOK()
+	if c.setNameOrReply(c.argv[2]) {
+		c.addReplyOK()
 	}
 }
 
 // CLIENT GETNAME
 func clientGetNameCommand(c *Client) {
 	if c.Name == "" {
-		c.AddReplyNull()
+		c.addReplyNull()
 		return
 	}
-	c.AddReplyBulkString(c.Name)
+	c.addReplyBulkString(c.Name)
 }
 
 // CLIENT REPLY ON|OFF|SKIP
 func clientReplyCommand(c *Client) {
-	switch strings.ToLower(string(c.Argv[2])) {
+	switch strings.ToLower(string(c.argv[2])) {
 	case "on":
-		c.Flags &^= ClientReplySkip | ClientReplyOff
-		c.AddReplyOK()
+		c.Flags &^= clientReplySkip | clientReplyOff
+		c.addReplyOK()
 	case "off":
-		c.Flags |= ClientReplyOff
+		c.Flags |= clientReplyOff
 	case "skip":
-		if c.Flags&ClientReplyOff == 0 {
-			c.Flags |= ClientReplySkipNext
+		if c.Flags&clientReplyOff == 0 {
+			c.Flags |= clientReplySkipNext
 		}
 	default:
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 	}
 }
 
 // CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
 func clientUnblockCommand(c *Client) {
-	if len(c.Argv) > 4 {
-		c.AddReplySubcommandSyntaxError()
+	if len(c.argv) > 4 {
+		c.addReplySubcommandSyntaxError()
 		return
 	}
 	withError := false
-	if len(c.Argv) == 4 {
-		switch strings.ToLower(string(c.Argv[3])) {
+	if len(c.argv) == 4 {
+		switch strings.ToLower(string(c.argv[3])) {
 		case "timeout":
 		case "error":
 			withError = true
 		default:
-			c.AddReplyError("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+			c.addReplyError("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
 			return
 		}
 	}
-	id, ok := proto.ParseInt(c.Argv[2])
+	id, ok := proto.ParseInt(c.argv[2])
 	if !ok {
-		c.AddReplyError(ErrNotInteger)
+		c.addReplyError(errNotInteger)
 		return
 	}
 	target := c.srv.clients[id]
 	// A client postponed by CLIENT PAUSE is not unblocked (pause.go).
-	if target == nil || target.Flags&ClientBlocked == 0 || target.Flags&ClientPendingCommand != 0 {
-		c.AddReplyInt(0)
+	if target == nil || target.Flags&ClientBlocked == 0 || target.Flags&clientPendingCommand != 0 {
+		c.addReplyInt(0)
 		return
 	}
 	c.srv.clientUnblock(target, withError) // blocking.go
-	c.AddReplyInt(1)
+	c.addReplyInt(1)
 }
 
 // CLIENT TRACKING, CACHING, GETREDIR and TRACKINGINFO are tracking.go's.
@@ -605,4 +605,4 @@ func clientUnblockCommand(c *Client) {
 // clientContainerCommand runs for a container command without a
 // subcommand; the arity check makes it unreachable, but a table entry has
 // a Proc.
-func clientContainerCommand(c *Client) { c.AddReplySubcommandSyntaxError() }
+func clientContainerCommand(c *Client) { c.addReplySubcommandSyntaxError() }

@@ -87,85 +87,85 @@ func appendRESP3(dst, src []byte, resp int) []byte {
 
 // hiddenCmdFlags are the flags COMMAND INFO does not show (Redis hides them
 // on purpose).
-const hiddenCmdFlags = CmdMayReplicate | CmdSentinel | CmdOnlySentinel | CmdProtected |
-	CmdModuleGetKeys | CmdModuleNoCluster
+const hiddenCmdFlags = cmdMayReplicate | cmdSentinel | cmdOnlySentinel | cmdProtected |
+	cmdModuleGetKeys | cmdModuleNoCluster
 
 // implicitAcl returns cmd's ACL categories with those its flags imply, as
 // Redis's setImplicitACLCategories does at start.
-func implicitAcl(cmd *Command) uint64 {
-	acl := cmd.Acl
-	if cmd.Flags&CmdWrite != 0 {
-		acl |= AclWrite
+func implicitAcl(cmd *command) uint64 {
+	acl := cmd.acl
+	if cmd.flags&cmdWrite != 0 {
+		acl |= aclWrite
 	}
-	if cmd.Flags&CmdReadonly != 0 && acl&AclScripting == 0 {
-		acl |= AclRead
+	if cmd.flags&cmdReadonly != 0 && acl&aclScripting == 0 {
+		acl |= aclRead
 	}
-	if cmd.Flags&CmdAdmin != 0 {
-		acl |= AclAdmin | AclDangerous
+	if cmd.flags&cmdAdmin != 0 {
+		acl |= aclAdmin | aclDangerous
 	}
-	if cmd.Flags&CmdPubsub != 0 {
-		acl |= AclPubsub
+	if cmd.flags&cmdPubsub != 0 {
+		acl |= aclPubsub
 	}
-	if cmd.Flags&CmdFast != 0 {
-		acl |= AclFast
+	if cmd.flags&cmdFast != 0 {
+		acl |= aclFast
 	}
-	if cmd.Flags&CmdBlocking != 0 {
-		acl |= AclBlocking
+	if cmd.flags&cmdBlocking != 0 {
+		acl |= aclBlocking
 	}
-	if acl&AclFast == 0 {
-		acl |= AclSlow
+	if acl&aclFast == 0 {
+		acl |= aclSlow
 	}
 	return acl
 }
 
 // addReplyCommandInfo replies cmd's COMMAND INFO entry: name, arity, flags,
 // first key, last key, step, ACL categories, tips, key specs, subcommands.
-func (c *Client) addReplyCommandInfo(cmd *Command) {
+func (c *Client) addReplyCommandInfo(cmd *command) {
 	if cmd == nil {
-		c.AddReplyNull()
+		c.addReplyNull()
 		return
 	}
-	c.AddReplyArrayLen(10)
-	c.AddReplyBulkString(cmd.FullName)
-	c.AddReplyInt(int64(cmd.Arity))
+	c.addReplyArrayLen(10)
+	c.addReplyBulkString(cmd.fullName)
+	c.addReplyInt(int64(cmd.arity))
 	n := 0
-	for _, f := range CmdFlagNames {
-		if cmd.Flags&f.Flag != 0 && f.Flag&hiddenCmdFlags == 0 {
+	for _, f := range cmdFlagNames {
+		if cmd.flags&f.flag != 0 && f.flag&hiddenCmdFlags == 0 {
 			n++
 		}
 	}
-	c.AddReplySetLen(n)
-	for _, f := range CmdFlagNames {
-		if cmd.Flags&f.Flag != 0 && f.Flag&hiddenCmdFlags == 0 {
-			c.AddReplyStatus(f.Name)
+	c.addReplySetLen(n)
+	for _, f := range cmdFlagNames {
+		if cmd.flags&f.flag != 0 && f.flag&hiddenCmdFlags == 0 {
+			c.addReplyStatus(f.name)
 		}
 	}
-	c.AddReplyInt(int64(cmd.First))
-	c.AddReplyInt(int64(cmd.Last))
-	c.AddReplyInt(int64(cmd.Step))
+	c.addReplyInt(int64(cmd.first))
+	c.addReplyInt(int64(cmd.last))
+	c.addReplyInt(int64(cmd.step))
 	acl := implicitAcl(cmd)
 	n = 0
-	for _, a := range AclCategoryNames {
-		if acl&a.Flag != 0 {
+	for _, a := range aclCategoryNames {
+		if acl&a.flag != 0 {
 			n++
 		}
 	}
-	c.AddReplySetLen(n)
-	for _, a := range AclCategoryNames {
-		if acl&a.Flag != 0 {
-			c.AddReplyStatus("@" + a.Name)
+	c.addReplySetLen(n)
+	for _, a := range aclCategoryNames {
+		if acl&a.flag != 0 {
+			c.addReplyStatus("@" + a.name)
 		}
 	}
-	c.AddReplySetLen(len(cmd.Tips))
-	for _, tip := range cmd.Tips {
-		c.AddReplyBulkString(tip)
+	c.addReplySetLen(len(cmd.tips))
+	for _, tip := range cmd.tips {
+		c.addReplyBulkString(tip)
 	}
 	c.addReplyKeySpecs(cmd.keySpecs)
 	if len(cmd.Subs) == 0 {
-		c.AddReplySetLen(0)
+		c.addReplySetLen(0)
 		return
 	}
-	c.AddReplyArrayLen(len(cmd.Subs))
+	c.addReplyArrayLen(len(cmd.Subs))
 	for _, sub := range cmd.Subs {
 		c.addReplyCommandInfo(sub)
 	}
@@ -174,72 +174,72 @@ func (c *Client) addReplyCommandInfo(cmd *Command) {
 // addReplyKeySpecs replies a command's key specs, as Redis's
 // addReplyCommandKeySpecs.
 func (c *Client) addReplyKeySpecs(specs []keySpec) {
-	c.AddReplySetLen(len(specs))
+	c.addReplySetLen(len(specs))
 	for i := range specs {
 		ks := &specs[i]
 		if ks.notes != "" {
-			c.AddReplyMapLen(4)
-			c.AddReplyBulkString("notes")
-			c.AddReplyBulkString(ks.notes)
+			c.addReplyMapLen(4)
+			c.addReplyBulkString("notes")
+			c.addReplyBulkString(ks.notes)
 		} else {
-			c.AddReplyMapLen(3)
+			c.addReplyMapLen(3)
 		}
-		c.AddReplyBulkString("flags")
-		c.AddReplySetLen(len(ks.flags))
+		c.addReplyBulkString("flags")
+		c.addReplySetLen(len(ks.flags))
 		for _, f := range ks.flags {
-			c.AddReplyStatus(f)
+			c.addReplyStatus(f)
 		}
-		c.AddReplyBulkString("begin_search")
-		c.AddReplyMapLen(2)
-		c.AddReplyBulkString("type")
+		c.addReplyBulkString("begin_search")
+		c.addReplyMapLen(2)
+		c.addReplyBulkString("type")
 		switch ks.bsType {
 		case 'i':
-			c.AddReplyBulkString("index")
-			c.AddReplyBulkString("spec")
-			c.AddReplyMapLen(1)
-			c.AddReplyBulkString("index")
-			c.AddReplyInt(int64(ks.bsIndex))
+			c.addReplyBulkString("index")
+			c.addReplyBulkString("spec")
+			c.addReplyMapLen(1)
+			c.addReplyBulkString("index")
+			c.addReplyInt(int64(ks.bsIndex))
 		case 'k':
-			c.AddReplyBulkString("keyword")
-			c.AddReplyBulkString("spec")
-			c.AddReplyMapLen(2)
-			c.AddReplyBulkString("keyword")
-			c.AddReplyBulkString(ks.bsKeyword)
-			c.AddReplyBulkString("startfrom")
-			c.AddReplyInt(int64(ks.bsStartFrom))
+			c.addReplyBulkString("keyword")
+			c.addReplyBulkString("spec")
+			c.addReplyMapLen(2)
+			c.addReplyBulkString("keyword")
+			c.addReplyBulkString(ks.bsKeyword)
+			c.addReplyBulkString("startfrom")
+			c.addReplyInt(int64(ks.bsStartFrom))
 		default:
-			c.AddReplyBulkString("unknown")
-			c.AddReplyBulkString("spec")
-			c.AddReplyMapLen(0)
+			c.addReplyBulkString("unknown")
+			c.addReplyBulkString("spec")
+			c.addReplyMapLen(0)
 		}
-		c.AddReplyBulkString("find_keys")
-		c.AddReplyMapLen(2)
-		c.AddReplyBulkString("type")
+		c.addReplyBulkString("find_keys")
+		c.addReplyMapLen(2)
+		c.addReplyBulkString("type")
 		switch ks.fkType {
 		case 'r':
-			c.AddReplyBulkString("range")
-			c.AddReplyBulkString("spec")
-			c.AddReplyMapLen(3)
-			c.AddReplyBulkString("lastkey")
-			c.AddReplyInt(int64(ks.lastKey))
-			c.AddReplyBulkString("keystep")
-			c.AddReplyInt(int64(ks.keyStep))
-			c.AddReplyBulkString("limit")
-			c.AddReplyInt(int64(ks.limit))
+			c.addReplyBulkString("range")
+			c.addReplyBulkString("spec")
+			c.addReplyMapLen(3)
+			c.addReplyBulkString("lastkey")
+			c.addReplyInt(int64(ks.lastKey))
+			c.addReplyBulkString("keystep")
+			c.addReplyInt(int64(ks.keyStep))
+			c.addReplyBulkString("limit")
+			c.addReplyInt(int64(ks.limit))
 		case 'n':
-			c.AddReplyBulkString("keynum")
-			c.AddReplyBulkString("spec")
-			c.AddReplyMapLen(3)
-			c.AddReplyBulkString("keynumidx")
-			c.AddReplyInt(int64(ks.keyNumIdx))
-			c.AddReplyBulkString("firstkey")
-			c.AddReplyInt(int64(ks.firstKey))
-			c.AddReplyBulkString("keystep")
-			c.AddReplyInt(int64(ks.keyStep))
+			c.addReplyBulkString("keynum")
+			c.addReplyBulkString("spec")
+			c.addReplyMapLen(3)
+			c.addReplyBulkString("keynumidx")
+			c.addReplyInt(int64(ks.keyNumIdx))
+			c.addReplyBulkString("firstkey")
+			c.addReplyInt(int64(ks.firstKey))
+			c.addReplyBulkString("keystep")
+			c.addReplyInt(int64(ks.keyStep))
 		default:
-			c.AddReplyBulkString("unknown")
-			c.AddReplyBulkString("spec")
-			c.AddReplyMapLen(0)
+			c.addReplyBulkString("unknown")
+			c.addReplyBulkString("spec")
+			c.addReplyMapLen(0)
 		}
 	}
 }
@@ -247,10 +247,10 @@ func (c *Client) addReplyKeySpecs(specs []keySpec) {
 // addReplyCommandDocs replies cmd's COMMAND DOCS map, as Redis's
 // addReplyCommandDocs: summary, since, group, complexity, doc flags,
 // deprecation, history, arguments, then the subcommands.
-func (c *Client) addReplyCommandDocs(cmd *Command) {
+func (c *Client) addReplyCommandDocs(cmd *command) {
 	n := 1 // group
 	for _, present := range []bool{
-		cmd.Summary != "", cmd.Since != "", cmd.Complexity != "", len(cmd.docFlags) > 0,
+		cmd.summary != "", cmd.since != "", cmd.complexity != "", len(cmd.docFlags) > 0,
 		cmd.deprecatedSince != "", cmd.replacedBy != "", len(cmd.history) > 0,
 		cmd.docArgs != "", len(cmd.Subs) > 0,
 	} {
@@ -258,56 +258,56 @@ func (c *Client) addReplyCommandDocs(cmd *Command) {
 			n++
 		}
 	}
-	c.AddReplyMapLen(n)
-	if cmd.Summary != "" {
-		c.AddReplyBulkString("summary")
-		c.AddReplyBulkString(cmd.Summary)
+	c.addReplyMapLen(n)
+	if cmd.summary != "" {
+		c.addReplyBulkString("summary")
+		c.addReplyBulkString(cmd.summary)
 	}
-	if cmd.Since != "" {
-		c.AddReplyBulkString("since")
-		c.AddReplyBulkString(cmd.Since)
+	if cmd.since != "" {
+		c.addReplyBulkString("since")
+		c.addReplyBulkString(cmd.since)
 	}
-	c.AddReplyBulkString("group")
-	c.AddReplyBulkString(cmd.Group)
-	if cmd.Complexity != "" {
-		c.AddReplyBulkString("complexity")
-		c.AddReplyBulkString(cmd.Complexity)
+	c.addReplyBulkString("group")
+	c.addReplyBulkString(cmd.group)
+	if cmd.complexity != "" {
+		c.addReplyBulkString("complexity")
+		c.addReplyBulkString(cmd.complexity)
 	}
 	if len(cmd.docFlags) > 0 {
-		c.AddReplyBulkString("doc_flags")
-		c.AddReplySetLen(len(cmd.docFlags))
+		c.addReplyBulkString("doc_flags")
+		c.addReplySetLen(len(cmd.docFlags))
 		for _, f := range cmd.docFlags {
-			c.AddReplyStatus(f)
+			c.addReplyStatus(f)
 		}
 	}
 	if cmd.deprecatedSince != "" {
-		c.AddReplyBulkString("deprecated_since")
-		c.AddReplyBulkString(cmd.deprecatedSince)
+		c.addReplyBulkString("deprecated_since")
+		c.addReplyBulkString(cmd.deprecatedSince)
 	}
 	if cmd.replacedBy != "" {
-		c.AddReplyBulkString("replaced_by")
-		c.AddReplyBulkString(cmd.replacedBy)
+		c.addReplyBulkString("replaced_by")
+		c.addReplyBulkString(cmd.replacedBy)
 	}
 	if len(cmd.history) > 0 {
-		c.AddReplyBulkString("history")
-		c.AddReplySetLen(len(cmd.history))
+		c.addReplyBulkString("history")
+		c.addReplySetLen(len(cmd.history))
 		for _, h := range cmd.history {
-			c.AddReplyArrayLen(2)
-			c.AddReplyBulkString(h[0])
-			c.AddReplyBulkString(h[1])
+			c.addReplyArrayLen(2)
+			c.addReplyBulkString(h[0])
+			c.addReplyBulkString(h[1])
 		}
 	}
 	if cmd.docArgs != "" {
-		c.AddReplyBulkString("arguments")
+		c.addReplyBulkString("arguments")
 		if c.replying() {
-			c.Reply = appendRESP3(c.Reply, []byte(cmd.docArgs), c.Resp)
+			c.Reply = appendRESP3(c.Reply, []byte(cmd.docArgs), c.resp)
 		}
 	}
 	if len(cmd.Subs) > 0 {
-		c.AddReplyBulkString("subcommands")
-		c.AddReplyMapLen(len(cmd.Subs))
+		c.addReplyBulkString("subcommands")
+		c.addReplyMapLen(len(cmd.Subs))
 		for _, sub := range cmd.Subs {
-			c.AddReplyBulkString(sub.FullName)
+			c.addReplyBulkString(sub.fullName)
 			c.addReplyCommandDocs(sub)
 		}
 	}
@@ -315,19 +315,19 @@ func (c *Client) addReplyCommandDocs(cmd *Command) {
 
 // sortedCommands returns the top-level commands by name. (Redis lists them
 // in its hash table's order, which changes from run to run.)
-func sortedCommands() []*Command {
+func sortedCommands() []*command {
 	table := commands()
-	out := make([]*Command, 0, len(table))
+	out := make([]*command, 0, len(table))
 	for _, cmd := range table {
 		out = append(out, cmd)
 	}
-	slices.SortFunc(out, func(a, b *Command) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b *command) int { return strings.Compare(a.name, b.name) })
 	return out
 }
 
 // lookupCommandByFullName finds "get" or "client|list", case aside, as
 // Redis's lookupCommandBySds.
-func lookupCommandByFullName(name []byte) *Command {
+func lookupCommandByFullName(name []byte) *command {
 	base, sub, isSub := strings.Cut(string(name), "|")
 	cmd := lookupCommandName([]byte(base))
 	if !isSub {
@@ -342,47 +342,47 @@ func lookupCommandByFullName(name []byte) *Command {
 // COMMAND
 func commandCommand(c *Client) {
 	cmds := sortedCommands()
-	c.AddReplyArrayLen(len(cmds))
+	c.addReplyArrayLen(len(cmds))
 	for _, cmd := range cmds {
 		c.addReplyCommandInfo(cmd)
 	}
 }
 
 // COMMAND COUNT
-func commandCountCommand(c *Client) { c.AddReplyInt(int64(len(commands()))) }
+func commandCountCommand(c *Client) { c.addReplyInt(int64(len(commands()))) }
 
 // COMMAND INFO [command-name ...]
 func commandInfoCommand(c *Client) {
-	if len(c.Argv) == 2 {
+	if len(c.argv) == 2 {
 		commandCommand(c)
 		return
 	}
-	c.AddReplyArrayLen(len(c.Argv) - 2)
-	for _, name := range c.Argv[2:] {
+	c.addReplyArrayLen(len(c.argv) - 2)
+	for _, name := range c.argv[2:] {
 		c.addReplyCommandInfo(lookupCommandByFullName(name))
 	}
 }
 
 // COMMAND DOCS [command-name ...]
 func commandDocsCommand(c *Client) {
-	if len(c.Argv) == 2 {
+	if len(c.argv) == 2 {
 		cmds := sortedCommands()
-		c.AddReplyMapLen(len(cmds))
+		c.addReplyMapLen(len(cmds))
 		for _, cmd := range cmds {
-			c.AddReplyBulkString(cmd.FullName)
+			c.addReplyBulkString(cmd.fullName)
 			c.addReplyCommandDocs(cmd)
 		}
 		return
 	}
-	var found []*Command
-	for _, name := range c.Argv[2:] {
+	var found []*command
+	for _, name := range c.argv[2:] {
 		if cmd := lookupCommandByFullName(name); cmd != nil {
 			found = append(found, cmd)
 		}
 	}
-	c.AddReplyMapLen(len(found))
+	c.addReplyMapLen(len(found))
 	for _, cmd := range found {
-		c.AddReplyBulkString(cmd.FullName)
+		c.addReplyBulkString(cmd.fullName)
 		c.addReplyCommandDocs(cmd)
 	}
 }
@@ -391,12 +391,12 @@ func commandDocsCommand(c *Client) {
 func commandListCommand(c *Client) {
 	var filter byte
 	var arg []byte
-	for i := 2; i < len(c.Argv); i++ {
-		if !equalFoldC(c.Argv[i], "filterby") || len(c.Argv)-1-i != 2 {
-			c.AddReplySyntaxError()
+	for i := 2; i < len(c.argv); i++ {
+		if !equalFoldC(c.argv[i], "filterby") || len(c.argv)-1-i != 2 {
+			c.addReplySyntaxError()
 			return
 		}
-		switch typ := c.Argv[i+1]; {
+		switch typ := c.argv[i+1]; {
 		case equalFoldC(typ, "module"):
 			filter = 'm'
 		case equalFoldC(typ, "aclcat"):
@@ -404,45 +404,45 @@ func commandListCommand(c *Client) {
 		case equalFoldC(typ, "pattern"):
 			filter = 'p'
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
-		arg = c.Argv[i+2]
+		arg = c.argv[i+2]
 		i += 2
 	}
 	var aclcat uint64
 	if filter == 'a' {
-		for _, a := range AclCategoryNames {
-			if strings.EqualFold(a.Name, string(arg)) {
-				aclcat = a.Flag
+		for _, a := range aclCategoryNames {
+			if strings.EqualFold(a.name, string(arg)) {
+				aclcat = a.flag
 			}
 		}
 	}
-	keep := func(cmd *Command) bool {
+	keep := func(cmd *command) bool {
 		switch filter {
 		case 'm':
 			return false // no modules
 		case 'a':
 			return implicitAcl(cmd)&aclcat != 0
 		case 'p':
-			return stringMatch(arg, []byte(cmd.FullName), true)
+			return stringMatch(arg, []byte(cmd.fullName), true)
 		}
 		return true
 	}
 	var names []string
 	for _, cmd := range sortedCommands() {
 		if keep(cmd) {
-			names = append(names, cmd.FullName)
+			names = append(names, cmd.fullName)
 		}
 		for _, sub := range cmd.Subs {
 			if keep(sub) {
-				names = append(names, sub.FullName)
+				names = append(names, sub.fullName)
 			}
 		}
 	}
-	c.AddReplyArrayLen(len(names))
+	c.addReplyArrayLen(len(names))
 	for _, name := range names {
-		c.AddReplyBulkString(name)
+		c.addReplyBulkString(name)
 	}
 }
 
@@ -468,7 +468,7 @@ var commandHelp = []string{
 }
 
 // COMMAND HELP
-func commandHelpCommand(c *Client) { c.AddReplyHelp(commandHelp) }
+func commandHelpCommand(c *Client) { c.addReplyHelp(commandHelp) }
 
 // ---------------------------------------------------------------------------
 // COMMAND GETKEYS: key extraction.
@@ -566,8 +566,8 @@ func (spec *keySpec) appendKeys(keys []keyRef, argv [][]byte) (_ []keyRef, valid
 
 // commandKeys returns the key positions of argv for cmd the way COMMAND
 // GETKEYS finds them: Redis's key specs when they are reliable, else the
-// command's GetKeys function, else the (first, last, step) triple.
-func commandKeys(cmd *Command, argv [][]byte) []keyRef {
+// command's getKeys function, else the (first, last, step) triple.
+func commandKeys(cmd *command, argv [][]byte) []keyRef {
 	specs := cmd.keySpecs
 	hasKeySpec, varFlags := false, false
 	for i := range specs {
@@ -585,14 +585,14 @@ func commandKeys(cmd *Command, argv [][]byte) []keyRef {
 	}
 	var pos []int
 	switch {
-	case cmd.GetKeys != nil:
-		pos = cmd.GetKeys(argv)
-	case cmd.First > 0:
-		last := cmd.Last
+	case cmd.getKeys != nil:
+		pos = cmd.getKeys(argv)
+	case cmd.first > 0:
+		last := cmd.last
 		if last < 0 {
 			last += len(argv)
 		}
-		for j := cmd.First; j <= last && j < len(argv); j += max(cmd.Step, 1) {
+		for j := cmd.first; j <= last && j < len(argv); j += max(cmd.step, 1) {
 			pos = append(pos, j)
 		}
 	}
@@ -638,8 +638,8 @@ func uncoveredKeyFlags(specs []keySpec) []string {
 
 // variableKeyFlags returns the key flags of the commands whose key spec is
 // marked variable_flags, as their getkeys functions in Redis's db.c decide.
-func variableKeyFlags(cmd *Command, argv [][]byte, flags []string) []string {
-	switch cmd.FullName {
+func variableKeyFlags(cmd *command, argv [][]byte, flags []string) []string {
+	switch cmd.fullName {
 	case "set": // setGetKeys: GET makes SET read the old value
 		for _, a := range argv[min(3, len(argv)):] {
 			if equalFoldC(a, "get") {
@@ -674,8 +674,8 @@ func variableKeyFlags(cmd *Command, argv [][]byte, flags []string) []string {
 }
 
 // commandHasKeys reports whether cmd takes key arguments.
-func commandHasKeys(cmd *Command) bool {
-	if cmd.GetKeys != nil || cmd.First > 0 {
+func commandHasKeys(cmd *command) bool {
+	if cmd.getKeys != nil || cmd.first > 0 {
 		return true
 	}
 	for i := range cmd.keySpecs {
@@ -687,40 +687,40 @@ func commandHasKeys(cmd *Command) bool {
 }
 
 func (c *Client) getKeysSubcommand(withFlags bool) {
-	argv := c.Argv[2:]
+	argv := c.argv[2:]
 	cmd := LookupCommand(argv)
 	switch {
 	case cmd == nil:
-		c.AddReplyError("Invalid command specified")
+		c.addReplyError("Invalid command specified")
 		return
 	case !commandHasKeys(cmd):
-		c.AddReplyError("The command has no key arguments")
+		c.addReplyError("The command has no key arguments")
 		return
-	case cmd.Arity > 0 && cmd.Arity != len(argv) || len(argv) < -cmd.Arity:
-		c.AddReplyError("Invalid number of arguments specified for command")
+	case cmd.arity > 0 && cmd.arity != len(argv) || len(argv) < -cmd.arity:
+		c.addReplyError("Invalid number of arguments specified for command")
 		return
 	}
 	keys := commandKeys(cmd, argv)
 	if len(keys) == 0 {
-		if cmd.Flags&CmdNoMandatoryKeys != 0 {
-			c.AddReplyArrayLen(0)
+		if cmd.flags&cmdNoMandatoryKeys != 0 {
+			c.addReplyArrayLen(0)
 		} else {
-			c.AddReplyError("Invalid arguments specified for command")
+			c.addReplyError("Invalid arguments specified for command")
 		}
 		return
 	}
-	c.AddReplyArrayLen(len(keys))
+	c.addReplyArrayLen(len(keys))
 	for _, k := range keys {
 		if !withFlags {
-			c.AddReplyBulk(argv[k.pos])
+			c.addReplyBulk(argv[k.pos])
 			continue
 		}
-		c.AddReplyArrayLen(2)
-		c.AddReplyBulk(argv[k.pos])
+		c.addReplyArrayLen(2)
+		c.addReplyBulk(argv[k.pos])
 		flags := slices.DeleteFunc(slices.Clone(k.flags), func(f string) bool { return f == "variable_flags" })
-		c.AddReplySetLen(len(flags))
+		c.addReplySetLen(len(flags))
 		for _, f := range flags {
-			c.AddReplyStatus(f)
+			c.addReplyStatus(f)
 		}
 	}
 }
@@ -760,10 +760,10 @@ var infoSections = []struct {
 func infoCommand(c *Client) {
 	want := map[string]bool{}
 	all := false
-	if len(c.Argv) == 1 {
+	if len(c.argv) == 1 {
 		want["default"] = true
 	}
-	for _, a := range c.Argv[1:] {
+	for _, a := range c.argv[1:] {
 		switch s := strings.ToLower(string(a)); s {
 		case "all", "everything":
 			all = true
@@ -773,15 +773,15 @@ func infoCommand(c *Client) {
 			want[s] = true
 		}
 	}
-	b := c.srv.GenInfoString(want, all)
-	c.AddReplyVerbatim(b, "txt")
+	b := c.srv.genInfoString(want, all)
+	c.addReplyVerbatim(b, "txt")
 }
 
-// GenInfoString returns the INFO text of the sections named in want
+// genInfoString returns the INFO text of the sections named in want
 // (lower case; "default" selects the default set), or of every section when
 // all is set: "# Title" headers, "field:value" lines, CRLF line ends, a
 // blank line between sections.
-func (srv *Server) GenInfoString(want map[string]bool, all bool) []byte {
+func (srv *Server) genInfoString(want map[string]bool, all bool) []byte {
 	var b []byte
 	for _, sec := range infoSections {
 		if !all && !want[sec.name] && !(sec.def && want["default"]) {
@@ -842,8 +842,8 @@ func infoLine(b []byte, name string, v any) []byte {
 	return append(b, "\r\n"...)
 }
 
-// BytesToHuman formats n as Redis's bytesToHuman ("967.94K", "6.95M").
-func BytesToHuman(n uint64) string {
+// bytesToHuman formats n as Redis's bytesToHuman ("967.94K", "6.95M").
+func bytesToHuman(n uint64) string {
 	if n < 1024 {
 		return strconv.FormatUint(n, 10) + "B"
 	}
@@ -890,7 +890,7 @@ func buildIDOf(executable string) string {
 func (srv *Server) infoServer(b []byte) []byte {
 	now := time.Now()
 	uptime := int64(now.Sub(srv.StartTime) / time.Second)
-	b = infoLine(b, "redis_version", RedisVersion)
+	b = infoLine(b, "redis_version", redisVersion)
 	b = infoLine(b, "redis_git_sha1", "00000000")
 	b = infoLine(b, "redis_git_dirty", 0)
 	b = infoLine(b, "redis_build_id", buildID)
@@ -901,9 +901,9 @@ func (srv *Server) infoServer(b []byte) []byte {
 	b = infoLine(b, "multiplexing_api", "epoll")
 	b = infoLine(b, "atomicvar_api", "c11-builtin")
 	b = infoLine(b, "gcc_version", "0.0.0")
-	b = infoLine(b, "process_id", srv.Pid)
+	b = infoLine(b, "process_id", srv.pid)
 	b = infoLine(b, "process_supervised", "no")
-	b = infoLine(b, "run_id", srv.RunID)
+	b = infoLine(b, "run_id", srv.runID)
 	b = infoLine(b, "tcp_port", srv.Config.Port)
 	b = infoLine(b, "server_time_usec", now.UnixMicro())
 	b = infoLine(b, "uptime_in_seconds", uptime)
@@ -990,9 +990,9 @@ func readMemFigures() memFigures {
 	return f
 }
 
-// UsedMemory returns what INFO reports as used_memory (heap bytes in
+// usedMemory returns what INFO reports as used_memory (heap bytes in
 // objects), for eviction and the GC tuner.
-func UsedMemory() uint64 { return readMemFigures().used }
+func usedMemory() uint64 { return readMemFigures().used }
 
 // sysTotalRAM returns the machine's memory (total_system_memory), 0 when
 // unknown.
@@ -1045,11 +1045,11 @@ func (srv *Server) infoMemory(b []byte) []byte {
 	}
 	maxmem := uint64(max(srv.Config.MaxMemory, 0))
 	b = infoLine(b, "used_memory", m.used)
-	b = infoLine(b, "used_memory_human", BytesToHuman(m.used))
+	b = infoLine(b, "used_memory_human", bytesToHuman(m.used))
 	b = infoLine(b, "used_memory_rss", rss)
-	b = infoLine(b, "used_memory_rss_human", BytesToHuman(rss))
+	b = infoLine(b, "used_memory_rss_human", bytesToHuman(rss))
 	b = infoLine(b, "used_memory_peak", memPeak)
-	b = infoLine(b, "used_memory_peak_human", BytesToHuman(memPeak))
+	b = infoLine(b, "used_memory_peak_human", bytesToHuman(memPeak))
 	b = infoLine(b, "used_memory_peak_perc", strconv.FormatFloat(ratio(m.used, memPeak)*100, 'f', 2, 64)+"%")
 	b = infoLine(b, "used_memory_overhead", overhead)
 	b = infoLine(b, "used_memory_startup", memStartup)
@@ -1059,7 +1059,7 @@ func (srv *Server) infoMemory(b []byte) []byte {
 	b = infoLine(b, "allocator_active", m.active)
 	b = infoLine(b, "allocator_resident", m.resident)
 	b = infoLine(b, "total_system_memory", totalSysMem)
-	b = infoLine(b, "total_system_memory_human", BytesToHuman(totalSysMem))
+	b = infoLine(b, "total_system_memory_human", bytesToHuman(totalSysMem))
 	b = infoLine(b, "used_memory_lua", 0)
 	b = infoLine(b, "used_memory_vm_eval", 0)
 	b = infoLine(b, "used_memory_lua_human", "0B")
@@ -1074,7 +1074,7 @@ func (srv *Server) infoMemory(b []byte) []byte {
 	b = infoLine(b, "used_memory_scripts", 0)
 	b = infoLine(b, "used_memory_scripts_human", "0B")
 	b = infoLine(b, "maxmemory", maxmem)
-	b = infoLine(b, "maxmemory_human", BytesToHuman(maxmem))
+	b = infoLine(b, "maxmemory_human", bytesToHuman(maxmem))
 	b = infoLine(b, "maxmemory_policy", srv.Config.MaxMemoryPolicy)
 	b = infoLine(b, "allocator_frag_ratio", ratio(m.active, m.used))
 	b = infoLine(b, "allocator_frag_bytes", diff(m.active, m.used))
@@ -1139,7 +1139,7 @@ func (srv *Server) infoStats(b []byte) []byte {
 	channels, patterns, shard := srv.pubsubServerCounts()
 	b = infoLine(b, "total_connections_received", st.NumConnections)
 	b = infoLine(b, "total_commands_processed", st.NumCommands)
-	b = infoLine(b, "instantaneous_ops_per_sec", srv.InstantaneousOps())
+	b = infoLine(b, "instantaneous_ops_per_sec", srv.instantaneousOps())
 	b = infoLine(b, "total_net_input_bytes", st.NetInputBytes)
 	b = infoLine(b, "total_net_output_bytes", st.NetOutputBytes)
 	b = infoLine(b, "total_net_repl_input_bytes", 0)
@@ -1152,16 +1152,16 @@ func (srv *Server) infoStats(b []byte) []byte {
 	b = infoLine(b, "sync_full", 0)
 	b = infoLine(b, "sync_partial_ok", 0)
 	b = infoLine(b, "sync_partial_err", 0)
-	b = infoLine(b, "expired_keys", st.ExpiredKeys)
-	b = infoLine(b, "expired_stale_perc", st.ExpiredStalePerc*100)
-	b = infoLine(b, "expired_time_cap_reached_count", st.ExpiredTimeCapReached)
-	b = infoLine(b, "expire_cycle_cpu_milliseconds", st.ExpireCycleTimeUsed/1000)
-	b = infoLine(b, "evicted_keys", st.EvictedKeys)
+	b = infoLine(b, "expired_keys", st.expiredKeys)
+	b = infoLine(b, "expired_stale_perc", st.expiredStalePerc*100)
+	b = infoLine(b, "expired_time_cap_reached_count", st.expiredTimeCapReached)
+	b = infoLine(b, "expire_cycle_cpu_milliseconds", st.expireCycleTimeUsed/1000)
+	b = infoLine(b, "evicted_keys", st.evictedKeys)
 	b = infoLine(b, "evicted_clients", 0)
 	b = infoLine(b, "total_eviction_exceeded_time", 0)
 	b = infoLine(b, "current_eviction_exceeded_time", 0)
-	b = infoLine(b, "keyspace_hits", st.KeyspaceHits)
-	b = infoLine(b, "keyspace_misses", st.KeyspaceMisses)
+	b = infoLine(b, "keyspace_hits", st.keyspaceHits)
+	b = infoLine(b, "keyspace_misses", st.keyspaceMisses)
 	b = infoLine(b, "pubsub_channels", channels)
 	b = infoLine(b, "pubsub_patterns", patterns)
 	b = infoLine(b, "pubsubshard_channels", shard)
@@ -1178,8 +1178,8 @@ func (srv *Server) infoStats(b []byte) []byte {
 	b = infoLine(b, "tracking_total_keys", len(srv.tracking.table))
 	b = infoLine(b, "tracking_total_items", srv.tracking.items)
 	b = infoLine(b, "tracking_total_prefixes", len(srv.tracking.prefixes))
-	b = infoLine(b, "unexpected_error_replies", st.UnexpectedErrorReplies)
-	b = infoLine(b, "total_error_replies", st.ErrorReplies)
+	b = infoLine(b, "unexpected_error_replies", st.unexpectedErrorReplies)
+	b = infoLine(b, "total_error_replies", st.errorReplies)
 	b = infoLine(b, "dump_payload_sanitizations", 0)
 	b = infoLine(b, "total_reads_processed", 0)
 	b = infoLine(b, "total_writes_processed", 0)
@@ -1193,7 +1193,7 @@ func (srv *Server) infoStats(b []byte) []byte {
 // replID returns the replication id INFO shows: 40 hex digits, constant for
 // the server's life, distinct from the run id.
 func (srv *Server) replID() string {
-	id := []byte(srv.RunID)
+	id := []byte(srv.runID)
 	slices.Reverse(id)
 	return string(id)
 }
@@ -1236,34 +1236,34 @@ func infoCPU(b []byte) []byte {
 // infoCommandStats lists every command and subcommand that was called,
 // rejected or failed, by name.
 func (srv *Server) infoCommandStats(b []byte) []byte {
-	var list []*Command
+	var list []*command
 	for _, cmd := range sortedCommands() {
 		list = append(list, cmd)
 		list = append(list, cmd.Subs...)
 	}
 	for _, cmd := range list {
-		st := srv.CmdStats(cmd)
-		if st.Calls == 0 && st.FailedCalls == 0 && st.RejectedCalls == 0 {
+		st := srv.statsOf(cmd)
+		if st.calls == 0 && st.failedCalls == 0 && st.rejectedCalls == 0 {
 			continue
 		}
 		var perCall float64
-		if st.Calls > 0 {
-			perCall = float64(st.Microseconds) / float64(st.Calls)
+		if st.calls > 0 {
+			perCall = float64(st.microseconds) / float64(st.calls)
 		}
 		b = fmt.Appendf(b, "cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
-			cmd.FullName, st.Calls, st.Microseconds, perCall, st.RejectedCalls, st.FailedCalls)
+			cmd.fullName, st.calls, st.microseconds, perCall, st.rejectedCalls, st.failedCalls)
 	}
 	return b
 }
 
 func (srv *Server) infoErrorStats(b []byte) []byte {
-	codes := make([]string, 0, len(srv.Stats.ErrorCodes))
-	for code := range srv.Stats.ErrorCodes {
+	codes := make([]string, 0, len(srv.Stats.errorCodes))
+	for code := range srv.Stats.errorCodes {
 		codes = append(codes, code)
 	}
 	slices.Sort(codes)
 	for _, code := range codes {
-		b = fmt.Appendf(b, "errorstat_%s:count=%d\r\n", code, srv.Stats.ErrorCodes[code])
+		b = fmt.Appendf(b, "errorstat_%s:count=%d\r\n", code, srv.Stats.errorCodes[code])
 	}
 	return b
 }
@@ -1274,7 +1274,7 @@ func (srv *Server) infoKeyspace(b []byte) []byte {
 		if keys == 0 {
 			continue
 		}
-		b = fmt.Appendf(b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", db.ID, keys, db.Expires.Len(), db.AvgTTL)
+		b = fmt.Appendf(b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", db.id, keys, db.Expires.Len(), db.avgTTL)
 	}
 	return b
 }

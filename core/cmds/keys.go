@@ -11,7 +11,7 @@ import (
 // object.c (OBJECT), with the LRU/LFU bookkeeping of evict.c they read.
 
 // DEL key [key ...]
-func delCommand(c *Client) { delGenericCommand(c, c.srv.Config.LazyfreeLazyUserDel) }
+func delCommand(c *Client) { delGenericCommand(c, c.srv.Config.lazyfreeLazyUserDel) }
 
 // UNLINK key [key ...]
 func unlinkCommand(c *Client) { delGenericCommand(c, true) }
@@ -21,32 +21,32 @@ func unlinkCommand(c *Client) { delGenericCommand(c, true) }
 func delGenericCommand(c *Client, lazy bool) {
 	srv, db := c.srv, c.db
 	var deleted int64
-	for _, key := range c.Argv[1:] {
+	for _, key := range c.argv[1:] {
 		srv.expireIfNeeded(db, key, false)
-		if srv.DBDelete(db, key) {
-			srv.SignalModifiedKey(c, db, key)
-			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
+		if srv.dbDelete(db, key) {
+			srv.signalModifiedKey(c, db, key)
+			srv.notifyKeyspaceEvent(notifyGeneric, "del", key, db.id)
 			srv.Dirty++
 			deleted++
 		}
 	}
-	c.AddReplyInt(deleted)
+	c.addReplyInt(deleted)
 }
 
 // EXISTS key [key ...]
 func existsCommand(c *Client) {
 	var n int64
-	for _, key := range c.Argv[1:] {
-		if c.lookupKey(c.db, key, LookupNoTouch) != nil {
+	for _, key := range c.argv[1:] {
+		if c.lookupKey(c.db, key, lookupNoTouch) != nil {
 			n++
 		}
 	}
-	c.AddReplyInt(n)
+	c.addReplyInt(n)
 }
 
 // TYPE key
 func typeCommand(c *Client) {
-	c.AddReplyStatus(objectTypeName(c.lookupKey(c.db, c.Argv[1], LookupNoTouch)))
+	c.addReplyStatus(objectTypeName(c.lookupKey(c.db, c.argv[1], lookupNoTouch)))
 }
 
 // objectTypeName is getObjectTypeName: "none" for a missing key.
@@ -54,25 +54,25 @@ func objectTypeName(o *Object) string {
 	if o == nil {
 		return "none"
 	}
-	return o.TypeName()
+	return o.typeName()
 }
 
 // KEYS pattern
 func keysCommand(c *Client) {
 	srv, db := c.srv, c.db
-	pattern := c.Argv[1]
+	pattern := c.argv[1]
 	allKeys := len(pattern) == 1 && pattern[0] == '*'
 	n := 0
-	d := c.AddReplyDeferredLen()
+	d := c.addReplyDeferredLen()
 	db.Dict.Range(func(key string, _ *Object) bool {
 		k := stringBytes(key)
 		if (allKeys || stringMatch(pattern, k, false)) && !srv.keyIsExpired(db, k) {
-			c.AddReplyBulk(k)
+			c.addReplyBulk(k)
 			n++
 		}
 		return true
 	})
-	c.SetDeferredArrayLen(d, n)
+	c.setDeferredArrayLen(d, n)
 }
 
 // parseScanCursorOrReply reads a SCAN cursor as Redis does, with strtoul on
@@ -82,7 +82,7 @@ func keysCommand(c *Client) {
 func parseScanCursorOrReply(c *Client, arg []byte) (uint64, bool) {
 	b := arg
 	if len(b) > 0 && isCSpace(b[0]) {
-		c.AddReplyError("invalid cursor")
+		c.addReplyError("invalid cursor")
 		return 0, false
 	}
 	if i := bytes.IndexByte(b, 0); i >= 0 {
@@ -94,19 +94,19 @@ func parseScanCursorOrReply(c *Client, arg []byte) (uint64, bool) {
 		b = b[1:]
 		if len(b) == 0 {
 			// strtoul found no digits: the end pointer stays on the sign.
-			c.AddReplyError("invalid cursor")
+			c.addReplyError("invalid cursor")
 			return 0, false
 		}
 	}
 	var v uint64
 	for _, ch := range b {
 		if ch < '0' || ch > '9' {
-			c.AddReplyError("invalid cursor")
+			c.addReplyError("invalid cursor")
 			return 0, false
 		}
 		d := uint64(ch - '0')
 		if v > (^uint64(0)-d)/10 {
-			c.AddReplyError("invalid cursor")
+			c.addReplyError("invalid cursor")
 			return 0, false
 		}
 		v = v*10 + d
@@ -131,18 +131,18 @@ type scanOptions struct {
 // on error.
 func parseScanOptionsOrReply(c *Client, i int, withType bool) (scanOptions, bool) {
 	opt := scanOptions{count: 10}
-	argv := c.Argv
+	argv := c.argv
 	for i < len(argv) {
 		more := len(argv) - i
 		switch {
 		case equalFoldC(argv[i], "count") && more >= 2:
 			n, ok := proto.ParseInt(argv[i+1])
 			if !ok {
-				c.AddReplyError(ErrNotInteger)
+				c.addReplyError(errNotInteger)
 				return opt, false
 			}
 			if n < 1 {
-				c.AddReplySyntaxError()
+				c.addReplySyntaxError()
 				return opt, false
 			}
 			opt.count = n
@@ -156,7 +156,7 @@ func parseScanOptionsOrReply(c *Client, i int, withType bool) (scanOptions, bool
 			opt.filterType, opt.typeName = true, argv[i+1]
 			i += 2
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return opt, false
 		}
 	}
@@ -165,7 +165,7 @@ func parseScanOptionsOrReply(c *Client, i int, withType bool) (scanOptions, bool
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 func scanCommand(c *Client) {
-	cursor, ok := parseScanCursorOrReply(c, c.Argv[1])
+	cursor, ok := parseScanCursorOrReply(c, c.argv[1])
 	if !ok {
 		return
 	}
@@ -207,7 +207,7 @@ func scanKeysGeneric(c *Client, cursor uint64) {
 			// As Redis, this lookup counts hits and misses and may
 			// expire the key, which then has the type "none" (and
 			// passes TYPE none).
-			o := c.lookupKey(db, k, LookupNoTouch)
+			o := c.lookupKey(db, k, lookupNoTouch)
 			if !equalFoldC(opt.typeName, objectTypeName(o)) {
 				continue
 			}
@@ -217,11 +217,11 @@ func scanKeysGeneric(c *Client, cursor uint64) {
 		}
 		kept = append(kept, key)
 	}
-	c.AddReplyArrayLen(2)
-	c.AddReplyBulkInt(int64(cursor))
-	c.AddReplyArrayLen(len(kept))
+	c.addReplyArrayLen(2)
+	c.addReplyBulkInt(int64(cursor))
+	c.addReplyArrayLen(len(kept))
 	for _, key := range kept {
-		c.AddReplyBulkString(key)
+		c.addReplyBulkString(key)
 	}
 }
 
@@ -232,15 +232,15 @@ func randomkeyCommand(c *Client) {
 	for tries := 100; ; {
 		key, _, ok := db.Dict.RandomKey()
 		if !ok {
-			c.AddReplyNull()
+			c.addReplyNull()
 			return
 		}
 		k := stringBytes(key)
 		// During a pause expired keys stay: with only keys that have a
 		// TTL, give up after some tries and return one (Redis 7.2).
-		if allVolatile && srv.ClientsPaused() {
+		if allVolatile && srv.clientsPaused() {
 			if tries--; tries == 0 {
-				c.AddReplyBulkString(key)
+				c.addReplyBulkString(key)
 				return
 			}
 		}
@@ -249,7 +249,7 @@ func randomkeyCommand(c *Client) {
 		if srv.expireIfNeeded(db, k, false) {
 			continue
 		}
-		c.AddReplyBulkString(key)
+		c.addReplyBulkString(key)
 		return
 	}
 }
@@ -262,48 +262,48 @@ func renamenxCommand(c *Client) { renameGenericCommand(c, true) }
 
 func renameGenericCommand(c *Client, nx bool) {
 	srv, db := c.srv, c.db
-	src, dst := c.Argv[1], c.Argv[2]
+	src, dst := c.argv[1], c.argv[2]
 	// With the same name nothing happens, but a missing key is still an
 	// error.
 	samekey := bytes.Equal(src, dst)
-	o := c.LookupKeyWrite(src)
+	o := c.lookupKeyWrite(src)
 	if o == nil {
-		c.AddReplyError(ErrNoSuchKey)
+		c.addReplyError(errNoSuchKey)
 		return
 	}
 	if samekey {
 		if nx {
-			c.AddReplyInt(0)
+			c.addReplyInt(0)
 		} else {
-			c.AddReplyOK()
+			c.addReplyOK()
 		}
 		return
 	}
 	val := *o
 	expire := db.GetExpire(src)
-	if c.LookupKeyWrite(dst) != nil {
+	if c.lookupKeyWrite(dst) != nil {
 		if nx {
-			c.AddReplyInt(0)
+			c.addReplyInt(0)
 			return
 		}
 		// Overwrite: delete the old key before creating the new one.
-		srv.DBDelete(db, dst)
+		srv.dbDelete(db, dst)
 	}
 	p := srv.DBAdd(db, dst, val)
 	p.lru = val.lru // the value moves with its access data
 	if expire != -1 {
-		srv.SetExpire(c, db, dst, expire)
+		srv.setExpire(c, db, dst, expire)
 	}
-	srv.DBDelete(db, src)
-	srv.SignalModifiedKey(c, db, src)
-	srv.SignalModifiedKey(c, db, dst)
-	srv.NotifyKeyspaceEvent(NotifyGeneric, "rename_from", src, db.ID)
-	srv.NotifyKeyspaceEvent(NotifyGeneric, "rename_to", dst, db.ID)
+	srv.dbDelete(db, src)
+	srv.signalModifiedKey(c, db, src)
+	srv.signalModifiedKey(c, db, dst)
+	srv.notifyKeyspaceEvent(notifyGeneric, "rename_from", src, db.id)
+	srv.notifyKeyspaceEvent(notifyGeneric, "rename_to", dst, db.id)
 	srv.Dirty++
 	if nx {
-		c.AddReplyInt(1)
+		c.addReplyInt(1)
 	} else {
-		c.AddReplyOK()
+		c.addReplyOK()
 	}
 }
 
@@ -318,44 +318,44 @@ func (srv *Server) dbByIndex(id int) *DB {
 // MOVE key db
 func moveCommand(c *Client) {
 	srv, src := c.srv, c.db
-	key := c.Argv[1]
-	id, ok := getIntFromArgOrReply(c, c.Argv[2])
+	key := c.argv[1]
+	id, ok := getIntFromArgOrReply(c, c.argv[2])
 	if !ok {
 		return
 	}
 	dst := srv.dbByIndex(id)
 	if dst == nil {
-		c.AddReplyError(ErrDBIndex)
+		c.addReplyError(errDBIndex)
 		return
 	}
 	if src == dst {
-		c.AddReplyError(ErrSameObject)
+		c.addReplyError(errSameObject)
 		return
 	}
-	o := c.LookupKeyWrite(key)
+	o := c.lookupKeyWrite(key)
 	if o == nil {
-		c.AddReplyInt(0)
+		c.addReplyInt(0)
 		return
 	}
 	expire := src.GetExpire(key)
 	// Nothing moves onto an existing key.
-	if c.lookupKey(dst, key, LookupWrite) != nil {
-		c.AddReplyInt(0)
+	if c.lookupKey(dst, key, lookupWrite) != nil {
+		c.addReplyInt(0)
 		return
 	}
 	val := *o
 	p := srv.DBAdd(dst, key, val)
 	p.lru = val.lru
 	if expire != -1 {
-		srv.SetExpire(c, dst, key, expire)
+		srv.setExpire(c, dst, key, expire)
 	}
-	srv.DBDelete(src, key)
-	srv.SignalModifiedKey(c, src, key)
-	srv.SignalModifiedKey(c, dst, key)
-	srv.NotifyKeyspaceEvent(NotifyGeneric, "move_from", key, src.ID)
-	srv.NotifyKeyspaceEvent(NotifyGeneric, "move_to", key, dst.ID)
+	srv.dbDelete(src, key)
+	srv.signalModifiedKey(c, src, key)
+	srv.signalModifiedKey(c, dst, key)
+	srv.notifyKeyspaceEvent(notifyGeneric, "move_from", key, src.id)
+	srv.notifyKeyspaceEvent(notifyGeneric, "move_to", key, dst.id)
 	srv.Dirty++
-	c.AddReplyInt(1)
+	c.addReplyInt(1)
 }
 
 // typeDup duplicates a value of a collection type for COPY, as Redis's
@@ -381,7 +381,7 @@ func copyCommand(c *Client) {
 	srv, src := c.srv, c.db
 	dst := src
 	replace := false
-	argv := c.Argv
+	argv := c.argv
 	for j := 3; j < len(argv); j++ {
 		more := len(argv) - j - 1
 		switch {
@@ -393,30 +393,30 @@ func copyCommand(c *Client) {
 				return
 			}
 			if dst = srv.dbByIndex(id); dst == nil {
-				c.AddReplyError(ErrDBIndex)
+				c.addReplyError(errDBIndex)
 				return
 			}
 			j++
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 	}
 	key, newkey := argv[1], argv[2]
 	if src == dst && bytes.Equal(key, newkey) {
-		c.AddReplyError(ErrSameObject)
+		c.addReplyError(errSameObject)
 		return
 	}
-	o := c.LookupKeyRead(key)
+	o := c.lookupKeyRead(key)
 	if o == nil {
-		c.AddReplyInt(0)
+		c.addReplyInt(0)
 		return
 	}
 	expire := src.GetExpire(key)
 	del := false
-	if c.lookupKey(dst, newkey, LookupWrite) != nil {
+	if c.lookupKey(dst, newkey, lookupWrite) != nil {
 		if !replace {
-			c.AddReplyInt(0)
+			c.addReplyInt(0)
 			return
 		}
 		del = true
@@ -427,31 +427,31 @@ func copyCommand(c *Client) {
 	} else if d, ok := typeDup(o); ok {
 		dup = d
 	} else {
-		c.AddReplyErrorFormat("COPY of %s values is not supported yet", o.TypeName())
+		c.addReplyErrorFormat("COPY of %s values is not supported yet", o.typeName())
 		return
 	}
 	if del {
-		srv.DBDelete(dst, newkey)
+		srv.dbDelete(dst, newkey)
 	}
 	srv.DBAdd(dst, newkey, dup)
 	if expire != -1 {
-		srv.SetExpire(c, dst, newkey, expire)
+		srv.setExpire(c, dst, newkey, expire)
 	}
-	srv.SignalModifiedKey(c, dst, newkey)
-	srv.NotifyKeyspaceEvent(NotifyGeneric, "copy_to", newkey, dst.ID)
+	srv.signalModifiedKey(c, dst, newkey)
+	srv.notifyKeyspaceEvent(notifyGeneric, "copy_to", newkey, dst.id)
 	srv.Dirty++
-	c.AddReplyInt(1)
+	c.addReplyInt(1)
 }
 
 // TOUCH key [key ...]
 func touchCommand(c *Client) {
 	var n int64
-	for _, key := range c.Argv[1:] {
-		if c.LookupKeyRead(key) != nil {
+	for _, key := range c.argv[1:] {
+		if c.lookupKeyRead(key) != nil {
 			n++
 		}
 	}
-	c.AddReplyInt(n)
+	c.addReplyInt(n)
 }
 
 // LRU and LFU data of objects (evict.c). An object's lru field holds,
@@ -506,7 +506,7 @@ func (srv *Server) lfuLogIncr(counter uint32) uint32 {
 	if baseval < 0 {
 		baseval = 0
 	}
-	if r < 1.0/(baseval*float64(srv.Config.LfuLogFactor)+1) {
+	if r < 1.0/(baseval*float64(srv.Config.lfuLogFactor)+1) {
 		counter++
 	}
 	return counter
@@ -518,7 +518,7 @@ func (srv *Server) lfuDecrAndReturn(o *Object) uint32 {
 	ldt := o.lru >> 8
 	counter := o.lru & 255
 	var periods uint32
-	if decay := srv.Config.LfuDecayTime; decay > 0 {
+	if decay := srv.Config.lfuDecayTime; decay > 0 {
 		periods = srv.lfuTimeElapsed(ldt) / uint32(decay)
 	}
 	if periods != 0 {
@@ -587,17 +587,17 @@ func (srv *Server) objectSetLRUOrLFU(o *Object, lfuFreq, lruIdle int64, lruClock
 // objectCommandLookupOrReply looks key up for OBJECT: no LRU update, no
 // keymiss event; a missing key gets the null reply.
 func objectCommandLookupOrReply(c *Client, key []byte) *Object {
-	o := c.lookupKey(c.db, key, LookupNoTouch|LookupNoNotify)
+	o := c.lookupKey(c.db, key, lookupNoTouch|lookupNoNotify)
 	if o == nil {
-		c.AddReplyNull()
+		c.addReplyNull()
 	}
 	return o
 }
 
 // OBJECT ENCODING key
 func objectEncodingCommand(c *Client) {
-	if o := objectCommandLookupOrReply(c, c.Argv[2]); o != nil {
-		c.AddReplyBulkString(o.EncodingName())
+	if o := objectCommandLookupOrReply(c, c.argv[2]); o != nil {
+		c.addReplyBulkString(o.EncodingName())
 	}
 }
 
@@ -607,44 +607,44 @@ func objectEncodingCommand(c *Client) {
 // show: small integers are shared objects (unless an LRU or LFU policy
 // with maxmemory forbids sharing), anything else has one reference.
 func objectRefcountCommand(c *Client) {
-	o := objectCommandLookupOrReply(c, c.Argv[2])
+	o := objectCommandLookupOrReply(c, c.argv[2])
 	if o == nil {
 		return
 	}
 	srv := c.srv
 	shareable := srv.Config.MaxMemory == 0 || !(srv.lfuPolicy() || srv.lruPolicy())
-	if o.IsInt() && o.Int() >= 0 && o.Int() < sharedIntegers && shareable {
-		c.AddReplyInt(sharedRefcount)
+	if o.isInt() && o.int() >= 0 && o.int() < sharedIntegers && shareable {
+		c.addReplyInt(sharedRefcount)
 		return
 	}
-	c.AddReplyInt(1)
+	c.addReplyInt(1)
 }
 
 // OBJECT IDLETIME key
 func objectIdletimeCommand(c *Client) {
-	o := objectCommandLookupOrReply(c, c.Argv[2])
+	o := objectCommandLookupOrReply(c, c.argv[2])
 	if o == nil {
 		return
 	}
 	if c.srv.lfuPolicy() {
-		c.AddReplyError("An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+		c.addReplyError("An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 		return
 	}
-	c.AddReplyInt(c.srv.estimateObjectIdleTime(o) / 1000)
+	c.addReplyInt(c.srv.estimateObjectIdleTime(o) / 1000)
 }
 
 // OBJECT FREQ key
 func objectFreqCommand(c *Client) {
-	o := objectCommandLookupOrReply(c, c.Argv[2])
+	o := objectCommandLookupOrReply(c, c.argv[2])
 	if o == nil {
 		return
 	}
 	if !c.srv.lfuPolicy() {
-		c.AddReplyError("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+		c.addReplyError("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 		return
 	}
 	// Decay first: the stored counter is only updated on access.
-	c.AddReplyInt(int64(c.srv.lfuDecrAndReturn(o)))
+	c.addReplyInt(int64(c.srv.lfuDecrAndReturn(o)))
 }
 
 var objectHelp = []string{
@@ -663,4 +663,4 @@ var objectHelp = []string{
 }
 
 // OBJECT HELP
-func objectHelpCommand(c *Client) { c.AddReplyHelp(objectHelp) }
+func objectHelpCommand(c *Client) { c.addReplyHelp(objectHelp) }

@@ -38,7 +38,7 @@ type latencyTimeSeries struct {
 type latencyState struct {
 	events map[string]*latencyTimeSeries
 	order  []string
-	hist   map[*Command]*commandHistogram
+	hist   map[*command]*commandHistogram
 }
 
 // commandHistogram counts calls by duration: bucket k holds the calls of
@@ -51,7 +51,7 @@ type commandHistogram struct {
 // latencyAddSampleIfNeeded records an event of ms milliseconds when the
 // monitor is on and it reaches the threshold.
 func (srv *Server) latencyAddSampleIfNeeded(event string, ms int64) {
-	if t := srv.Config.LatencyMonitorThreshold; t > 0 && ms >= t {
+	if t := srv.Config.latencyMonitorThreshold; t > 0 && ms >= t {
 		srv.latencyAddSample(event, ms)
 	}
 }
@@ -84,9 +84,9 @@ func (srv *Server) latencyAddSample(event string, ms int64) {
 
 // latencyAfterCommand records a command's duration: the "command" or
 // "fast-command" event and its histogram.
-func (srv *Server) latencyAfterCommand(cmd *Command, usec int64) {
+func (srv *Server) latencyAfterCommand(cmd *command, usec int64) {
 	event := "command"
-	if cmd.Flags&CmdFast != 0 {
+	if cmd.flags&cmdFast != 0 {
 		event = "fast-command"
 	}
 	srv.latencyAddSampleIfNeeded(event, usec/1000)
@@ -95,10 +95,10 @@ func (srv *Server) latencyAfterCommand(cmd *Command, usec int64) {
 
 // latencyHistogramAdd records a call of cmd that took usec in its latency
 // histogram (LATENCY HISTOGRAM, INFO latencystats).
-func (srv *Server) latencyHistogramAdd(cmd *Command, usec int64) {
+func (srv *Server) latencyHistogramAdd(cmd *command, usec int64) {
 	st := &srv.latency
 	if st.hist == nil {
-		st.hist = map[*Command]*commandHistogram{}
+		st.hist = map[*command]*commandHistogram{}
 	}
 	h := st.hist[cmd]
 	if h == nil {
@@ -132,46 +132,46 @@ var latencyHelp = []string{
 }
 
 // LATENCY HELP
-func latencyHelpCommand(c *Client) { c.AddReplyHelp(latencyHelp) }
+func latencyHelpCommand(c *Client) { c.addReplyHelp(latencyHelp) }
 
 // latencyContainerCommand runs for LATENCY without a subcommand (unreachable).
-func latencyContainerCommand(c *Client) { c.AddReplySubcommandSyntaxError() }
+func latencyContainerCommand(c *Client) { c.addReplySubcommandSyntaxError() }
 
 // LATENCY LATEST
 func latencyLatestCommand(c *Client) {
 	st := &c.srv.latency
-	c.AddReplyArrayLen(len(st.order))
+	c.addReplyArrayLen(len(st.order))
 	for _, event := range st.order {
 		ts := st.events[event]
 		last := (ts.idx + latencyTSLen - 1) % latencyTSLen
-		c.AddReplyArrayLen(4)
-		c.AddReplyBulkString(event)
-		c.AddReplyInt(ts.samples[last].time)
-		c.AddReplyInt(ts.samples[last].latency)
-		c.AddReplyInt(ts.max)
+		c.addReplyArrayLen(4)
+		c.addReplyBulkString(event)
+		c.addReplyInt(ts.samples[last].time)
+		c.addReplyInt(ts.samples[last].latency)
+		c.addReplyInt(ts.max)
 	}
 }
 
 // LATENCY HISTORY event
 func latencyHistoryCommand(c *Client) {
-	ts := c.srv.latency.events[string(c.Argv[2])]
+	ts := c.srv.latency.events[string(c.argv[2])]
 	if ts == nil {
-		c.AddReplyArrayLen(0)
+		c.addReplyArrayLen(0)
 		return
 	}
-	d := c.AddReplyDeferredLen()
+	d := c.addReplyDeferredLen()
 	n := 0
 	for j := 0; j < latencyTSLen; j++ {
 		s := ts.samples[(ts.idx+j)%latencyTSLen]
 		if s.time == 0 {
 			continue
 		}
-		c.AddReplyArrayLen(2)
-		c.AddReplyInt(s.time)
-		c.AddReplyInt(s.latency)
+		c.addReplyArrayLen(2)
+		c.addReplyInt(s.time)
+		c.addReplyInt(s.latency)
 		n++
 	}
-	c.SetDeferredArrayLen(d, n)
+	c.setDeferredArrayLen(d, n)
 }
 
 // LATENCY RESET [event [event ...]]
@@ -191,27 +191,27 @@ func latencyResetCommand(c *Client) {
 		return 1
 	}
 	var n int64
-	if len(c.Argv) == 2 {
+	if len(c.argv) == 2 {
 		for _, e := range append([]string(nil), st.order...) {
 			n += reset(e)
 		}
 	} else {
-		for _, a := range c.Argv[2:] {
+		for _, a := range c.argv[2:] {
 			n += reset(string(a))
 		}
 	}
-	c.AddReplyInt(n)
+	c.addReplyInt(n)
 }
 
 // LATENCY GRAPH event
 func latencyGraphCommand(c *Client) {
-	event := string(c.Argv[2])
+	event := string(c.argv[2])
 	ts := c.srv.latency.events[event]
 	if ts == nil {
-		c.AddReplyErrorFormat("No samples available for event '%s'", event)
+		c.addReplyErrorFormat("No samples available for event '%s'", event)
 		return
 	}
-	c.AddReplyVerbatim([]byte(latencyGraph(event, ts)), "txt")
+	c.addReplyVerbatim([]byte(latencyGraph(event, ts)), "txt")
 }
 
 // latencyGraph renders the ASCII sparkline of LATENCY GRAPH
@@ -306,7 +306,7 @@ func latencyDoctorCommand(c *Client) {
 	st := &srv.latency
 	var b strings.Builder
 	switch {
-	case len(st.order) == 0 && srv.Config.LatencyMonitorThreshold == 0:
+	case len(st.order) == 0 && srv.Config.latencyMonitorThreshold == 0:
 		b.WriteString("I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n")
 	case len(st.order) == 0:
 		b.WriteString("Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n")
@@ -340,21 +340,21 @@ func latencyDoctorCommand(c *Client) {
 		}
 		b.WriteString("\nI have a few advices for you:\n\n- Check your system for latency sources: the command latency events above show commands slower than latency-monitor-threshold. Check the SLOWLOG for the slow commands.\n")
 	}
-	c.AddReplyVerbatim([]byte(b.String()), "txt")
+	c.addReplyVerbatim([]byte(b.String()), "txt")
 }
 
 // LATENCY HISTOGRAM [command [command ...]]
 func latencyHistogramCommand(c *Client) {
 	st := &c.srv.latency
-	var cmds []*Command
-	if len(c.Argv) == 2 {
+	var cmds []*command
+	if len(c.argv) == 2 {
 		for cmd := range st.hist {
 			cmds = append(cmds, cmd)
 		}
-		sort.Slice(cmds, func(i, j int) bool { return cmds[i].FullName < cmds[j].FullName })
+		sort.Slice(cmds, func(i, j int) bool { return cmds[i].fullName < cmds[j].fullName })
 	} else {
-		seen := map[*Command]bool{}
-		for _, a := range c.Argv[2:] {
+		seen := map[*command]bool{}
+		for _, a := range c.argv[2:] {
 			cmd := lookupCommandByFullName(a)
 			if cmd == nil || seen[cmd] {
 				continue
@@ -365,15 +365,15 @@ func latencyHistogramCommand(c *Client) {
 			}
 		}
 	}
-	c.AddReplyMapLen(len(cmds))
+	c.addReplyMapLen(len(cmds))
 	for _, cmd := range cmds {
 		h := st.hist[cmd]
-		c.AddReplyBulkString(cmd.FullName)
-		c.AddReplyMapLen(2)
-		c.AddReplyBulkString("calls")
-		c.AddReplyInt(h.calls)
-		c.AddReplyBulkString("histogram_usec")
-		d := c.AddReplyDeferredLen()
+		c.addReplyBulkString(cmd.fullName)
+		c.addReplyMapLen(2)
+		c.addReplyBulkString("calls")
+		c.addReplyInt(h.calls)
+		c.addReplyBulkString("histogram_usec")
+		d := c.addReplyDeferredLen()
 		n := 0
 		var cum int64
 		for k, cnt := range h.buckets {
@@ -384,10 +384,10 @@ func latencyHistogramCommand(c *Client) {
 			// The label of the bucket is HDR's highest equivalent value
 			// of 1024<<k ns, in µs.
 			v := (uint64(1024)<<k + uint64(8)<<k - 1) / 1000
-			c.AddReplyInt(int64(v))
-			c.AddReplyInt(cum)
+			c.addReplyInt(int64(v))
+			c.addReplyInt(cum)
 			n++
 		}
-		c.SetDeferredMapLen(d, n)
+		c.setDeferredMapLen(d, n)
 	}
 }

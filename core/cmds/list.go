@@ -56,52 +56,52 @@ func popCountArgs(where int, key []byte, count, llen int64) [][]byte {
 // newListObject returns an empty list, as createQuicklistObject followed by
 // quicklistSetOptions with the current configuration.
 func (srv *Server) newListObject() Object {
-	return newObject(TypeList, EncQuicklist, unsafe.Pointer(types.NewQuicklist(int(srv.Config.ListMaxListpackSize))))
+	return newObject(TypeList, EncQuicklist, unsafe.Pointer(types.NewQuicklist(int(srv.Config.listMaxListpackSize))))
 }
 
 // listQL returns the quicklist of a list object.
-func listQL(o *Object) *types.Quicklist { return (*types.Quicklist)(o.Ptr()) }
+func listQL(o *Object) *types.Quicklist { return (*types.Quicklist)(o.pointer()) }
 
 // checkTypeOrNil is Redis's checkType, which lets a missing key through.
 func (c *Client) checkTypeOrNil(o *Object, typ uint8) bool {
-	return o != nil && c.CheckType(o, typ)
+	return o != nil && c.checkType(o, typ)
 }
 
 // addReplyListValue replies with one list element.
 func (c *Client) addReplyListValue(s []byte, v int64, isInt bool) {
 	if isInt {
-		c.AddReplyBulkInt(v)
+		c.addReplyBulkInt(v)
 	} else {
-		c.AddReplyBulk(s)
+		c.addReplyBulk(s)
 	}
 }
 
 // pushGenericCommand implements LPUSH, RPUSH, LPUSHX and RPUSHX.
 func pushGenericCommand(c *Client, where int, xx bool) {
-	srv, key := c.srv, c.Argv[1]
-	o := c.LookupKeyWrite(key)
+	srv, key := c.srv, c.argv[1]
+	o := c.lookupKeyWrite(key)
 	if c.checkTypeOrNil(o, TypeList) {
 		return
 	}
 	if o == nil {
 		if xx {
-			c.AddReplyProto(sharedCZero)
+			c.addReplyProto(sharedCZero)
 			return
 		}
 		o = srv.DBAdd(c.db, key, srv.newListObject())
 	}
 	ql := listQL(o)
-	for _, v := range c.Argv[2:] {
+	for _, v := range c.argv[2:] {
 		ql.Push(v, where == listHead)
 	}
-	srv.Dirty += int64(len(c.Argv) - 2)
-	c.AddReplyInt(int64(ql.Len()))
-	srv.SignalModifiedKey(c, c.db, key)
+	srv.Dirty += int64(len(c.argv) - 2)
+	c.addReplyInt(int64(ql.Len()))
+	srv.signalModifiedKey(c, c.db, key)
 	event := "rpush"
 	if where == listHead {
 		event = "lpush"
 	}
-	srv.NotifyKeyspaceEvent(NotifyList, event, key, c.db.ID)
+	srv.notifyKeyspaceEvent(notifyList, event, key, c.db.id)
 }
 
 // LPUSH key element [element ...]
@@ -120,64 +120,64 @@ func rpushxCommand(c *Client) { pushGenericCommand(c, listTail, true) }
 func linsertCommand(c *Client) {
 	var after bool
 	switch {
-	case equalFoldC(c.Argv[2], "after"):
+	case equalFoldC(c.argv[2], "after"):
 		after = true
-	case equalFoldC(c.Argv[2], "before"):
+	case equalFoldC(c.argv[2], "before"):
 	default:
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 		return
 	}
-	srv, key := c.srv, c.Argv[1]
-	o := c.LookupKeyWriteOrReply(key, sharedCZero)
-	if o == nil || c.CheckType(o, TypeList) {
+	srv, key := c.srv, c.argv[1]
+	o := c.lookupKeyWriteOrReply(key, sharedCZero)
+	if o == nil || c.checkType(o, TypeList) {
 		return
 	}
 	ql := listQL(o)
 	it := ql.Iterator(true)
 	inserted := false
 	for it.Next() {
-		if it.Equal(c.Argv[3]) {
+		if it.Equal(c.argv[3]) {
 			if after {
-				it.InsertAfter(c.Argv[4])
+				it.InsertAfter(c.argv[4])
 			} else {
-				it.InsertBefore(c.Argv[4])
+				it.InsertBefore(c.argv[4])
 			}
 			inserted = true
 			break
 		}
 	}
 	if !inserted {
-		c.AddReplyInt(-1)
+		c.addReplyInt(-1)
 		return
 	}
-	srv.SignalModifiedKey(c, c.db, key)
-	srv.NotifyKeyspaceEvent(NotifyList, "linsert", key, c.db.ID)
+	srv.signalModifiedKey(c, c.db, key)
+	srv.notifyKeyspaceEvent(notifyList, "linsert", key, c.db.id)
 	srv.Dirty++
-	c.AddReplyInt(int64(ql.Len()))
+	c.addReplyInt(int64(ql.Len()))
 }
 
 // LLEN key
 func llenCommand(c *Client) {
-	o := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
-	if o == nil || c.CheckType(o, TypeList) {
+	o := c.lookupKeyReadOrReply(c.argv[1], sharedCZero)
+	if o == nil || c.checkType(o, TypeList) {
 		return
 	}
-	c.AddReplyInt(int64(listQL(o).Len()))
+	c.addReplyInt(int64(listQL(o).Len()))
 }
 
 // LINDEX key index
 func lindexCommand(c *Client) {
-	o := c.LookupKeyReadOrNull(c.Argv[1])
-	if o == nil || c.CheckType(o, TypeList) {
+	o := c.lookupKeyReadOrNull(c.argv[1])
+	if o == nil || c.checkType(o, TypeList) {
 		return
 	}
-	index, ok := argLongLongOrReply(c, c.Argv[2], "")
+	index, ok := argLongLongOrReply(c, c.argv[2], "")
 	if !ok {
 		return
 	}
 	s, v, isInt, found := listQL(o).Index(int(index))
 	if !found {
-		c.AddReplyNull()
+		c.addReplyNull()
 		return
 	}
 	c.addReplyListValue(s, v, isInt)
@@ -185,26 +185,26 @@ func lindexCommand(c *Client) {
 
 // LSET key index element
 func lsetCommand(c *Client) {
-	srv, key := c.srv, c.Argv[1]
-	o := c.LookupKeyWrite(key)
+	srv, key := c.srv, c.argv[1]
+	o := c.lookupKeyWrite(key)
 	if o == nil {
-		c.AddReplyError(ErrNoSuchKey)
+		c.addReplyError(errNoSuchKey)
 		return
 	}
-	if c.CheckType(o, TypeList) {
+	if c.checkType(o, TypeList) {
 		return
 	}
-	index, ok := argLongLongOrReply(c, c.Argv[2], "")
+	index, ok := argLongLongOrReply(c, c.argv[2], "")
 	if !ok {
 		return
 	}
-	if !listQL(o).ReplaceAt(int(index), c.Argv[3]) {
-		c.AddReplyError(ErrOutOfRange)
+	if !listQL(o).ReplaceAt(int(index), c.argv[3]) {
+		c.addReplyError(errOutOfRange)
 		return
 	}
-	c.AddReplyOK()
-	srv.SignalModifiedKey(c, c.db, key)
-	srv.NotifyKeyspaceEvent(NotifyList, "lset", key, c.db.ID)
+	c.addReplyOK()
+	srv.signalModifiedKey(c, c.db, key)
+	srv.notifyKeyspaceEvent(notifyList, "lset", key, c.db.id)
 	srv.Dirty++
 }
 
@@ -238,11 +238,11 @@ func (c *Client) addListRangeReply(o *Object, start, end int64, reverse bool) {
 	ql := listQL(o)
 	start, end, ok := clampRange(start, end, int64(ql.Len()))
 	if !ok {
-		c.AddReplyProto(sharedEmptyArray)
+		c.addReplyProto(sharedEmptyArray)
 		return
 	}
 	rangelen := end - start + 1
-	c.AddReplyArrayLen(int(rangelen))
+	c.addReplyArrayLen(int(rangelen))
 	from := start
 	if reverse {
 		from = end
@@ -258,7 +258,7 @@ func (c *Client) addListRangeReply(o *Object, start, end int64, reverse bool) {
 // the key was deleted.
 func (c *Client) listElementsRemoved(key []byte, where int, o *Object, count int64) bool {
 	deleted := c.listPopEvents(key, where, o)
-	c.srv.SignalModifiedKey(c, c.db, key)
+	c.srv.signalModifiedKey(c, c.db, key)
 	c.srv.Dirty += count
 	return deleted
 }
@@ -271,12 +271,12 @@ func (c *Client) listPopEvents(key []byte, where int, o *Object) bool {
 	if where == listHead {
 		event = "lpop"
 	}
-	srv.NotifyKeyspaceEvent(NotifyList, event, key, c.db.ID)
+	srv.notifyKeyspaceEvent(notifyList, event, key, c.db.id)
 	if listQL(o).Len() != 0 {
 		return false
 	}
-	srv.DBDelete(c.db, key)
-	srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+	srv.dbDelete(c.db, key)
+	srv.notifyKeyspaceEvent(notifyGeneric, "del", key, c.db.id)
 	return true
 }
 
@@ -287,32 +287,32 @@ func listTypeDelRange(o *Object, start, count int64) {
 
 // popGenericCommand implements LPOP and RPOP, with or without a count.
 func popGenericCommand(c *Client, where int) {
-	hascount := len(c.Argv) == 3
+	hascount := len(c.argv) == 3
 	var count int64
-	if len(c.Argv) > 3 {
-		c.AddReplyErrorArity()
+	if len(c.argv) > 3 {
+		c.addReplyErrorArity()
 		return
 	} else if hascount {
 		var ok bool
-		if count, ok = getPositiveLongFromArgOrReply(c, c.Argv[2], ""); !ok {
+		if count, ok = getPositiveLongFromArgOrReply(c, c.argv[2], ""); !ok {
 			return
 		}
 	}
-	key := c.Argv[1]
-	o := c.LookupKeyWrite(key)
+	key := c.argv[1]
+	o := c.lookupKeyWrite(key)
 	if o == nil {
 		if hascount {
-			c.AddReplyNullArray()
+			c.addReplyNullArray()
 		} else {
-			c.AddReplyNull()
+			c.addReplyNull()
 		}
 		return
 	}
-	if c.CheckType(o, TypeList) {
+	if c.checkType(o, TypeList) {
 		return
 	}
 	if hascount && count == 0 {
-		c.AddReplyProto(sharedEmptyArray)
+		c.addReplyProto(sharedEmptyArray)
 		return
 	}
 	if !hascount {
@@ -340,8 +340,8 @@ func (c *Client) listPopRange(o *Object, key []byte, where int, count int64) boo
 // listPopRangeAndReplyWithKey replies [key, [elements…]] for LMPOP and
 // BLMPOP and pops the elements.
 func (c *Client) listPopRangeAndReplyWithKey(o *Object, key []byte, where int, count int64) bool {
-	c.AddReplyArrayLen(2)
-	c.AddReplyBulk(key)
+	c.addReplyArrayLen(2)
+	c.addReplyBulk(key)
 	return c.listPopRange(o, key, where, count)
 }
 
@@ -357,8 +357,8 @@ func lrangeCommand(c *Client) {
 	if !ok {
 		return
 	}
-	o := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyArray)
-	if o == nil || c.CheckType(o, TypeList) {
+	o := c.lookupKeyReadOrReply(c.argv[1], sharedEmptyArray)
+	if o == nil || c.checkType(o, TypeList) {
 		return
 	}
 	c.addListRangeReply(o, start, end, false)
@@ -370,9 +370,9 @@ func ltrimCommand(c *Client) {
 	if !ok {
 		return
 	}
-	srv, key := c.srv, c.Argv[1]
-	o := c.LookupKeyWriteOrReply(key, sharedOK)
-	if o == nil || c.CheckType(o, TypeList) {
+	srv, key := c.srv, c.argv[1]
+	o := c.lookupKeyWriteOrReply(key, sharedOK)
+	if o == nil || c.checkType(o, TypeList) {
 		return
 	}
 	ql := listQL(o)
@@ -383,48 +383,48 @@ func ltrimCommand(c *Client) {
 	}
 	ql.DelRange(0, int(ltrim))
 	ql.DelRange(int(-rtrim), int(rtrim))
-	srv.NotifyKeyspaceEvent(NotifyList, "ltrim", key, c.db.ID)
+	srv.notifyKeyspaceEvent(notifyList, "ltrim", key, c.db.id)
 	if ql.Len() == 0 {
-		srv.DBDelete(c.db, key)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+		srv.dbDelete(c.db, key)
+		srv.notifyKeyspaceEvent(notifyGeneric, "del", key, c.db.id)
 	}
-	srv.SignalModifiedKey(c, c.db, key)
+	srv.signalModifiedKey(c, c.db, key)
 	srv.Dirty += ltrim + rtrim
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
 func lposCommand(c *Client) {
-	ele := c.Argv[2]
+	ele := c.argv[2]
 	forward := true
 	var rank, count, maxlen int64 = 1, -1, 0
-	for j := 3; j < len(c.Argv); j++ {
-		opt := c.Argv[j]
-		moreargs := len(c.Argv) - 1 - j
+	for j := 3; j < len(c.argv); j++ {
+		opt := c.argv[j]
+		moreargs := len(c.argv) - 1 - j
 		var ok bool
 		switch {
 		case equalFoldC(opt, "rank") && moreargs > 0:
 			j++
 			// Redis 7.0 reads RANK as any long (LONG_MIN included).
-			if rank, ok = argLongLongOrReply(c, c.Argv[j], ""); !ok {
+			if rank, ok = argLongLongOrReply(c, c.argv[j], ""); !ok {
 				return
 			}
 			if rank == 0 {
-				c.AddReplyError("RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
+				c.addReplyError("RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
 				return
 			}
 		case equalFoldC(opt, "count") && moreargs > 0:
 			j++
-			if count, ok = getPositiveLongFromArgOrReply(c, c.Argv[j], "COUNT can't be negative"); !ok {
+			if count, ok = getPositiveLongFromArgOrReply(c, c.argv[j], "COUNT can't be negative"); !ok {
 				return
 			}
 		case equalFoldC(opt, "maxlen") && moreargs > 0:
 			j++
-			if maxlen, ok = getPositiveLongFromArgOrReply(c, c.Argv[j], "MAXLEN can't be negative"); !ok {
+			if maxlen, ok = getPositiveLongFromArgOrReply(c, c.argv[j], "MAXLEN can't be negative"); !ok {
 				return
 			}
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 	}
@@ -432,22 +432,22 @@ func lposCommand(c *Client) {
 		rank = -rank // LONG_MIN stays negative, as in C
 		forward = false
 	}
-	o := c.LookupKeyRead(c.Argv[1])
+	o := c.lookupKeyRead(c.argv[1])
 	if o == nil {
 		if count != -1 {
-			c.AddReplyProto(sharedEmptyArray)
+			c.addReplyProto(sharedEmptyArray)
 		} else {
-			c.AddReplyNull()
+			c.addReplyNull()
 		}
 		return
 	}
-	if c.CheckType(o, TypeList) {
+	if c.checkType(o, TypeList) {
 		return
 	}
-	var arraylen DeferredLen
+	var arraylen deferredLen
 	withArray := count != -1
 	if withArray {
-		arraylen = c.AddReplyDeferredLen()
+		arraylen = c.addReplyDeferredLen()
 	}
 	ql := listQL(o)
 	var it types.QuicklistIter
@@ -472,7 +472,7 @@ func lposCommand(c *Client) {
 					break
 				}
 				n++
-				c.AddReplyInt(matchindex)
+				c.addReplyInt(matchindex)
 				if count != 0 && matches-rank+1 >= count {
 					break
 				}
@@ -482,23 +482,23 @@ func lposCommand(c *Client) {
 		matchindex = -1
 	}
 	if withArray {
-		c.SetDeferredArrayLen(arraylen, int(n))
+		c.setDeferredArrayLen(arraylen, int(n))
 	} else if matchindex != -1 {
-		c.AddReplyInt(matchindex)
+		c.addReplyInt(matchindex)
 	} else {
-		c.AddReplyNull()
+		c.addReplyNull()
 	}
 }
 
 // LREM key count element
 func lremCommand(c *Client) {
-	toremove, ok := argLongLongOrReply(c, c.Argv[2], "")
+	toremove, ok := argLongLongOrReply(c, c.argv[2], "")
 	if !ok {
 		return
 	}
-	srv, key, obj := c.srv, c.Argv[1], c.Argv[3]
-	o := c.LookupKeyWriteOrReply(key, sharedCZero)
-	if o == nil || c.CheckType(o, TypeList) {
+	srv, key, obj := c.srv, c.argv[1], c.argv[3]
+	o := c.lookupKeyWriteOrReply(key, sharedCZero)
+	if o == nil || c.checkType(o, TypeList) {
 		return
 	}
 	ql := listQL(o)
@@ -521,14 +521,14 @@ func lremCommand(c *Client) {
 		}
 	}
 	if removed != 0 {
-		srv.SignalModifiedKey(c, c.db, key)
-		srv.NotifyKeyspaceEvent(NotifyList, "lrem", key, c.db.ID)
+		srv.signalModifiedKey(c, c.db, key)
+		srv.notifyKeyspaceEvent(notifyList, "lrem", key, c.db.id)
 	}
 	if ql.Len() == 0 {
-		srv.DBDelete(c.db, key)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+		srv.dbDelete(c.db, key)
+		srv.notifyKeyspaceEvent(notifyGeneric, "del", key, c.db.id)
 	}
-	c.AddReplyInt(removed)
+	c.addReplyInt(removed)
 }
 
 // lmoveHandlePush pushes value to dstkey (creating the list), notifies and
@@ -538,14 +538,14 @@ func (c *Client) lmoveHandlePush(dstkey []byte, dst *Object, value []byte, where
 	if dst == nil {
 		dst = srv.DBAdd(c.db, dstkey, srv.newListObject())
 	}
-	srv.SignalModifiedKey(c, c.db, dstkey)
+	srv.signalModifiedKey(c, c.db, dstkey)
 	listQL(dst).Push(value, where == listHead)
 	event := "rpush"
 	if where == listHead {
 		event = "lpush"
 	}
-	srv.NotifyKeyspaceEvent(NotifyList, event, dstkey, c.db.ID)
-	c.AddReplyBulk(value)
+	srv.notifyKeyspaceEvent(notifyList, event, dstkey, c.db.id)
+	c.addReplyBulk(value)
 }
 
 // getListPositionOrReply parses LEFT or RIGHT.
@@ -556,17 +556,17 @@ func getListPositionOrReply(c *Client, arg []byte) (int, bool) {
 	case equalFoldC(arg, "left"):
 		return listHead, true
 	}
-	c.AddReplySyntaxError()
+	c.addReplySyntaxError()
 	return 0, false
 }
 
 // getListPositionsOrReply parses the wherefrom and whereto of LMOVE and
 // BLMOVE (argv[3] and argv[4]).
 func getListPositionsOrReply(c *Client) (wherefrom, whereto int, ok bool) {
-	if wherefrom, ok = getListPositionOrReply(c, c.Argv[3]); !ok {
+	if wherefrom, ok = getListPositionOrReply(c, c.argv[3]); !ok {
 		return 0, 0, false
 	}
-	if whereto, ok = getListPositionOrReply(c, c.Argv[4]); !ok {
+	if whereto, ok = getListPositionOrReply(c, c.argv[4]); !ok {
 		return 0, 0, false
 	}
 	return wherefrom, whereto, true
@@ -575,22 +575,22 @@ func getListPositionsOrReply(c *Client) (wherefrom, whereto int, ok bool) {
 // lmoveGenericCommand implements LMOVE and RPOPLPUSH, and BLMOVE and
 // BRPOPLPUSH when the source is not empty.
 func lmoveGenericCommand(c *Client, wherefrom, whereto int) {
-	src := c.LookupKeyWrite(c.Argv[1])
+	src := c.lookupKeyWrite(c.argv[1])
 	if src == nil {
-		c.AddReplyNull()
+		c.addReplyNull()
 		return
 	}
-	if c.CheckType(src, TypeList) {
+	if c.checkType(src, TypeList) {
 		return
 	}
-	c.lmove(src, c.Argv[1], c.Argv[2], wherefrom, whereto)
+	c.lmove(src, c.argv[1], c.argv[2], wherefrom, whereto)
 }
 
 // lmove moves one element from the list src at srckey to dstkey (the
 // destination looked up here); a destination of another type gets
 // WRONGTYPE and nothing moves. It reports whether the element moved.
 func (c *Client) lmove(src *Object, srckey, dstkey []byte, wherefrom, whereto int) bool {
-	dst := c.LookupKeyWrite(dstkey)
+	dst := c.lookupKeyWrite(dstkey)
 	if c.checkTypeOrNil(dst, TypeList) {
 		return false
 	}
@@ -619,11 +619,11 @@ func rpoplpushCommand(c *Client) { lmoveGenericCommand(c, listTail, listHead) }
 // type gets WRONGTYPE and ends the search with ok false.
 func (c *Client) firstNonEmptyKey(keys [][]byte, typ uint8, length func(*Object) int) (key []byte, o *Object, ok bool) {
 	for _, k := range keys {
-		v := c.LookupKeyWrite(k)
+		v := c.lookupKeyWrite(k)
 		if v == nil {
 			continue
 		}
-		if c.CheckType(v, typ) {
+		if c.checkType(v, typ) {
 			return nil, nil, false
 		}
 		if length(v) != 0 {
@@ -643,7 +643,7 @@ func mpopGenericCommand(c *Client, keys [][]byte, where int, count int64) {
 		return
 	}
 	if o == nil {
-		c.AddReplyNullArray()
+		c.addReplyNullArray()
 		return
 	}
 	c.listMpop(o, key, where, count)
@@ -655,7 +655,7 @@ func mpopGenericCommand(c *Client, keys [][]byte, where int, count int64) {
 func (c *Client) listMpop(o *Object, key []byte, where int, count int64) {
 	llen := int64(listTypeLength(o))
 	c.listPopRangeAndReplyWithKey(o, key, where, count)
-	c.RewriteArgv(popCountArgs(where, key, count, llen)...)
+	c.rewriteArgv(popCountArgs(where, key, count, llen)...)
 }
 
 // mpopArgsOrReply parses what LMPOP, BLMPOP, ZMPOP and BZMPOP share, from
@@ -663,14 +663,14 @@ func (c *Client) listMpop(o *Object, key []byte, where int, count int64) {
 // named ends[0] or ends[1]: LEFT|RIGHT, MIN|MAX) and [COUNT count], 1 when
 // absent.
 func mpopArgsOrReply(c *Client, numkeysIdx int, ends [2]string) (keys [][]byte, where int, count int64, ok bool) {
-	argv := c.Argv
+	argv := c.argv
 	numkeys, ok := getRangeLongFromArgOrReply(c, argv[numkeysIdx], 1, math.MaxInt64, "numkeys should be greater than 0")
 	if !ok {
 		return nil, 0, 0, false
 	}
 	// numkeys is checked alone first: the sum could overflow.
 	if numkeys >= int64(len(argv)) || numkeysIdx+int(numkeys)+1 >= len(argv) {
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 		return nil, 0, 0, false
 	}
 	whereIdx := numkeysIdx + int(numkeys) + 1
@@ -680,7 +680,7 @@ func mpopArgsOrReply(c *Client, numkeysIdx int, ends [2]string) (keys [][]byte, 
 	case optIs(argv[whereIdx], ends[1]):
 		where = 1
 	default:
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 		return nil, 0, 0, false
 	}
 	count = -1
@@ -692,7 +692,7 @@ func mpopArgsOrReply(c *Client, numkeysIdx int, ends [2]string) (keys [][]byte, 
 				return nil, 0, 0, false
 			}
 		} else {
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return nil, 0, 0, false
 		}
 	}
@@ -726,7 +726,7 @@ func blmpopCommand(c *Client) { lmpopGenericCommand(c, 2, true) }
 // the first non-empty list of keys, or blocks. count is -1 for the
 // single-element reply of BLPOP/BRPOP.
 func blockingPopGenericCommand(c *Client, keys [][]byte, where int, timeoutIdx int, count int64) {
-	timeout, ok := c.getTimeoutFromObjectOrReply(c.Argv[timeoutIdx], unitSeconds)
+	timeout, ok := c.getTimeoutFromObjectOrReply(c.argv[timeoutIdx], unitSeconds)
 	if !ok {
 		return
 	}
@@ -739,18 +739,18 @@ func blockingPopGenericCommand(c *Client, keys [][]byte, where int, timeoutIdx i
 			c.listMpop(o, key, where, count) // BLMPOP, like LMPOP
 			return
 		}
-		c.AddReplyArrayLen(2)
-		c.AddReplyBulk(key)
+		c.addReplyArrayLen(2)
+		c.addReplyBulk(key)
 		listQL(o).PopFunc(where == listHead, c.addReplyListValue)
 		c.listElementsRemoved(key, where, o, 1)
-		c.RewriteArgv(listPopArg(where), key)
+		c.rewriteArgv(listPopArg(where), key)
 		return
 	}
-	if c.Flags&ClientDenyBlocking != 0 {
-		c.AddReplyNullArray()
+	if c.Flags&clientDenyBlocking != 0 {
+		c.addReplyNullArray()
 		return
 	}
-	c.srv.BlockForKeys(c, BlockedList, keys, timeout, func(c *Client, key []byte, o *Object) bool {
+	c.srv.blockForKeys(c, blockedList, keys, timeout, func(c *Client, key []byte, o *Object) bool {
 		c.serveClientBlockedOnList(o, key, nil, where, 0, count, false)
 		return true
 	})
@@ -767,13 +767,13 @@ func (c *Client) serveClientBlockedOnList(o *Object, key, dstkey []byte, wherefr
 	srv := c.srv
 	if dstkey == nil {
 		if count > 0 {
-			srv.AlsoPropagate(c.db.ID, popCountArgs(wherefrom, key, count, int64(listQL(o).Len()))...)
+			srv.alsoPropagate(c.db.id, popCountArgs(wherefrom, key, count, int64(listQL(o).Len()))...)
 			c.listPopRangeAndReplyWithKey(o, key, wherefrom, count)
 			return
 		}
-		srv.AlsoPropagate(c.db.ID, listPopArg(wherefrom), key)
-		c.AddReplyArrayLen(2)
-		c.AddReplyBulk(key)
+		srv.alsoPropagate(c.db.id, listPopArg(wherefrom), key)
+		c.addReplyArrayLen(2)
+		c.addReplyBulk(key)
 		listQL(o).PopFunc(wherefrom == listHead, c.addReplyListValue)
 		// Neither signalModifiedKey nor dirty: the push that made the
 		// key ready did both, as in Redis 7.0.
@@ -781,15 +781,15 @@ func (c *Client) serveClientBlockedOnList(o *Object, key, dstkey []byte, wherefr
 		return
 	}
 	// BLMOVE: a destination of the wrong type gets the client WRONGTYPE.
-	dst := c.LookupKeyWrite(dstkey)
+	dst := c.lookupKeyWrite(dstkey)
 	if c.checkTypeOrNil(dst, TypeList) {
 		return
 	}
 	srv.beforeKeyWrite(c.db, dstkey, dst == nil)
 	if brpoplpush {
-		srv.AlsoPropagate(c.db.ID, listRpoplpushArg, key, dstkey)
+		srv.alsoPropagate(c.db.id, listRpoplpushArg, key, dstkey)
 	} else {
-		srv.AlsoPropagate(c.db.ID, listLmoveArg, key, dstkey, listPositionArg(wherefrom), listPositionArg(whereto))
+		srv.alsoPropagate(c.db.id, listLmoveArg, key, dstkey, listPositionArg(wherefrom), listPositionArg(whereto))
 	}
 	var buf [128]byte
 	value, _ := listQL(o).Pop(wherefrom == listHead, buf[:0])
@@ -799,39 +799,39 @@ func (c *Client) serveClientBlockedOnList(o *Object, key, dstkey []byte, wherefr
 
 // BLPOP key [key ...] timeout
 func blpopCommand(c *Client) {
-	blockingPopGenericCommand(c, c.Argv[1:len(c.Argv)-1], listHead, len(c.Argv)-1, -1)
+	blockingPopGenericCommand(c, c.argv[1:len(c.argv)-1], listHead, len(c.argv)-1, -1)
 }
 
 // BRPOP key [key ...] timeout
 func brpopCommand(c *Client) {
-	blockingPopGenericCommand(c, c.Argv[1:len(c.Argv)-1], listTail, len(c.Argv)-1, -1)
+	blockingPopGenericCommand(c, c.argv[1:len(c.argv)-1], listTail, len(c.argv)-1, -1)
 }
 
 // blmoveGenericCommand implements BLMOVE and BRPOPLPUSH.
 func blmoveGenericCommand(c *Client, wherefrom, whereto int, timeout int64) {
-	src := c.LookupKeyWrite(c.Argv[1])
+	src := c.lookupKeyWrite(c.argv[1])
 	if c.checkTypeOrNil(src, TypeList) {
 		return
 	}
 	if src != nil {
 		// Propagated as the non-blocking form, as typed.
-		if c.lmove(src, c.Argv[1], c.Argv[2], wherefrom, whereto) {
-			if c.cmd.Name == "brpoplpush" {
-				c.RewriteArgv(listRpoplpushArg, c.Argv[1], c.Argv[2])
+		if c.lmove(src, c.argv[1], c.argv[2], wherefrom, whereto) {
+			if c.cmd.name == "brpoplpush" {
+				c.rewriteArgv(listRpoplpushArg, c.argv[1], c.argv[2])
 			} else {
-				c.RewriteArgv(listLmoveArg, c.Argv[1], c.Argv[2], c.Argv[3], c.Argv[4])
+				c.rewriteArgv(listLmoveArg, c.argv[1], c.argv[2], c.argv[3], c.argv[4])
 			}
 		}
 		return
 	}
-	if c.Flags&ClientDenyBlocking != 0 {
+	if c.Flags&clientDenyBlocking != 0 {
 		// Blocking against an empty list inside EXEC returns at once.
-		c.AddReplyNull()
+		c.addReplyNull()
 		return
 	}
-	dstkey := append([]byte(nil), c.Argv[2]...)
-	brpoplpush := c.cmd.Name == "brpoplpush"
-	c.srv.BlockForKeys(c, BlockedList, c.Argv[1:2], timeout, func(c *Client, key []byte, o *Object) bool {
+	dstkey := append([]byte(nil), c.argv[2]...)
+	brpoplpush := c.cmd.name == "brpoplpush"
+	c.srv.blockForKeys(c, blockedList, c.argv[1:2], timeout, func(c *Client, key []byte, o *Object) bool {
 		c.serveClientBlockedOnList(o, key, dstkey, wherefrom, whereto, -1, brpoplpush)
 		return true
 	})
@@ -843,7 +843,7 @@ func blmoveCommand(c *Client) {
 	if !ok {
 		return
 	}
-	timeout, ok := c.getTimeoutFromObjectOrReply(c.Argv[5], unitSeconds)
+	timeout, ok := c.getTimeoutFromObjectOrReply(c.argv[5], unitSeconds)
 	if !ok {
 		return
 	}
@@ -852,7 +852,7 @@ func blmoveCommand(c *Client) {
 
 // BRPOPLPUSH source destination timeout
 func brpoplpushCommand(c *Client) {
-	timeout, ok := c.getTimeoutFromObjectOrReply(c.Argv[3], unitSeconds)
+	timeout, ok := c.getTimeoutFromObjectOrReply(c.argv[3], unitSeconds)
 	if !ok {
 		return
 	}

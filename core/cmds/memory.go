@@ -87,12 +87,12 @@ func goSizeClass(n int64) int64 {
 // stringObjectSize is objectComputeSize for a string.
 func stringObjectSize(o *Object) int64 {
 	switch o.enc {
-	case EncInt:
+	case encInt:
 		return sizeofRobj
-	case EncEmbstr:
+	case encEmbstr:
 		return jemallocSize(sizeofRobj + 3 + int64(o.StrLen()) + 1)
 	}
-	l, c := int64(o.StrLen()), int64(o.Cap())
+	l, c := int64(o.StrLen()), int64(o.bufCap())
 	// A buffer no bigger than Go's rounding of its length is an exact
 	// one (sdsnewlen); a bigger one was grown by appends (sdsMakeRoomFor's
 	// greedy allocation).
@@ -115,9 +115,9 @@ const (
 
 func listObjectSize(o *Object, samples int64) int64 {
 	if o.enc != EncQuicklist {
-		return sizeofRobj + jemallocSize(int64(len(*(*types.Listpack)(o.Ptr()))))
+		return sizeofRobj + jemallocSize(int64(len(*(*types.Listpack)(o.pointer()))))
 	}
-	ql := (*types.Quicklist)(o.Ptr())
+	ql := (*types.Quicklist)(o.pointer())
 	var elesize, n int64
 	ql.ForEachNode(func(lp types.Listpack) {
 		if n < samples {
@@ -143,10 +143,10 @@ func dictObjectSize(buckets, length int, elesize, n int64) int64 {
 }
 
 func setObjectSize(o *Object, samples int64) int64 {
-	if o.enc == EncIntset {
-		return sizeofRobj + jemallocSize(int64((*types.Intset)(o.Ptr()).BlobLen()))
+	if o.enc == encIntset {
+		return sizeofRobj + jemallocSize(int64((*types.Intset)(o.pointer()).BlobLen()))
 	}
-	d := (*types.Dict[struct{}])(o.Ptr())
+	d := (*types.Dict[struct{}])(o.pointer())
 	var elesize, n int64
 	d.Range(func(k string, _ *struct{}) bool {
 		elesize += sizeofDictEntry + sdsZmallocSize(int64(len(k)))
@@ -157,10 +157,10 @@ func setObjectSize(o *Object, samples int64) int64 {
 }
 
 func hashObjectSize(o *Object, samples int64) int64 {
-	if o.enc == EncListpack {
-		return sizeofRobj + jemallocSize(int64(len(*(*types.Listpack)(o.Ptr()))))
+	if o.enc == encListpack {
+		return sizeofRobj + jemallocSize(int64(len(*(*types.Listpack)(o.pointer()))))
 	}
-	d := (*types.Dict[string])(o.Ptr())
+	d := (*types.Dict[string])(o.pointer())
 	var elesize, n int64
 	d.Range(func(k string, v *string) bool {
 		elesize += sdsZmallocSize(int64(len(k))) + sdsZmallocSize(int64(len(*v))) + sizeofDictEntry
@@ -171,10 +171,10 @@ func hashObjectSize(o *Object, samples int64) int64 {
 }
 
 func zsetObjectSize(o *Object, samples int64) int64 {
-	if o.enc == EncListpack {
-		return sizeofRobj + jemallocSize(int64(len(*(*types.Listpack)(o.Ptr()))))
+	if o.enc == encListpack {
+		return sizeofRobj + jemallocSize(int64(len(*(*types.Listpack)(o.pointer()))))
 	}
-	zs := (*types.Zset)(o.Ptr())
+	zs := (*types.Zset)(o.pointer())
 	size := int64(sizeofRobj+sizeofZset+sizeofZskiplist+sizeofDict) +
 		int64(zs.Dict.Buckets())*sizeofPointer + zslHeaderSize
 	var elesize, n int64
@@ -229,23 +229,23 @@ var memoryHelp = []string{
 }
 
 // MEMORY HELP
-func memoryHelpCommand(c *Client) { c.AddReplyHelp(memoryHelp) }
+func memoryHelpCommand(c *Client) { c.addReplyHelp(memoryHelp) }
 
 // memoryContainerCommand runs for MEMORY without a subcommand (unreachable).
-func memoryContainerCommand(c *Client) { c.AddReplySubcommandSyntaxError() }
+func memoryContainerCommand(c *Client) { c.addReplySubcommandSyntaxError() }
 
 // MEMORY USAGE key [SAMPLES count]
 func memoryUsageCommand(c *Client) {
 	samples := int64(objectComputeSizeDefSamples)
-	for j := 3; j < len(c.Argv); j++ {
-		if equalFoldC(c.Argv[j], "samples") && j+1 < len(c.Argv) {
-			n, ok := proto.ParseInt(c.Argv[j+1])
+	for j := 3; j < len(c.argv); j++ {
+		if equalFoldC(c.argv[j], "samples") && j+1 < len(c.argv) {
+			n, ok := proto.ParseInt(c.argv[j+1])
 			if !ok {
-				c.AddReplyError(ErrNotInteger)
+				c.addReplyError(errNotInteger)
 				return
 			}
 			if n < 0 {
-				c.AddReplySyntaxError()
+				c.addReplySyntaxError()
 				return
 			}
 			if n == 0 {
@@ -254,17 +254,17 @@ func memoryUsageCommand(c *Client) {
 			samples = n
 			j++
 		} else {
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 	}
 	// As dbFind: no expiry, no statistics, no LRU update.
-	key, o := c.db.Dict.FindKey(bstr(c.Argv[2]))
+	key, o := c.db.Dict.FindKey(bstr(c.argv[2]))
 	if o == nil {
-		c.AddReplyNull()
+		c.addReplyNull()
 		return
 	}
-	c.AddReplyInt(keyMemoryUsage(key, o, samples))
+	c.addReplyInt(keyMemoryUsage(key, o, samples))
 }
 
 // memOverhead is the part of MEMORY STATS that is not the dataset
@@ -300,7 +300,7 @@ func (srv *Server) memoryOverheadData() memOverhead {
 		main := n*sizeofDictEntry + int64(db.Dict.Buckets())*sizeofPointer + n*sizeofRobj
 		exp := int64(db.Expires.Len())*sizeofDictEntry + int64(db.Expires.Buckets())*sizeofPointer
 		mh.overheadTotal += uint64(main + exp)
-		mh.dbs = append(mh.dbs, dbOverhead{db.ID, main, exp})
+		mh.dbs = append(mh.dbs, dbOverhead{db.id, main, exp})
 	}
 	mh.allocated, mh.active, mh.resident = m.used, m.active, m.resident
 	mh.rss = rssMemory()
@@ -317,14 +317,14 @@ func memoryStatsCommand(c *Client) {
 		}
 		return float64(a) / float64(b)
 	}
-	c.AddReplyMapLen(27 + len(mh.dbs))
+	c.addReplyMapLen(27 + len(mh.dbs))
 	kv := func(k string, v int64) {
-		c.AddReplyBulkString(k)
-		c.AddReplyInt(v)
+		c.addReplyBulkString(k)
+		c.addReplyInt(v)
 	}
 	kd := func(k string, v float64) {
-		c.AddReplyBulkString(k)
-		c.AddReplyDouble(f32(v))
+		c.addReplyBulkString(k)
+		c.addReplyDouble(f32(v))
 	}
 	kv("peak.allocated", int64(mh.peak))
 	kv("total.allocated", int64(mh.total))
@@ -337,8 +337,8 @@ func memoryStatsCommand(c *Client) {
 	kv("lua.caches", 0)
 	kv("functions.caches", 0)
 	for _, d := range mh.dbs {
-		c.AddReplyBulkString("db." + strconv.Itoa(d.id))
-		c.AddReplyMapLen(3)
+		c.addReplyBulkString("db." + strconv.Itoa(d.id))
+		c.addReplyMapLen(3)
 		kv("overhead.hashtable.main", d.main)
 		kv("overhead.hashtable.expires", d.expires)
 		kv("overhead.hashtable.slot-to-keys", 0)
@@ -392,7 +392,7 @@ func memoryDoctorCommand(c *Client) {
 				"I'm here to keep you safe, Sam. I want to help you.\n"
 		}
 	}
-	c.AddReplyVerbatim([]byte(s), "txt")
+	c.addReplyVerbatim([]byte(s), "txt")
 }
 
 // MEMORY MALLOC-STATS
@@ -415,11 +415,11 @@ func memoryMallocStatsCommand(c *Client) {
 		b = append(b, '\n')
 	}
 	b = append(b, "--- End Go runtime statistics ---\n"...)
-	c.AddReplyVerbatim(b, "txt")
+	c.addReplyVerbatim(b, "txt")
 }
 
 // MEMORY PURGE
 func memoryPurgeCommand(c *Client) {
 	debug.FreeOSMemory()
-	c.AddReplyOK()
+	c.addReplyOK()
 }

@@ -17,9 +17,9 @@ import (
 
 // MONITOR
 func monitorCommand(c *Client) {
-	if c.Flags&ClientDenyBlocking != 0 {
+	if c.Flags&clientDenyBlocking != 0 {
 		// A client that expects one reply per command cannot monitor.
-		c.AddReplyError("MONITOR isn't allowed for DENY BLOCKING client")
+		c.addReplyError("MONITOR isn't allowed for DENY BLOCKING client")
 		return
 	}
 	if c.Flags&ClientMonitor != 0 {
@@ -28,7 +28,7 @@ func monitorCommand(c *Client) {
 	srv := c.srv
 	c.Flags |= ClientMonitor
 	srv.monitors = append(srv.monitors, c)
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 func (srv *Server) removeMonitor(c *Client) {
@@ -55,7 +55,7 @@ func (srv *Server) feedMonitors(c *Client, argv [][]byte) {
 	}
 	b = strconv.AppendInt(b, int64(us), 10)
 	b = append(b, " ["...)
-	b = strconv.AppendInt(b, int64(c.db.ID), 10)
+	b = strconv.AppendInt(b, int64(c.db.id), 10)
 	b = append(b, ' ')
 	if c.Flags&ClientUnixSocket != 0 {
 		b = append(b, "unix:"...)

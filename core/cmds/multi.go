@@ -8,14 +8,14 @@ import "strings"
 // (unknown, wrong arity, ACL, OOM …) flags the transaction so that EXEC
 // fails with EXECABORT; a touched WATCHed key makes EXEC reply a null
 // array. While EXEC runs, the client may not block: blocking commands see
-// ClientDenyBlocking and behave as if their timeout had expired.
+// clientDenyBlocking and behave as if their timeout had expired.
 
 // isMultiControl reports whether cmd runs at once inside MULTI instead of
 // being queued.
-func isMultiControl(cmd *Command) bool {
-	switch cmd.Name {
+func isMultiControl(cmd *command) bool {
+	switch cmd.name {
 	case "exec", "discard", "multi", "watch", "quit", "reset":
-		return cmd.Parent == nil
+		return cmd.parent == nil
 	}
 	return false
 }
@@ -24,12 +24,12 @@ func isMultiControl(cmd *Command) bool {
 // as Redis's queueMultiCommand. Once the transaction is bound to fail
 // nothing more is kept, but the client still sees QUEUED.
 func (c *Client) queueMultiCommand() {
-	if c.Flags&(ClientDirtyCAS|ClientDirtyExec) == 0 {
+	if c.Flags&(clientDirtyCAS|clientDirtyExec) == 0 {
 		if c.multi == nil {
 			c.multi = &multiState{}
 		}
-		c.multi.cmds = append(c.multi.cmds, queuedCommand{cmd: c.cmd, argv: c.KeepArgv()})
-		c.multi.cmdFlags |= c.cmd.Flags
+		c.multi.cmds = append(c.multi.cmds, queuedCommand{cmd: c.cmd, argv: c.keepArgv()})
+		c.multi.cmdFlags |= c.cmd.flags
 	}
 	c.write(sharedQueued)
 }
@@ -38,11 +38,11 @@ func (c *Client) queueMultiCommand() {
 // (Redis's flagTransaction; the name is historical).
 func (c *Client) discardTransaction() {
 	if c.Flags&ClientMulti != 0 {
-		c.Flags |= ClientDirtyExec
+		c.Flags |= clientDirtyExec
 	}
 }
 
-// rejectCommand replies msg (AddReplyError's convention: a leading '-'
+// rejectCommand replies msg (addReplyError's convention: a leading '-'
 // carries the error code) for a command that processCommand refuses, and
 // flags the transaction, as Redis's rejectCommand; it counts the call as
 // rejected in the command's statistics. A refused EXEC aborts the
@@ -50,13 +50,13 @@ func (c *Client) discardTransaction() {
 func (c *Client) rejectCommand(msg string) {
 	c.discardTransaction()
 	if c.cmd != nil {
-		c.srv.CmdStats(c.cmd).RejectedCalls++
+		c.srv.statsOf(c.cmd).rejectedCalls++
 	}
-	if c.cmd != nil && c.cmd.Proc != nil && c.cmd.Name == "exec" && c.cmd.Parent == nil {
+	if c.cmd != nil && c.cmd.proc != nil && c.cmd.name == "exec" && c.cmd.parent == nil {
 		c.execCommandAbort(msg)
 		return
 	}
-	c.AddReplyError(msg)
+	c.addReplyError(msg)
 }
 
 // execCommandAbort ends the transaction with an EXECABORT error naming
@@ -64,63 +64,63 @@ func (c *Client) rejectCommand(msg string) {
 func (c *Client) execCommandAbort(msg string) {
 	c.resetMulti()
 	msg = strings.TrimPrefix(msg, "-")
-	c.AddReplyError("-EXECABORT Transaction discarded because of: " + msg)
+	c.addReplyError("-EXECABORT Transaction discarded because of: " + msg)
 	// MONITOR saw MULTI; it sees EXEC too so the transaction ends.
-	c.srv.feedMonitors(c, c.Argv)
+	c.srv.feedMonitors(c, c.argv)
 }
 
 // resetMulti is Redis's discardTransaction: it forgets the queued commands,
 // leaves the MULTI state and unwatches every key.
 func (c *Client) resetMulti() {
 	c.multi = nil
-	c.Flags &^= ClientMulti | ClientDirtyCAS | ClientDirtyExec
+	c.Flags &^= ClientMulti | clientDirtyCAS | clientDirtyExec
 	c.srv.unwatchAllKeys(c)
 }
 
 // MULTI
 func multiCommand(c *Client) {
 	if c.Flags&ClientMulti != 0 {
-		c.AddReplyError("MULTI calls can not be nested")
+		c.addReplyError("MULTI calls can not be nested")
 		return
 	}
 	c.Flags |= ClientMulti
 	c.multi = &multiState{}
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // DISCARD
 func discardCommand(c *Client) {
 	if c.Flags&ClientMulti == 0 {
-		c.AddReplyError("DISCARD without MULTI")
+		c.addReplyError("DISCARD without MULTI")
 		return
 	}
 	c.resetMulti()
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // EXEC
 func execCommand(c *Client) {
 	srv := c.srv
 	if c.Flags&ClientMulti == 0 {
-		c.AddReplyError("EXEC without MULTI")
+		c.addReplyError("EXEC without MULTI")
 		return
 	}
 	// A WATCHed key that expired since WATCH (and was not deleted yet)
 	// counts as touched.
 	if srv.isWatchedKeyExpired(c) {
-		c.Flags |= ClientDirtyCAS
+		c.Flags |= clientDirtyCAS
 	}
-	if c.Flags&(ClientDirtyCAS|ClientDirtyExec) != 0 {
-		if c.Flags&ClientDirtyExec != 0 {
-			c.AddReplyError("-EXECABORT Transaction discarded because of previous errors.")
+	if c.Flags&(clientDirtyCAS|clientDirtyExec) != 0 {
+		if c.Flags&clientDirtyExec != 0 {
+			c.addReplyError("-EXECABORT Transaction discarded because of previous errors.")
 		} else {
-			c.AddReplyNullArray()
+			c.addReplyNullArray()
 		}
 		c.resetMulti()
 		return
 	}
 	oldFlags := c.Flags
-	c.Flags |= ClientDenyBlocking
+	c.Flags |= clientDenyBlocking
 	srv.unwatchAllKeys(c) // unwatch at once, touching them is pointless now
 	var queued []queuedCommand
 	if c.multi != nil {
@@ -129,27 +129,23 @@ func execCommand(c *Client) {
 	// The client leaves the MULTI state before the commands run, so that
 	// each of them is propagated and counted like a top-level command.
 	c.multi = nil
-	c.Flags &^= ClientMulti | ClientDirtyCAS | ClientDirtyExec
+	c.Flags &^= ClientMulti | clientDirtyCAS | clientDirtyExec
 	srv.inExec++
-	savedArgv, savedCmd := c.Argv, c.cmd
-	c.AddReplyArrayLen(len(queued))
+	savedArgv, savedCmd := c.argv, c.cmd
+	c.addReplyArrayLen(len(queued))
 	for _, q := range queued {
-		c.Argv = q.argv
+		c.argv = q.argv
 		c.cmd = q.cmd
 		// ACL rules may have changed since the command was queued.
 		if reason, ok := srv.aclCheckAtExec(c); !ok {
-			c.AddReplyError("-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + reason)
+			c.addReplyError("-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + reason)
 			continue
 		}
 		c.call()
 	}
-	c.Argv, c.cmd = savedArgv, savedCmd
+	c.argv, c.cmd = savedArgv, savedCmd
 	srv.inExec--
-	if oldFlags&ClientDenyBlocking == 0 {
-		c.Flags &^= ClientDenyBlocking
+	if oldFlags&clientDenyBlocking == 0 {
+		c.Flags &^= clientDenyBlocking
 	}
 }
-
-// InExec reports whether the commands of an EXEC are running (persistence
-// wraps what they propagate in MULTI … EXEC).
-func (srv *Server) InExec() bool { return srv.inExec > 0 }

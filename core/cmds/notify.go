@@ -3,7 +3,7 @@ package cmds
 import "strconv"
 
 // Keyspace notifications, after Redis 7.0's notify.c: every change to a
-// key is reported by NotifyKeyspaceEvent (server.go), which runs the
+// key is reported by notifyKeyspaceEvent (server.go), which runs the
 // file server's hooks and then this publisher. Per notify-keyspace-events
 // (parsed by config.go's keyspaceEventsStringToFlags), an event of an
 // enabled class is published as
@@ -22,7 +22,7 @@ type notifyState struct {
 // notifyFlags returns the classes enabled by notify-keyspace-events.
 func (srv *Server) notifyFlags() int {
 	st := &srv.notify
-	if v := srv.Config.NotifyKeyspaceEvents; v != st.str {
+	if v := srv.Config.notifyKeyspaceEvents; v != st.str {
 		st.flags, _ = keyspaceEventsStringToFlags(v)
 		st.str = v
 	}
@@ -31,7 +31,7 @@ func (srv *Server) notifyFlags() int {
 
 // publishKeyspaceEvent publishes the notifications of one event.
 func (srv *Server) publishKeyspaceEvent(class int, event string, key []byte, dbid int) {
-	if srv.Config.NotifyKeyspaceEvents == "" {
+	if srv.Config.notifyKeyspaceEvents == "" {
 		return
 	}
 	flags := srv.notifyFlags()
@@ -43,20 +43,20 @@ func (srv *Server) publishKeyspaceEvent(class int, event string, key []byte, dbi
 		return
 	}
 	st := &srv.notify
-	if flags&NotifyKeyspace != 0 {
+	if flags&notifyKeyspace != 0 {
 		b := append(st.buf[:0], "__keyspace@"...)
 		b = strconv.AppendInt(b, int64(dbid), 10)
 		b = append(b, "__:"...)
 		b = append(b, key...)
 		st.buf = b
-		srv.PublishMessage(b, stringBytes(event))
+		srv.publishMessage(b, stringBytes(event))
 	}
-	if flags&NotifyKeyevent != 0 {
+	if flags&notifyKeyevent != 0 {
 		b := append(st.buf[:0], "__keyevent@"...)
 		b = strconv.AppendInt(b, int64(dbid), 10)
 		b = append(b, "__:"...)
 		b = append(b, event...)
 		st.buf = b
-		srv.PublishMessage(b, key)
+		srv.publishMessage(b, key)
 	}
 }

@@ -20,22 +20,22 @@ const (
 
 // Object encodings, as Redis's OBJ_ENCODING_*.
 const (
-	EncRaw        = 0
-	EncInt        = 1
-	EncHashtable  = 2
-	EncIntset     = 6
-	EncSkiplist   = 7
-	EncEmbstr     = 8
+	encRaw        = 0
+	encInt        = 1
+	encHashtable  = 2
+	encIntset     = 6
+	encSkiplist   = 7
+	encEmbstr     = 8
 	EncQuicklist  = 9
-	EncStream     = 10
-	EncListpack   = 11
+	encStream     = 10
+	encListpack   = 11
 	embstrSizeMax = 44 // OBJ_ENCODING_EMBSTR_SIZE_LIMIT
 )
 
 var encodingNames = [...]string{
-	EncRaw: "raw", EncInt: "int", EncHashtable: "hashtable", 3: "zipmap", 4: "linkedlist",
-	5: "ziplist", EncIntset: "intset", EncSkiplist: "skiplist", EncEmbstr: "embstr",
-	EncQuicklist: "quicklist", EncStream: "stream", EncListpack: "listpack",
+	encRaw: "raw", encInt: "int", encHashtable: "hashtable", 3: "zipmap", 4: "linkedlist",
+	5: "ziplist", encIntset: "intset", encSkiplist: "skiplist", encEmbstr: "embstr",
+	EncQuicklist: "quicklist", encStream: "stream", encListpack: "listpack",
 }
 
 var typeNames = [...]string{TypeString: "string", TypeList: "list", TypeSet: "set",
@@ -61,11 +61,11 @@ type Object struct {
 // Type returns the object's type (TypeString …).
 func (o *Object) Type() uint8 { return o.typ }
 
-// Encoding returns the object's encoding (EncRaw …).
-func (o *Object) Encoding() uint8 { return o.enc }
+// encoding returns the object's encoding (encRaw …).
+func (o *Object) encoding() uint8 { return o.enc }
 
-// TypeName returns the name TYPE answers with.
-func (o *Object) TypeName() string { return typeNames[o.typ] }
+// typeName returns the name TYPE answers with.
+func (o *Object) typeName() string { return typeNames[o.typ] }
 
 // EncodingName returns the name OBJECT ENCODING answers with.
 func (o *Object) EncodingName() string { return encodingNames[o.enc] }
@@ -75,8 +75,8 @@ func (o *Object) SetPtr(typ, enc uint8, p unsafe.Pointer) {
 	o.typ, o.enc, o.ptr, o.n = typ, enc, p, 0
 }
 
-// Ptr returns the collection structure of o.
-func (o *Object) Ptr() unsafe.Pointer { return o.ptr }
+// pointer returns the collection structure of o.
+func (o *Object) pointer() unsafe.Pointer { return o.ptr }
 
 // newObject returns an object of a collection type with encoding enc
 // holding p.
@@ -86,26 +86,26 @@ func newObject(typ, enc uint8, p unsafe.Pointer) Object {
 	return o
 }
 
-// NewStringObject returns a string object holding a copy of b, encoded as
+// newStringObject returns a string object holding a copy of b, encoded as
 // Redis's createStringObject followed by tryObjectEncoding would (int when b
 // is a canonical integer of at most 20 characters, else embstr up to 44
 // bytes, else raw).
-func NewStringObject(b []byte) Object {
+func newStringObject(b []byte) Object {
 	if len(b) <= 20 {
 		if v, ok := proto.ParseInt(b); ok {
-			return NewIntObject(v)
+			return newIntObject(v)
 		}
 	}
 	o := newRawBytes(b, len(b))
 	if len(b) <= embstrSizeMax {
-		o.enc = EncEmbstr
+		o.enc = encEmbstr
 	}
 	return o
 }
 
-// NewRawStringObject returns a raw-encoded string object holding a copy of b,
+// newRawStringObject returns a raw-encoded string object holding a copy of b,
 // with room for capacity bytes (as APPEND and SETRANGE leave them).
-func NewRawStringObject(b []byte, capacity int) Object {
+func newRawStringObject(b []byte, capacity int) Object {
 	return newRawBytes(b, capacity)
 }
 
@@ -120,33 +120,33 @@ func newRawBytes(b []byte, capacity int) Object {
 		p = unsafe.Pointer(unsafe.SliceData(buf))
 		capacity = cap(buf)
 	}
-	return Object{ptr: p, n: uint64(len(b)) | uint64(capacity)<<32, typ: TypeString, enc: EncRaw}
+	return Object{ptr: p, n: uint64(len(b)) | uint64(capacity)<<32, typ: TypeString, enc: encRaw}
 }
 
-// NewIntObject returns a string object encoded as an integer.
-func NewIntObject(v int64) Object {
-	return Object{n: uint64(v), typ: TypeString, enc: EncInt}
+// newIntObject returns a string object encoded as an integer.
+func newIntObject(v int64) Object {
+	return Object{n: uint64(v), typ: TypeString, enc: encInt}
 }
 
-// IsInt reports whether o is a string encoded as an integer.
-func (o *Object) IsInt() bool { return o.typ == TypeString && o.enc == EncInt }
+// isInt reports whether o is a string encoded as an integer.
+func (o *Object) isInt() bool { return o.typ == TypeString && o.enc == encInt }
 
-// Int returns the value of an int-encoded string.
-func (o *Object) Int() int64 { return int64(o.n) }
+// int returns the value of an int-encoded string.
+func (o *Object) int() int64 { return int64(o.n) }
 
 // Bytes returns the string's bytes for a raw or embstr string. They alias the
 // object: callers copy before keeping them past the next write to the key.
-// For an int-encoded string it returns nil; use AppendString.
+// For an int-encoded string it returns nil; use appendString.
 func (o *Object) Bytes() []byte {
-	if o.enc == EncInt || o.ptr == nil {
+	if o.enc == encInt || o.ptr == nil {
 		return nil
 	}
 	return unsafe.Slice((*byte)(o.ptr), int(o.n>>32))[:uint32(o.n)]
 }
 
-// AppendString appends the string value of o (whatever its encoding) to dst.
-func (o *Object) AppendString(dst []byte) []byte {
-	if o.enc == EncInt {
+// appendString appends the string value of o (whatever its encoding) to dst.
+func (o *Object) appendString(dst []byte) []byte {
+	if o.enc == encInt {
 		return strconv.AppendInt(dst, int64(o.n), 10)
 	}
 	return append(dst, o.Bytes()...)
@@ -154,7 +154,7 @@ func (o *Object) AppendString(dst []byte) []byte {
 
 // StrLen returns the length of the string value of o.
 func (o *Object) StrLen() int {
-	if o.enc == EncInt {
+	if o.enc == encInt {
 		v := int64(o.n)
 		n := 1
 		if v < 0 {
@@ -169,9 +169,9 @@ func (o *Object) StrLen() int {
 	return int(uint32(o.n))
 }
 
-// Cap returns the capacity of a raw string's buffer.
-func (o *Object) Cap() int {
-	if o.enc == EncInt {
+// bufCap returns the capacity of a raw string's buffer.
+func (o *Object) bufCap() int {
+	if o.enc == encInt {
 		return 0
 	}
 	return int(o.n >> 32)
@@ -180,7 +180,7 @@ func (o *Object) Cap() int {
 // SetBytes makes o a raw string holding b, reusing b's backing array: the
 // caller hands b over and must not use it again.
 func (o *Object) SetBytes(b []byte) {
-	o.typ, o.enc = TypeString, EncRaw
+	o.typ, o.enc = TypeString, encRaw
 	if cap(b) == 0 {
 		o.ptr, o.n = nil, 0
 		return
@@ -189,9 +189,9 @@ func (o *Object) SetBytes(b []byte) {
 	o.n = uint64(len(b)) | uint64(cap(b))<<32
 }
 
-// RawBuffer returns the whole buffer of a raw string, with its capacity, for
+// rawBuffer returns the whole buffer of a raw string, with its capacity, for
 // in-place edits; hand it back with SetBytes.
-func (o *Object) RawBuffer() []byte {
+func (o *Object) rawBuffer() []byte {
 	if o.ptr == nil {
 		return nil
 	}
@@ -210,8 +210,8 @@ func bstr(b []byte) string {
 // stringObjectBytes returns the bytes of the string value of o; an
 // int-encoded value is formatted into buf, as getObjectReadOnlyString.
 func stringObjectBytes(o *Object, buf *[24]byte) []byte {
-	if o.enc == EncInt {
-		return strconv.AppendInt(buf[:0], o.Int(), 10)
+	if o.enc == encInt {
+		return strconv.AppendInt(buf[:0], o.int(), 10)
 	}
 	return o.Bytes()
 }
@@ -221,7 +221,7 @@ func stringObjectBytes(o *Object, buf *[24]byte) []byte {
 func newStringObjectNoInt(b []byte) Object {
 	o := newRawBytes(b, len(b))
 	if len(b) <= embstrSizeMax {
-		o.enc = EncEmbstr
+		o.enc = encEmbstr
 	}
 	return o
 }
@@ -229,11 +229,11 @@ func newStringObjectNoInt(b []byte) Object {
 // dupStringObject copies a string keeping its encoding (dupStringObject).
 func dupStringObject(o *Object) Object {
 	switch o.enc {
-	case EncInt:
-		return NewIntObject(o.Int())
-	case EncEmbstr:
+	case encInt:
+		return newIntObject(o.int())
+	case encEmbstr:
 		n := newRawBytes(o.Bytes(), o.StrLen())
-		n.enc = EncEmbstr
+		n.enc = encEmbstr
 		return n
 	}
 	return newRawBytes(o.Bytes(), o.StrLen())
@@ -248,9 +248,9 @@ func argLongLongOrReply(c *Client, b []byte, msg string) (int64, bool) {
 	v, ok := proto.ParseInt(b)
 	if !ok {
 		if msg == "" {
-			msg = ErrNotInteger
+			msg = errNotInteger
 		}
-		c.AddReplyError(msg)
+		c.addReplyError(msg)
 	}
 	return v, ok
 }
@@ -271,9 +271,9 @@ func getRangeLongFromArgOrReply(c *Client, b []byte, lo, hi int64, msg string) (
 	}
 	if v < lo || v > hi {
 		if msg != "" {
-			c.AddReplyError(msg)
+			c.addReplyError(msg)
 		} else {
-			c.AddReplyErrorFormat("value is out of range, value must between %d and %d", lo, hi)
+			c.addReplyErrorFormat("value is out of range, value must between %d and %d", lo, hi)
 		}
 		return 0, false
 	}
@@ -283,7 +283,7 @@ func getRangeLongFromArgOrReply(c *Client, b []byte, lo, hi int64, msg string) (
 // getPositiveLongFromArgOrReply is Redis's getPositiveLongFromObjectOrReply.
 func getPositiveLongFromArgOrReply(c *Client, b []byte, msg string) (int64, bool) {
 	if msg == "" {
-		msg = ErrNotIntOrNeg
+		msg = errNotIntOrNeg
 	}
 	return getRangeLongFromArgOrReply(c, b, 0, math.MaxInt64, msg)
 }
@@ -292,11 +292,11 @@ func getPositiveLongFromArgOrReply(c *Client, b []byte, msg string) (int64, bool
 func getIntFromArgOrReply(c *Client, arg []byte) (int, bool) {
 	v, ok := proto.ParseInt(arg)
 	if !ok {
-		c.AddReplyError(ErrNotInteger)
+		c.addReplyError(errNotInteger)
 		return 0, false
 	}
 	if v < -2147483648 || v > 2147483647 {
-		c.AddReplyError("value is out of range, value must between -2147483648 and 2147483647")
+		c.addReplyError("value is out of range, value must between -2147483648 and 2147483647")
 		return 0, false
 	}
 	return int(v), true
@@ -308,9 +308,9 @@ func getDoubleFromArgOrReply(c *Client, b []byte, msg string) (float64, bool) {
 	v, ok := string2d(b)
 	if !ok {
 		if msg == "" {
-			msg = ErrNotFloat
+			msg = errNotFloat
 		}
-		c.AddReplyError(msg)
+		c.addReplyError(msg)
 	}
 	return v, ok
 }
@@ -318,10 +318,10 @@ func getDoubleFromArgOrReply(c *Client, b []byte, msg string) (float64, bool) {
 // rangeIndexesOrReply parses the start and stop indexes at argv[i] and
 // argv[i+1] (LRANGE, LTRIM, ZRANGE, ZREMRANGEBYRANK).
 func rangeIndexesOrReply(c *Client, i int) (start, end int64, ok bool) {
-	if start, ok = argLongLongOrReply(c, c.Argv[i], ""); !ok {
+	if start, ok = argLongLongOrReply(c, c.argv[i], ""); !ok {
 		return 0, 0, false
 	}
-	if end, ok = argLongLongOrReply(c, c.Argv[i+1], ""); !ok {
+	if end, ok = argLongLongOrReply(c, c.argv[i+1], ""); !ok {
 		return 0, 0, false
 	}
 	return start, end, true

@@ -9,14 +9,14 @@ import "strings"
 // CLIENT PAUSE timeout [WRITE|ALL] stops the data set from changing until
 // the timeout passes or CLIENT UNPAUSE: processCommand postpones every
 // command (ALL), or the commands that may change the data or propagate
-// (WRITE: CmdWrite and CmdMayReplicate commands, EXEC of a transaction
+// (WRITE: cmdWrite and cmdMayReplicate commands, EXEC of a transaction
 // holding one). A postponed command is checked first as any other
 // (unknown command, arity, auth, ACL … reply at once); then its client is
 // blocked (ClientBlocked, counted in blocked_clients, 'b' in CLIENT LIST)
 // with the command kept, and the command goes through processCommand
 // again, in the order the commands were postponed, in the beforeSleep
 // after the pause ends. The client's later input waits behind it
-// (ClientPendingCommand). With a pause in effect keys do not expire
+// (clientPendingCommand). With a pause in effect keys do not expire
 // (neither actively nor on access: an expired key looks missing, but it
 // is not deleted) and nothing is evicted. As in Redis 7.0 a pause ALL
 // postpones CLIENT UNPAUSE too: it then ends only with its timeout; a new
@@ -76,33 +76,33 @@ type postponedCommand struct {
 
 // CLIENT PAUSE timeout [WRITE|ALL]
 func clientPauseCommand(c *Client) {
-	if len(c.Argv) > 4 {
-		c.AddReplySubcommandSyntaxError()
+	if len(c.argv) > 4 {
+		c.addReplySubcommandSyntaxError()
 		return
 	}
 	typ := pauseAll
-	if len(c.Argv) == 4 {
-		switch strings.ToLower(string(c.Argv[3])) {
+	if len(c.argv) == 4 {
+		switch strings.ToLower(string(c.argv[3])) {
 		case "write":
 			typ = pauseWrite
 		case "all":
 		default:
-			c.AddReplyError("CLIENT PAUSE mode must be WRITE or ALL")
+			c.addReplyError("CLIENT PAUSE mode must be WRITE or ALL")
 			return
 		}
 	}
-	end, ok := c.getTimeoutFromObjectOrReply(c.Argv[2], unitMilliseconds)
+	end, ok := c.getTimeoutFromObjectOrReply(c.argv[2], unitMilliseconds)
 	if !ok {
 		return
 	}
 	c.srv.pauseClients(end, typ)
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // CLIENT UNPAUSE
 func clientUnpauseCommand(c *Client) {
 	c.srv.unpauseClients()
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // pauseClients pauses clients until end (unix ms) for commands of type
@@ -136,7 +136,7 @@ func (srv *Server) updateClientPauseTypeAndEndTime() {
 	old := p.typ
 	typ, end := pauseOff, int64(0)
 	if p.set {
-		if p.evEnd < srv.Mstime() {
+		if p.evEnd < srv.mstime() {
 			p.set = false
 		} else {
 			typ, end = p.evType, p.evEnd
@@ -173,19 +173,19 @@ func (srv *Server) checkClientPauseTimeoutAndReturnIfPaused() bool {
 	if p.typ == pauseOff {
 		return false
 	}
-	if p.end < srv.Mstime() {
+	if p.end < srv.mstime() {
 		srv.unpauseClients()
 	}
 	return p.typ != pauseOff
 }
 
-// ClientsPaused reports whether a CLIENT PAUSE is in effect (of either
+// clientsPaused reports whether a CLIENT PAUSE is in effect (of either
 // type), during which the data set does not change.
-func (srv *Server) ClientsPaused() bool { return srv.pause.typ != pauseOff }
+func (srv *Server) clientsPaused() bool { return srv.pause.typ != pauseOff }
 
 // mustPostpone is processCommand's pause test: whether cmd from c waits
 // for the pause to end.
-func (srv *Server) mustPostpone(c *Client, cmd *Command) bool {
+func (srv *Server) mustPostpone(c *Client, cmd *command) bool {
 	switch srv.pause.typ {
 	case pauseAll:
 		return c.Flags&ClientInternal == 0
@@ -193,11 +193,11 @@ func (srv *Server) mustPostpone(c *Client, cmd *Command) bool {
 		if c.Flags&ClientInternal != 0 {
 			return false
 		}
-		const mayReplicate = CmdWrite | CmdMayReplicate
-		if cmd.Flags&mayReplicate != 0 {
+		const mayReplicate = cmdWrite | cmdMayReplicate
+		if cmd.flags&mayReplicate != 0 {
 			return true
 		}
-		return cmd.Name == "exec" && cmd.Parent == nil && c.Flags&ClientMulti != 0 &&
+		return cmd.name == "exec" && cmd.parent == nil && c.Flags&ClientMulti != 0 &&
 			c.multi != nil && c.multi.cmdFlags&mayReplicate != 0
 	}
 	return false
@@ -207,12 +207,12 @@ func (srv *Server) mustPostpone(c *Client, cmd *Command) bool {
 // (Redis's blockPostponeClient).
 func (srv *Server) blockPostponeClient(c *Client) {
 	p := &srv.pause
-	c.Flags |= ClientBlocked | ClientPendingCommand
+	c.Flags |= ClientBlocked | clientPendingCommand
 	if len(p.postponed) >= max(p.pruneAt, 64) {
 		p.postponed = srv.livePostponed(p.postponed)
 		p.pruneAt = 2 * len(p.postponed)
 	}
-	p.postponed = append(p.postponed, postponedCommand{c: c, argv: c.KeepArgv()})
+	p.postponed = append(p.postponed, postponedCommand{c: c, argv: c.keepArgv()})
 }
 
 // livePostponed drops from l, in place, the entries of clients that were
@@ -220,7 +220,7 @@ func (srv *Server) blockPostponeClient(c *Client) {
 func (srv *Server) livePostponed(l []postponedCommand) []postponedCommand {
 	out := l[:0]
 	for _, pc := range l {
-		if srv.clients[pc.c.ID] == pc.c && pc.c.Flags&(ClientBlocked|ClientPendingCommand) == ClientBlocked|ClientPendingCommand {
+		if srv.clients[pc.c.ID] == pc.c && pc.c.Flags&(ClientBlocked|clientPendingCommand) == ClientBlocked|clientPendingCommand {
 			out = append(out, pc)
 		}
 	}
@@ -264,15 +264,15 @@ func (srv *Server) processPostponedClients() {
 		pc := p.ready[i]
 		p.ready[i] = postponedCommand{}
 		c := pc.c
-		if srv.clients[c.ID] != c || c.Flags&ClientPendingCommand == 0 || c.Flags&ClientBlocked != 0 {
+		if srv.clients[c.ID] != c || c.Flags&clientPendingCommand == 0 || c.Flags&ClientBlocked != 0 {
 			continue
 		}
-		c.Flags &^= ClientPendingCommand
-		c.Argv = pc.argv
-		srv.ProcessCommand(c)
-		clear(c.Argv)
-		c.Argv = c.Argv[:0]
-		if c.Flags&(ClientBlocked|ClientPendingCommand) == 0 && len(c.QueryBuf) > 0 {
+		c.Flags &^= clientPendingCommand
+		c.argv = pc.argv
+		srv.processCommandAndReset(c)
+		clear(c.argv)
+		c.argv = c.argv[:0]
+		if c.Flags&(ClientBlocked|clientPendingCommand) == 0 && len(c.QueryBuf) > 0 {
 			c.ProcessInputBuffer()
 		}
 	}

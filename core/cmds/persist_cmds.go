@@ -14,7 +14,7 @@ import (
 // SAVE, BGSAVE, BGREWRITEAOF, DEBUG RELOAD and LOADAOF, what SHUTDOWN saves,
 // the INFO persistence section, the MISCONF refusal of writes, and the
 // persistence directives. The work is done by the persistence layer
-// (core/persist), which implements Persistence and installs itself with
+// (core/persist), which implements persistence and installs itself with
 // SetPersistence; without it (the in-process test servers) these commands
 // answer as a server with nothing to save would.
 //
@@ -34,43 +34,43 @@ import (
 //     ExecLoadedCommand;
 //   - the Dirty counter and LastSave.
 
-// PersistConfig holds the persistence directives of redis.conf; Config
+// persistConfig holds the persistence directives of redis.conf; Config
 // embeds it. dir, save and appendonly are in Config itself.
-type PersistConfig struct {
+type persistConfig struct {
 	DBFilename               string
 	AppendFilename           string
 	AppendDirname            string
 	AppendFsync              string // always, everysec or no
 	AofUseRDBPreamble        bool
 	AofLoadTruncated         bool
-	AofRewriteIncrementalFs  bool
-	NoAppendfsyncOnRewrite   bool
+	aofRewriteIncrementalFs  bool
+	noAppendfsyncOnRewrite   bool
 	AutoAofRewritePercentage int
 	AutoAofRewriteMinSize    int64
-	RDBCompression           bool
+	rdbCompression           bool
 	RDBChecksum              bool
 	StopWritesOnBGSaveError  bool
-	RDBSaveIncrementalFsync  bool
-	AofTimestampEnabled      bool
-	RDBDelSyncFiles          bool
+	rdbSaveIncrementalFsync  bool
+	aofTimestampEnabled      bool
+	rdbDelSyncFiles          bool
 }
 
-// DefaultPersistConfig returns Redis 7.0's defaults.
-func DefaultPersistConfig() PersistConfig {
-	return PersistConfig{
+// defaultPersistConfig returns Redis 7.0's defaults.
+func defaultPersistConfig() persistConfig {
+	return persistConfig{
 		DBFilename:               "dump.rdb",
 		AppendFilename:           "appendonly.aof",
 		AppendDirname:            "appendonlydir",
 		AppendFsync:              "everysec",
 		AofUseRDBPreamble:        true,
 		AofLoadTruncated:         true,
-		AofRewriteIncrementalFs:  true,
+		aofRewriteIncrementalFs:  true,
 		AutoAofRewritePercentage: 100,
 		AutoAofRewriteMinSize:    64 * 1024 * 1024,
-		RDBCompression:           true,
+		rdbCompression:           true,
 		RDBChecksum:              true,
 		StopWritesOnBGSaveError:  true,
-		RDBSaveIncrementalFsync:  true,
+		rdbSaveIncrementalFsync:  true,
 	}
 }
 
@@ -96,9 +96,9 @@ func validDirName(c *Config, v string) error {
 	return nil
 }
 
-// Persistence is the persistence layer as the command side sees it. Every
+// persistence is the persistence layer as the command side sees it. Every
 // method is called on the loop.
-type Persistence interface {
+type persistence interface {
 	// Save writes the RDB file synchronously (SAVE).
 	Save() error
 	// BGSave starts a background save and returns its status reply
@@ -138,7 +138,7 @@ type Persistence interface {
 
 // persistState is the server's persistence state on the command side.
 type persistState struct {
-	p Persistence
+	p persistence
 	// keyWrite is called before a key changes (OnBeforeKeyWrite).
 	keyWrite func(db *DB, key []byte, added bool)
 	// loading is set while data are loaded: nothing expires, nothing
@@ -148,14 +148,14 @@ type persistState struct {
 	prop propState
 }
 
-// ErrBGSaveInProgress is what Persistence.Save returns while a background
+// ErrBGSaveInProgress is what persistence.Save returns while a background
 // save runs.
 var ErrBGSaveInProgress = errors.New("Background save already in progress")
 
 // SetPersistence installs the persistence layer (core/persist calls it
 // once, before the loop runs). Its WriteError then drives the MISCONF
 // check of processCommand.
-func (srv *Server) SetPersistence(p Persistence) {
+func (srv *Server) SetPersistence(p persistence) {
 	srv.persist.p = p
 }
 
@@ -190,26 +190,26 @@ func (srv *Server) prepareShutdownPersistence(save, nosave, force bool) error {
 // rdbSavedObjectLen is the length of o's RDB serialization (DEBUG OBJECT's
 // serializedlength).
 func rdbSavedObjectLen(o *Object) int {
-	b, err := RDBAppendValue(nil, o)
+	b, err := rdbAppendValue(nil, o)
 	if err != nil {
 		return estimateRDBStringLen(o)
 	}
 	return len(b) - 1
 }
 
-// PersistenceLayer returns the installed persistence layer, or nil.
-func (srv *Server) PersistenceLayer() Persistence { return srv.persist.p }
+// persistenceLayer returns the installed persistence layer, or nil.
+func (srv *Server) persistenceLayer() persistence { return srv.persist.p }
 
 // checkDiskError is processCommand's MISCONF check: it refuses writes (and
 // PING) while persisting fails, as Redis's writeCommandsDeniedByDiskError,
 // and reports whether the command may go on.
-func (srv *Server) checkDiskError(c *Client, cmd *Command) bool {
+func (srv *Server) checkDiskError(c *Client, cmd *command) bool {
 	if srv.persist.p == nil {
 		return true
 	}
-	isWrite := cmd.Flags&CmdWrite != 0 ||
-		cmd.Name == "exec" && cmd.Parent == nil && c.multi != nil && c.multi.cmdFlags&CmdWrite != 0
-	if !isWrite && !(cmd.Name == "ping" && cmd.Parent == nil) {
+	isWrite := cmd.flags&cmdWrite != 0 ||
+		cmd.name == "exec" && cmd.parent == nil && c.multi != nil && c.multi.cmdFlags&cmdWrite != 0
+	if !isWrite && !(cmd.name == "ping" && cmd.parent == nil) {
 		return true
 	}
 	if msg := srv.persist.p.WriteError(); msg != "" {
@@ -237,27 +237,27 @@ func (srv *Server) beforeKeyWrite(db *DB, key []byte, added bool) {
 }
 
 // beforeCommandWrites calls the key-write hook for every key a write
-// command names, before it runs: the keys of its GetKeys function, else of
+// command names, before it runs: the keys of its getKeys function, else of
 // its (first, last, step) triple (cheap, unlike the key specs, whose table
 // is loaded on first use).
-func (srv *Server) beforeCommandWrites(c *Client, cmd *Command) {
-	argv := c.Argv
-	if cmd.GetKeys != nil {
-		for _, p := range cmd.GetKeys(argv) {
+func (srv *Server) beforeCommandWrites(c *Client, cmd *command) {
+	argv := c.argv
+	if cmd.getKeys != nil {
+		for _, p := range cmd.getKeys(argv) {
 			if p > 0 && p < len(argv) {
 				srv.persist.keyWrite(c.db, argv[p], false)
 			}
 		}
 		return
 	}
-	if cmd.First <= 0 {
+	if cmd.first <= 0 {
 		return
 	}
-	last := cmd.Last
+	last := cmd.last
 	if last < 0 {
 		last += len(argv)
 	}
-	for j := cmd.First; j <= last && j < len(argv); j += max(cmd.Step, 1) {
+	for j := cmd.first; j <= last && j < len(argv); j += max(cmd.step, 1) {
 		srv.persist.keyWrite(c.db, argv[j], false)
 	}
 }
@@ -275,8 +275,8 @@ func (srv *Server) EndLoading() {
 	srv.persist.prop.off = false
 }
 
-// Loading reports whether data are being loaded.
-func (srv *Server) Loading() bool { return srv.persist.loading }
+// loading reports whether data are being loaded.
+func (srv *Server) loading() bool { return srv.persist.loading }
 
 // LoadKey adds a key read from a file to db with TTL expire (unix ms, -1
 // for none), as rdbLoad's dbAddRDBLoad: no events, no statistics. lruIdle
@@ -305,7 +305,7 @@ func (srv *Server) LoadKey(db *DB, key []byte, o Object, expire, lruIdle, lfuFre
 // Free it with FreeClient.
 func (srv *Server) NewLoadingClient() *Client {
 	c := srv.NewClient(nil)
-	c.Flags |= ClientInternal | ClientDenyBlocking
+	c.Flags |= ClientInternal | clientDenyBlocking
 	c.Authenticated = true
 	return c
 }
@@ -319,20 +319,20 @@ func (srv *Server) ExecLoadedCommand(c *Client, argv [][]byte) error {
 	if cmd == nil {
 		return fmt.Errorf("Unknown command '%s'", argv[0])
 	}
-	if (cmd.Arity > 0 && cmd.Arity != len(argv)) || len(argv) < -cmd.Arity {
-		return fmt.Errorf("wrong number of arguments for '%s' command", cmd.FullName)
+	if (cmd.arity > 0 && cmd.arity != len(argv)) || len(argv) < -cmd.arity {
+		return fmt.Errorf("wrong number of arguments for '%s' command", cmd.fullName)
 	}
-	c.Argv = argv
+	c.argv = argv
 	c.cmd = cmd
 	if c.Flags&ClientMulti != 0 && !isMultiControl(cmd) {
 		c.queueMultiCommand()
 	} else {
 		saved := srv.currentClient
 		srv.currentClient = c
-		cmd.Proc(c)
+		cmd.proc(c)
 		srv.currentClient = saved
 	}
-	c.Argv = nil
+	c.argv = nil
 	c.Reply = c.Reply[:0]
 	c.Sent = 0
 	return nil
@@ -342,9 +342,9 @@ func (srv *Server) ExecLoadedCommand(c *Client, argv [][]byte) error {
 // end of an AOF means the file is truncated).
 func (c *Client) InMulti() bool { return c.Flags&ClientMulti != 0 }
 
-// RDBAppendValue appends the RDB type byte and the serialization of o's
+// rdbAppendValue appends the RDB type byte and the serialization of o's
 // value (rdbSaveObjectType + rdbSaveObject).
-func RDBAppendValue(dst []byte, o *Object) ([]byte, error) {
+func rdbAppendValue(dst []byte, o *Object) ([]byte, error) {
 	t, err := rdbSaveObjectType(o)
 	if err != nil {
 		return dst, err
@@ -355,7 +355,7 @@ func RDBAppendValue(dst []byte, o *Object) ([]byte, error) {
 
 // RDB access data kinds (RDBAccessInfo).
 const (
-	RDBAccessNone = iota
+	rdbAccessNone = iota
 	RDBAccessIdle // seconds since the last access (an LRU policy)
 	RDBAccessFreq // the LFU counter (an LFU policy)
 )
@@ -370,7 +370,7 @@ func (srv *Server) RDBAccessInfo(o *Object) (kind int, v int64) {
 	case srv.lfuPolicy():
 		return RDBAccessFreq, int64(srv.lfuDecrAndReturn(o))
 	}
-	return RDBAccessNone, 0
+	return rdbAccessNone, 0
 }
 
 // RDBObjectType returns the RDB type byte of o's value, or an error for a
@@ -425,69 +425,69 @@ func (srv *Server) WhenDurable(f func()) {
 func saveCommand(c *Client) {
 	p := c.srv.persist.p
 	if p == nil {
-		c.AddReplyOK()
+		c.addReplyOK()
 		return
 	}
 	if err := p.Save(); err != nil {
 		if errors.Is(err, ErrBGSaveInProgress) {
-			c.AddReplyError(err.Error())
+			c.addReplyError(err.Error())
 			return
 		}
-		c.AddReplyProto([]byte("-ERR\r\n"))
+		c.addReplyProto([]byte("-ERR\r\n"))
 		c.srv.countError("ERR")
 		return
 	}
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // BGSAVE [SCHEDULE]
 func bgsaveCommand(c *Client) {
 	schedule := false
-	if len(c.Argv) > 1 {
-		if len(c.Argv) == 2 && equalFoldC(c.Argv[1], "schedule") {
+	if len(c.argv) > 1 {
+		if len(c.argv) == 2 && equalFoldC(c.argv[1], "schedule") {
 			schedule = true
 		} else {
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 	}
 	p := c.srv.persist.p
 	if p == nil {
-		c.AddReplyStatus("Background saving started")
+		c.addReplyStatus("Background saving started")
 		return
 	}
 	status, err := p.BGSave(schedule)
 	if err != nil {
 		if err.Error() == "" {
-			c.AddReplyProto([]byte("-ERR\r\n"))
+			c.addReplyProto([]byte("-ERR\r\n"))
 			c.srv.countError("ERR")
 			return
 		}
-		c.AddReplyError(err.Error())
+		c.addReplyError(err.Error())
 		return
 	}
-	c.AddReplyStatus(status)
+	c.addReplyStatus(status)
 }
 
 // BGREWRITEAOF
 func bgrewriteaofCommand(c *Client) {
 	p := c.srv.persist.p
 	if p == nil {
-		c.AddReplyStatus("Background append only file rewriting started")
+		c.addReplyStatus("Background append only file rewriting started")
 		return
 	}
 	status, err := p.BGRewriteAOF()
 	if err != nil {
-		c.AddReplyError(err.Error())
+		c.addReplyError(err.Error())
 		return
 	}
-	c.AddReplyStatus(status)
+	c.addReplyStatus(status)
 }
 
 // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]
 func debugReloadCommand(c *Client) {
 	flush, save, merge := true, true, false
-	for _, opt := range c.Argv[2:] {
+	for _, opt := range c.argv[2:] {
 		switch {
 		case equalFoldC(opt, "merge"):
 			merge = true
@@ -496,26 +496,26 @@ func debugReloadCommand(c *Client) {
 		case equalFoldC(opt, "nosave"):
 			save = false
 		default:
-			c.AddReplyError("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			c.addReplyError("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
 			return
 		}
 	}
 	p := c.srv.persist.p
 	if p == nil {
-		c.AddReplyError("Error trying to load the RDB dump, check server logs.")
+		c.addReplyError("Error trying to load the RDB dump, check server logs.")
 		return
 	}
 	if err := p.DebugReload(save, flush, merge); err != nil {
 		if errors.Is(err, errReloadSave) {
-			c.AddReplyProto([]byte("-ERR\r\n"))
+			c.addReplyProto([]byte("-ERR\r\n"))
 			c.srv.countError("ERR")
 			return
 		}
-		c.AddReplyError("Error trying to load the RDB dump, check server logs.")
+		c.addReplyError("Error trying to load the RDB dump, check server logs.")
 		return
 	}
 	c.srv.Logf(LogWarning, "DB reloaded by DEBUG RELOAD")
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // errReloadSave marks a DEBUG RELOAD whose save failed.
@@ -526,21 +526,21 @@ func ErrReloadSave(err error) error { return fmt.Errorf("%w: %v", errReloadSave,
 
 // DEBUG LOADAOF
 func debugLoadAOFCommand(c *Client) {
-	if len(c.Argv) != 2 {
-		c.AddReplySubcommandSyntaxError()
+	if len(c.argv) != 2 {
+		c.addReplySubcommandSyntaxError()
 		return
 	}
 	p := c.srv.persist.p
 	if p != nil {
 		if err := p.DebugLoadAOF(); err != nil {
 			c.srv.Logf(LogWarning, "DEBUG LOADAOF failed: %v", err)
-			c.AddReplyError(err.Error())
+			c.addReplyError(err.Error())
 			return
 		}
 	}
 	c.srv.Dirty = 0
 	c.srv.Logf(LogWarning, "Append Only File loaded by DEBUG LOADAOF")
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // aofRewriteItemsPerCmd is AOF_REWRITE_ITEMS_PER_CMD: a collection is
@@ -576,7 +576,7 @@ func AppendRewriteCommands(dst []byte, key []byte, o *Object, expire int64) ([]b
 	}
 	switch o.typ {
 	case TypeString:
-		scratch = o.AppendString(scratch[:0])
+		scratch = o.appendString(scratch[:0])
 		dst = appendRESPCommand(dst, []byte("SET"), key, scratch)
 	case TypeList:
 		name = "RPUSH"
@@ -587,7 +587,7 @@ func AppendRewriteCommands(dst []byte, key []byte, o *Object, expire int64) ([]b
 		}
 	case TypeSet:
 		name = "SADD"
-		if o.enc == EncIntset {
+		if o.enc == encIntset {
 			is := setIntset(o)
 			for i := 0; i < is.Len(); i++ {
 				add(strconv.AppendInt(scratch[:0], is.Get(i), 10))
@@ -600,7 +600,7 @@ func AppendRewriteCommands(dst []byte, key []byte, o *Object, expire int64) ([]b
 		}
 	case TypeZSet:
 		name, per = "ZADD", 2
-		if o.enc == EncListpack {
+		if o.enc == encListpack {
 			zl := zsetZlp(o)
 			for p := zl.first(); p >= 0; p = zl.next(p) {
 				ele := zl.lp().AppendValue(nil, p)
@@ -613,7 +613,7 @@ func AppendRewriteCommands(dst []byte, key []byte, o *Object, expire int64) ([]b
 		}
 	case TypeHash:
 		name, per = "HMSET", 2
-		if o.enc == EncListpack {
+		if o.enc == encListpack {
 			lp := *hashLP(o)
 			for p := lp.First(); p >= 0; p = lp.Next(lp.Next(p)) {
 				f := lp.AppendValue(nil, p)
@@ -627,7 +627,7 @@ func AppendRewriteCommands(dst []byte, key []byte, o *Object, expire int64) ([]b
 			})
 		}
 	default:
-		return dst, fmt.Errorf("AOF rewrite of %s values is not supported", o.TypeName())
+		return dst, fmt.Errorf("AOF rewrite of %s values is not supported", o.typeName())
 	}
 	batch()
 	if expire >= 0 {

@@ -12,13 +12,13 @@ import (
 // A write command is propagated as the client sent it, unless it says
 // otherwise while it runs:
 //
-//   - c.RewriteArgv(args...) propagates args instead (Redis's
+//   - c.rewriteArgv(args...) propagates args instead (Redis's
 //     rewriteClientCommandVector): relative times become absolute
 //     (SET k v EX 10 → SET k v PXAT <ms>, EXPIRE → PEXPIREAT), results that
 //     depend on floating point or chance are spelled out (INCRBYFLOAT → SET …
 //     KEEPTTL, SPOP → SREM), blocking forms become non-blocking ones;
-//   - c.PreventPropagation() propagates nothing for the command itself;
-//   - srv.AlsoPropagate(dbid, args...) adds a command of its own (SPOP with a
+//   - c.preventPropagation() propagates nothing for the command itself;
+//   - srv.alsoPropagate(dbid, args...) adds a command of its own (SPOP with a
 //     count propagates one SREM per member; serving a blocked BLPOP
 //     propagates an LPOP).
 //
@@ -70,8 +70,8 @@ var (
 // call.
 func (srv *Server) SetPropagationFeed(feed func(dbid int, cmd []byte)) { srv.persist.prop.feed = feed }
 
-// SetPropagationOff turns propagation off (while loading data) or on.
-func (srv *Server) SetPropagationOff(off bool) { srv.persist.prop.off = off }
+// setPropagationOff turns propagation off (while loading data) or on.
+func (srv *Server) setPropagationOff(off bool) { srv.persist.prop.off = off }
 
 func (srv *Server) propagating() bool { return srv.persist.prop.feed != nil && !srv.persist.prop.off }
 
@@ -86,9 +86,9 @@ func appendRESPCommand(dst []byte, args ...[]byte) []byte {
 	return dst
 }
 
-// RewriteArgv makes the current command propagate args instead of its own
+// rewriteArgv makes the current command propagate args instead of its own
 // argv (rewriteClientCommandVector). The arguments are copied.
-func (c *Client) RewriteArgv(args ...[]byte) {
+func (c *Client) rewriteArgv(args ...[]byte) {
 	srv := c.srv
 	if !srv.propagating() {
 		return
@@ -97,14 +97,14 @@ func (c *Client) RewriteArgv(args ...[]byte) {
 	srv.persist.prop.rewritten = true
 }
 
-// PreventPropagation keeps the current command itself from being
-// propagated (what it adds with AlsoPropagate still is).
-func (c *Client) PreventPropagation() { c.srv.persist.prop.prevent = true }
+// preventPropagation keeps the current command itself from being
+// propagated (what it adds with alsoPropagate still is).
+func (c *Client) preventPropagation() { c.srv.persist.prop.prevent = true }
 
-// AlsoPropagate adds args (copied) to the commands the current execution
+// alsoPropagate adds args (copied) to the commands the current execution
 // unit propagates, in database dbid (alsoPropagate). Outside of any
 // command it is propagated at once.
-func (srv *Server) AlsoPropagate(dbid int, args ...[]byte) {
+func (srv *Server) alsoPropagate(dbid int, args ...[]byte) {
 	if !srv.propagating() {
 		return
 	}
@@ -120,12 +120,12 @@ func (srv *Server) AlsoPropagate(dbid int, args ...[]byte) {
 // enterCall starts a call: the rewrite state is the new command's.
 // Before a write command runs, the snapshot in progress (if any) copies the
 // keys it names (see OnBeforeKeyWrite).
-func (srv *Server) enterCall(c *Client, cmd *Command) callProp {
+func (srv *Server) enterCall(c *Client, cmd *command) callProp {
 	p := &srv.persist.prop
 	saved := callProp{p.rewritten, p.prevent}
 	p.rewritten, p.prevent = false, false
 	p.depth++
-	if srv.persist.keyWrite != nil && cmd.Flags&CmdWrite != 0 {
+	if srv.persist.keyWrite != nil && cmd.flags&cmdWrite != 0 {
 		srv.beforeCommandWrites(c, cmd)
 	}
 	return saved
@@ -144,23 +144,23 @@ func (srv *Server) exitCall(saved callProp) {
 
 // propagateCommand feeds a command that changed the keyspace to the
 // execution unit (call() runs it, as Redis's call runs alsoPropagate).
-func (srv *Server) propagateCommand(c *Client, cmd *Command) {
+func (srv *Server) propagateCommand(c *Client, cmd *command) {
 	p := &srv.persist.prop
-	if !srv.propagating() || p.prevent || cmd.Proc == nil {
+	if !srv.propagating() || p.prevent || cmd.proc == nil {
 		return
 	}
 	// EXEC itself is never propagated: the unit it ran is wrapped in
 	// MULTI … EXEC when it propagates more than one command.
-	if cmd.Name == "exec" && cmd.Parent == nil {
+	if cmd.name == "exec" && cmd.parent == nil {
 		return
 	}
 	start := len(p.buf)
 	if p.rewritten {
 		p.buf = append(p.buf, p.rewrite...)
 	} else {
-		p.buf = appendRESPCommand(p.buf, c.Argv...)
+		p.buf = appendRESPCommand(p.buf, c.argv...)
 	}
-	p.ops = append(p.ops, propOp{c.db.ID, start, len(p.buf)})
+	p.ops = append(p.ops, propOp{c.db.id, start, len(p.buf)})
 	if p.depth == 0 {
 		srv.flushPropagation()
 	}
@@ -169,7 +169,7 @@ func (srv *Server) propagateCommand(c *Client, cmd *Command) {
 // propagateDeletion propagates an expired or evicted key as a DEL, as
 // Redis's propagateDeletion.
 func (srv *Server) propagateDeletion(db *DB, key []byte) {
-	srv.AlsoPropagate(db.ID, []byte("DEL"), key)
+	srv.alsoPropagate(db.id, []byte("DEL"), key)
 }
 
 // flushPropagation hands the commands of the unit to the feed, wrapped in

@@ -154,7 +154,7 @@ func (c *Client) push() bool {
 
 // addReplyPubsubHeader appends the header of a 3-element push and its kind.
 func (c *Client) addReplyPushHeader(n int, kind string) {
-	c.Reply = proto.AppendPushLen(c.Reply, n, c.Resp)
+	c.Reply = proto.AppendPushLen(c.Reply, n, c.resp)
 	c.Reply = proto.AppendBulkString(c.Reply, kind)
 }
 
@@ -176,7 +176,7 @@ func (c *Client) addReplyPubsubUnsubscribed(kind string, channel string, none bo
 	}
 	c.addReplyPushHeader(3, kind)
 	if none {
-		c.Reply = proto.AppendNullBulk(c.Reply, c.Resp)
+		c.Reply = proto.AppendNullBulk(c.Reply, c.resp)
 	} else {
 		c.Reply = proto.AppendBulkString(c.Reply, channel)
 	}
@@ -351,9 +351,9 @@ func (c *Client) addReplyPubsubPatMessage(pattern string, channel, msg []byte) {
 	c.srv.checkOutputBufferLimits(c)
 }
 
-// PublishMessage delivers message to the subscribers of channel and of the
+// publishMessage delivers message to the subscribers of channel and of the
 // patterns matching it, and returns how many received it.
-func (srv *Server) PublishMessage(channel, message []byte) int {
+func (srv *Server) publishMessage(channel, message []byte) int {
 	return srv.pubsubPublishMessage(channel, message, pubsubChannel)
 }
 
@@ -387,8 +387,8 @@ func (srv *Server) pubsubPublishMessage(channel, message []byte, t pubsubType) i
 // denyBlockingSubscribe refuses (S)SUBSCRIBE to a client that may not
 // block, as Redis does (inside EXEC it is allowed, for compatibility).
 func denyBlockingSubscribe(c *Client, name string) bool {
-	if c.Flags&ClientDenyBlocking != 0 && c.srv.inExec == 0 {
-		c.AddReplyErrorFormat("%s isn't allowed for a DENY BLOCKING client", name)
+	if c.Flags&clientDenyBlocking != 0 && c.srv.inExec == 0 {
+		c.addReplyErrorFormat("%s isn't allowed for a DENY BLOCKING client", name)
 		return true
 	}
 	return false
@@ -399,7 +399,7 @@ func subscribeCommand(c *Client) {
 	if denyBlockingSubscribe(c, "SUBSCRIBE") {
 		return
 	}
-	for _, ch := range c.Argv[1:] {
+	for _, ch := range c.argv[1:] {
 		c.srv.pubsubSubscribeChannel(c, ch, pubsubChannel)
 	}
 	c.Flags |= ClientPubsub
@@ -408,10 +408,10 @@ func subscribeCommand(c *Client) {
 // UNSUBSCRIBE [channel [channel ...]]
 func unsubscribeCommand(c *Client) {
 	srv := c.srv
-	if len(c.Argv) == 1 {
+	if len(c.argv) == 1 {
 		srv.pubsubUnsubscribeAllChannels(c, true, pubsubChannel)
 	} else {
-		for _, ch := range c.Argv[1:] {
+		for _, ch := range c.argv[1:] {
 			srv.pubsubUnsubscribeChannel(c, string(ch), true, pubsubChannel)
 		}
 	}
@@ -425,7 +425,7 @@ func psubscribeCommand(c *Client) {
 	if denyBlockingSubscribe(c, "PSUBSCRIBE") {
 		return
 	}
-	for _, p := range c.Argv[1:] {
+	for _, p := range c.argv[1:] {
 		c.srv.pubsubSubscribePattern(c, p)
 	}
 	c.Flags |= ClientPubsub
@@ -434,10 +434,10 @@ func psubscribeCommand(c *Client) {
 // PUNSUBSCRIBE [pattern [pattern ...]]
 func punsubscribeCommand(c *Client) {
 	srv := c.srv
-	if len(c.Argv) == 1 {
+	if len(c.argv) == 1 {
 		srv.pubsubUnsubscribeAllPatterns(c, true)
 	} else {
-		for _, p := range c.Argv[1:] {
+		for _, p := range c.argv[1:] {
 			srv.pubsubUnsubscribePattern(c, string(p), true)
 		}
 	}
@@ -451,7 +451,7 @@ func ssubscribeCommand(c *Client) {
 	if denyBlockingSubscribe(c, "SSUBSCRIBE") {
 		return
 	}
-	for _, ch := range c.Argv[1:] {
+	for _, ch := range c.argv[1:] {
 		c.srv.pubsubSubscribeChannel(c, ch, pubsubShard)
 	}
 	c.Flags |= ClientPubsub
@@ -460,10 +460,10 @@ func ssubscribeCommand(c *Client) {
 // SUNSUBSCRIBE [shardchannel [shardchannel ...]]
 func sunsubscribeCommand(c *Client) {
 	srv := c.srv
-	if len(c.Argv) == 1 {
+	if len(c.argv) == 1 {
 		srv.pubsubUnsubscribeAllChannels(c, true, pubsubShard)
 	} else {
-		for _, ch := range c.Argv[1:] {
+		for _, ch := range c.argv[1:] {
 			srv.pubsubUnsubscribeChannel(c, string(ch), true, pubsubShard)
 		}
 	}
@@ -474,14 +474,14 @@ func sunsubscribeCommand(c *Client) {
 
 // PUBLISH channel message
 func publishCommand(c *Client) {
-	n := c.srv.pubsubPublishMessage(c.Argv[1], c.Argv[2], pubsubChannel)
-	c.AddReplyInt(int64(n))
+	n := c.srv.pubsubPublishMessage(c.argv[1], c.argv[2], pubsubChannel)
+	c.addReplyInt(int64(n))
 }
 
 // SPUBLISH shardchannel message
 func spublishCommand(c *Client) {
-	n := c.srv.pubsubPublishMessage(c.Argv[1], c.Argv[2], pubsubShard)
-	c.AddReplyInt(int64(n))
+	n := c.srv.pubsubPublishMessage(c.argv[1], c.argv[2], pubsubShard)
+	c.addReplyInt(int64(n))
 }
 
 var pubsubHelp = []string{
@@ -499,32 +499,32 @@ var pubsubHelp = []string{
 }
 
 // PUBSUB HELP
-func pubsubHelpCommand(c *Client) { c.AddReplyHelp(pubsubHelp) }
+func pubsubHelpCommand(c *Client) { c.addReplyHelp(pubsubHelp) }
 
 // pubsubContainerCommand runs for PUBSUB without a subcommand, which the
 // arity check makes unreachable.
-func pubsubContainerCommand(c *Client) { c.AddReplySubcommandSyntaxError() }
+func pubsubContainerCommand(c *Client) { c.addReplySubcommandSyntaxError() }
 
 // channelList replies the channels of m matching the optional pattern in
 // c.Argv[2] (Redis's channelList).
 func channelList(c *Client, m map[string][]*Client) {
-	if len(c.Argv) > 3 {
-		c.AddReplySubcommandSyntaxError()
+	if len(c.argv) > 3 {
+		c.addReplySubcommandSyntaxError()
 		return
 	}
 	var pat []byte
-	if len(c.Argv) == 3 {
-		pat = c.Argv[2]
+	if len(c.argv) == 3 {
+		pat = c.argv[2]
 	}
-	d := c.AddReplyDeferredLen()
+	d := c.addReplyDeferredLen()
 	n := 0
 	for ch := range m {
 		if pat == nil || stringMatch(pat, []byte(ch), false) {
-			c.AddReplyBulkString(ch)
+			c.addReplyBulkString(ch)
 			n++
 		}
 	}
-	c.SetDeferredArrayLen(d, n)
+	c.setDeferredArrayLen(d, n)
 }
 
 // PUBSUB CHANNELS [pattern]
@@ -535,10 +535,10 @@ func pubsubShardchannelsCommand(c *Client) { channelList(c, c.srv.pubsub.shard) 
 
 func numsub(c *Client, m map[string][]*Client) {
 	// A flat array even in RESP3, as Redis 7.0 replies.
-	c.AddReplyArrayLen(2 * (len(c.Argv) - 2))
-	for _, ch := range c.Argv[2:] {
-		c.AddReplyBulk(ch)
-		c.AddReplyInt(int64(len(m[bstr(ch)])))
+	c.addReplyArrayLen(2 * (len(c.argv) - 2))
+	for _, ch := range c.argv[2:] {
+		c.addReplyBulk(ch)
+		c.addReplyInt(int64(len(m[bstr(ch)])))
 	}
 }
 
@@ -549,15 +549,15 @@ func pubsubNumsubCommand(c *Client) { numsub(c, c.srv.pubsub.channels) }
 func pubsubShardnumsubCommand(c *Client) { numsub(c, c.srv.pubsub.shard) }
 
 // PUBSUB NUMPAT
-func pubsubNumpatCommand(c *Client) { c.AddReplyInt(int64(len(c.srv.pubsub.patterns))) }
+func pubsubNumpatCommand(c *Client) { c.addReplyInt(int64(len(c.srv.pubsub.patterns))) }
 
 // pubsubAllowedCommand reports whether a RESP2 client in subscribed state
 // may run cmd.
-func pubsubAllowedCommand(cmd *Command) bool {
-	if cmd.Parent != nil {
+func pubsubAllowedCommand(cmd *command) bool {
+	if cmd.parent != nil {
 		return false
 	}
-	switch cmd.Name {
+	switch cmd.name {
 	case "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
 		"psubscribe", "punsubscribe", "quit", "reset":
 		return true
@@ -600,8 +600,8 @@ func parseOutputBufferLimits(v string, cur [3]obufLimit) ([3]obufLimit, error) {
 		default:
 			return cur, errors.New("Invalid client class specified in buffer limit configuration.")
 		}
-		hard, ok1 := ParseMemory(args[i+1])
-		soft, ok2 := ParseMemory(args[i+2])
+		hard, ok1 := parseMemory(args[i+1])
+		soft, ok2 := parseMemory(args[i+2])
 		secs, err := strconv.ParseInt(args[i+3], 10, 64)
 		if !ok1 || !ok2 || err != nil || hard < 0 || soft < 0 || secs < 0 {
 			return cur, errors.New("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
@@ -628,11 +628,11 @@ func formatOutputBufferLimits(l [3]obufLimit) string {
 	return string(b)
 }
 
-var defaultOutputBufferLimits, _ = parseOutputBufferLimits(DefaultConfig().ClientOutputBufferLimit, [3]obufLimit{})
+var defaultOutputBufferLimits, _ = parseOutputBufferLimits(DefaultConfig().clientOutputBufferLimit, [3]obufLimit{})
 
 // outputBufferLimits returns the configured limits (parsed once per value).
 func (srv *Server) outputBufferLimits() [3]obufLimit {
-	v := srv.Config.ClientOutputBufferLimit
+	v := srv.Config.clientOutputBufferLimit
 	if v != srv.pubsub.obufStr {
 		srv.pubsub.obuf, _ = parseOutputBufferLimits(v, defaultOutputBufferLimits)
 		srv.pubsub.obufStr = v

@@ -57,17 +57,17 @@ func rdbCollectionType(o *Object) (byte, bool) {
 	switch [2]uint8{o.typ, o.enc} {
 	case [2]uint8{TypeList, EncQuicklist}:
 		return rdb.TypeListQuicklist2, true
-	case [2]uint8{TypeSet, EncIntset}:
+	case [2]uint8{TypeSet, encIntset}:
 		return rdb.TypeSetIntset, true
-	case [2]uint8{TypeSet, EncHashtable}:
+	case [2]uint8{TypeSet, encHashtable}:
 		return rdb.TypeSet, true
-	case [2]uint8{TypeZSet, EncListpack}:
+	case [2]uint8{TypeZSet, encListpack}:
 		return rdb.TypeZSetListpack, true
-	case [2]uint8{TypeZSet, EncSkiplist}:
+	case [2]uint8{TypeZSet, encSkiplist}:
 		return rdb.TypeZSet2, true
-	case [2]uint8{TypeHash, EncListpack}:
+	case [2]uint8{TypeHash, encListpack}:
 		return rdb.TypeHashListpack, true
-	case [2]uint8{TypeHash, EncHashtable}:
+	case [2]uint8{TypeHash, encHashtable}:
 		return rdb.TypeHash, true
 	}
 	return 0, false
@@ -85,7 +85,7 @@ func rdbSaveCollection(dst []byte, o *Object) []byte {
 			dst = rdb.AppendString(dst, lp, rdbCompression)
 		})
 	case TypeSet:
-		if o.enc == EncIntset {
+		if o.enc == encIntset {
 			return rdb.AppendString(dst, setIntset(o).Bytes(), rdbCompression)
 		}
 		d := setDict(o)
@@ -95,7 +95,7 @@ func rdbSaveCollection(dst []byte, o *Object) []byte {
 			return true
 		})
 	case TypeZSet:
-		if o.enc == EncListpack {
+		if o.enc == encListpack {
 			return rdb.AppendString(dst, *zsetZlp(o).lp(), rdbCompression)
 		}
 		zs := zsetSkiplist(o)
@@ -105,7 +105,7 @@ func rdbSaveCollection(dst []byte, o *Object) []byte {
 			dst = rdb.AppendBinaryDouble(dst, n.Score)
 		}
 	case TypeHash:
-		if o.enc == EncListpack {
+		if o.enc == encListpack {
 			return rdb.AppendString(dst, *hashLP(o), rdbCompression)
 		}
 		d := hashDict(o)
@@ -134,10 +134,10 @@ func rdbLimitsOf(cfg *Config) rdbLoadLimits {
 		cfg = &d
 	}
 	return rdbLoadLimits{
-		hashEntries: cfg.HashMaxListpackEntries, hashValue: cfg.HashMaxListpackValue,
-		zsetEntries: cfg.ZSetMaxListpackEntries, zsetValue: cfg.ZSetMaxListpackValue,
-		intsetEntries: min(max(cfg.SetMaxIntsetEntries, 0), 1<<30),
-		listFill:      int(cfg.ListMaxListpackSize),
+		hashEntries: cfg.hashMaxListpackEntries, hashValue: cfg.hashMaxListpackValue,
+		zsetEntries: cfg.zSetMaxListpackEntries, zsetValue: cfg.zSetMaxListpackValue,
+		intsetEntries: min(max(cfg.setMaxIntsetEntries, 0), 1<<30),
+		listFill:      int(cfg.listMaxListpackSize),
 	}
 }
 
@@ -372,9 +372,9 @@ func rdbLoadSet(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
 		}
 	}
 	if is != nil {
-		o.SetPtr(TypeSet, EncIntset, unsafe.Pointer(is))
+		o.SetPtr(TypeSet, encIntset, unsafe.Pointer(is))
 	} else {
-		o.SetPtr(TypeSet, EncHashtable, unsafe.Pointer(d))
+		o.SetPtr(TypeSet, encHashtable, unsafe.Pointer(d))
 	}
 	return o, nil
 }
@@ -391,7 +391,7 @@ func rdbLoadIntset(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
 	if err != nil {
 		return Object{}, errRDBCorrupt("intset integrity check failed")
 	}
-	o := newObject(TypeSet, EncIntset, unsafe.Pointer(is))
+	o := newObject(TypeSet, encIntset, unsafe.Pointer(is))
 	if int64(is.Len()) > lim.intsetEntries {
 		setTypeConvert(&o)
 	}
@@ -457,9 +457,9 @@ func rdbLoadZset(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
 		total += len(ele)
 		zs.Insert(string(ele), score)
 	}
-	o := newObject(TypeZSet, EncSkiplist, unsafe.Pointer(zs))
+	o := newObject(TypeZSet, encSkiplist, unsafe.Pointer(zs))
 	if int64(zs.Len()) <= lim.zsetEntries && int64(maxLen) <= lim.zsetValue && total <= types.ListpackMaxSafetySize {
-		zsetConvert(&o, EncListpack)
+		zsetConvert(&o, encListpack)
 	}
 	return o, nil
 }
@@ -471,9 +471,9 @@ func rdbLoadZsetListpack(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, erro
 	}
 	var o Object
 	zl := zlp(lp)
-	o.SetPtr(TypeZSet, EncListpack, unsafe.Pointer(&zl))
+	o.SetPtr(TypeZSet, encListpack, unsafe.Pointer(&zl))
 	if int64(lp.Len()/2) > lim.zsetEntries {
-		zsetConvert(&o, EncSkiplist)
+		zsetConvert(&o, encSkiplist)
 	}
 	return o, nil
 }
@@ -571,7 +571,7 @@ func rdbLoadHash(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
 				lp.Append(v)
 				continue
 			}
-			o.SetPtr(TypeHash, EncListpack, unsafe.Pointer(&lp))
+			o.SetPtr(TypeHash, encListpack, unsafe.Pointer(&lp))
 			hashTypeConvert(&o)
 			d = hashDict(&o)
 			seen = nil
@@ -581,9 +581,9 @@ func rdbLoadHash(r *rdb.Reader, lim rdbLoadLimits) (Object, error) {
 		}
 	}
 	if d != nil {
-		o.SetPtr(TypeHash, EncHashtable, unsafe.Pointer(d))
+		o.SetPtr(TypeHash, encHashtable, unsafe.Pointer(d))
 	} else {
-		o.SetPtr(TypeHash, EncListpack, unsafe.Pointer(&lp))
+		o.SetPtr(TypeHash, encListpack, unsafe.Pointer(&lp))
 	}
 	return o, nil
 }
@@ -593,7 +593,7 @@ func rdbLoadHashCompact(t byte, r *rdb.Reader, lim rdbLoadLimits) (Object, error
 	if err != nil {
 		return Object{}, err
 	}
-	o := newObject(TypeHash, EncListpack, unsafe.Pointer(&lp))
+	o := newObject(TypeHash, encListpack, unsafe.Pointer(&lp))
 	// Redis converts on the entry count, and for a zipmap on the value
 	// length too.
 	if int64(lp.Len()/2) > lim.hashEntries || t == rdb.TypeHashZipmap && int64(maxLen) > lim.hashValue {

@@ -31,11 +31,11 @@ type RDBValueWriter struct {
 	qlNode types.QuicklistNodes
 }
 
-// NewRDBValueWriter returns a writer of o's value (check the type with
+// newRDBValueWriter returns a writer of o's value (check the type with
 // RDBObjectType first).
-func NewRDBValueWriter(o *Object) *RDBValueWriter { return &RDBValueWriter{o: o} }
+func newRDBValueWriter(o *Object) *RDBValueWriter { return &RDBValueWriter{o: o} }
 
-// Reset makes w a writer of o's value, as NewRDBValueWriter (w must be
+// Reset makes w a writer of o's value, as newRDBValueWriter (w must be
 // done or closed).
 func (w *RDBValueWriter) Reset(o *Object) { *w = RDBValueWriter{o: o} }
 
@@ -53,15 +53,15 @@ func (w *RDBValueWriter) Append(dst []byte, limit int) ([]byte, bool) {
 	if !w.started {
 		w.started = true
 		switch {
-		case o.typ == TypeSet && o.enc == EncHashtable:
+		case o.typ == TypeSet && o.enc == encHashtable:
 			w.set = setDict(o)
 			w.set.PauseRehash()
 			dst = rdb.AppendLen(dst, uint64(w.set.Len()))
-		case o.typ == TypeHash && o.enc == EncHashtable:
+		case o.typ == TypeHash && o.enc == encHashtable:
 			w.hash = hashDict(o)
 			w.hash.PauseRehash()
 			dst = rdb.AppendLen(dst, uint64(w.hash.Len()))
-		case o.typ == TypeZSet && o.enc == EncSkiplist:
+		case o.typ == TypeZSet && o.enc == encSkiplist:
 			zs := zsetSkiplist(o)
 			dst = rdb.AppendLen(dst, uint64(zs.Len()))
 			w.node = zs.Zsl.Last()

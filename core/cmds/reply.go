@@ -21,23 +21,23 @@ var (
 
 // Error texts shared by many commands, with their codes.
 const (
-	ErrWrongType     = "-WRONGTYPE Operation against a key holding the wrong kind of value"
-	ErrSyntax        = "syntax error"
-	ErrNotInteger    = "value is not an integer or out of range"
-	ErrNotFloat      = "value is not a valid float"
-	ErrNoSuchKey     = "no such key"
-	ErrOutOfRange    = "index out of range"
-	ErrDBIndex       = "DB index is out of range"
-	ErrOverflow      = "increment or decrement would overflow"
-	ErrNotIntOrNeg   = "value is out of range, must be positive"
-	ErrSameObject    = "source and destination objects are the same"
-	ErrInvalidExpire = "invalid expire time in '%s' command"
+	errWrongType     = "-WRONGTYPE Operation against a key holding the wrong kind of value"
+	errSyntax        = "syntax error"
+	errNotInteger    = "value is not an integer or out of range"
+	errNotFloat      = "value is not a valid float"
+	errNoSuchKey     = "no such key"
+	errOutOfRange    = "index out of range"
+	errDBIndex       = "DB index is out of range"
+	errOverflow      = "increment or decrement would overflow"
+	errNotIntOrNeg   = "value is out of range, must be positive"
+	errSameObject    = "source and destination objects are the same"
+	errInvalidExpire = "invalid expire time in '%s' command"
 )
 
 // write appends raw protocol to the reply buffer unless replies are off, and
 // queues the client for the next beforeSleep flush.
 func (c *Client) write(b []byte) {
-	if c.Flags&(ClientReplyOff|ClientReplySkip) != 0 {
+	if c.Flags&(clientReplyOff|clientReplySkip) != 0 {
 		return
 	}
 	c.prepare()
@@ -45,39 +45,39 @@ func (c *Client) write(b []byte) {
 }
 
 func (c *Client) prepare() {
-	if c.Flags&ClientPendingWrite == 0 {
-		c.Flags |= ClientPendingWrite
+	if c.Flags&clientPendingWrite == 0 {
+		c.Flags |= clientPendingWrite
 		c.srv.pendingWrite = append(c.srv.pendingWrite, c)
 	}
 }
 
 // replying reports whether reply bytes should be produced at all.
 func (c *Client) replying() bool {
-	if c.Flags&(ClientReplyOff|ClientReplySkip) != 0 {
+	if c.Flags&(clientReplyOff|clientReplySkip) != 0 {
 		return false
 	}
 	c.prepare()
 	return true
 }
 
-// AddReplyProto appends already encoded protocol.
-func (c *Client) AddReplyProto(b []byte) { c.write(b) }
+// addReplyProto appends already encoded protocol.
+func (c *Client) addReplyProto(b []byte) { c.write(b) }
 
-// AddReplyOK replies +OK.
-func (c *Client) AddReplyOK() { c.write(sharedOK) }
+// addReplyOK replies +OK.
+func (c *Client) addReplyOK() { c.write(sharedOK) }
 
-// AddReplyStatus replies +s.
-func (c *Client) AddReplyStatus(s string) {
+// addReplyStatus replies +s.
+func (c *Client) addReplyStatus(s string) {
 	if c.replying() {
 		c.Reply = proto.AppendSimple(c.Reply, s)
 	}
 }
 
-// AddReplyError replies with an error. A message that starts with '-'
+// addReplyError replies with an error. A message that starts with '-'
 // carries its own code ("-WRONGTYPE …"); any other gets "ERR " in front, as
 // Redis's addReplyError. Newlines in the message become spaces so that the
 // protocol cannot break.
-func (c *Client) AddReplyError(msg string) {
+func (c *Client) addReplyError(msg string) {
 	code := "ERR"
 	if strings.HasPrefix(msg, "-") {
 		msg = msg[1:]
@@ -98,25 +98,25 @@ func (c *Client) AddReplyError(msg string) {
 	}
 }
 
-// AddReplyErrorFormat is AddReplyError with fmt.Sprintf.
-func (c *Client) AddReplyErrorFormat(format string, args ...any) {
-	c.AddReplyError(fmt.Sprintf(format, args...))
+// addReplyErrorFormat is addReplyError with fmt.Sprintf.
+func (c *Client) addReplyErrorFormat(format string, args ...any) {
+	c.addReplyError(fmt.Sprintf(format, args...))
 }
 
-// AddReplyErrorArity replies Redis's wrong-number-of-arguments error for the
+// addReplyErrorArity replies Redis's wrong-number-of-arguments error for the
 // current command.
-func (c *Client) AddReplyErrorArity() {
-	c.AddReplyErrorFormat("wrong number of arguments for '%s' command", c.cmd.FullName)
+func (c *Client) addReplyErrorArity() {
+	c.addReplyErrorFormat("wrong number of arguments for '%s' command", c.cmd.fullName)
 }
 
-// AddReplyWrongType replies WRONGTYPE.
-func (c *Client) AddReplyWrongType() { c.AddReplyError(ErrWrongType) }
+// addReplyWrongType replies WRONGTYPE.
+func (c *Client) addReplyWrongType() { c.addReplyError(errWrongType) }
 
-// AddReplySyntaxError replies "ERR syntax error".
-func (c *Client) AddReplySyntaxError() { c.AddReplyError(ErrSyntax) }
+// addReplySyntaxError replies "ERR syntax error".
+func (c *Client) addReplySyntaxError() { c.addReplyError(errSyntax) }
 
-// AddReplyInt replies :n.
-func (c *Client) AddReplyInt(n int64) {
+// addReplyInt replies :n.
+func (c *Client) addReplyInt(n int64) {
 	if !c.replying() {
 		return
 	}
@@ -130,22 +130,22 @@ func (c *Client) AddReplyInt(n int64) {
 	}
 }
 
-// AddReplyBulk replies with a bulk string.
-func (c *Client) AddReplyBulk(b []byte) {
+// addReplyBulk replies with a bulk string.
+func (c *Client) addReplyBulk(b []byte) {
 	if c.replying() {
 		c.Reply = proto.AppendBulk(c.Reply, b)
 	}
 }
 
-// AddReplyBulkString replies with a bulk string.
-func (c *Client) AddReplyBulkString(s string) {
+// addReplyBulkString replies with a bulk string.
+func (c *Client) addReplyBulkString(s string) {
 	if c.replying() {
 		c.Reply = proto.AppendBulkString(c.Reply, s)
 	}
 }
 
-// AddReplyBulkInt replies with an integer as a bulk string.
-func (c *Client) AddReplyBulkInt(n int64) {
+// addReplyBulkInt replies with an integer as a bulk string.
+func (c *Client) addReplyBulkInt(n int64) {
 	if !c.replying() {
 		return
 	}
@@ -153,124 +153,124 @@ func (c *Client) AddReplyBulkInt(n int64) {
 	c.Reply = proto.AppendBulk(c.Reply, strconv.AppendInt(buf[:0], n, 10))
 }
 
-// AddReplyBulkObject replies with the string value of o.
-func (c *Client) AddReplyBulkObject(o *Object) {
+// addReplyBulkObject replies with the string value of o.
+func (c *Client) addReplyBulkObject(o *Object) {
 	if !c.replying() {
 		return
 	}
-	if o.IsInt() {
+	if o.isInt() {
 		var buf [24]byte
-		c.Reply = proto.AppendBulk(c.Reply, strconv.AppendInt(buf[:0], o.Int(), 10))
+		c.Reply = proto.AppendBulk(c.Reply, strconv.AppendInt(buf[:0], o.int(), 10))
 		return
 	}
 	c.Reply = proto.AppendBulk(c.Reply, o.Bytes())
 }
 
-// AddReplyNull replies with the null bulk ($-1, or _ in RESP3).
-func (c *Client) AddReplyNull() {
+// addReplyNull replies with the null bulk ($-1, or _ in RESP3).
+func (c *Client) addReplyNull() {
 	if c.replying() {
-		c.Reply = proto.AppendNullBulk(c.Reply, c.Resp)
+		c.Reply = proto.AppendNullBulk(c.Reply, c.resp)
 	}
 }
 
-// AddReplyNullArray replies with the null array (*-1, or _ in RESP3).
-func (c *Client) AddReplyNullArray() {
+// addReplyNullArray replies with the null array (*-1, or _ in RESP3).
+func (c *Client) addReplyNullArray() {
 	if c.replying() {
-		c.Reply = proto.AppendNullArray(c.Reply, c.Resp)
+		c.Reply = proto.AppendNullArray(c.Reply, c.resp)
 	}
 }
 
-// AddReplyArrayLen starts an array of n elements.
-func (c *Client) AddReplyArrayLen(n int) {
+// addReplyArrayLen starts an array of n elements.
+func (c *Client) addReplyArrayLen(n int) {
 	if c.replying() {
 		c.Reply = proto.AppendArrayLen(c.Reply, n)
 	}
 }
 
-// AddReplyMapLen starts a map of n pairs (an array of 2n in RESP2).
-func (c *Client) AddReplyMapLen(n int) {
+// addReplyMapLen starts a map of n pairs (an array of 2n in RESP2).
+func (c *Client) addReplyMapLen(n int) {
 	if c.replying() {
-		c.Reply = proto.AppendMapLen(c.Reply, n, c.Resp)
+		c.Reply = proto.AppendMapLen(c.Reply, n, c.resp)
 	}
 }
 
-// AddReplySetLen starts a set of n elements (an array in RESP2).
-func (c *Client) AddReplySetLen(n int) {
+// addReplySetLen starts a set of n elements (an array in RESP2).
+func (c *Client) addReplySetLen(n int) {
 	if c.replying() {
-		c.Reply = proto.AppendSetLen(c.Reply, n, c.Resp)
+		c.Reply = proto.AppendSetLen(c.Reply, n, c.resp)
 	}
 }
 
-// AddReplyPushLen starts a push of n elements (an array in RESP2).
-func (c *Client) AddReplyPushLen(n int) {
+// addReplyPushLen starts a push of n elements (an array in RESP2).
+func (c *Client) addReplyPushLen(n int) {
 	if c.replying() {
-		c.Reply = proto.AppendPushLen(c.Reply, n, c.Resp)
+		c.Reply = proto.AppendPushLen(c.Reply, n, c.resp)
 	}
 }
 
-// AddReplyDouble replies with a double as Redis 7.0's addReplyDouble.
-func (c *Client) AddReplyDouble(f float64) {
+// addReplyDouble replies with a double as Redis 7.0's addReplyDouble.
+func (c *Client) addReplyDouble(f float64) {
 	if c.replying() {
-		c.Reply = proto.AppendDouble(c.Reply, f, c.Resp)
+		c.Reply = proto.AppendDouble(c.Reply, f, c.resp)
 	}
 }
 
-// AddReplyBool replies with a boolean (:1/:0 in RESP2).
-func (c *Client) AddReplyBool(b bool) {
+// addReplyBool replies with a boolean (:1/:0 in RESP2).
+func (c *Client) addReplyBool(b bool) {
 	if c.replying() {
-		c.Reply = proto.AppendBool(c.Reply, b, c.Resp)
+		c.Reply = proto.AppendBool(c.Reply, b, c.resp)
 	}
 }
 
-// AddReplyVerbatim replies with verbatim text (a bulk string in RESP2).
-func (c *Client) AddReplyVerbatim(s []byte, format string) {
+// addReplyVerbatim replies with verbatim text (a bulk string in RESP2).
+func (c *Client) addReplyVerbatim(s []byte, format string) {
 	if c.replying() {
-		c.Reply = proto.AppendVerbatim(c.Reply, s, format, c.Resp)
+		c.Reply = proto.AppendVerbatim(c.Reply, s, format, c.resp)
 	}
 }
 
-// AddReplyHelp replies with a command's HELP text as Redis's addReplyHelp:
+// addReplyHelp replies with a command's HELP text as Redis's addReplyHelp:
 // a header line naming the command, the lines, and the HELP line.
-func (c *Client) AddReplyHelp(lines []string) {
-	name := strings.ToUpper(c.cmd.Name)
-	if c.cmd.Parent != nil {
-		name = strings.ToUpper(c.cmd.Parent.Name)
+func (c *Client) addReplyHelp(lines []string) {
+	name := strings.ToUpper(c.cmd.name)
+	if c.cmd.parent != nil {
+		name = strings.ToUpper(c.cmd.parent.name)
 	}
-	c.AddReplyArrayLen(len(lines) + 3)
-	c.AddReplyStatus(name + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+	c.addReplyArrayLen(len(lines) + 3)
+	c.addReplyStatus(name + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
 	for _, l := range lines {
-		c.AddReplyStatus(l)
+		c.addReplyStatus(l)
 	}
-	c.AddReplyStatus("HELP")
-	c.AddReplyStatus("    Prints this help.")
+	c.addReplyStatus("HELP")
+	c.addReplyStatus("    Prints this help.")
 }
 
-// AddReplySubcommandSyntaxError replies Redis's unknown-subcommand error.
-func (c *Client) AddReplySubcommandSyntaxError() {
-	name := c.cmd.Name
-	if c.cmd.Parent != nil {
-		name = c.cmd.Parent.Name
+// addReplySubcommandSyntaxError replies Redis's unknown-subcommand error.
+func (c *Client) addReplySubcommandSyntaxError() {
+	name := c.cmd.name
+	if c.cmd.parent != nil {
+		name = c.cmd.parent.name
 	}
-	c.AddReplyErrorFormat("unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.",
-		c.Argv[1], strings.ToUpper(name))
+	c.addReplyErrorFormat("unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.",
+		c.argv[1], strings.ToUpper(name))
 }
 
-// DeferredLen marks a place in the reply where a length header will be
+// deferredLen marks a place in the reply where a length header will be
 // inserted once known.
-type DeferredLen struct {
+type deferredLen struct {
 	pos   int
 	valid bool
 }
 
-// AddReplyDeferredLen reserves the place of an aggregate header.
-func (c *Client) AddReplyDeferredLen() DeferredLen {
+// addReplyDeferredLen reserves the place of an aggregate header.
+func (c *Client) addReplyDeferredLen() deferredLen {
 	if !c.replying() {
-		return DeferredLen{}
+		return deferredLen{}
 	}
-	return DeferredLen{pos: len(c.Reply), valid: true}
+	return deferredLen{pos: len(c.Reply), valid: true}
 }
 
-func (c *Client) setDeferred(d DeferredLen, hdr []byte) {
+func (c *Client) setDeferred(d deferredLen, hdr []byte) {
 	if !d.valid || d.pos > len(c.Reply) {
 		return
 	}
@@ -280,20 +280,20 @@ func (c *Client) setDeferred(d DeferredLen, hdr []byte) {
 	copy(c.Reply[d.pos:], hdr)
 }
 
-// SetDeferredArrayLen writes the array header at d.
-func (c *Client) SetDeferredArrayLen(d DeferredLen, n int) {
+// setDeferredArrayLen writes the array header at d.
+func (c *Client) setDeferredArrayLen(d deferredLen, n int) {
 	var buf [24]byte
 	c.setDeferred(d, proto.AppendArrayLen(buf[:0], n))
 }
 
-// SetDeferredMapLen writes the map header at d.
-func (c *Client) SetDeferredMapLen(d DeferredLen, n int) {
+// setDeferredMapLen writes the map header at d.
+func (c *Client) setDeferredMapLen(d deferredLen, n int) {
 	var buf [24]byte
-	c.setDeferred(d, proto.AppendMapLen(buf[:0], n, c.Resp))
+	c.setDeferred(d, proto.AppendMapLen(buf[:0], n, c.resp))
 }
 
-// SetDeferredSetLen writes the set header at d.
-func (c *Client) SetDeferredSetLen(d DeferredLen, n int) {
+// setDeferredSetLen writes the set header at d.
+func (c *Client) setDeferredSetLen(d deferredLen, n int) {
 	var buf [24]byte
-	c.setDeferred(d, proto.AppendSetLen(buf[:0], n, c.Resp))
+	c.setDeferred(d, proto.AppendSetLen(buf[:0], n, c.resp))
 }

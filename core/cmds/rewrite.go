@@ -263,13 +263,13 @@ var rewriteSpecials = map[string]func(st *rewriteState, cfg, def *Config, dir st
 		st.rewriteLine("bind", "bind "+addrs, true)
 	},
 	"notify-keyspace-events": func(st *rewriteState, cfg, def *Config, dir string) {
-		v := cfg.NotifyKeyspaceEvents
+		v := cfg.notifyKeyspaceEvents
 		st.rewriteLine("notify-keyspace-events", "notify-keyspace-events "+reprString(v), v != "")
 	},
 	// One line per client class, written when it differs from the
 	// default (or in place of an old line).
 	"client-output-buffer-limit": func(st *rewriteState, cfg, def *Config, dir string) {
-		cur, _ := parseOutputBufferLimits(cfg.ClientOutputBufferLimit, defaultOutputBufferLimits)
+		cur, _ := parseOutputBufferLimits(cfg.clientOutputBufferLimit, defaultOutputBufferLimits)
 		for i, class := range obufClasses {
 			l, d := cur[i], defaultOutputBufferLimits[i]
 			if class == "slave" {

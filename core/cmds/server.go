@@ -16,26 +16,26 @@ const (
 	LogVerbose
 	LogNotice
 	LogWarning
-	LogNothing
+	logNothing
 )
 
-// Stats are the counters INFO stats reports.
-type Stats struct {
+// stats are the counters INFO stats reports.
+type stats struct {
 	NumCommands            int64
 	NumConnections         int64
 	RejectedConns          int64
-	ExpiredKeys            int64
-	ExpiredStalePerc       float64
-	ExpiredTimeCapReached  int64
-	ExpireCycleTimeUsed    int64 // µs spent in active expire cycles
-	EvictedKeys            int64
-	KeyspaceHits           int64
-	KeyspaceMisses         int64
-	ErrorReplies           int64
+	expiredKeys            int64
+	expiredStalePerc       float64
+	expiredTimeCapReached  int64
+	expireCycleTimeUsed    int64 // µs spent in active expire cycles
+	evictedKeys            int64
+	keyspaceHits           int64
+	keyspaceMisses         int64
+	errorReplies           int64
 	NetInputBytes          int64
 	NetOutputBytes         int64
-	ErrorCodes             map[string]int64
-	UnexpectedErrorReplies int64
+	errorCodes             map[string]int64
+	unexpectedErrorReplies int64
 }
 
 // Server is the state of one redisfs instance: its databases, clients,
@@ -44,7 +44,7 @@ type Stats struct {
 type Server struct {
 	Config Config
 	DBs    []*DB
-	Stats  Stats
+	Stats  stats
 	// Dirty counts changes to the keyspace since the last save.
 	Dirty int64
 	// LastSave is the unix time of the last successful save, 0 until
@@ -52,10 +52,10 @@ type Server struct {
 	LastSave int64
 
 	StartTime     time.Time
-	RunID         string
-	Pid           int
+	runID         string
+	pid           int
 	clients       map[int64]*Client
-	cmdStats      []CommandStats // by Command.id
+	cmdStats      []commandStats // by Command.id
 	nextClientID  int64
 	pendingWrite  []*Client
 	cachedNow     time.Time
@@ -63,7 +63,7 @@ type Server struct {
 
 	// LogOut receives log lines; Logf writes Redis-format lines to it.
 	LogOut io.Writer
-	Role   byte // 'M' for master, as in log lines
+	role   byte // 'M' for master, as in log lines
 
 	// Hooks that other packages set, on the loop, through the
 	// registration methods that document them: OnKeyspaceEvent,
@@ -118,18 +118,18 @@ func NewServer(cfg Config) *Server {
 	srv := &Server{
 		Config:    cfg,
 		StartTime: time.Now(),
-		Pid:       os.Getpid(),
+		pid:       os.Getpid(),
 		clients:   map[int64]*Client{},
 		LogOut:    os.Stdout,
-		Role:      'M',
+		role:      'M',
 	}
-	srv.Stats.ErrorCodes = map[string]int64{}
-	srv.cmdStats = make([]CommandStats, commandEntries())
+	srv.Stats.errorCodes = map[string]int64{}
+	srv.cmdStats = make([]commandStats, commandEntries())
 	var id [20]byte
 	for i := range id {
 		id[i] = "0123456789abcdef"[rand.IntN(16)]
 	}
-	srv.RunID = string(id[:]) + string(id[:])
+	srv.runID = string(id[:]) + string(id[:])
 	srv.DBs = make([]*DB, cfg.Databases)
 	for i := range srv.DBs {
 		srv.DBs[i] = newDB(i)
@@ -138,7 +138,7 @@ func NewServer(cfg Config) *Server {
 	srv.updateLRUClock()
 	// The state of each family that keeps some, as Redis's initServer.
 	srv.acl = newACLState() // acl.go
-	srv.aclUpdateDefaultUserPassword(cfg.RequirePass)
+	srv.aclUpdateDefaultUserPassword(cfg.requirePass)
 	srv.pubsub = newPubsubState()           // pubsub.go
 	srv.watch = newWatchState(len(srv.DBs)) // watch.go
 	srv.evict.init()                        // evict.go
@@ -152,7 +152,7 @@ func (srv *Server) Logf(level int, format string, args ...any) {
 	}
 	marks := "-.*#"
 	now := time.Now()
-	fmt.Fprintf(srv.LogOut, "%d:%c %s.%03d %c %s\n", srv.Pid, srv.Role,
+	fmt.Fprintf(srv.LogOut, "%d:%c %s.%03d %c %s\n", srv.pid, srv.role,
 		now.Format("02 Jan 2006 15:04:05"), now.Nanosecond()/1e6, marks[level], fmt.Sprintf(format, args...))
 }
 
@@ -165,7 +165,7 @@ func (srv *Server) logLevel() int {
 	case "warning":
 		return LogWarning
 	case "nothing":
-		return LogNothing
+		return logNothing
 	}
 	return LogNotice
 }
@@ -176,19 +176,19 @@ func (srv *Server) Now() time.Time { return srv.cachedNow }
 
 func (srv *Server) unixMs() int64 { return srv.cachedNow.UnixMilli() }
 
-// Mstime returns the cached time in unix milliseconds.
-func (srv *Server) Mstime() int64 { return srv.cachedNow.UnixMilli() }
+// mstime returns the cached time in unix milliseconds.
+func (srv *Server) mstime() int64 { return srv.cachedNow.UnixMilli() }
 
 // UpdateCachedTime refreshes the cached time; the front end calls it before
 // processing each batch of events.
 func (srv *Server) UpdateCachedTime() { srv.cachedNow = time.Now() }
 
 func (srv *Server) countError(code string) {
-	srv.Stats.ErrorReplies++
-	if len(srv.Stats.ErrorCodes) < 128 {
-		srv.Stats.ErrorCodes[code]++
-	} else if _, ok := srv.Stats.ErrorCodes[code]; ok {
-		srv.Stats.ErrorCodes[code]++
+	srv.Stats.errorReplies++
+	if len(srv.Stats.errorCodes) < 128 {
+		srv.Stats.errorCodes[code]++
+	} else if _, ok := srv.Stats.errorCodes[code]; ok {
+		srv.Stats.errorCodes[code]++
 	}
 }
 
@@ -220,10 +220,10 @@ func (srv *Server) emptyDataDone(dbnum int) {
 // flushed: the file server measures its load there.
 func (srv *Server) OnBeforeSleep(f func()) { srv.beforeSleepHooks = append(srv.beforeSleepHooks, f) }
 
-// NotifyKeyspaceEvent reports a change to key in db: it runs the
+// notifyKeyspaceEvent reports a change to key in db: it runs the
 // OnKeyspaceEvent hooks and, per notify-keyspace-events, publishes the
 // keyspace and keyevent notifications (notify.go).
-func (srv *Server) NotifyKeyspaceEvent(class int, event string, key []byte, dbid int) {
+func (srv *Server) notifyKeyspaceEvent(class int, event string, key []byte, dbid int) {
 	for _, f := range srv.keyspaceHooks {
 		f(dbid, key, event)
 	}
@@ -232,29 +232,29 @@ func (srv *Server) NotifyKeyspaceEvent(class int, event string, key []byte, dbid
 
 // Keyspace event classes, as Redis's NOTIFY_*.
 const (
-	NotifyKeyspace = 1 << iota
-	NotifyKeyevent
-	NotifyGeneric
-	NotifyString
-	NotifyList
-	NotifySet
-	NotifyHash
-	NotifyZSet
-	NotifyExpired
-	NotifyEvicted
-	NotifyStream
-	NotifyKeyMiss
-	NotifyLoaded
-	NotifyModule
-	NotifyNew
+	notifyKeyspace = 1 << iota
+	notifyKeyevent
+	notifyGeneric
+	notifyString
+	notifyList
+	notifySet
+	notifyHash
+	notifyZSet
+	notifyExpired
+	notifyEvicted
+	notifyStream
+	notifyKeyMiss
+	notifyLoaded
+	notifyModule
+	notifyNew
 )
 
-// ProcessCommand looks c.Argv up, checks it and runs it, as Redis's
+// processCommandAndReset looks c.Argv up, checks it and runs it, as Redis's
 // processCommand; the reply (or error) goes to c.
-func (srv *Server) ProcessCommand(c *Client) {
+func (srv *Server) processCommandAndReset(c *Client) {
 	srv.processCommand(c)
 	// CLIENT CACHING covers the next command only (Redis's resetClient).
-	if c.Flags&ClientTrackingCaching != 0 {
+	if c.Flags&clientTrackingCaching != 0 {
 		c.trackingResetCaching()
 	}
 }
@@ -273,25 +273,25 @@ func (srv *Server) ProcessCommand(c *Client) {
 // never yield to clients), and the module-yield postponement.
 func (srv *Server) processCommand(c *Client) {
 	// Lookup and arity, the trivial errors, first.
-	cmd := LookupCommand(c.Argv)
+	cmd := LookupCommand(c.argv)
 	c.cmd = cmd
 	if cmd == nil {
 		srv.rejectUnknown(c)
 		return
 	}
 	c.lastCmd = cmd
-	if (cmd.Arity > 0 && cmd.Arity != len(c.Argv)) || len(c.Argv) < -cmd.Arity {
-		c.rejectCommand(fmt.Sprintf("wrong number of arguments for '%s' command", cmd.FullName))
+	if (cmd.arity > 0 && cmd.arity != len(c.argv)) || len(c.argv) < -cmd.arity {
+		c.rejectCommand(fmt.Sprintf("wrong number of arguments for '%s' command", cmd.fullName))
 		return
 	}
 
 	// Authentication: only AUTH, HELLO and the like before it.
-	if !c.Authenticated && cmd.Flags&CmdNoAuth == 0 {
+	if !c.Authenticated && cmd.flags&cmdNoAuth == 0 {
 		c.rejectCommand("-NOAUTH Authentication required.")
 		return
 	}
 
-	if c.Flags&ClientMulti != 0 && cmd.Flags&CmdNoMulti != 0 {
+	if c.Flags&ClientMulti != 0 && cmd.flags&cmdNoMulti != 0 {
 		c.rejectCommand("Command not allowed inside a transaction")
 		return
 	}
@@ -321,14 +321,14 @@ func (srv *Server) processCommand(c *Client) {
 
 	// A RESP2 client in subscribed state may only (un)subscribe, PING,
 	// QUIT and RESET (pubsub.go); RESP3 has no such context.
-	if c.Flags&ClientPubsub != 0 && c.Resp == 2 && !pubsubAllowedCommand(cmd) {
-		c.rejectCommand("Can't execute '" + cmd.FullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+	if c.Flags&ClientPubsub != 0 && c.resp == 2 && !pubsubAllowedCommand(cmd) {
+		c.rejectCommand("Can't execute '" + cmd.fullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return
 	}
 
 	// A MONITOR client is a replica to Redis: it may not touch the
 	// keyspace.
-	if c.Flags&ClientMonitor != 0 && cmd.Flags&(CmdMayReplicate|CmdWrite|CmdReadonly) != 0 {
+	if c.Flags&ClientMonitor != 0 && cmd.flags&(cmdMayReplicate|cmdWrite|cmdReadonly) != 0 {
 		c.rejectCommand("Replica can't interact with the keyspace")
 		return
 	}
@@ -353,20 +353,20 @@ func (srv *Server) processCommand(c *Client) {
 	if len(srv.blocking.ready) > 0 {
 		srv.handleClientsBlockedOnKeys()
 	}
-	c.Flags &^= ClientReplySkip
-	if c.Flags&ClientReplySkipNext != 0 {
-		c.Flags = c.Flags&^ClientReplySkipNext | ClientReplySkip
+	c.Flags &^= clientReplySkip
+	if c.Flags&clientReplySkipNext != 0 {
+		c.Flags = c.Flags&^clientReplySkipNext | clientReplySkip
 	}
 }
 
 func (srv *Server) rejectUnknown(c *Client) {
-	base := lookupCommandName(c.Argv[0])
-	if base != nil && base.subs != nil && len(c.Argv) >= 2 {
-		c.AddReplyErrorFormat("unknown subcommand '%s'. Try %s HELP.",
-			cstrN(c.Argv[1], 128), strings.ToUpper(base.Name))
+	base := lookupCommandName(c.argv[0])
+	if base != nil && base.subs != nil && len(c.argv) >= 2 {
+		c.addReplyErrorFormat("unknown subcommand '%s'. Try %s HELP.",
+			cstrN(c.argv[1], 128), strings.ToUpper(base.name))
 	} else {
 		var args []byte
-		for _, a := range c.Argv[1:] {
+		for _, a := range c.argv[1:] {
 			if len(args) >= 128 {
 				break
 			}
@@ -374,7 +374,7 @@ func (srv *Server) rejectUnknown(c *Client) {
 			args = append(args, cstrN(a, 128-len(args)+1)...)
 			args = append(args, "' "...)
 		}
-		c.AddReplyErrorFormat("unknown command '%s', with args beginning with: %s", cstrN(c.Argv[0], 128), args)
+		c.addReplyErrorFormat("unknown command '%s', with args beginning with: %s", cstrN(c.argv[0], 128), args)
 	}
 	c.discardTransaction()
 }
@@ -408,12 +408,12 @@ func (srv *Server) HandleClientsWithPendingWrites() {
 		srv.pendingWrite = nil
 		for i, c := range list {
 			list[i] = nil
-			c.Flags &^= ClientPendingWrite
+			c.Flags &^= clientPendingWrite
 			if _, live := srv.clients[c.ID]; !live {
 				continue
 			}
-			if c.Conn != nil {
-				c.Conn.Flush(c)
+			if c.conn != nil {
+				c.conn.Flush(c)
 			}
 			if c.Sent >= len(c.Reply) {
 				c.ResetReply()
@@ -467,9 +467,6 @@ func (srv *Server) updateLRUClock() {
 	srv.lruClock = uint32(srv.cachedNow.Unix()) & (1<<24 - 1)
 }
 
-// LRUClock returns the current LRU clock (seconds, 24 bits).
-func (srv *Server) LRUClock() uint32 { return srv.lruClock }
-
 func (srv *Server) trackOps() {
 	now := srv.cachedNow.UnixMilli()
 	if srv.statOpsLastTime != 0 && now > srv.statOpsLastTime {
@@ -481,8 +478,8 @@ func (srv *Server) trackOps() {
 	srv.statOpsLastCmds = srv.Stats.NumCommands
 }
 
-// InstantaneousOps returns the recent commands per second.
-func (srv *Server) InstantaneousOps() int64 {
+// instantaneousOps returns the recent commands per second.
+func (srv *Server) instantaneousOps() int64 {
 	var sum int64
 	for _, s := range srv.statOpsSamples {
 		sum += s
@@ -497,10 +494,10 @@ func (srv *Server) clientsCron() {
 	}
 	limit := srv.unixMs() - int64(srv.Config.Timeout)*1000
 	for _, c := range srv.clients {
-		if c.Flags&(ClientInternal|ClientBlocked|ClientPubsub|ClientMonitor|ClientProtected) != 0 {
+		if c.Flags&(ClientInternal|ClientBlocked|ClientPubsub|ClientMonitor|clientProtected) != 0 {
 			continue
 		}
-		if c.LastInteract < limit {
+		if c.lastInteract < limit {
 			srv.Logf(LogVerbose, "Closing idle client")
 			srv.FreeClient(c)
 		}

@@ -25,12 +25,12 @@ func setDict(o *Object) *types.Dict[struct{}] { return (*types.Dict[struct{}])(o
 
 // newIntsetObject returns an empty intset-encoded set (createIntsetObject).
 func newIntsetObject() Object {
-	return newObject(TypeSet, EncIntset, unsafe.Pointer(types.NewIntset()))
+	return newObject(TypeSet, encIntset, unsafe.Pointer(types.NewIntset()))
 }
 
 // newSetObject returns an empty hashtable-encoded set (createSetObject).
 func newSetObject() Object {
-	return newObject(TypeSet, EncHashtable, unsafe.Pointer(types.NewDict[struct{}]()))
+	return newObject(TypeSet, encHashtable, unsafe.Pointer(types.NewDict[struct{}]()))
 }
 
 // setTypeCreate returns an empty set that can hold value: an intset when
@@ -45,7 +45,7 @@ func setTypeCreate(value []byte) Object {
 // maxIntsetEntries is set-max-intset-entries, capped at 2^30 as Redis caps
 // it for the intset's sake.
 func (srv *Server) maxIntsetEntries() int {
-	return int(min(max(srv.Config.SetMaxIntsetEntries, 0), 1<<30))
+	return int(min(max(srv.Config.setMaxIntsetEntries, 0), 1<<30))
 }
 
 // setElem is one member of a set as iteration yields it: an intset value
@@ -67,16 +67,16 @@ func (e *setElem) bytes(buf *[24]byte) []byte {
 // addReplySetElem replies with a member as a bulk string.
 func (c *Client) addReplySetElem(e setElem) {
 	if e.isInt {
-		c.AddReplyBulkInt(e.v)
+		c.addReplyBulkInt(e.v)
 	} else {
-		c.AddReplyBulkString(e.s)
+		c.addReplyBulkString(e.s)
 	}
 }
 
 // setTypeAdd adds value to the set o and reports whether it was new,
 // converting o to a hashtable when the intset can no longer hold it.
 func setTypeAdd(srv *Server, o *Object, value []byte) bool {
-	if o.enc == EncIntset {
+	if o.enc == encIntset {
 		if v, ok := proto.ParseInt(value); ok {
 			return setTypeAddInt(srv, o, v)
 		}
@@ -94,7 +94,7 @@ func setTypeAdd(srv *Server, o *Object, value []byte) bool {
 
 // setTypeAddInt adds an integer member.
 func setTypeAddInt(srv *Server, o *Object, v int64) bool {
-	if o.enc == EncIntset {
+	if o.enc == encIntset {
 		is := setIntset(o)
 		if !is.Add(v) {
 			return false
@@ -113,7 +113,7 @@ func setTypeAddElem(srv *Server, o *Object, e setElem) bool {
 	if e.isInt {
 		return setTypeAddInt(srv, o, e.v)
 	}
-	if o.enc == EncHashtable {
+	if o.enc == encHashtable {
 		d := setDict(o)
 		if d.Find(e.s) != nil {
 			return false
@@ -128,7 +128,7 @@ func setTypeAddElem(srv *Server, o *Object, e setElem) bool {
 
 // setTypeRemove removes value from the set and reports whether it was there.
 func setTypeRemove(o *Object, value []byte) bool {
-	if o.enc == EncIntset {
+	if o.enc == encIntset {
 		if v, ok := proto.ParseInt(value); ok {
 			return setIntset(o).Remove(v)
 		}
@@ -144,7 +144,7 @@ func setTypeRemove(o *Object, value []byte) bool {
 
 // setTypeRemoveElem removes a member produced by iterating a set.
 func setTypeRemoveElem(o *Object, e setElem) bool {
-	if e.isInt && o.enc == EncIntset {
+	if e.isInt && o.enc == encIntset {
 		return setIntset(o).Remove(e.v)
 	}
 	var buf [24]byte
@@ -153,7 +153,7 @@ func setTypeRemoveElem(o *Object, e setElem) bool {
 
 // setTypeIsMember reports whether value is in the set.
 func setTypeIsMember(o *Object, value []byte) bool {
-	if o.enc == EncIntset {
+	if o.enc == encIntset {
 		if v, ok := proto.ParseInt(value); ok {
 			return setIntset(o).Find(v)
 		}
@@ -164,7 +164,7 @@ func setTypeIsMember(o *Object, value []byte) bool {
 
 // setTypeIsMemberElem is setTypeIsMember for an iterated member.
 func setTypeIsMemberElem(o *Object, e setElem) bool {
-	if e.isInt && o.enc == EncIntset {
+	if e.isInt && o.enc == encIntset {
 		return setIntset(o).Find(e.v)
 	}
 	var buf [24]byte
@@ -173,7 +173,7 @@ func setTypeIsMemberElem(o *Object, e setElem) bool {
 
 // setTypeSize returns the number of members.
 func setTypeSize(o *Object) int {
-	if o.enc == EncIntset {
+	if o.enc == encIntset {
 		return setIntset(o).Len()
 	}
 	return setDict(o).Len()
@@ -181,7 +181,7 @@ func setTypeSize(o *Object) int {
 
 // setTypeConvert turns an intset-encoded set into a hashtable.
 func setTypeConvert(o *Object) {
-	if o.enc != EncIntset {
+	if o.enc != encIntset {
 		return
 	}
 	is := setIntset(o)
@@ -189,14 +189,14 @@ func setTypeConvert(o *Object) {
 	for i := 0; i < is.Len(); i++ {
 		d.Add(strconv.FormatInt(is.Get(i), 10), struct{}{})
 	}
-	o.SetPtr(TypeSet, EncHashtable, unsafe.Pointer(d))
+	o.SetPtr(TypeSet, encHashtable, unsafe.Pointer(d))
 }
 
 // setTypeDup returns a copy of the set with the same encoding (COPY).
 func setTypeDup(o *Object) Object {
-	if o.enc == EncIntset {
+	if o.enc == encIntset {
 		var n Object
-		n.SetPtr(TypeSet, EncIntset, unsafe.Pointer(setIntset(o).Clone()))
+		n.SetPtr(TypeSet, encIntset, unsafe.Pointer(setIntset(o).Clone()))
 		return n
 	}
 	n := newSetObject()
@@ -212,7 +212,7 @@ func setTypeDup(o *Object) Object {
 // intset's is ascending), until fn returns false. fn must not change the
 // set.
 func setTypeRange(o *Object, fn func(e setElem) bool) {
-	if o.enc == EncIntset {
+	if o.enc == encIntset {
 		is := setIntset(o)
 		for i := 0; i < is.Len(); i++ {
 			if !fn(setElem{v: is.Get(i), isInt: true}) {
@@ -228,7 +228,7 @@ func setTypeRange(o *Object, fn func(e setElem) bool) {
 
 // setTypeRandomElement returns a random member of a non-empty set.
 func setTypeRandomElement(o *Object) setElem {
-	if o.enc == EncIntset {
+	if o.enc == encIntset {
 		return setElem{v: setIntset(o).Random(), isInt: true}
 	}
 	k, _ := dictFairRandomKey(setDict(o))
@@ -243,9 +243,9 @@ const getFairNumEntries = 15
 // dictSomeKeys and picks one of them, so that an entry in a long chain is
 // about as likely as one alone in its bucket (a random bucket, then a
 // random entry of it, would not be).
-func dictFairRandomKey[V any](d *types.Dict[V]) (string, *V) {
+func dictFairRandomKey[v any](d *types.Dict[v]) (string, *v) {
 	var keys [getFairNumEntries]string
-	var vals [getFairNumEntries]*V
+	var vals [getFairNumEntries]*v
 	n := dictSomeKeys(d, keys[:], vals[:])
 	if n == 0 {
 		k, v, _ := d.RandomKey()
@@ -259,7 +259,7 @@ func dictFairRandomKey[V any](d *types.Dict[V]) (string, *V) {
 // walking the buckets from a random one, as Redis's dictGetSomeKeys: at
 // most 10 buckets per entry wanted, jumping elsewhere after a run of empty
 // buckets. It returns how many entries it stored.
-func dictSomeKeys[V any](d *types.Dict[V], keys []string, vals []*V) int {
+func dictSomeKeys[v any](d *types.Dict[v], keys []string, vals []*v) int {
 	count := min(len(keys), d.Len())
 	if count == 0 {
 		return 0
@@ -272,7 +272,7 @@ func dictSomeKeys[V any](d *types.Dict[V], keys []string, vals []*V) int {
 	mask := uint64(size - 1)
 	i := rand.Uint64() & mask
 	stored, emptylen := 0, 0
-	add := func(k string, v *V) {
+	add := func(k string, v *v) {
 		if stored < count {
 			keys[stored], vals[stored] = k, v
 			stored++
@@ -301,41 +301,41 @@ func dictSomeKeys[V any](d *types.Dict[V], keys []string, vals []*V) int {
 }
 
 // addReplyEmptySet replies an empty set (shared.emptyset).
-func (c *Client) addReplyEmptySet() { c.AddReplySetLen(0) }
+func (c *Client) addReplyEmptySet() { c.addReplySetLen(0) }
 
 // SADD key member [member ...]
 func saddCommand(c *Client) {
-	srv, key := c.srv, c.Argv[1]
-	set := c.LookupKeyWrite(key)
-	if set != nil && c.CheckType(set, TypeSet) {
+	srv, key := c.srv, c.argv[1]
+	set := c.lookupKeyWrite(key)
+	if set != nil && c.checkType(set, TypeSet) {
 		return
 	}
 	if set == nil {
-		set = srv.DBAdd(c.db, key, setTypeCreate(c.Argv[2]))
+		set = srv.DBAdd(c.db, key, setTypeCreate(c.argv[2]))
 	}
 	added := 0
-	for _, m := range c.Argv[2:] {
+	for _, m := range c.argv[2:] {
 		if setTypeAdd(srv, set, m) {
 			added++
 		}
 	}
 	if added > 0 {
-		srv.SignalModifiedKey(c, c.db, key)
-		srv.NotifyKeyspaceEvent(NotifySet, "sadd", key, c.db.ID)
+		srv.signalModifiedKey(c, c.db, key)
+		srv.notifyKeyspaceEvent(notifySet, "sadd", key, c.db.id)
 	}
 	srv.Dirty += int64(added)
-	c.AddReplyInt(int64(added))
+	c.addReplyInt(int64(added))
 }
 
 // removeMembers removes the members argv[2:] from the collection o at
 // key with remove, and deletes the key when it empties (SREM, ZREM). It
 // returns how many members it removed and whether it deleted the key.
 func (c *Client) removeMembers(key []byte, o *Object, remove func(*Object, []byte) bool, length func(*Object) int) (deleted int, keyRemoved bool) {
-	for _, m := range c.Argv[2:] {
+	for _, m := range c.argv[2:] {
 		if remove(o, m) {
 			deleted++
 			if length(o) == 0 {
-				c.srv.DBDelete(c.db, key)
+				c.srv.dbDelete(c.db, key)
 				return deleted, true
 			}
 		}
@@ -349,118 +349,118 @@ func (c *Client) removeMembers(key []byte, o *Object, remove func(*Object, []byt
 func (c *Client) storeOrDelete(dstkey []byte, dst Object, n int, class int, event string) {
 	srv := c.srv
 	if n > 0 {
-		srv.SetKey(c, c.db, dstkey, dst, 0)
-		c.AddReplyInt(int64(n))
-		srv.NotifyKeyspaceEvent(class, event, dstkey, c.db.ID)
+		srv.setKey(c, c.db, dstkey, dst, 0)
+		c.addReplyInt(int64(n))
+		srv.notifyKeyspaceEvent(class, event, dstkey, c.db.id)
 		srv.Dirty++
 		return
 	}
-	c.AddReplyInt(0)
-	if srv.DBDelete(c.db, dstkey) {
-		srv.SignalModifiedKey(c, c.db, dstkey)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", dstkey, c.db.ID)
+	c.addReplyInt(0)
+	if srv.dbDelete(c.db, dstkey) {
+		srv.signalModifiedKey(c, c.db, dstkey)
+		srv.notifyKeyspaceEvent(notifyGeneric, "del", dstkey, c.db.id)
 		srv.Dirty++
 	}
 }
 
 // SREM key member [member ...]
 func sremCommand(c *Client) {
-	srv, key := c.srv, c.Argv[1]
-	set := c.LookupKeyWriteOrReply(key, sharedCZero)
-	if set == nil || c.CheckType(set, TypeSet) {
+	srv, key := c.srv, c.argv[1]
+	set := c.lookupKeyWriteOrReply(key, sharedCZero)
+	if set == nil || c.checkType(set, TypeSet) {
 		return
 	}
 	deleted, keyRemoved := c.removeMembers(key, set, setTypeRemove, setTypeSize)
 	if deleted > 0 {
-		srv.SignalModifiedKey(c, c.db, key)
-		srv.NotifyKeyspaceEvent(NotifySet, "srem", key, c.db.ID)
+		srv.signalModifiedKey(c, c.db, key)
+		srv.notifyKeyspaceEvent(notifySet, "srem", key, c.db.id)
 		if keyRemoved {
-			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+			srv.notifyKeyspaceEvent(notifyGeneric, "del", key, c.db.id)
 		}
 		srv.Dirty += int64(deleted)
 	}
-	c.AddReplyInt(int64(deleted))
+	c.addReplyInt(int64(deleted))
 }
 
 // SMOVE source destination member
 func smoveCommand(c *Client) {
 	srv := c.srv
-	srcKey, dstKey, ele := c.Argv[1], c.Argv[2], c.Argv[3]
-	src := c.LookupKeyWrite(srcKey)
-	dst := c.LookupKeyWrite(dstKey)
+	srcKey, dstKey, ele := c.argv[1], c.argv[2], c.argv[3]
+	src := c.lookupKeyWrite(srcKey)
+	dst := c.lookupKeyWrite(dstKey)
 	if src == nil {
-		c.AddReplyInt(0)
+		c.addReplyInt(0)
 		return
 	}
-	if c.CheckType(src, TypeSet) || dst != nil && c.CheckType(dst, TypeSet) {
+	if c.checkType(src, TypeSet) || dst != nil && c.checkType(dst, TypeSet) {
 		return
 	}
 	if src == dst {
 		if setTypeIsMember(src, ele) {
-			c.AddReplyInt(1)
+			c.addReplyInt(1)
 		} else {
-			c.AddReplyInt(0)
+			c.addReplyInt(0)
 		}
 		return
 	}
 	if !setTypeRemove(src, ele) {
-		c.AddReplyInt(0)
+		c.addReplyInt(0)
 		return
 	}
-	srv.NotifyKeyspaceEvent(NotifySet, "srem", srcKey, c.db.ID)
+	srv.notifyKeyspaceEvent(notifySet, "srem", srcKey, c.db.id)
 	if setTypeSize(src) == 0 {
-		srv.DBDelete(c.db, srcKey)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", srcKey, c.db.ID)
+		srv.dbDelete(c.db, srcKey)
+		srv.notifyKeyspaceEvent(notifyGeneric, "del", srcKey, c.db.id)
 	}
 	if dst == nil {
 		dst = srv.DBAdd(c.db, dstKey, setTypeCreate(ele))
 	}
-	srv.SignalModifiedKey(c, c.db, srcKey)
+	srv.signalModifiedKey(c, c.db, srcKey)
 	srv.Dirty++
 	if setTypeAdd(srv, dst, ele) {
 		srv.Dirty++
-		srv.SignalModifiedKey(c, c.db, dstKey)
-		srv.NotifyKeyspaceEvent(NotifySet, "sadd", dstKey, c.db.ID)
+		srv.signalModifiedKey(c, c.db, dstKey)
+		srv.notifyKeyspaceEvent(notifySet, "sadd", dstKey, c.db.id)
 	}
-	c.AddReplyInt(1)
+	c.addReplyInt(1)
 }
 
 // SISMEMBER key member
 func sismemberCommand(c *Client) {
-	set := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
-	if set == nil || c.CheckType(set, TypeSet) {
+	set := c.lookupKeyReadOrReply(c.argv[1], sharedCZero)
+	if set == nil || c.checkType(set, TypeSet) {
 		return
 	}
-	if setTypeIsMember(set, c.Argv[2]) {
-		c.AddReplyInt(1)
+	if setTypeIsMember(set, c.argv[2]) {
+		c.addReplyInt(1)
 	} else {
-		c.AddReplyInt(0)
+		c.addReplyInt(0)
 	}
 }
 
 // SMISMEMBER key member [member ...]
 func smismemberCommand(c *Client) {
-	set := c.LookupKeyRead(c.Argv[1])
-	if set != nil && c.CheckType(set, TypeSet) {
+	set := c.lookupKeyRead(c.argv[1])
+	if set != nil && c.checkType(set, TypeSet) {
 		return
 	}
-	c.AddReplyArrayLen(len(c.Argv) - 2)
-	for _, m := range c.Argv[2:] {
+	c.addReplyArrayLen(len(c.argv) - 2)
+	for _, m := range c.argv[2:] {
 		if set != nil && setTypeIsMember(set, m) {
-			c.AddReplyInt(1)
+			c.addReplyInt(1)
 		} else {
-			c.AddReplyInt(0)
+			c.addReplyInt(0)
 		}
 	}
 }
 
 // SCARD key
 func scardCommand(c *Client) {
-	set := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
-	if set == nil || c.CheckType(set, TypeSet) {
+	set := c.lookupKeyReadOrReply(c.argv[1], sharedCZero)
+	if set == nil || c.checkType(set, TypeSet) {
 		return
 	}
-	c.AddReplyInt(int64(setTypeSize(set)))
+	c.addReplyInt(int64(setTypeSize(set)))
 }
 
 // spopMoveStrategyMul is SPOP_MOVE_STRATEGY_MUL: when fewer than count/5
@@ -469,17 +469,17 @@ const spopMoveStrategyMul = 5
 
 // spopWithCountCommand is SPOP key count.
 func spopWithCountCommand(c *Client) {
-	srv, key := c.srv, c.Argv[1]
-	count, ok := getPositiveLongFromArgOrReply(c, c.Argv[2], "")
+	srv, key := c.srv, c.argv[1]
+	count, ok := getPositiveLongFromArgOrReply(c, c.argv[2], "")
 	if !ok {
 		return
 	}
-	set := c.LookupKeyWrite(key)
+	set := c.lookupKeyWrite(key)
 	if set == nil {
 		c.addReplyEmptySet()
 		return
 	}
-	if c.CheckType(set, TypeSet) {
+	if c.checkType(set, TypeSet) {
 		return
 	}
 	if count == 0 {
@@ -487,17 +487,17 @@ func spopWithCountCommand(c *Client) {
 		return
 	}
 	size := int64(setTypeSize(set))
-	srv.NotifyKeyspaceEvent(NotifySet, "spop", key, c.db.ID)
+	srv.notifyKeyspaceEvent(notifySet, "spop", key, c.db.id)
 	srv.Dirty += min(count, size)
 
 	// The whole set: reply it as SUNION would, and delete the key.
 	if count >= size {
-		sunionDiffGenericCommand(c, c.Argv[1:2], nil, setOpUnion)
-		srv.DBDelete(c.db, key)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+		sunionDiffGenericCommand(c, c.argv[1:2], nil, setOpUnion)
+		srv.dbDelete(c.db, key)
+		srv.notifyKeyspaceEvent(notifyGeneric, "del", key, c.db.id)
 		// Replicated as a DEL.
-		c.RewriteArgv([]byte("DEL"), key)
-		srv.SignalModifiedKey(c, c.db, key)
+		c.rewriteArgv([]byte("DEL"), key)
+		srv.signalModifiedKey(c, c.db, key)
 		return
 	}
 
@@ -505,8 +505,8 @@ func spopWithCountCommand(c *Client) {
 	// command itself not at all.
 	var buf [24]byte
 	srem := []byte("SREM")
-	propagate := func(e setElem) { srv.AlsoPropagate(c.db.ID, srem, key, e.bytes(&buf)) }
-	c.AddReplySetLen(int(count))
+	propagate := func(e setElem) { srv.alsoPropagate(c.db.id, srem, key, e.bytes(&buf)) }
+	c.addReplySetLen(int(count))
 	remaining := size - count
 	if remaining*spopMoveStrategyMul > count {
 		// Few members to pop: pop them one at a time.
@@ -543,40 +543,40 @@ func spopWithCountCommand(c *Client) {
 		newset.lru = srv.newObjectLRU()
 		*set = newset
 	}
-	c.PreventPropagation()
-	srv.SignalModifiedKey(c, c.db, key)
+	c.preventPropagation()
+	srv.signalModifiedKey(c, c.db, key)
 }
 
 // SPOP key [count]
 func spopCommand(c *Client) {
-	if len(c.Argv) == 3 {
+	if len(c.argv) == 3 {
 		spopWithCountCommand(c)
 		return
-	} else if len(c.Argv) > 3 {
-		c.AddReplySyntaxError()
+	} else if len(c.argv) > 3 {
+		c.addReplySyntaxError()
 		return
 	}
-	srv, key := c.srv, c.Argv[1]
-	set := c.LookupKeyWrite(key)
+	srv, key := c.srv, c.argv[1]
+	set := c.lookupKeyWrite(key)
 	if set == nil {
-		c.AddReplyNull()
+		c.addReplyNull()
 		return
 	}
-	if c.CheckType(set, TypeSet) {
+	if c.checkType(set, TypeSet) {
 		return
 	}
 	e := setTypeRandomElement(set)
 	setTypeRemoveElem(set, e)
-	srv.NotifyKeyspaceEvent(NotifySet, "spop", key, c.db.ID)
+	srv.notifyKeyspaceEvent(notifySet, "spop", key, c.db.id)
 	// Replicated as an SREM of the member popped.
 	var buf [24]byte
-	c.RewriteArgv([]byte("SREM"), key, e.bytes(&buf))
+	c.rewriteArgv([]byte("SREM"), key, e.bytes(&buf))
 	c.addReplySetElem(e)
 	if setTypeSize(set) == 0 {
-		srv.DBDelete(c.db, key)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+		srv.dbDelete(c.db, key)
+		srv.notifyKeyspaceEvent(notifyGeneric, "del", key, c.db.id)
 	}
-	srv.SignalModifiedKey(c, c.db, key)
+	srv.signalModifiedKey(c, c.db, key)
 	srv.Dirty++
 }
 
@@ -585,7 +585,7 @@ const srandmemberSubStrategyMul = 3
 
 // srandmemberWithCountCommand is SRANDMEMBER key count.
 func srandmemberWithCountCommand(c *Client) {
-	l, ok := getRangeLongFromArgOrReply(c, c.Argv[2], -math.MaxInt64, math.MaxInt64, "")
+	l, ok := getRangeLongFromArgOrReply(c, c.argv[2], -math.MaxInt64, math.MaxInt64, "")
 	if !ok {
 		return
 	}
@@ -595,18 +595,18 @@ func srandmemberWithCountCommand(c *Client) {
 		count = -l
 		uniq = false
 	}
-	set := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyArray)
-	if set == nil || c.CheckType(set, TypeSet) {
+	set := c.lookupKeyReadOrReply(c.argv[1], sharedEmptyArray)
+	if set == nil || c.checkType(set, TypeSet) {
 		return
 	}
 	size := int64(setTypeSize(set))
 	if count == 0 {
-		c.AddReplyProto(sharedEmptyArray)
+		c.addReplyProto(sharedEmptyArray)
 		return
 	}
 	// Repeats allowed (or a single member): sample count times.
 	if !uniq || count == 1 {
-		c.AddReplyArrayLen(int(count))
+		c.addReplyArrayLen(int(count))
 		for ; count > 0; count-- {
 			c.addReplySetElem(setTypeRandomElement(set))
 			if c.Flags&ClientCloseASAP != 0 {
@@ -617,7 +617,7 @@ func srandmemberWithCountCommand(c *Client) {
 	}
 	// The whole set, in its own order.
 	if count >= size {
-		c.AddReplyArrayLen(int(size))
+		c.addReplyArrayLen(int(size))
 		setTypeRange(set, func(e setElem) bool {
 			c.addReplySetElem(e)
 			return true
@@ -650,7 +650,7 @@ func srandmemberWithCountCommand(c *Client) {
 			picked = append(picked, e)
 		}
 	}
-	c.AddReplyArrayLen(len(picked))
+	c.addReplyArrayLen(len(picked))
 	for _, e := range picked {
 		c.addReplySetElem(e)
 	}
@@ -658,15 +658,15 @@ func srandmemberWithCountCommand(c *Client) {
 
 // SRANDMEMBER key [count]
 func srandmemberCommand(c *Client) {
-	if len(c.Argv) == 3 {
+	if len(c.argv) == 3 {
 		srandmemberWithCountCommand(c)
 		return
-	} else if len(c.Argv) > 3 {
-		c.AddReplySyntaxError()
+	} else if len(c.argv) > 3 {
+		c.addReplySyntaxError()
 		return
 	}
-	set := c.LookupKeyReadOrNull(c.Argv[1])
-	if set == nil || c.CheckType(set, TypeSet) {
+	set := c.lookupKeyReadOrNull(c.argv[1])
+	if set == nil || c.checkType(set, TypeSet) {
 		return
 	}
 	c.addReplySetElem(setTypeRandomElement(set))
@@ -681,12 +681,12 @@ func sinterGenericCommand(c *Client, keys [][]byte, dstkey []byte, cardinalityOn
 	sets := make([]*Object, len(keys))
 	empty := false
 	for i, k := range keys {
-		o := c.LookupKeyRead(k)
+		o := c.lookupKeyRead(k)
 		if o == nil {
 			empty = true
 			continue
 		}
-		if c.CheckType(o, TypeSet) {
+		if c.checkType(o, TypeSet) {
 			return
 		}
 		sets[i] = o
@@ -695,14 +695,14 @@ func sinterGenericCommand(c *Client, keys [][]byte, dstkey []byte, cardinalityOn
 	if empty {
 		switch {
 		case dstkey != nil:
-			if srv.DBDelete(c.db, dstkey) {
-				srv.SignalModifiedKey(c, c.db, dstkey)
-				srv.NotifyKeyspaceEvent(NotifyGeneric, "del", dstkey, c.db.ID)
+			if srv.dbDelete(c.db, dstkey) {
+				srv.signalModifiedKey(c, c.db, dstkey)
+				srv.notifyKeyspaceEvent(notifyGeneric, "del", dstkey, c.db.id)
 				srv.Dirty++
 			}
-			c.AddReplyInt(0)
+			c.addReplyInt(0)
 		case cardinalityOnly:
-			c.AddReplyInt(0)
+			c.addReplyInt(0)
 		default:
 			c.addReplyEmptySet()
 		}
@@ -713,11 +713,11 @@ func sinterGenericCommand(c *Client, keys [][]byte, dstkey []byte, cardinalityOn
 	slices.SortStableFunc(sets, func(a, b *Object) int { return setTypeSize(a) - setTypeSize(b) })
 
 	var dst Object
-	var replyLen DeferredLen
+	var replyLen deferredLen
 	if dstkey != nil {
 		dst = newIntsetObject()
 	} else if !cardinalityOnly {
-		replyLen = c.AddReplyDeferredLen()
+		replyLen = c.addReplyDeferredLen()
 	}
 	cardinality := int64(0)
 	setTypeRange(sets[0], func(e setElem) bool {
@@ -745,48 +745,48 @@ func sinterGenericCommand(c *Client, keys [][]byte, dstkey []byte, cardinalityOn
 	})
 	switch {
 	case cardinalityOnly:
-		c.AddReplyInt(cardinality)
+		c.addReplyInt(cardinality)
 	case dstkey != nil:
-		c.storeOrDelete(dstkey, dst, setTypeSize(&dst), NotifySet, "sinterstore")
+		c.storeOrDelete(dstkey, dst, setTypeSize(&dst), notifySet, "sinterstore")
 	default:
-		c.SetDeferredSetLen(replyLen, int(cardinality))
+		c.setDeferredSetLen(replyLen, int(cardinality))
 	}
 }
 
 // SINTER key [key ...]
-func sinterCommand(c *Client) { sinterGenericCommand(c, c.Argv[1:], nil, false, 0) }
+func sinterCommand(c *Client) { sinterGenericCommand(c, c.argv[1:], nil, false, 0) }
 
 // SMEMBERS key
-func smembersCommand(c *Client) { sinterGenericCommand(c, c.Argv[1:], nil, false, 0) }
+func smembersCommand(c *Client) { sinterGenericCommand(c, c.argv[1:], nil, false, 0) }
 
 // SINTERCARD numkeys key [key ...] [LIMIT limit]
 func sintercardCommand(c *Client) {
-	numkeys, ok := getRangeLongFromArgOrReply(c, c.Argv[1], 1, math.MaxInt64, "numkeys should be greater than 0")
+	numkeys, ok := getRangeLongFromArgOrReply(c, c.argv[1], 1, math.MaxInt64, "numkeys should be greater than 0")
 	if !ok {
 		return
 	}
-	if numkeys > int64(len(c.Argv)-2) {
-		c.AddReplyError("Number of keys can't be greater than number of args")
+	if numkeys > int64(len(c.argv)-2) {
+		c.addReplyError("Number of keys can't be greater than number of args")
 		return
 	}
 	var limit int64
-	for j := 2 + int(numkeys); j < len(c.Argv); j++ {
-		moreargs := len(c.Argv) - 1 - j
-		if optIs(c.Argv[j], "limit") && moreargs > 0 {
+	for j := 2 + int(numkeys); j < len(c.argv); j++ {
+		moreargs := len(c.argv) - 1 - j
+		if optIs(c.argv[j], "limit") && moreargs > 0 {
 			j++
-			if limit, ok = getPositiveLongFromArgOrReply(c, c.Argv[j], "LIMIT can't be negative"); !ok {
+			if limit, ok = getPositiveLongFromArgOrReply(c, c.argv[j], "LIMIT can't be negative"); !ok {
 				return
 			}
 		} else {
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 	}
-	sinterGenericCommand(c, c.Argv[2:2+numkeys], nil, true, limit)
+	sinterGenericCommand(c, c.argv[2:2+numkeys], nil, true, limit)
 }
 
 // SINTERSTORE destination key [key ...]
-func sinterstoreCommand(c *Client) { sinterGenericCommand(c, c.Argv[2:], c.Argv[1], false, 0) }
+func sinterstoreCommand(c *Client) { sinterGenericCommand(c, c.argv[2:], c.argv[1], false, 0) }
 
 // Set operations of sunionDiffGenericCommand and the sorted set family.
 const (
@@ -801,11 +801,11 @@ func sunionDiffGenericCommand(c *Client, keys [][]byte, dstkey []byte, op int) {
 	sets := make([]*Object, len(keys))
 	sameset := false
 	for i, k := range keys {
-		o := c.LookupKeyRead(k)
+		o := c.lookupKeyRead(k)
 		if o == nil {
 			continue
 		}
-		if c.CheckType(o, TypeSet) {
+		if c.checkType(o, TypeSet) {
 			return
 		}
 		sets[i] = o
@@ -894,7 +894,7 @@ func sunionDiffGenericCommand(c *Client, keys [][]byte, dstkey []byte, op int) {
 	}
 
 	if dstkey == nil {
-		c.AddReplySetLen(cardinality)
+		c.addReplySetLen(cardinality)
 		setTypeRange(&dst, func(e setElem) bool {
 			c.addReplySetElem(e)
 			return true
@@ -905,33 +905,33 @@ func sunionDiffGenericCommand(c *Client, keys [][]byte, dstkey []byte, op int) {
 	if op == setOpDiff {
 		event = "sdiffstore"
 	}
-	c.storeOrDelete(dstkey, dst, setTypeSize(&dst), NotifySet, event)
+	c.storeOrDelete(dstkey, dst, setTypeSize(&dst), notifySet, event)
 }
 
 // SUNION key [key ...]
-func sunionCommand(c *Client) { sunionDiffGenericCommand(c, c.Argv[1:], nil, setOpUnion) }
+func sunionCommand(c *Client) { sunionDiffGenericCommand(c, c.argv[1:], nil, setOpUnion) }
 
 // SUNIONSTORE destination key [key ...]
 func sunionstoreCommand(c *Client) {
-	sunionDiffGenericCommand(c, c.Argv[2:], c.Argv[1], setOpUnion)
+	sunionDiffGenericCommand(c, c.argv[2:], c.argv[1], setOpUnion)
 }
 
 // SDIFF key [key ...]
-func sdiffCommand(c *Client) { sunionDiffGenericCommand(c, c.Argv[1:], nil, setOpDiff) }
+func sdiffCommand(c *Client) { sunionDiffGenericCommand(c, c.argv[1:], nil, setOpDiff) }
 
 // SDIFFSTORE destination key [key ...]
 func sdiffstoreCommand(c *Client) {
-	sunionDiffGenericCommand(c, c.Argv[2:], c.Argv[1], setOpDiff)
+	sunionDiffGenericCommand(c, c.argv[2:], c.argv[1], setOpDiff)
 }
 
 // scanCollectionCommand implements SSCAN and ZSCAN on a key of type typ.
 func scanCollectionCommand(c *Client, typ uint8) {
-	cursor, ok := parseScanCursorOrReply(c, c.Argv[2])
+	cursor, ok := parseScanCursorOrReply(c, c.argv[2])
 	if !ok {
 		return
 	}
-	o := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyScan)
-	if o == nil || c.CheckType(o, typ) {
+	o := c.lookupKeyReadOrReply(c.argv[1], sharedEmptyScan)
+	if o == nil || c.checkType(o, typ) {
 		return
 	}
 	scanCollection(c, o, cursor)
@@ -961,7 +961,7 @@ func scanCollection(c *Client, o *Object, cursor uint64) {
 	add := func(b []byte) { items = append(items, append([]byte(nil), b...)) }
 	maxIter := count * 10
 	switch {
-	case o.typ == TypeSet && o.enc == EncIntset:
+	case o.typ == TypeSet && o.enc == encIntset:
 		setTypeRange(o, func(e setElem) bool {
 			add(e.bytes(&buf))
 			return true
@@ -978,7 +978,7 @@ func scanCollection(c *Client, o *Object, cursor uint64) {
 			}
 			maxIter--
 		}
-	case o.enc == EncSkiplist:
+	case o.enc == encSkiplist:
 		d := zsetSkiplist(o).Dict
 		for {
 			cursor = d.Scan(cursor, func(k string, v *float64) {
@@ -1008,15 +1008,15 @@ func scanCollection(c *Client, o *Object, cursor uint64) {
 		}
 		out = append(out, items[i:i+step]...)
 	}
-	c.AddReplyArrayLen(2)
-	c.AddReplyBulkInt(int64(cursor))
-	c.AddReplyArrayLen(len(out))
+	c.addReplyArrayLen(2)
+	c.addReplyBulkInt(int64(cursor))
+	c.addReplyArrayLen(len(out))
 	for _, it := range out {
-		c.AddReplyBulk(it)
+		c.addReplyBulk(it)
 	}
 }
 
-// numkeysGetKeys returns a GetKeys function for commands whose argument at
+// numkeysGetKeys returns a getKeys function for commands whose argument at
 // index idx counts the keys that follow it (SINTERCARD, ZUNION, ZMPOP …).
 func numkeysGetKeys(idx int) func(argv [][]byte) []int {
 	return func(argv [][]byte) []int {

@@ -38,7 +38,7 @@ type slowlogState struct {
 // slowlogWanted reports whether a command that ran for usec µs belongs
 // in the slow log.
 func (srv *Server) slowlogWanted(usec int64) bool {
-	t := srv.Config.SlowlogLogSlowerThan
+	t := srv.Config.slowlogLogSlowerThan
 	return t >= 0 && usec >= t
 }
 
@@ -47,9 +47,9 @@ var redactedArg = []byte("(redacted)")
 
 // redactArgs returns argv with the arguments Redis redacts replaced (a
 // copy when any is).
-func redactArgs(cmd *Command, argv [][]byte) [][]byte {
+func redactArgs(cmd *command, argv [][]byte) [][]byte {
 	var red []int
-	name := cmd.FullName
+	name := cmd.fullName
 	switch {
 	case name == "auth":
 		for j := 1; j < len(argv); j++ {
@@ -103,10 +103,10 @@ func redactArgs(cmd *Command, argv [][]byte) [][]byte {
 
 // peerID is the client's "ip:port" (getClientPeerId).
 func (c *Client) peerID() string {
-	if c.Conn == nil {
+	if c.conn == nil {
 		return ""
 	}
-	return c.Conn.RemoteAddr()
+	return c.conn.RemoteAddr()
 }
 
 // slowlogPush logs a command (slowlogCreateEntry and the trimming of
@@ -137,7 +137,7 @@ func (srv *Server) slowlogPush(c *Client, argv [][]byte, usec int64) {
 
 func (srv *Server) slowlogTrim() {
 	st := &srv.slowlog
-	if over := int64(len(st.entries)) - srv.Config.SlowlogMaxLen; over > 0 {
+	if over := int64(len(st.entries)) - srv.Config.slowlogMaxLen; over > 0 {
 		clear(st.entries[:over])
 		st.entries = st.entries[over:]
 	}
@@ -156,33 +156,33 @@ var slowlogHelp = []string{
 }
 
 // SLOWLOG HELP
-func slowlogHelpCommand(c *Client) { c.AddReplyHelp(slowlogHelp) }
+func slowlogHelpCommand(c *Client) { c.addReplyHelp(slowlogHelp) }
 
 // slowlogContainerCommand runs for SLOWLOG without a subcommand (unreachable).
-func slowlogContainerCommand(c *Client) { c.AddReplySubcommandSyntaxError() }
+func slowlogContainerCommand(c *Client) { c.addReplySubcommandSyntaxError() }
 
 // SLOWLOG RESET
 func slowlogResetCommand(c *Client) {
 	clear(c.srv.slowlog.entries)
 	c.srv.slowlog.entries = nil
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // SLOWLOG LEN
-func slowlogLenCommand(c *Client) { c.AddReplyInt(int64(len(c.srv.slowlog.entries))) }
+func slowlogLenCommand(c *Client) { c.addReplyInt(int64(len(c.srv.slowlog.entries))) }
 
 // SLOWLOG GET [count]
 func slowlogGetCommand(c *Client) {
-	if len(c.Argv) > 3 {
-		c.AddReplySubcommandSyntaxError()
+	if len(c.argv) > 3 {
+		c.addReplySubcommandSyntaxError()
 		return
 	}
 	entries := c.srv.slowlog.entries
 	count := int64(10)
-	if len(c.Argv) == 3 {
-		n, ok := proto.ParseInt(c.Argv[2])
+	if len(c.argv) == 3 {
+		n, ok := proto.ParseInt(c.argv[2])
 		if !ok || n < -1 {
-			c.AddReplyError("count should be greater than or equal to -1")
+			c.addReplyError("count should be greater than or equal to -1")
 			return
 		}
 		count = n
@@ -191,18 +191,18 @@ func slowlogGetCommand(c *Client) {
 		}
 	}
 	count = min(count, int64(len(entries)))
-	c.AddReplyArrayLen(int(count))
+	c.addReplyArrayLen(int(count))
 	for i := int64(0); i < count; i++ {
 		e := entries[int64(len(entries))-1-i]
-		c.AddReplyArrayLen(6)
-		c.AddReplyInt(e.id)
-		c.AddReplyInt(e.time)
-		c.AddReplyInt(e.duration)
-		c.AddReplyArrayLen(len(e.argv))
+		c.addReplyArrayLen(6)
+		c.addReplyInt(e.id)
+		c.addReplyInt(e.time)
+		c.addReplyInt(e.duration)
+		c.addReplyArrayLen(len(e.argv))
 		for _, a := range e.argv {
-			c.AddReplyBulk(a)
+			c.addReplyBulk(a)
 		}
-		c.AddReplyBulkString(e.peer)
-		c.AddReplyBulkString(e.name)
+		c.addReplyBulkString(e.peer)
+		c.addReplyBulkString(e.name)
 	}
 }

@@ -61,7 +61,7 @@ func lookupKeyByPattern(c *Client, pattern, subst []byte) ([]byte, bool) {
 	key = append(key, pattern[:p]...)
 	key = append(key, subst...)
 	key = append(key, pattern[p+1:p+1+postfixlen]...)
-	o := c.LookupKeyRead(key)
+	o := c.lookupKeyRead(key)
 	if o == nil {
 		return nil, false
 	}
@@ -74,7 +74,7 @@ func lookupKeyByPattern(c *Client, pattern, subst []byte) ([]byte, bool) {
 	if o.typ != TypeString {
 		return nil, false
 	}
-	return o.AppendString(nil), true
+	return o.appendString(nil), true
 }
 
 // sortHashField returns the value of field in the hash o, for BY and GET
@@ -124,7 +124,7 @@ func sortNewList(elems [][]byte) Object {
 // sortCommandGeneric implements SORT and SORT_RO (readonly: no STORE).
 func sortCommandGeneric(c *Client, readonly bool) {
 	srv := c.srv
-	argv := c.Argv
+	argv := c.argv
 	desc, alpha, dontsort := false, false, false
 	var limitStart int64
 	limitCount := int64(-1)
@@ -162,14 +162,14 @@ func sortCommandGeneric(c *Client, readonly bool) {
 			getops = append(getops, argv[j+1])
 			j++
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 	}
 
-	sortval := c.LookupKeyRead(argv[1])
+	sortval := c.lookupKeyRead(argv[1])
 	if sortval != nil && sortval.typ != TypeSet && sortval.typ != TypeList && sortval.typ != TypeZSet {
-		c.AddReplyWrongType()
+		c.addReplyWrongType()
 		return
 	}
 	// A set sorted BY a constant would come out in hash order: when the
@@ -181,7 +181,7 @@ func sortCommandGeneric(c *Client, readonly bool) {
 	}
 	// Like Redis, SORT converts a listpack sorted set to a skiplist.
 	if sortval != nil && sortval.typ == TypeZSet {
-		zsetConvert(sortval, EncSkiplist)
+		zsetConvert(sortval, encSkiplist)
 	}
 
 	vectorlen := 0
@@ -337,18 +337,18 @@ func sortCommandGeneric(c *Client, readonly bool) {
 	}
 	switch {
 	case intConversionError:
-		c.AddReplyError("One or more scores can't be converted into double")
+		c.addReplyError("One or more scores can't be converted into double")
 	case storekey == nil:
-		c.AddReplyArrayLen(max(outputlen, 0))
+		c.addReplyArrayLen(max(outputlen, 0))
 		for j := start; j <= end; j++ {
 			if len(getops) == 0 {
-				c.AddReplyBulk(vector[j].obj)
+				c.addReplyBulk(vector[j].obj)
 			}
 			for _, pat := range getops {
 				if v, ok := lookupKeyByPattern(c, pat, vector[j].obj); ok {
-					c.AddReplyBulk(v)
+					c.addReplyBulk(v)
 				} else {
-					c.AddReplyNull()
+					c.addReplyNull()
 				}
 			}
 		}
@@ -367,15 +367,15 @@ func sortCommandGeneric(c *Client, readonly bool) {
 			}
 		}
 		if outputlen > 0 {
-			srv.SetKey(c, c.db, storekey, sortNewList(elems), 0)
-			srv.NotifyKeyspaceEvent(NotifyList, "sortstore", storekey, c.db.ID)
+			srv.setKey(c, c.db, storekey, sortNewList(elems), 0)
+			srv.notifyKeyspaceEvent(notifyList, "sortstore", storekey, c.db.id)
 			srv.Dirty += int64(outputlen)
-		} else if srv.DBDelete(c.db, storekey) {
-			srv.SignalModifiedKey(c, c.db, storekey)
-			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", storekey, c.db.ID)
+		} else if srv.dbDelete(c.db, storekey) {
+			srv.signalModifiedKey(c, c.db, storekey)
+			srv.notifyKeyspaceEvent(notifyGeneric, "del", storekey, c.db.id)
 			srv.Dirty++
 		}
-		c.AddReplyInt(int64(max(outputlen, 0)))
+		c.addReplyInt(int64(max(outputlen, 0)))
 	}
 }
 

@@ -36,7 +36,7 @@ const (
 func checkStringLength(c *Client, size, add int64) bool {
 	total := size + add
 	if total > c.srv.Config.ProtoMaxBulkLen || total < size || total < add {
-		c.AddReplyError("string exceeds maximum allowed size (proto-max-bulk-len)")
+		c.addReplyError("string exceeds maximum allowed size (proto-max-bulk-len)")
 		return false
 	}
 	return true
@@ -57,13 +57,13 @@ func setGenericCommand(c *Client, flags int, key, val []byte, hasExpire bool, ex
 	if flags&setFlagGet != 0 && !getGenericCommand(c) {
 		return
 	}
-	found := c.LookupKeyWrite(key) != nil
+	found := c.lookupKeyWrite(key) != nil
 	if flags&setFlagNX != 0 && found || flags&setFlagXX != 0 && !found {
 		if flags&setFlagGet == 0 {
 			if abortReply != nil {
-				c.AddReplyProto(abortReply)
+				c.addReplyProto(abortReply)
 			} else {
-				c.AddReplyNull()
+				c.addReplyNull()
 			}
 		}
 		return
@@ -72,27 +72,27 @@ func setGenericCommand(c *Client, flags int, key, val []byte, hasExpire bool, ex
 	// With an expire time, the old TTL is replaced below rather than
 	// removed and added again (which would cost an allocation).
 	if flags&setFlagKeepTTL != 0 || hasExpire {
-		setFlags |= SetKeyKeepTTL
+		setFlags |= setKeyKeepTTL
 	}
 	if found {
-		setFlags |= SetKeyAlreadyExist
+		setFlags |= setKeyAlreadyExist
 	} else {
-		setFlags |= SetKeyDoesntExist
+		setFlags |= setKeyDoesntExist
 	}
-	srv.SetKey(c, c.db, key, NewStringObject(val), setFlags)
+	srv.setKey(c, c.db, key, newStringObject(val), setFlags)
 	srv.Dirty++
-	srv.NotifyKeyspaceEvent(NotifyString, "set", key, c.db.ID)
+	srv.notifyKeyspaceEvent(notifyString, "set", key, c.db.id)
 	if hasExpire {
 		// Redis 7.0 stores an expire time already in the past as it is;
 		// the key is then expired lazily (or by the cycle).
-		srv.SetExpire(c, c.db, key, when)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "expire", key, c.db.ID)
+		srv.setExpire(c, c.db, key, when)
+		srv.notifyKeyspaceEvent(notifyGeneric, "expire", key, c.db.id)
 	}
 	if flags&setFlagGet == 0 {
 		if okReply != nil {
-			c.AddReplyProto(okReply)
+			c.addReplyProto(okReply)
 		} else {
-			c.AddReplyOK()
+			c.addReplyOK()
 		}
 	}
 	// Propagated as SET key value PXAT <ms> (whatever the expire option
@@ -100,7 +100,7 @@ func setGenericCommand(c *Client, flags int, key, val []byte, hasExpire bool, ex
 	if srv.propagating() {
 		if hasExpire {
 			var buf [24]byte
-			c.RewriteArgv(setArg, key, val, pxatArg, strconv.AppendInt(buf[:0], when, 10))
+			c.rewriteArgv(setArg, key, val, pxatArg, strconv.AppendInt(buf[:0], when, 10))
 		} else if flags&setFlagGet != 0 {
 			c.rewriteArgvWithoutGet()
 		}
@@ -116,14 +116,14 @@ var (
 
 // rewriteArgvWithoutGet propagates SET without its GET option(s).
 func (c *Client) rewriteArgvWithoutGet() {
-	args := make([][]byte, 0, len(c.Argv))
-	for j, a := range c.Argv {
+	args := make([][]byte, 0, len(c.argv))
+	for j, a := range c.argv {
 		if j >= 3 && equalFoldC(a, "get") {
 			continue
 		}
 		args = append(args, a)
 	}
-	c.RewriteArgv(args...)
+	c.rewriteArgv(args...)
 }
 
 // getExpireMillisecondsOrReply turns the expire argument of SET or GETEX
@@ -142,7 +142,7 @@ func getExpireMillisecondsOrReply(c *Client, expire []byte, flags int, ms bool) 
 		v *= 1000
 	}
 	if flags&(setFlagPX|setFlagEX) != 0 {
-		v += c.srv.Mstime() // wraps on overflow, caught below as in Redis
+		v += c.srv.mstime() // wraps on overflow, caught below as in Redis
 	}
 	if v <= 0 {
 		addReplyErrorExpireTime(c)
@@ -161,7 +161,7 @@ func parseExtendedStringArgumentsOrReply(c *Client, commandType int) (flags int,
 	if commandType == extendedGet {
 		j = 2
 	}
-	argv := c.Argv
+	argv := c.argv
 	const anyExpire = setFlagEX | setFlagPX | setFlagEXAT | setFlagPXAT
 	for ; j < len(argv); j++ {
 		opt := argv[j]
@@ -196,7 +196,7 @@ func parseExtendedStringArgumentsOrReply(c *Client, commandType int) (flags int,
 			expire = argv[j+1]
 			j++
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return 0, nil, false, false
 		}
 	}
@@ -210,35 +210,35 @@ func setCommand(c *Client) {
 		return
 	}
 	hasExpire := flags&(setFlagEX|setFlagPX|setFlagEXAT|setFlagPXAT) != 0
-	setGenericCommand(c, flags, c.Argv[1], c.Argv[2], hasExpire, expire, ms, nil, nil)
+	setGenericCommand(c, flags, c.argv[1], c.argv[2], hasExpire, expire, ms, nil, nil)
 }
 
 // SETNX key value
 func setnxCommand(c *Client) {
-	setGenericCommand(c, setFlagNX, c.Argv[1], c.Argv[2], false, nil, false, sharedCOne, sharedCZero)
+	setGenericCommand(c, setFlagNX, c.argv[1], c.argv[2], false, nil, false, sharedCOne, sharedCZero)
 }
 
 // SETEX key seconds value
 func setexCommand(c *Client) {
-	setGenericCommand(c, setFlagEX, c.Argv[1], c.Argv[3], true, c.Argv[2], false, nil, nil)
+	setGenericCommand(c, setFlagEX, c.argv[1], c.argv[3], true, c.argv[2], false, nil, nil)
 }
 
 // PSETEX key milliseconds value
 func psetexCommand(c *Client) {
-	setGenericCommand(c, setFlagPX, c.Argv[1], c.Argv[3], true, c.Argv[2], true, nil, nil)
+	setGenericCommand(c, setFlagPX, c.argv[1], c.argv[3], true, c.argv[2], true, nil, nil)
 }
 
 // getGenericCommand replies with the value of c.Argv[1] (or null); it
 // returns false after replying WRONGTYPE.
 func getGenericCommand(c *Client) bool {
-	o := c.LookupKeyReadOrNull(c.Argv[1])
+	o := c.lookupKeyReadOrNull(c.argv[1])
 	if o == nil {
 		return true
 	}
-	if c.CheckType(o, TypeString) {
+	if c.checkType(o, TypeString) {
 		return false
 	}
-	c.AddReplyBulkObject(o)
+	c.addReplyBulkObject(o)
 	return true
 }
 
@@ -253,9 +253,9 @@ func getexCommand(c *Client) {
 	if !ok {
 		return
 	}
-	key := c.Argv[1]
-	o := c.LookupKeyReadOrNull(key)
-	if o == nil || c.CheckType(o, TypeString) {
+	key := c.argv[1]
+	o := c.lookupKeyReadOrNull(key)
+	if o == nil || c.checkType(o, TypeString) {
 		return
 	}
 	hasExpire := flags&(setFlagEX|setFlagPX|setFlagEXAT|setFlagPXAT) != 0
@@ -266,30 +266,30 @@ func getexCommand(c *Client) {
 		}
 	}
 	// Reply before the key may be deleted below.
-	c.AddReplyBulkObject(o)
+	c.addReplyBulkObject(o)
 	srv, db := c.srv, c.db
 	switch {
 	case flags&(setFlagEXAT|setFlagPXAT) != 0 && srv.checkAlreadyExpired(when):
 		// An absolute time already elapsed deletes the key.
-		srv.DBDelete(db, key)
-		srv.SignalModifiedKey(c, db, key)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
+		srv.dbDelete(db, key)
+		srv.signalModifiedKey(c, db, key)
+		srv.notifyKeyspaceEvent(notifyGeneric, "del", key, db.id)
 		srv.Dirty++
-		c.RewriteArgv(delArg, key)
+		c.rewriteArgv(delArg, key)
 	case hasExpire:
-		srv.SetExpire(c, db, key, when)
-		srv.SignalModifiedKey(c, db, key)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "expire", key, db.ID)
+		srv.setExpire(c, db, key, when)
+		srv.signalModifiedKey(c, db, key)
+		srv.notifyKeyspaceEvent(notifyGeneric, "expire", key, db.id)
 		srv.Dirty++
 		// Propagated as PEXPIREAT with the absolute time.
 		var buf [24]byte
-		c.RewriteArgv(pexpireatArg, key, strconv.AppendInt(buf[:0], when, 10))
+		c.rewriteArgv(pexpireatArg, key, strconv.AppendInt(buf[:0], when, 10))
 	case flags&setFlagPersist != 0:
-		if db.RemoveExpire(key) {
-			srv.SignalModifiedKey(c, db, key)
-			srv.NotifyKeyspaceEvent(NotifyGeneric, "persist", key, db.ID)
+		if db.removeExpire(key) {
+			srv.signalModifiedKey(c, db, key)
+			srv.notifyKeyspaceEvent(notifyGeneric, "persist", key, db.id)
 			srv.Dirty++
-			c.RewriteArgv(persistArg, key)
+			c.rewriteArgv(persistArg, key)
 		}
 	}
 }
@@ -299,13 +299,13 @@ func getdelCommand(c *Client) {
 	if !getGenericCommand(c) {
 		return
 	}
-	srv, db, key := c.srv, c.db, c.Argv[1]
-	if srv.DBDelete(db, key) {
-		srv.SignalModifiedKey(c, db, key)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, db.ID)
+	srv, db, key := c.srv, c.db, c.argv[1]
+	if srv.dbDelete(db, key) {
+		srv.signalModifiedKey(c, db, key)
+		srv.notifyKeyspaceEvent(notifyGeneric, "del", key, db.id)
 		srv.Dirty++
 		// Propagated as DEL.
-		c.RewriteArgv(delArg, key)
+		c.rewriteArgv(delArg, key)
 	}
 }
 
@@ -314,28 +314,28 @@ func getsetCommand(c *Client) {
 	if !getGenericCommand(c) {
 		return
 	}
-	srv, db, key := c.srv, c.db, c.Argv[1]
-	srv.SetKey(c, db, key, NewStringObject(c.Argv[2]), 0)
-	srv.NotifyKeyspaceEvent(NotifyString, "set", key, db.ID)
+	srv, db, key := c.srv, c.db, c.argv[1]
+	srv.setKey(c, db, key, newStringObject(c.argv[2]), 0)
+	srv.notifyKeyspaceEvent(notifyString, "set", key, db.id)
 	srv.Dirty++
 }
 
 // SETRANGE key offset value
 func setrangeCommand(c *Client) {
-	srv, db, key, value := c.srv, c.db, c.Argv[1], c.Argv[3]
-	offset, ok := argLongLongOrReply(c, c.Argv[2], "")
+	srv, db, key, value := c.srv, c.db, c.argv[1], c.argv[3]
+	offset, ok := argLongLongOrReply(c, c.argv[2], "")
 	if !ok {
 		return
 	}
 	if offset < 0 {
-		c.AddReplyError("offset is out of range")
+		c.addReplyError("offset is out of range")
 		return
 	}
-	o := c.LookupKeyWrite(key)
+	o := c.lookupKeyWrite(key)
 	if o == nil {
 		// Setting nothing on a missing key creates nothing.
 		if len(value) == 0 {
-			c.AddReplyProto(sharedCZero)
+			c.addReplyProto(sharedCZero)
 			return
 		}
 		if !checkStringLength(c, offset, int64(len(value))) {
@@ -345,12 +345,12 @@ func setrangeCommand(c *Client) {
 		obj.SetBytes(make([]byte, offset+int64(len(value))))
 		o = srv.DBAdd(db, key, obj)
 	} else {
-		if c.CheckType(o, TypeString) {
+		if c.checkType(o, TypeString) {
 			return
 		}
 		olen := o.StrLen()
 		if len(value) == 0 {
-			c.AddReplyInt(int64(olen))
+			c.addReplyInt(int64(olen))
 			return
 		}
 		if !checkStringLength(c, offset, int64(len(value))) {
@@ -358,34 +358,34 @@ func setrangeCommand(c *Client) {
 		}
 		unshareStringValue(o, 0)
 	}
-	buf := growZero(o.RawBuffer(), int(offset)+len(value))
+	buf := growZero(o.rawBuffer(), int(offset)+len(value))
 	copy(buf[offset:], value)
 	o.SetBytes(buf)
-	srv.SignalModifiedKey(c, db, key)
-	srv.NotifyKeyspaceEvent(NotifyString, "setrange", key, db.ID)
+	srv.signalModifiedKey(c, db, key)
+	srv.notifyKeyspaceEvent(notifyString, "setrange", key, db.id)
 	srv.Dirty++
-	c.AddReplyInt(int64(len(buf)))
+	c.addReplyInt(int64(len(buf)))
 }
 
 // GETRANGE key start end (and SUBSTR key start end)
 func getrangeCommand(c *Client) {
-	start, ok := argLongLongOrReply(c, c.Argv[2], "")
+	start, ok := argLongLongOrReply(c, c.argv[2], "")
 	if !ok {
 		return
 	}
-	end, ok := argLongLongOrReply(c, c.Argv[3], "")
+	end, ok := argLongLongOrReply(c, c.argv[3], "")
 	if !ok {
 		return
 	}
-	o := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyBulk)
-	if o == nil || c.CheckType(o, TypeString) {
+	o := c.lookupKeyReadOrReply(c.argv[1], sharedEmptyBulk)
+	if o == nil || c.checkType(o, TypeString) {
 		return
 	}
 	var llbuf [24]byte
 	str := stringObjectBytes(o, &llbuf)
 	strlen := int64(len(str))
 	if start < 0 && end < 0 && start > end {
-		c.AddReplyProto(sharedEmptyBulk)
+		c.addReplyProto(sharedEmptyBulk)
 		return
 	}
 	if start < 0 {
@@ -404,51 +404,51 @@ func getrangeCommand(c *Client) {
 		end = strlen - 1
 	}
 	if start > end || strlen == 0 {
-		c.AddReplyProto(sharedEmptyBulk)
+		c.addReplyProto(sharedEmptyBulk)
 		return
 	}
-	c.AddReplyBulk(str[start : end+1])
+	c.addReplyBulk(str[start : end+1])
 }
 
 // MGET key [key ...]
 func mgetCommand(c *Client) {
-	c.AddReplyArrayLen(len(c.Argv) - 1)
-	for _, key := range c.Argv[1:] {
-		o := c.LookupKeyRead(key)
+	c.addReplyArrayLen(len(c.argv) - 1)
+	for _, key := range c.argv[1:] {
+		o := c.lookupKeyRead(key)
 		if o == nil || o.typ != TypeString {
-			c.AddReplyNull()
+			c.addReplyNull()
 		} else {
-			c.AddReplyBulkObject(o)
+			c.addReplyBulkObject(o)
 		}
 	}
 }
 
 // msetGenericCommand implements MSET and MSETNX.
 func msetGenericCommand(c *Client, nx bool) {
-	if len(c.Argv)%2 == 0 {
-		c.AddReplyErrorArity()
+	if len(c.argv)%2 == 0 {
+		c.addReplyErrorArity()
 		return
 	}
 	srv, db := c.srv, c.db
 	// MSETNX sets nothing at all if any of the keys exists.
 	if nx {
-		for j := 1; j < len(c.Argv); j += 2 {
-			if c.LookupKeyWrite(c.Argv[j]) != nil {
-				c.AddReplyProto(sharedCZero)
+		for j := 1; j < len(c.argv); j += 2 {
+			if c.lookupKeyWrite(c.argv[j]) != nil {
+				c.addReplyProto(sharedCZero)
 				return
 			}
 		}
 	}
-	for j := 1; j < len(c.Argv); j += 2 {
-		c.LookupKeyWrite(c.Argv[j])
-		srv.SetKey(c, db, c.Argv[j], NewStringObject(c.Argv[j+1]), 0)
-		srv.NotifyKeyspaceEvent(NotifyString, "set", c.Argv[j], db.ID)
+	for j := 1; j < len(c.argv); j += 2 {
+		c.lookupKeyWrite(c.argv[j])
+		srv.setKey(c, db, c.argv[j], newStringObject(c.argv[j+1]), 0)
+		srv.notifyKeyspaceEvent(notifyString, "set", c.argv[j], db.id)
 	}
-	srv.Dirty += int64(len(c.Argv)-1) / 2
+	srv.Dirty += int64(len(c.argv)-1) / 2
 	if nx {
-		c.AddReplyProto(sharedCOne)
+		c.addReplyProto(sharedCOne)
 	} else {
-		c.AddReplyOK()
+		c.addReplyOK()
 	}
 }
 
@@ -460,19 +460,19 @@ func msetnxCommand(c *Client) { msetGenericCommand(c, true) }
 
 // incrDecrCommand adds incr to the integer at c.Argv[1].
 func incrDecrCommand(c *Client, incr int64) {
-	srv, db, key := c.srv, c.db, c.Argv[1]
-	o := c.LookupKeyWrite(key)
-	if o != nil && c.CheckType(o, TypeString) {
+	srv, db, key := c.srv, c.db, c.argv[1]
+	o := c.lookupKeyWrite(key)
+	if o != nil && c.checkType(o, TypeString) {
 		return
 	}
 	var value int64
 	if o != nil {
-		if o.enc == EncInt {
-			value = o.Int()
+		if o.enc == encInt {
+			value = o.int()
 		} else {
 			v, ok := proto.ParseInt(o.Bytes())
 			if !ok {
-				c.AddReplyError(ErrNotInteger)
+				c.addReplyError(errNotInteger)
 				return
 			}
 			value = v
@@ -480,21 +480,21 @@ func incrDecrCommand(c *Client, incr int64) {
 	}
 	if incr < 0 && value < 0 && incr < math.MinInt64-value ||
 		incr > 0 && value > 0 && incr > math.MaxInt64-value {
-		c.AddReplyError(ErrOverflow)
+		c.addReplyError(errOverflow)
 		return
 	}
 	value += incr
 	if o != nil {
 		lru := o.lru
-		*o = NewIntObject(value)
+		*o = newIntObject(value)
 		o.lru = lru
 	} else {
-		srv.DBAdd(db, key, NewIntObject(value))
+		srv.DBAdd(db, key, newIntObject(value))
 	}
-	srv.SignalModifiedKey(c, db, key)
-	srv.NotifyKeyspaceEvent(NotifyString, "incrby", key, db.ID)
+	srv.signalModifiedKey(c, db, key)
+	srv.notifyKeyspaceEvent(notifyString, "incrby", key, db.id)
 	srv.Dirty++
-	c.AddReplyInt(value)
+	c.addReplyInt(value)
 }
 
 // INCR key
@@ -505,7 +505,7 @@ func decrCommand(c *Client) { incrDecrCommand(c, -1) }
 
 // INCRBY key increment
 func incrbyCommand(c *Client) {
-	incr, ok := argLongLongOrReply(c, c.Argv[2], "")
+	incr, ok := argLongLongOrReply(c, c.argv[2], "")
 	if !ok {
 		return
 	}
@@ -514,13 +514,13 @@ func incrbyCommand(c *Client) {
 
 // DECRBY key decrement
 func decrbyCommand(c *Client) {
-	incr, ok := argLongLongOrReply(c, c.Argv[2], "")
+	incr, ok := argLongLongOrReply(c, c.argv[2], "")
 	if !ok {
 		return
 	}
 	// Negating LLONG_MIN would overflow.
 	if incr == math.MinInt64 {
-		c.AddReplyError("decrement would overflow")
+		c.addReplyError("decrement would overflow")
 		return
 	}
 	incrDecrCommand(c, -incr)
@@ -534,30 +534,30 @@ func decrbyCommand(c *Client) {
 // 64-bit mantissa and exponent range of the x87 format (see longdouble
 // helpers below).
 func incrbyfloatCommand(c *Client) {
-	srv, db, key := c.srv, c.db, c.Argv[1]
-	o := c.LookupKeyWrite(key)
-	if o != nil && c.CheckType(o, TypeString) {
+	srv, db, key := c.srv, c.db, c.argv[1]
+	o := c.lookupKeyWrite(key)
+	if o != nil && c.checkType(o, TypeString) {
 		return
 	}
 	value := new(big.Float).SetPrec(ldPrec)
 	if o != nil {
-		if o.enc == EncInt {
-			value.SetInt64(o.Int())
+		if o.enc == encInt {
+			value.SetInt64(o.int())
 		} else if v, ok := parseLongDouble(o.Bytes()); ok {
 			value = v
 		} else {
-			c.AddReplyError(ErrNotFloat)
+			c.addReplyError(errNotFloat)
 			return
 		}
 	}
-	incr, ok := parseLongDouble(c.Argv[2])
+	incr, ok := parseLongDouble(c.argv[2])
 	if !ok {
-		c.AddReplyError(ErrNotFloat)
+		c.addReplyError(errNotFloat)
 		return
 	}
 	sum, finite := ldAdd(value, incr)
 	if !finite {
-		c.AddReplyError("increment would produce NaN or Infinity")
+		c.addReplyError("increment would produce NaN or Infinity")
 		return
 	}
 	var buf [64]byte
@@ -569,25 +569,25 @@ func incrbyfloatCommand(c *Client) {
 	} else {
 		srv.DBAdd(db, key, nobj)
 	}
-	srv.SignalModifiedKey(c, db, key)
-	srv.NotifyKeyspaceEvent(NotifyString, "incrbyfloat", key, db.ID)
+	srv.signalModifiedKey(c, db, key)
+	srv.notifyKeyspaceEvent(notifyString, "incrbyfloat", key, db.id)
 	srv.Dirty++
-	c.AddReplyBulk(text)
+	c.addReplyBulk(text)
 	// Propagated as SET … KEEPTTL, so that float formatting and
 	// precision cannot make a replayed result differ.
-	c.RewriteArgv(setArg, key, text, keepttlArg)
+	c.rewriteArgv(setArg, key, text, keepttlArg)
 }
 
 // APPEND key value
 func appendCommand(c *Client) {
-	srv, db, key, arg := c.srv, c.db, c.Argv[1], c.Argv[2]
+	srv, db, key, arg := c.srv, c.db, c.argv[1], c.argv[2]
 	var totlen int
-	o := c.LookupKeyWrite(key)
+	o := c.lookupKeyWrite(key)
 	if o == nil {
-		o = srv.DBAdd(db, key, NewStringObject(arg))
+		o = srv.DBAdd(db, key, newStringObject(arg))
 		totlen = o.StrLen()
 	} else {
-		if c.CheckType(o, TypeString) {
+		if c.checkType(o, TypeString) {
 			return
 		}
 		if !checkStringLength(c, int64(o.StrLen()), int64(len(arg))) {
@@ -596,31 +596,31 @@ func appendCommand(c *Client) {
 		// A raw string grows in place (append's growth is geometric, so
 		// appending N bytes piecewise costs O(N) in total).
 		unshareStringValue(o, len(arg))
-		buf := append(o.RawBuffer(), arg...)
+		buf := append(o.rawBuffer(), arg...)
 		o.SetBytes(buf)
 		totlen = len(buf)
 	}
-	srv.SignalModifiedKey(c, db, key)
-	srv.NotifyKeyspaceEvent(NotifyString, "append", key, db.ID)
+	srv.signalModifiedKey(c, db, key)
+	srv.notifyKeyspaceEvent(notifyString, "append", key, db.id)
 	srv.Dirty++
-	c.AddReplyInt(int64(totlen))
+	c.addReplyInt(int64(totlen))
 }
 
 // STRLEN key
 func strlenCommand(c *Client) {
-	o := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
-	if o == nil || c.CheckType(o, TypeString) {
+	o := c.lookupKeyReadOrReply(c.argv[1], sharedCZero)
+	if o == nil || c.checkType(o, TypeString) {
 		return
 	}
-	c.AddReplyInt(int64(o.StrLen()))
+	c.addReplyInt(int64(o.StrLen()))
 }
 
 // LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
 func lcsCommand(c *Client) {
-	obja := c.LookupKeyRead(c.Argv[1])
-	objb := c.LookupKeyRead(c.Argv[2])
+	obja := c.lookupKeyRead(c.argv[1])
+	objb := c.lookupKeyRead(c.argv[2])
 	if obja != nil && obja.typ != TypeString || objb != nil && objb.typ != TypeString {
-		c.AddReplyError("The specified keys must contain string values")
+		c.addReplyError("The specified keys must contain string values")
 		return
 	}
 	var abuf, bbuf [24]byte
@@ -633,9 +633,9 @@ func lcsCommand(c *Client) {
 	}
 	var getlen, getidx, withmatchlen bool
 	var minmatchlen int64
-	for j := 3; j < len(c.Argv); j++ {
-		opt := c.Argv[j]
-		moreargs := len(c.Argv) - 1 - j
+	for j := 3; j < len(c.argv); j++ {
+		opt := c.argv[j]
+		moreargs := len(c.argv) - 1 - j
 		switch {
 		case optIs(opt, "idx"):
 			getidx = true
@@ -644,23 +644,23 @@ func lcsCommand(c *Client) {
 		case optIs(opt, "withmatchlen"):
 			withmatchlen = true
 		case optIs(opt, "minmatchlen") && moreargs > 0:
-			v, ok := argLongLongOrReply(c, c.Argv[j+1], "")
+			v, ok := argLongLongOrReply(c, c.argv[j+1], "")
 			if !ok {
 				return
 			}
 			minmatchlen = max(v, 0)
 			j++
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 	}
 	if getlen && getidx {
-		c.AddReplyError("If you want both the length and indexes, please just use IDX.")
+		c.addReplyError("If you want both the length and indexes, please just use IDX.")
 		return
 	}
 	if uint64(len(a)) >= math.MaxUint32-1 || uint64(len(b)) >= math.MaxUint32-1 {
-		c.AddReplyError("String too long for LCS")
+		c.addReplyError("String too long for LCS")
 		return
 	}
 	alen, blen := len(a), len(b)
@@ -668,7 +668,7 @@ func lcsCommand(c *Client) {
 	// Redis refuses it beyond proto-max-bulk-len bytes.
 	lcssize := uint64(alen+1) * uint64(blen+1)
 	if lcssize*4 > uint64(c.srv.Config.ProtoMaxBulkLen) {
-		c.AddReplyError("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+		c.addReplyError("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
 		return
 	}
 	lcs := make([]uint32, lcssize)
@@ -692,11 +692,11 @@ func lcsCommand(c *Client) {
 	// Ranges found walking back from the ends; alen means "none yet".
 	arangeStart, arangeEnd, brangeStart, brangeEnd := alen, 0, 0, 0
 	var arraylen int
-	var deferred DeferredLen
+	var deferred deferredLen
 	if getidx {
-		c.AddReplyMapLen(2)
-		c.AddReplyBulkString("matches")
-		deferred = c.AddReplyDeferredLen()
+		c.addReplyMapLen(2)
+		c.addReplyBulkString("matches")
+		deferred = c.addReplyDeferredLen()
 	}
 	i, j := alen, blen
 	for computelcs && i > 0 && j > 0 {
@@ -735,18 +735,18 @@ func lcsCommand(c *Client) {
 			if minmatchlen == 0 || int64(matchLen) >= minmatchlen {
 				if getidx {
 					if withmatchlen {
-						c.AddReplyArrayLen(3)
+						c.addReplyArrayLen(3)
 					} else {
-						c.AddReplyArrayLen(2)
+						c.addReplyArrayLen(2)
 					}
-					c.AddReplyArrayLen(2)
-					c.AddReplyInt(int64(arangeStart))
-					c.AddReplyInt(int64(arangeEnd))
-					c.AddReplyArrayLen(2)
-					c.AddReplyInt(int64(brangeStart))
-					c.AddReplyInt(int64(brangeEnd))
+					c.addReplyArrayLen(2)
+					c.addReplyInt(int64(arangeStart))
+					c.addReplyInt(int64(arangeEnd))
+					c.addReplyArrayLen(2)
+					c.addReplyInt(int64(brangeStart))
+					c.addReplyInt(int64(brangeEnd))
 					if withmatchlen {
-						c.AddReplyInt(int64(matchLen))
+						c.addReplyInt(int64(matchLen))
 					}
 					arraylen++
 				}
@@ -756,12 +756,12 @@ func lcsCommand(c *Client) {
 	}
 	switch {
 	case getidx:
-		c.AddReplyBulkString("len")
-		c.AddReplyInt(int64(total))
-		c.SetDeferredArrayLen(deferred, arraylen)
+		c.addReplyBulkString("len")
+		c.addReplyInt(int64(total))
+		c.setDeferredArrayLen(deferred, arraylen)
 	case getlen:
-		c.AddReplyInt(int64(total))
+		c.addReplyInt(int64(total))
 	default:
-		c.AddReplyBulk(result)
+		c.addReplyBulk(result)
 	}
 }

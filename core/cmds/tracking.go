@@ -12,7 +12,7 @@ import (
 // In the default mode the server remembers, in the tracking table, which
 // clients read which keys (after each read-only command, with the
 // command's legacy key positions, as trackingRememberKeys), and when such a
-// key changes (SignalModifiedKey, expiry, eviction) it sends the clients an
+// key changes (signalModifiedKey, expiry, eviction) it sends the clients an
 // invalidation message and forgets the entry. In BCAST mode the clients
 // subscribe to key prefixes instead: the keys changed under a prefix are
 // collected and sent in beforeSleep. FLUSHDB/FLUSHALL send a null
@@ -25,12 +25,12 @@ import (
 // sent after the reply (Redis's tracking_pending_keys).
 //
 // Nothing here runs when no client ever enabled tracking: the hooks in
-// call, SignalModifiedKey and EmptyData check one field first.
+// call, signalModifiedKey and EmptyData check one field first.
 
-// clientTrackingAll are the tracking flags of a client (ClientTracking…,
+// clientTrackingAll are the tracking flags of a client (clientTrackingOn…,
 // declared with the other client flags).
-const clientTrackingAll = ClientTracking | ClientTrackingBrokenRedir | ClientTrackingBcast |
-	ClientTrackingOptin | ClientTrackingOptout | ClientTrackingCaching | ClientTrackingNoloop
+const clientTrackingAll = clientTrackingOn | clientTrackingBrokenRedir | clientTrackingBcast |
+	clientTrackingOptin | clientTrackingOptout | clientTrackingCaching | clientTrackingNoloop
 
 // trackingChannel is the pub/sub channel of redirected RESP2 messages.
 const trackingChannel = "__redis__:invalidate"
@@ -107,7 +107,7 @@ func (c *Client) trackingState() *clientTracking {
 // trackingRedirID is the redir field of CLIENT LIST: the redirect client
 // id (0 for none) when tracking is on, else -1.
 func (c *Client) trackingRedirID() int64 {
-	if c.Flags&ClientTracking == 0 {
+	if c.Flags&clientTrackingOn == 0 {
 		return -1
 	}
 	return c.trk.redirect
@@ -118,7 +118,7 @@ func (c *Client) trackingRedirID() int64 {
 // left to be removed lazily.
 func (c *Client) disableTracking() {
 	t := &c.srv.tracking
-	if c.Flags&ClientTrackingBcast != 0 && c.trk != nil {
+	if c.Flags&clientTrackingBcast != 0 && c.trk != nil {
 		for _, p := range c.trk.prefixes {
 			bs := t.prefixes[p]
 			if bs == nil {
@@ -133,7 +133,7 @@ func (c *Client) disableTracking() {
 		}
 		c.trk.prefixes = nil
 	}
-	if c.Flags&ClientTracking != 0 {
+	if c.Flags&clientTrackingOn != 0 {
 		t.clients--
 		c.Flags &^= clientTrackingAll
 	}
@@ -155,7 +155,7 @@ func (c *Client) checkPrefixCollisionsOrReply(prefixes [][]byte) int {
 		if c.trk != nil {
 			for _, have := range c.trk.prefixes {
 				if prefixOverlap([]byte(have), p) {
-					c.AddReplyErrorFormat("Prefix '%s' overlaps with an existing prefix '%s'. Prefixes for a single client must not overlap.",
+					c.addReplyErrorFormat("Prefix '%s' overlaps with an existing prefix '%s'. Prefixes for a single client must not overlap.",
 						cstr(p), cstr([]byte(have)))
 					return 0
 				}
@@ -163,7 +163,7 @@ func (c *Client) checkPrefixCollisionsOrReply(prefixes [][]byte) int {
 		}
 		for _, q := range prefixes[i+1:] {
 			if prefixOverlap(p, q) {
-				c.AddReplyErrorFormat("Prefix '%s' overlaps with another provided prefix '%s'. Prefixes for a single client must not overlap.",
+				c.addReplyErrorFormat("Prefix '%s' overlaps with another provided prefix '%s'. Prefixes for a single client must not overlap.",
 					cstr(p), cstr(q))
 				return i
 			}
@@ -202,19 +202,19 @@ func (c *Client) enableBcastTrackingForPrefix(prefix []byte) {
 // and the redirect client id (0 for none), as Redis's enableTracking.
 func (c *Client) enableTracking(redirect int64, options uint64, prefixes [][]byte) {
 	t := &c.srv.tracking
-	if c.Flags&ClientTracking == 0 {
+	if c.Flags&clientTrackingOn == 0 {
 		t.clients++
 	}
-	c.Flags |= ClientTracking
-	c.Flags &^= ClientTrackingBrokenRedir | ClientTrackingBcast | ClientTrackingOptin |
-		ClientTrackingOptout | ClientTrackingNoloop
+	c.Flags |= clientTrackingOn
+	c.Flags &^= clientTrackingBrokenRedir | clientTrackingBcast | clientTrackingOptin |
+		clientTrackingOptout | clientTrackingNoloop
 	c.trackingState().redirect = redirect
 	if t.table == nil {
 		t.table = map[string]*trackedKey{}
 		t.prefixes = map[string]*bcastState{}
 	}
-	if options&ClientTrackingBcast != 0 {
-		c.Flags |= ClientTrackingBcast
+	if options&clientTrackingBcast != 0 {
+		c.Flags |= clientTrackingBcast
 		if len(prefixes) == 0 {
 			c.enableBcastTrackingForPrefix(nil)
 		}
@@ -222,16 +222,16 @@ func (c *Client) enableTracking(redirect int64, options uint64, prefixes [][]byt
 			c.enableBcastTrackingForPrefix(p)
 		}
 	}
-	c.Flags |= options & (ClientTrackingOptin | ClientTrackingOptout | ClientTrackingNoloop)
+	c.Flags |= options & (clientTrackingOptin | clientTrackingOptout | clientTrackingNoloop)
 }
 
 // trackingAfterCall runs after a command's proc (from call) while some
 // client tracks or invalidations are pending: it remembers the keys a
 // tracking client read, and sends the invalidations queued for the client
 // once the outermost command is done.
-func (c *Client) trackingAfterCall(cmd *Command) {
+func (c *Client) trackingAfterCall(cmd *command) {
 	srv := c.srv
-	if cmd.Flags&CmdReadonly != 0 && c.Flags&(ClientTracking|ClientTrackingBcast) == ClientTracking {
+	if cmd.flags&cmdReadonly != 0 && c.Flags&(clientTrackingOn|clientTrackingBcast) == clientTrackingOn {
 		c.trackingRememberKeys(cmd)
 	}
 	if len(srv.tracking.pending) > 0 && srv.inExec == 0 {
@@ -241,41 +241,41 @@ func (c *Client) trackingAfterCall(cmd *Command) {
 
 // trackingRememberKeys records that c may now cache the keys of the
 // read-only command it ran (Redis's trackingRememberKeys).
-func (c *Client) trackingRememberKeys(cmd *Command) {
-	if cmd.Flags&CmdPubsub != 0 {
+func (c *Client) trackingRememberKeys(cmd *command) {
+	if cmd.flags&cmdPubsub != 0 {
 		return
 	}
-	optin := c.Flags&ClientTrackingOptin != 0
-	optout := c.Flags&ClientTrackingOptout != 0
-	caching := c.Flags&ClientTrackingCaching != 0
+	optin := c.Flags&clientTrackingOptin != 0
+	optout := c.Flags&clientTrackingOptout != 0
+	caching := c.Flags&clientTrackingCaching != 0
 	if optin && !caching || optout && caching {
 		return
 	}
-	if cmd.GetKeys != nil {
-		for _, pos := range cmd.GetKeys(c.Argv) {
-			if pos > 0 && pos < len(c.Argv) {
-				c.trackKey(c.Argv[pos])
+	if cmd.getKeys != nil {
+		for _, pos := range cmd.getKeys(c.argv) {
+			if pos > 0 && pos < len(c.argv) {
+				c.trackKey(c.argv[pos])
 			}
 		}
 		return
 	}
 	// The legacy (first, last, step) triple, as getKeysUsingLegacyRangeSpec:
 	// a range that runs past argv yields no keys.
-	if cmd.First <= 0 {
+	if cmd.first <= 0 {
 		return
 	}
-	last := cmd.Last
+	last := cmd.last
 	if last < 0 {
-		last += len(c.Argv)
+		last += len(c.argv)
 	}
-	step := max(cmd.Step, 1)
-	for j := cmd.First; j <= last; j += step {
-		if j >= len(c.Argv) {
+	step := max(cmd.step, 1)
+	for j := cmd.first; j <= last; j += step {
+		if j >= len(c.argv) {
 			return
 		}
 	}
-	for j := cmd.First; j <= last; j += step {
-		c.trackKey(c.Argv[j])
+	for j := cmd.first; j <= last; j += step {
+		c.trackKey(c.argv[j])
 	}
 }
 
@@ -312,9 +312,9 @@ func (srv *Server) sendTrackingMessage(c *Client, key, raw []byte) {
 	if c.trk != nil && c.trk.redirect != 0 {
 		r := srv.clients[c.trk.redirect]
 		if r == nil {
-			c.Flags |= ClientTrackingBrokenRedir
+			c.Flags |= clientTrackingBrokenRedir
 			// Tell the client its messages are lost.
-			if c.Resp > 2 && c.push() {
+			if c.resp > 2 && c.push() {
 				c.addReplyPushHeader(2, "tracking-redir-broken")
 				c.Reply = proto.AppendInt(c.Reply, c.trk.redirect)
 			}
@@ -323,7 +323,7 @@ func (srv *Server) sendTrackingMessage(c *Client, key, raw []byte) {
 		c, redirected = r, true
 	}
 	switch {
-	case c.Resp > 2:
+	case c.resp > 2:
 		if !c.push() {
 			return
 		}
@@ -399,10 +399,10 @@ func (srv *Server) trackingInvalidateKeySelf(c *Client, key []byte, bcast bool, 
 	}
 	for _, id := range tk.ids {
 		target := srv.clients[id]
-		if target == nil || target.Flags&ClientTracking == 0 || target.Flags&ClientTrackingBcast != 0 {
+		if target == nil || target.Flags&clientTrackingOn == 0 || target.Flags&clientTrackingBcast != 0 {
 			continue
 		}
-		if target.Flags&ClientTrackingNoloop != 0 && target == self {
+		if target.Flags&clientTrackingNoloop != 0 && target == self {
 			continue
 		}
 		if target == srv.currentClient {
@@ -428,7 +428,7 @@ func (srv *Server) trackingHandlePendingKeyInvalidations() {
 	for i, p := range list {
 		if srv.clients[p.c.ID] == p.c {
 			if p.null {
-				srv.sendTrackingMessage(p.c, nil, trackingNull(p.c.Resp))
+				srv.sendTrackingMessage(p.c, nil, trackingNull(p.c.resp))
 			} else {
 				srv.sendTrackingMessage(p.c, []byte(p.key), nil)
 			}
@@ -449,13 +449,13 @@ func (srv *Server) trackingInvalidateKeysOnFlush() {
 		// Redis goes through its client list, whose order its cron
 		// rotates; connection order here.
 		for _, c := range srv.listedClients() {
-			if c.Flags&ClientTracking == 0 {
+			if c.Flags&clientTrackingOn == 0 {
 				continue
 			}
 			if c == srv.currentClient {
 				t.pending = append(t.pending, pendingInvalidation{c: c, null: true})
 			} else {
-				srv.sendTrackingMessage(c, nil, trackingNull(c.Resp))
+				srv.sendTrackingMessage(c, nil, trackingNull(c.resp))
 			}
 		}
 	}
@@ -472,7 +472,7 @@ func (srv *Server) trackingInvalidateKeysOnFlush() {
 // is being processed, if any (for NOLOOP).
 func (srv *Server) trackingLimitUsedSlots(self *Client) {
 	t := &srv.tracking
-	limit := srv.Config.TrackingTableMaxKeys
+	limit := srv.Config.trackingTableMaxKeys
 	if t.table == nil || limit == 0 {
 		return
 	}
@@ -547,7 +547,7 @@ func (srv *Server) trackingBroadcastInvalidationMessages() {
 		slices.Sort(keys)
 		all := trackingBuildBroadcastReply(nil, keys, bs.keys)
 		for _, c := range bs.clients {
-			if c.Flags&ClientTrackingNoloop != 0 {
+			if c.Flags&clientTrackingNoloop != 0 {
 				if adhoc := trackingBuildBroadcastReply(c, keys, bs.keys); adhoc != nil {
 					srv.sendTrackingMessage(c, nil, adhoc)
 				}
@@ -574,13 +574,13 @@ func (srv *Server) trackingBeforeSleep() {
 // the whole transaction), not after another CLIENT subcommand, not while
 // the command waits out a CLIENT PAUSE.
 func (c *Client) trackingResetCaching() {
-	if c.Flags&(ClientMulti|ClientPendingCommand) != 0 {
+	if c.Flags&(ClientMulti|clientPendingCommand) != 0 {
 		return
 	}
-	if cmd := c.cmd; cmd != nil && cmd.Parent != nil && cmd.Parent.Name == "client" {
+	if cmd := c.cmd; cmd != nil && cmd.parent != nil && cmd.parent.name == "client" {
 		return
 	}
-	c.Flags &^= ClientTrackingCaching
+	c.Flags &^= clientTrackingCaching
 }
 
 // CLIENT TRACKING ON|OFF [REDIRECT client-id] [PREFIX prefix [PREFIX
@@ -589,150 +589,150 @@ func clientTrackingCommand(c *Client) {
 	var redir int64
 	var options uint64
 	var prefixes [][]byte
-	for j := 3; j < len(c.Argv); j++ {
-		more := len(c.Argv)-1-j > 0
-		switch arg := c.Argv[j]; {
+	for j := 3; j < len(c.argv); j++ {
+		more := len(c.argv)-1-j > 0
+		switch arg := c.argv[j]; {
 		case optIs(arg, "redirect") && more:
 			j++
 			if redir != 0 {
-				c.AddReplyError("A client can only redirect to a single other client")
+				c.addReplyError("A client can only redirect to a single other client")
 				return
 			}
-			n, ok := proto.ParseInt(c.Argv[j])
+			n, ok := proto.ParseInt(c.argv[j])
 			if !ok {
-				c.AddReplyError(ErrNotInteger)
+				c.addReplyError(errNotInteger)
 				return
 			}
 			redir = n
 			// The client must exist now, even if it may go away later.
 			if c.srv.clients[redir] == nil {
-				c.AddReplyError("The client ID you want redirect to does not exist")
+				c.addReplyError("The client ID you want redirect to does not exist")
 				return
 			}
 		case optIs(arg, "bcast"):
-			options |= ClientTrackingBcast
+			options |= clientTrackingBcast
 		case optIs(arg, "optin"):
-			options |= ClientTrackingOptin
+			options |= clientTrackingOptin
 		case optIs(arg, "optout"):
-			options |= ClientTrackingOptout
+			options |= clientTrackingOptout
 		case optIs(arg, "noloop"):
-			options |= ClientTrackingNoloop
+			options |= clientTrackingNoloop
 		case optIs(arg, "prefix") && more:
 			j++
-			prefixes = append(prefixes, c.Argv[j])
+			prefixes = append(prefixes, c.argv[j])
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 	}
 	switch {
-	case optIs(c.Argv[2], "on"):
-		if options&ClientTrackingBcast == 0 && len(prefixes) > 0 {
-			c.AddReplyError("PREFIX option requires BCAST mode to be enabled")
+	case optIs(c.argv[2], "on"):
+		if options&clientTrackingBcast == 0 && len(prefixes) > 0 {
+			c.addReplyError("PREFIX option requires BCAST mode to be enabled")
 			return
 		}
-		if c.Flags&ClientTracking != 0 && (c.Flags&ClientTrackingBcast == 0) != (options&ClientTrackingBcast == 0) {
-			c.AddReplyError("You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.")
+		if c.Flags&clientTrackingOn != 0 && (c.Flags&clientTrackingBcast == 0) != (options&clientTrackingBcast == 0) {
+			c.addReplyError("You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.")
 			return
 		}
-		if options&ClientTrackingBcast != 0 && options&(ClientTrackingOptin|ClientTrackingOptout) != 0 {
-			c.AddReplyError("OPTIN and OPTOUT are not compatible with BCAST")
+		if options&clientTrackingBcast != 0 && options&(clientTrackingOptin|clientTrackingOptout) != 0 {
+			c.addReplyError("OPTIN and OPTOUT are not compatible with BCAST")
 			return
 		}
-		if options&ClientTrackingOptin != 0 && options&ClientTrackingOptout != 0 {
-			c.AddReplyError("You can't specify both OPTIN mode and OPTOUT mode")
+		if options&clientTrackingOptin != 0 && options&clientTrackingOptout != 0 {
+			c.addReplyError("You can't specify both OPTIN mode and OPTOUT mode")
 			return
 		}
-		if options&ClientTrackingOptin != 0 && c.Flags&ClientTrackingOptout != 0 ||
-			options&ClientTrackingOptout != 0 && c.Flags&ClientTrackingOptin != 0 {
-			c.AddReplyError("You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.")
+		if options&clientTrackingOptin != 0 && c.Flags&clientTrackingOptout != 0 ||
+			options&clientTrackingOptout != 0 && c.Flags&clientTrackingOptin != 0 {
+			c.addReplyError("You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.")
 			return
 		}
-		if options&ClientTrackingBcast != 0 && c.checkPrefixCollisionsOrReply(prefixes) == 0 {
+		if options&clientTrackingBcast != 0 && c.checkPrefixCollisionsOrReply(prefixes) == 0 {
 			return
 		}
 		c.enableTracking(redir, options, prefixes)
-	case optIs(c.Argv[2], "off"):
+	case optIs(c.argv[2], "off"):
 		c.disableTracking()
 	default:
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 		return
 	}
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // CLIENT CACHING YES|NO
 func clientCachingCommand(c *Client) {
-	if c.Flags&ClientTracking == 0 {
-		c.AddReplyError("CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
+	if c.Flags&clientTrackingOn == 0 {
+		c.addReplyError("CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
 		return
 	}
-	switch opt := c.Argv[2]; {
+	switch opt := c.argv[2]; {
 	case optIs(opt, "yes"):
-		if c.Flags&ClientTrackingOptin == 0 {
-			c.AddReplyError("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
+		if c.Flags&clientTrackingOptin == 0 {
+			c.addReplyError("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.")
 			return
 		}
 	case optIs(opt, "no"):
-		if c.Flags&ClientTrackingOptout == 0 {
-			c.AddReplyError("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
+		if c.Flags&clientTrackingOptout == 0 {
+			c.addReplyError("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.")
 			return
 		}
 	default:
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 		return
 	}
-	c.Flags |= ClientTrackingCaching
-	c.AddReplyOK()
+	c.Flags |= clientTrackingCaching
+	c.addReplyOK()
 }
 
 // CLIENT GETREDIR
-func clientGetRedirCommand(c *Client) { c.AddReplyInt(c.trackingRedirID()) }
+func clientGetRedirCommand(c *Client) { c.addReplyInt(c.trackingRedirID()) }
 
 // CLIENT TRACKINGINFO
 func clientTrackingInfoCommand(c *Client) {
-	c.AddReplyMapLen(3)
-	c.AddReplyBulkString("flags")
+	c.addReplyMapLen(3)
+	c.addReplyBulkString("flags")
 	var flags []string
-	if c.Flags&ClientTracking != 0 {
+	if c.Flags&clientTrackingOn != 0 {
 		flags = append(flags, "on")
 	} else {
 		flags = append(flags, "off")
 	}
-	if c.Flags&ClientTrackingBcast != 0 {
+	if c.Flags&clientTrackingBcast != 0 {
 		flags = append(flags, "bcast")
 	}
-	if c.Flags&ClientTrackingOptin != 0 {
+	if c.Flags&clientTrackingOptin != 0 {
 		flags = append(flags, "optin")
-		if c.Flags&ClientTrackingCaching != 0 {
+		if c.Flags&clientTrackingCaching != 0 {
 			flags = append(flags, "caching-yes")
 		}
 	}
-	if c.Flags&ClientTrackingOptout != 0 {
+	if c.Flags&clientTrackingOptout != 0 {
 		flags = append(flags, "optout")
-		if c.Flags&ClientTrackingCaching != 0 {
+		if c.Flags&clientTrackingCaching != 0 {
 			flags = append(flags, "caching-no")
 		}
 	}
-	if c.Flags&ClientTrackingNoloop != 0 {
+	if c.Flags&clientTrackingNoloop != 0 {
 		flags = append(flags, "noloop")
 	}
-	if c.Flags&ClientTrackingBrokenRedir != 0 {
+	if c.Flags&clientTrackingBrokenRedir != 0 {
 		flags = append(flags, "broken_redirect")
 	}
-	c.AddReplySetLen(len(flags))
+	c.addReplySetLen(len(flags))
 	for _, f := range flags {
-		c.AddReplyBulkString(f)
+		c.addReplyBulkString(f)
 	}
-	c.AddReplyBulkString("redirect")
-	c.AddReplyInt(c.trackingRedirID())
-	c.AddReplyBulkString("prefixes")
+	c.addReplyBulkString("redirect")
+	c.addReplyInt(c.trackingRedirID())
+	c.addReplyBulkString("prefixes")
 	var prefixes []string
 	if c.trk != nil {
 		prefixes = c.trk.prefixes
 	}
-	c.AddReplyArrayLen(len(prefixes))
+	c.addReplyArrayLen(len(prefixes))
 	for _, p := range prefixes {
-		c.AddReplyBulkString(p)
+		c.addReplyBulkString(p)
 	}
 }

@@ -2,7 +2,7 @@ package cmds
 
 // WATCH and UNWATCH, after Redis 7.0's multi.c: optimistic locking for
 // MULTI/EXEC. Each database keeps, by key, the watchers of that key; each
-// client keeps the keys it watches. SignalModifiedKey (every write, and the
+// client keeps the keys it watches. signalModifiedKey (every write, and the
 // deletion of an expired key) touches a key's watchers; FLUSHDB, FLUSHALL
 // and SWAPDB touch the watched keys that their change makes differ.
 
@@ -36,21 +36,21 @@ func (srv *Server) watchForKey(c *Client, key []byte) {
 			return // already watched
 		}
 	}
-	m := srv.watch.keys[c.db.ID]
+	m := srv.watch.keys[c.db.id]
 	if m == nil {
 		m = map[string][]*watchedKey{}
-		srv.watch.keys[c.db.ID] = m
+		srv.watch.keys[c.db.id] = m
 	}
 	wk := &watchedKey{key: string(key), db: c.db, c: c, expired: srv.keyIsExpired(c.db, key)}
 	m[wk.key] = append(m[wk.key], wk)
 	c.watched = append(c.watched, wk)
 }
 
-// unwatchAllKeys drops every key c watches; clearing ClientDirtyCAS is up
+// unwatchAllKeys drops every key c watches; clearing clientDirtyCAS is up
 // to the caller.
 func (srv *Server) unwatchAllKeys(c *Client) {
 	for i, wk := range c.watched {
-		m := srv.watch.keys[wk.db.ID]
+		m := srv.watch.keys[wk.db.id]
 		list := m[wk.key]
 		for j, x := range list {
 			if x == wk {
@@ -84,7 +84,7 @@ func (srv *Server) isWatchedKeyExpired(c *Client) bool {
 // touchWatchedKey marks the clients watching key as dirty, so their
 // EXEC fails, and unwatches their keys (they are dirty already).
 func (srv *Server) touchWatchedKey(db *DB, key []byte) {
-	m := srv.watch.keys[db.ID]
+	m := srv.watch.keys[db.id]
 	if len(m) == 0 {
 		return
 	}
@@ -105,7 +105,7 @@ func (srv *Server) touchWatchedKey(db *DB, key []byte) {
 			// exists, leaving the later watchers untouched.
 			break
 		}
-		wk.c.Flags |= ClientDirtyCAS
+		wk.c.Flags |= clientDirtyCAS
 		srv.unwatchAllKeys(wk.c)
 	}
 	clear(tmp)
@@ -116,8 +116,8 @@ func (srv *Server) touchWatchedKey(db *DB, key []byte) {
 // all databases).
 func (srv *Server) touchWatchedKeysOnFlush(dbnum int) {
 	for _, db := range srv.DBs {
-		if dbnum == -1 || db.ID == dbnum {
-			srv.touchAllWatchedKeysInDb(db.ID, db, nil)
+		if dbnum == -1 || db.id == dbnum {
+			srv.touchAllWatchedKeysInDb(db.id, db, nil)
 		}
 	}
 }
@@ -149,7 +149,7 @@ func (srv *Server) touchAllWatchedKeysInDb(id int, emptied, replacedWith *DB) {
 				wk.expired = true
 				continue
 			}
-			wk.c.Flags |= ClientDirtyCAS
+			wk.c.Flags |= clientDirtyCAS
 		}
 	}
 }
@@ -157,21 +157,21 @@ func (srv *Server) touchAllWatchedKeysInDb(id int, emptied, replacedWith *DB) {
 // WATCH key [key ...]
 func watchCommand(c *Client) {
 	if c.Flags&ClientMulti != 0 {
-		c.AddReplyError("WATCH inside MULTI is not allowed")
+		c.addReplyError("WATCH inside MULTI is not allowed")
 		return
 	}
 	// No point in watching if the client is already dirty.
-	if c.Flags&ClientDirtyCAS == 0 {
-		for _, key := range c.Argv[1:] {
+	if c.Flags&clientDirtyCAS == 0 {
+		for _, key := range c.argv[1:] {
 			c.srv.watchForKey(c, key)
 		}
 	}
-	c.AddReplyOK()
+	c.addReplyOK()
 }
 
 // UNWATCH
 func unwatchCommand(c *Client) {
 	c.srv.unwatchAllKeys(c)
-	c.Flags &^= ClientDirtyCAS
-	c.AddReplyOK()
+	c.Flags &^= clientDirtyCAS
+	c.addReplyOK()
 }

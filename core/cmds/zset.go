@@ -94,12 +94,12 @@ func zslParseRangeOrReply(c *Client, lex bool, min, max []byte, r *types.ZRange)
 	r.Lex = lex
 	if lex {
 		if r.ByLex, ok = zslParseLexRange(min, max); !ok {
-			c.AddReplyError("min or max not valid string range item")
+			c.addReplyError("min or max not valid string range item")
 		}
 		return ok
 	}
 	if r.ByScore, ok = zslParseRange(min, max); !ok {
-		c.AddReplyError("min or max is not a float")
+		c.addReplyError("min or max is not a float")
 	}
 	return ok
 }
@@ -112,17 +112,17 @@ func zsetSkiplist(o *Object) *types.Zset { return (*types.Zset)(o.ptr) }
 
 // newZsetObject returns an empty skiplist-encoded sorted set.
 func newZsetObject() Object {
-	return newObject(TypeZSet, EncSkiplist, unsafe.Pointer(types.NewZset()))
+	return newObject(TypeZSet, encSkiplist, unsafe.Pointer(types.NewZset()))
 }
 
 // newZsetListpackObject returns an empty listpack-encoded sorted set.
 func newZsetListpackObject() Object {
-	return newObject(TypeZSet, EncListpack, unsafe.Pointer(newZlp()))
+	return newObject(TypeZSet, encListpack, unsafe.Pointer(newZlp()))
 }
 
 // zsetLength returns the number of members.
 func zsetLength(o *Object) int {
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		return zsetZlp(o).length()
 	}
 	return zsetSkiplist(o).Len()
@@ -133,13 +133,13 @@ func zsetConvert(o *Object, enc uint8) {
 	if o.enc == enc {
 		return
 	}
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		zl := zsetZlp(o)
 		zs := types.NewZset()
 		for p := zl.first(); p >= 0; p = zl.next(p) {
 			zs.Insert(zl.eleString(p), zl.score(p))
 		}
-		o.SetPtr(TypeZSet, EncSkiplist, unsafe.Pointer(zs))
+		o.SetPtr(TypeZSet, encSkiplist, unsafe.Pointer(zs))
 		return
 	}
 	zs := zsetSkiplist(o)
@@ -147,18 +147,18 @@ func zsetConvert(o *Object, enc uint8) {
 	for n := zs.Zsl.First(); n != nil; n = n.Next() {
 		zl.appendPair(stringBytes(n.Ele), n.Score)
 	}
-	o.SetPtr(TypeZSet, EncListpack, unsafe.Pointer(zl))
+	o.SetPtr(TypeZSet, encListpack, unsafe.Pointer(zl))
 }
 
 // zsetConvertToListpackIfNeeded converts a skiplist to a listpack when it
 // fits the listpack limits (after ZUNIONSTORE and friends).
 func zsetConvertToListpackIfNeeded(srv *Server, o *Object, maxelelen, totelelen int) {
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		return
 	}
-	if int64(zsetSkiplist(o).Len()) <= srv.Config.ZSetMaxListpackEntries &&
-		int64(maxelelen) <= srv.Config.ZSetMaxListpackValue && lpSafeToAdd(0, totelelen) {
-		zsetConvert(o, EncListpack)
+	if int64(zsetSkiplist(o).Len()) <= srv.Config.zSetMaxListpackEntries &&
+		int64(maxelelen) <= srv.Config.zSetMaxListpackValue && lpSafeToAdd(0, totelelen) {
+		zsetConvert(o, encListpack)
 	}
 }
 
@@ -172,7 +172,7 @@ func lpSafeToAdd(size, add int) bool { return size+add <= listpackMaxSafetySize 
 
 // zsetScore returns the score of ele.
 func zsetScore(o *Object, ele []byte) (float64, bool) {
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		zl := zsetZlp(o)
 		p := zl.find(ele)
 		if p < 0 {
@@ -215,7 +215,7 @@ func zsetAdd(srv *Server, o *Object, score float64, ele []byte, in int) (out int
 	p := -1
 	var key string
 	var sp *float64
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		zl = zsetZlp(o)
 		p = zl.find(ele)
 	} else {
@@ -255,12 +255,12 @@ func zsetAdd(srv *Server, o *Object, score float64, ele []byte, in int) (out int
 		return zaddOutNop, 0, true
 	}
 	if zl != nil {
-		if int64(zl.length()+1) <= srv.Config.ZSetMaxListpackEntries &&
-			int64(len(ele)) <= srv.Config.ZSetMaxListpackValue && lpSafeToAdd(zl.bytesLen(), len(ele)) {
+		if int64(zl.length()+1) <= srv.Config.zSetMaxListpackEntries &&
+			int64(len(ele)) <= srv.Config.zSetMaxListpackValue && lpSafeToAdd(zl.bytesLen(), len(ele)) {
 			zl.insert(ele, score)
 			return zaddOutAdded, score, true
 		}
-		zsetConvert(o, EncSkiplist)
+		zsetConvert(o, encSkiplist)
 	}
 	zsetSkiplist(o).Insert(string(ele), score)
 	return zaddOutAdded, score, true
@@ -268,7 +268,7 @@ func zsetAdd(srv *Server, o *Object, score float64, ele []byte, in int) (out int
 
 // zsetDel removes ele and reports whether it was there.
 func zsetDel(o *Object, ele []byte) bool {
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		zl := zsetZlp(o)
 		if p := zl.find(ele); p >= 0 {
 			zl.deleteAt(p)
@@ -287,7 +287,7 @@ func zsetDel(o *Object, ele []byte) bool {
 // zsetRank returns the 0-based rank of ele (from the highest score when
 // reverse), or -1.
 func zsetRank(o *Object, ele []byte, reverse bool) int {
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		zl := zsetZlp(o)
 		rank := 0
 		for p := zl.first(); p >= 0; p = zl.next(p) {
@@ -306,9 +306,9 @@ func zsetRank(o *Object, ele []byte, reverse bool) int {
 
 // zsetDup copies a sorted set keeping its encoding (COPY).
 func zsetDup(o *Object) Object {
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		var n Object
-		n.SetPtr(TypeZSet, EncListpack, unsafe.Pointer(zsetZlp(o).clone()))
+		n.SetPtr(TypeZSet, encListpack, unsafe.Pointer(zsetZlp(o).clone()))
 		return n
 	}
 	n := newZsetObject()
@@ -345,7 +345,7 @@ type zsetCursor struct {
 }
 
 func newZsetCursor(o *Object) zsetCursor {
-	if o.enc == EncListpack {
+	if o.enc == encListpack {
 		return zsetCursor{o: o, zl: zsetZlp(o), p: -1}
 	}
 	return zsetCursor{o: o}
@@ -535,9 +535,9 @@ func zsetListpackRange(o *Object, fn func(ele []byte, score zlpScore) bool) {
 // addReplyZsetElem replies with a member as a bulk string.
 func (c *Client) addReplyZsetElem(e zsetElem) {
 	if e.isInt {
-		c.AddReplyBulkInt(e.v)
+		c.addReplyBulkInt(e.v)
 	} else {
-		c.AddReplyBulk(e.b)
+		c.addReplyBulk(e.b)
 	}
 }
 
@@ -547,8 +547,8 @@ func (c *Client) addReplyZsetElem(e zsetElem) {
 // zaddGenericCommand implements ZADD and ZINCRBY (flags zaddInIncr).
 func zaddGenericCommand(c *Client, flags int) {
 	const nanErr = "resulting score is not a number (NaN)"
-	srv, key := c.srv, c.Argv[1]
-	argv := c.Argv
+	srv, key := c.srv, c.argv[1]
+	argv := c.argv
 	ch := false
 	scoreidx := 2
 	for ; scoreidx < len(argv); scoreidx++ {
@@ -575,20 +575,20 @@ parsed:
 	gt, lt := flags&zaddInGT != 0, flags&zaddInLT != 0
 	elements := len(argv) - scoreidx
 	if elements%2 != 0 || elements == 0 {
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 		return
 	}
 	elements /= 2
 	if nx && xx {
-		c.AddReplyError("XX and NX options at the same time are not compatible")
+		c.addReplyError("XX and NX options at the same time are not compatible")
 		return
 	}
 	if gt && nx || lt && nx || gt && lt {
-		c.AddReplyError("GT, LT, and/or NX options at the same time are not compatible")
+		c.addReplyError("GT, LT, and/or NX options at the same time are not compatible")
 		return
 	}
 	if incr && elements > 1 {
-		c.AddReplyError("INCR option supports a single increment-element pair")
+		c.addReplyError("INCR option supports a single increment-element pair")
 		return
 	}
 	// Parse every score first: the command runs whole or not at all.
@@ -599,8 +599,8 @@ parsed:
 			return
 		}
 	}
-	zobj := c.LookupKeyWrite(key)
-	if zobj != nil && c.CheckType(zobj, TypeZSet) {
+	zobj := c.lookupKeyWrite(key)
+	if zobj != nil && c.checkType(zobj, TypeZSet) {
 		return
 	}
 	added, updated, processed := 0, 0, 0
@@ -609,7 +609,7 @@ parsed:
 		if xx {
 			goto reply
 		}
-		if srv.Config.ZSetMaxListpackEntries == 0 || srv.Config.ZSetMaxListpackValue < int64(len(argv[scoreidx+1])) {
+		if srv.Config.zSetMaxListpackEntries == 0 || srv.Config.zSetMaxListpackValue < int64(len(argv[scoreidx+1])) {
 			zobj = srv.DBAdd(c.db, key, newZsetObject())
 		} else {
 			zobj = srv.DBAdd(c.db, key, newZsetListpackObject())
@@ -619,7 +619,7 @@ parsed:
 		ele := argv[scoreidx+1+j*2]
 		out, newscore, ok := zsetAdd(srv, zobj, scores[j], ele, flags)
 		if !ok {
-			c.AddReplyError(nanErr)
+			c.addReplyError(nanErr)
 			goto cleanup
 		}
 		if out&zaddOutAdded != 0 {
@@ -637,23 +637,23 @@ parsed:
 reply:
 	if incr {
 		if processed > 0 {
-			c.AddReplyDouble(score)
+			c.addReplyDouble(score)
 		} else {
-			c.AddReplyNull()
+			c.addReplyNull()
 		}
 	} else if ch {
-		c.AddReplyInt(int64(added + updated))
+		c.addReplyInt(int64(added + updated))
 	} else {
-		c.AddReplyInt(int64(added))
+		c.addReplyInt(int64(added))
 	}
 cleanup:
 	if added > 0 || updated > 0 {
-		srv.SignalModifiedKey(c, c.db, key)
+		srv.signalModifiedKey(c, c.db, key)
 		event := "zadd"
 		if incr {
 			event = "zincr"
 		}
-		srv.NotifyKeyspaceEvent(NotifyZSet, event, key, c.db.ID)
+		srv.notifyKeyspaceEvent(notifyZSet, event, key, c.db.id)
 	}
 }
 
@@ -665,21 +665,21 @@ func zincrbyCommand(c *Client) { zaddGenericCommand(c, zaddInIncr) }
 
 // ZREM key member [member ...]
 func zremCommand(c *Client) {
-	srv, key := c.srv, c.Argv[1]
-	zobj := c.LookupKeyWriteOrReply(key, sharedCZero)
-	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+	srv, key := c.srv, c.argv[1]
+	zobj := c.lookupKeyWriteOrReply(key, sharedCZero)
+	if zobj == nil || c.checkType(zobj, TypeZSet) {
 		return
 	}
 	deleted, keyRemoved := c.removeMembers(key, zobj, zsetDel, zsetLength)
 	if deleted > 0 {
-		srv.NotifyKeyspaceEvent(NotifyZSet, "zrem", key, c.db.ID)
+		srv.notifyKeyspaceEvent(notifyZSet, "zrem", key, c.db.id)
 		if keyRemoved {
-			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+			srv.notifyKeyspaceEvent(notifyGeneric, "del", key, c.db.id)
 		}
-		srv.SignalModifiedKey(c, c.db, key)
+		srv.signalModifiedKey(c, c.db, key)
 		srv.Dirty += int64(deleted)
 	}
-	c.AddReplyInt(int64(deleted))
+	c.addReplyInt(int64(deleted))
 }
 
 // Range kinds of the ZRANGE family, as Redis's zrange_type.
@@ -700,7 +700,7 @@ const (
 // zremrangeGenericCommand implements ZREMRANGEBYRANK, ZREMRANGEBYSCORE and
 // ZREMRANGEBYLEX.
 func zremrangeGenericCommand(c *Client, rangetype int) {
-	srv, key := c.srv, c.Argv[1]
+	srv, key := c.srv, c.argv[1]
 	var start, end int64
 	var r types.ZRange
 	var event string
@@ -716,23 +716,23 @@ func zremrangeGenericCommand(c *Client, rangetype int) {
 		if rangetype == zrangeLex {
 			event = "zremrangebylex"
 		}
-		if !zslParseRangeOrReply(c, rangetype == zrangeLex, c.Argv[2], c.Argv[3], &r) {
+		if !zslParseRangeOrReply(c, rangetype == zrangeLex, c.argv[2], c.argv[3], &r) {
 			return
 		}
 	}
-	zobj := c.LookupKeyWriteOrReply(key, sharedCZero)
-	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+	zobj := c.lookupKeyWriteOrReply(key, sharedCZero)
+	if zobj == nil || c.checkType(zobj, TypeZSet) {
 		return
 	}
 	if rangetype == zrangeRank {
 		if start, end, ok = clampRange(start, end, int64(zsetLength(zobj))); !ok {
-			c.AddReplyInt(0)
+			c.addReplyInt(0)
 			return
 		}
 	}
 	deleted := 0
 	keyRemoved := false
-	if zobj.enc == EncListpack {
+	if zobj.enc == encListpack {
 		zl := zsetZlp(zobj)
 		if rangetype == zrangeRank {
 			deleted = zl.deleteRange(int(start), int(end-start+1))
@@ -740,7 +740,7 @@ func zremrangeGenericCommand(c *Client, rangetype int) {
 			deleted = zl.deleteRangeAt(p, n)
 		}
 		if zl.length() == 0 {
-			srv.DBDelete(c.db, key)
+			srv.dbDelete(c.db, key)
 			keyRemoved = true
 		}
 	} else {
@@ -752,19 +752,19 @@ func zremrangeGenericCommand(c *Client, rangetype int) {
 		}
 		zs.Dict.ShrinkIfNeeded()
 		if zs.Dict.Len() == 0 {
-			srv.DBDelete(c.db, key)
+			srv.dbDelete(c.db, key)
 			keyRemoved = true
 		}
 	}
 	if deleted > 0 {
-		srv.SignalModifiedKey(c, c.db, key)
-		srv.NotifyKeyspaceEvent(NotifyZSet, event, key, c.db.ID)
+		srv.signalModifiedKey(c, c.db, key)
+		srv.notifyKeyspaceEvent(notifyZSet, event, key, c.db.id)
 		if keyRemoved {
-			srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+			srv.notifyKeyspaceEvent(notifyGeneric, "del", key, c.db.id)
 		}
 	}
 	srv.Dirty += int64(deleted)
-	c.AddReplyInt(int64(deleted))
+	c.addReplyInt(int64(deleted))
 }
 
 // ZREMRANGEBYRANK key start stop
@@ -862,25 +862,25 @@ func zunionInterAggregate(target *float64, val float64, aggregate int) {
 // position of numkeys.
 func zunionInterDiffGenericCommand(c *Client, dstkey []byte, numkeysIndex int, op int, cardinalityOnly bool) {
 	srv := c.srv
-	argv := c.Argv
+	argv := c.argv
 	setnum, ok := getLongFromArgOrReply(c, argv[numkeysIndex], "")
 	if !ok {
 		return
 	}
 	if setnum < 1 {
-		c.AddReplyErrorFormat("at least 1 input key is needed for '%s' command", c.cmd.FullName)
+		c.addReplyErrorFormat("at least 1 input key is needed for '%s' command", c.cmd.fullName)
 		return
 	}
 	if setnum > int64(len(argv)-(numkeysIndex+1)) {
-		c.AddReplySyntaxError()
+		c.addReplySyntaxError()
 		return
 	}
 	src := make([]zsetopSrc, setnum)
 	j := numkeysIndex + 1
 	for i := range src {
-		o := c.LookupKeyRead(argv[j])
+		o := c.lookupKeyRead(argv[j])
 		if o != nil && o.typ != TypeZSet && o.typ != TypeSet {
-			c.AddReplyWrongType()
+			c.addReplyWrongType()
 			return
 		}
 		src[i] = zsetopSrc{o: o, weight: 1}
@@ -909,7 +909,7 @@ func zunionInterDiffGenericCommand(c *Client, dstkey []byte, numkeysIndex int, o
 			case optIs(argv[j], "max"):
 				aggregate = aggrMax
 			default:
-				c.AddReplySyntaxError()
+				c.addReplySyntaxError()
 				return
 			}
 			j++
@@ -923,7 +923,7 @@ func zunionInterDiffGenericCommand(c *Client, dstkey []byte, numkeysIndex int, o
 			}
 			j++
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 	}
@@ -1014,7 +1014,7 @@ func zunionInterDiffGenericCommand(c *Client, dstkey []byte, numkeysIndex int, o
 	case dstkey != nil:
 		var o Object
 		if dst.Len() > 0 {
-			o.SetPtr(TypeZSet, EncSkiplist, unsafe.Pointer(dst))
+			o.SetPtr(TypeZSet, encSkiplist, unsafe.Pointer(dst))
 			zsetConvertToListpackIfNeeded(srv, &o, maxelelen, totelelen)
 		}
 		event := "zunionstore"
@@ -1024,22 +1024,22 @@ func zunionInterDiffGenericCommand(c *Client, dstkey []byte, numkeysIndex int, o
 		case setOpDiff:
 			event = "zdiffstore"
 		}
-		c.storeOrDelete(dstkey, o, dst.Len(), NotifyZSet, event)
+		c.storeOrDelete(dstkey, o, dst.Len(), notifyZSet, event)
 	case cardinalityOnly:
-		c.AddReplyInt(cardinality)
+		c.addReplyInt(cardinality)
 	default:
-		if withscores && c.Resp == 2 {
-			c.AddReplyArrayLen(dst.Len() * 2)
+		if withscores && c.resp == 2 {
+			c.addReplyArrayLen(dst.Len() * 2)
 		} else {
-			c.AddReplyArrayLen(dst.Len())
+			c.addReplyArrayLen(dst.Len())
 		}
 		for n := dst.Zsl.First(); n != nil; n = n.Next() {
-			if withscores && c.Resp > 2 {
-				c.AddReplyArrayLen(2)
+			if withscores && c.resp > 2 {
+				c.addReplyArrayLen(2)
 			}
-			c.AddReplyBulkString(n.Ele)
+			c.addReplyBulkString(n.Ele)
 			if withscores {
-				c.AddReplyDouble(n.Score)
+				c.addReplyDouble(n.Score)
 			}
 		}
 	}
@@ -1108,17 +1108,17 @@ func zdiff(src []zsetopSrc, dst *types.Zset, maxelelen, totelelen *int) {
 
 // ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]
 func zunionstoreCommand(c *Client) {
-	zunionInterDiffGenericCommand(c, c.Argv[1], 2, setOpUnion, false)
+	zunionInterDiffGenericCommand(c, c.argv[1], 2, setOpUnion, false)
 }
 
 // ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]
 func zinterstoreCommand(c *Client) {
-	zunionInterDiffGenericCommand(c, c.Argv[1], 2, setOpInter, false)
+	zunionInterDiffGenericCommand(c, c.argv[1], 2, setOpInter, false)
 }
 
 // ZDIFFSTORE destination numkeys key [key ...]
 func zdiffstoreCommand(c *Client) {
-	zunionInterDiffGenericCommand(c, c.Argv[1], 2, setOpDiff, false)
+	zunionInterDiffGenericCommand(c, c.argv[1], 2, setOpDiff, false)
 }
 
 // ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
@@ -1142,19 +1142,19 @@ type zrangeHandler struct {
 	dst        Object
 	withscores bool
 	nested     bool // RESP3 member, score pairs
-	deferred   DeferredLen
+	deferred   deferredLen
 	isDeferred bool
 }
 
 func (h *zrangeHandler) enableScores() {
 	h.withscores = true
-	h.nested = h.c.Resp > 2
+	h.nested = h.c.resp > 2
 }
 
 // begin starts the result; length is -1 when not known in advance.
 func (h *zrangeHandler) begin(length int) {
 	if h.store {
-		if length > int(h.c.srv.Config.ZSetMaxListpackEntries) {
+		if length > int(h.c.srv.Config.zSetMaxListpackEntries) {
 			h.dst = newZsetObject()
 		} else {
 			h.dst = newZsetListpackObject()
@@ -1162,13 +1162,13 @@ func (h *zrangeHandler) begin(length int) {
 		return
 	}
 	if length > 0 {
-		if h.withscores && h.c.Resp == 2 {
+		if h.withscores && h.c.resp == 2 {
 			length *= 2
 		}
-		h.c.AddReplyArrayLen(length)
+		h.c.addReplyArrayLen(length)
 		return
 	}
-	h.deferred = h.c.AddReplyDeferredLen()
+	h.deferred = h.c.addReplyDeferredLen()
 	h.isDeferred = true
 }
 
@@ -1179,27 +1179,27 @@ func (h *zrangeHandler) emit(e zsetElem, score float64) {
 		return
 	}
 	if h.nested {
-		h.c.AddReplyArrayLen(2)
+		h.c.addReplyArrayLen(2)
 	}
 	h.c.addReplyZsetElem(e)
 	if h.withscores {
-		h.c.AddReplyDouble(score)
+		h.c.addReplyDouble(score)
 	}
 }
 
 func (h *zrangeHandler) finalize(count int) {
 	c := h.c
 	if h.store {
-		c.storeOrDelete(h.dstkey, h.dst, count, NotifyZSet, "zrangestore")
+		c.storeOrDelete(h.dstkey, h.dst, count, notifyZSet, "zrangestore")
 		return
 	}
 	if !h.isDeferred {
 		return
 	}
-	if h.withscores && c.Resp == 2 {
+	if h.withscores && c.resp == 2 {
 		count *= 2
 	}
-	c.SetDeferredArrayLen(h.deferred, count)
+	c.setDeferredArrayLen(h.deferred, count)
 }
 
 // genericZrangebyrankCommand implements ZRANGE and ZREVRANGE by rank.
@@ -1246,7 +1246,7 @@ func genericZrangebyrangeCommand(h *zrangeHandler, r *types.ZRange, zobj *Object
 // Z[REV]RANGE[BYSCORE|BYLEX]: argcStart is the position of the source key.
 func zrangeGenericCommand(h *zrangeHandler, argcStart int, store bool, rangetype, direction int) {
 	c := h.c
-	argv := c.Argv
+	argv := c.argv
 	key := argv[argcStart]
 	minidx, maxidx := argcStart+1, argcStart+2
 	withscores := false
@@ -1273,7 +1273,7 @@ func zrangeGenericCommand(h *zrangeHandler, argcStart int, store bool, rangetype
 		case rangetype == zrangeAuto && optIs(argv[j], "byscore"):
 			rangetype = zrangeScore
 		default:
-			c.AddReplySyntaxError()
+			c.addReplySyntaxError()
 			return
 		}
 	}
@@ -1284,11 +1284,11 @@ func zrangeGenericCommand(h *zrangeHandler, argcStart int, store bool, rangetype
 		rangetype = zrangeRank
 	}
 	if limit != -1 && rangetype == zrangeRank {
-		c.AddReplyError("syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
+		c.addReplyError("syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
 		return
 	}
 	if withscores && rangetype == zrangeLex {
-		c.AddReplyError("syntax error, WITHSCORES not supported in combination with BYLEX")
+		c.addReplyError("syntax error, WITHSCORES not supported in combination with BYLEX")
 		return
 	}
 	reverse := direction == zrangeDirReverse
@@ -1307,17 +1307,17 @@ func zrangeGenericCommand(h *zrangeHandler, argcStart int, store bool, rangetype
 	if withscores || store {
 		h.enableScores()
 	}
-	zobj := c.LookupKeyRead(key)
+	zobj := c.lookupKeyRead(key)
 	if zobj == nil {
 		if store {
 			h.begin(-1)
 			h.finalize(0)
 		} else {
-			c.AddReplyProto(sharedEmptyArray)
+			c.addReplyProto(sharedEmptyArray)
 		}
 		return
 	}
-	if c.CheckType(zobj, TypeZSet) {
+	if c.checkType(zobj, TypeZSet) {
 		return
 	}
 	if rangetype == zrangeRank {
@@ -1329,7 +1329,7 @@ func zrangeGenericCommand(h *zrangeHandler, argcStart int, store bool, rangetype
 
 // ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
 func zrangestoreCommand(c *Client) {
-	h := &zrangeHandler{c: c, store: true, dstkey: c.Argv[1]}
+	h := &zrangeHandler{c: c, store: true, dstkey: c.argv[1]}
 	zrangeGenericCommand(h, 2, true, zrangeAuto, zrangeDirAuto)
 }
 
@@ -1359,15 +1359,15 @@ func zrevrangebylexCommand(c *Client) { zrangeReplyCommand(c, zrangeLex, zrangeD
 // zcountGenericCommand implements ZCOUNT and ZLEXCOUNT.
 func zcountGenericCommand(c *Client, lex bool) {
 	var r types.ZRange
-	if !zslParseRangeOrReply(c, lex, c.Argv[2], c.Argv[3], &r) {
+	if !zslParseRangeOrReply(c, lex, c.argv[2], c.argv[3], &r) {
 		return
 	}
-	zobj := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
-	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+	zobj := c.lookupKeyReadOrReply(c.argv[1], sharedCZero)
+	if zobj == nil || c.checkType(zobj, TypeZSet) {
 		return
 	}
 	count := 0
-	if zobj.enc == EncListpack {
+	if zobj.enc == encListpack {
 		_, count = zzlCountInRange(zobj, &r)
 	} else {
 		zsl := zsetSkiplist(zobj).Zsl
@@ -1380,7 +1380,7 @@ func zcountGenericCommand(c *Client, lex bool) {
 			}
 		}
 	}
-	c.AddReplyInt(int64(count))
+	c.addReplyInt(int64(count))
 }
 
 // ZCOUNT key min max
@@ -1391,54 +1391,54 @@ func zlexcountCommand(c *Client) { zcountGenericCommand(c, true) }
 
 // ZCARD key
 func zcardCommand(c *Client) {
-	zobj := c.LookupKeyReadOrReply(c.Argv[1], sharedCZero)
-	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+	zobj := c.lookupKeyReadOrReply(c.argv[1], sharedCZero)
+	if zobj == nil || c.checkType(zobj, TypeZSet) {
 		return
 	}
-	c.AddReplyInt(int64(zsetLength(zobj)))
+	c.addReplyInt(int64(zsetLength(zobj)))
 }
 
 // ZSCORE key member
 func zscoreCommand(c *Client) {
-	zobj := c.LookupKeyReadOrNull(c.Argv[1])
-	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+	zobj := c.lookupKeyReadOrNull(c.argv[1])
+	if zobj == nil || c.checkType(zobj, TypeZSet) {
 		return
 	}
-	if score, ok := zsetScore(zobj, c.Argv[2]); ok {
-		c.AddReplyDouble(score)
+	if score, ok := zsetScore(zobj, c.argv[2]); ok {
+		c.addReplyDouble(score)
 	} else {
-		c.AddReplyNull()
+		c.addReplyNull()
 	}
 }
 
 // ZMSCORE key member [member ...]
 func zmscoreCommand(c *Client) {
-	zobj := c.LookupKeyRead(c.Argv[1])
-	if zobj != nil && c.CheckType(zobj, TypeZSet) {
+	zobj := c.lookupKeyRead(c.argv[1])
+	if zobj != nil && c.checkType(zobj, TypeZSet) {
 		return
 	}
-	c.AddReplyArrayLen(len(c.Argv) - 2)
-	for _, m := range c.Argv[2:] {
+	c.addReplyArrayLen(len(c.argv) - 2)
+	for _, m := range c.argv[2:] {
 		if zobj == nil {
-			c.AddReplyNull()
+			c.addReplyNull()
 		} else if score, ok := zsetScore(zobj, m); ok {
-			c.AddReplyDouble(score)
+			c.addReplyDouble(score)
 		} else {
-			c.AddReplyNull()
+			c.addReplyNull()
 		}
 	}
 }
 
 // zrankGenericCommand implements ZRANK and ZREVRANK.
 func zrankGenericCommand(c *Client, reverse bool) {
-	zobj := c.LookupKeyReadOrNull(c.Argv[1])
-	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+	zobj := c.lookupKeyReadOrNull(c.argv[1])
+	if zobj == nil || c.checkType(zobj, TypeZSet) {
 		return
 	}
-	if rank := zsetRank(zobj, c.Argv[2], reverse); rank >= 0 {
-		c.AddReplyInt(int64(rank))
+	if rank := zsetRank(zobj, c.argv[2], reverse); rank >= 0 {
+		c.addReplyInt(int64(rank))
 	} else {
-		c.AddReplyNull()
+		c.addReplyNull()
 	}
 }
 
@@ -1469,25 +1469,25 @@ func genericZpopCommand(c *Client, keys [][]byte, where int, emitkey bool, count
 	var zobj *Object
 	for _, k := range keys {
 		key = k
-		zobj = c.LookupKeyWrite(k)
+		zobj = c.lookupKeyWrite(k)
 		if zobj == nil {
 			continue
 		}
-		if c.CheckType(zobj, TypeZSet) {
+		if c.checkType(zobj, TypeZSet) {
 			return nil, 0
 		}
 		break
 	}
 	if zobj == nil {
 		if nilWhenEmpty {
-			c.AddReplyNullArray()
+			c.addReplyNullArray()
 		} else {
-			c.AddReplyProto(sharedEmptyArray)
+			c.addReplyProto(sharedEmptyArray)
 		}
 		return nil, 0
 	}
 	if count == 0 {
-		c.AddReplyProto(sharedEmptyArray)
+		c.addReplyProto(sharedEmptyArray)
 		return nil, 0
 	}
 	if count == -1 {
@@ -1497,16 +1497,16 @@ func genericZpopCommand(c *Client, keys [][]byte, where int, emitkey bool, count
 	rangelen := min(count, llen)
 	switch {
 	case !nested && !emitkey:
-		c.AddReplyArrayLen(int(rangelen * 2))
+		c.addReplyArrayLen(int(rangelen * 2))
 	case nested && !emitkey:
-		c.AddReplyArrayLen(int(rangelen))
+		c.addReplyArrayLen(int(rangelen))
 	case !nested && emitkey:
-		c.AddReplyArrayLen(int(rangelen*2 + 1))
-		c.AddReplyBulk(key)
+		c.addReplyArrayLen(int(rangelen*2 + 1))
+		c.addReplyBulk(key)
 	default:
-		c.AddReplyArrayLen(2)
-		c.AddReplyBulk(key)
-		c.AddReplyArrayLen(int(rangelen))
+		c.addReplyArrayLen(2)
+		c.addReplyBulk(key)
+		c.addReplyArrayLen(int(rangelen))
 	}
 	var buf [24]byte
 	for i := int64(0); i < rangelen; i++ {
@@ -1522,18 +1522,18 @@ func genericZpopCommand(c *Client, keys [][]byte, where int, emitkey bool, count
 			if where == zsetMax {
 				event = "zpopmax"
 			}
-			srv.NotifyKeyspaceEvent(NotifyZSet, event, key, c.db.ID)
-			srv.SignalModifiedKey(c, c.db, key)
+			srv.notifyKeyspaceEvent(notifyZSet, event, key, c.db.id)
+			srv.signalModifiedKey(c, c.db, key)
 		}
 		if nested {
-			c.AddReplyArrayLen(2)
+			c.addReplyArrayLen(2)
 		}
-		c.AddReplyBulk(ele)
-		c.AddReplyDouble(score)
+		c.addReplyBulk(ele)
+		c.addReplyDouble(score)
 	}
 	if zsetLength(zobj) == 0 {
-		srv.DBDelete(c.db, key)
-		srv.NotifyKeyspaceEvent(NotifyGeneric, "del", key, c.db.ID)
+		srv.dbDelete(c.db, key)
+		srv.notifyKeyspaceEvent(notifyGeneric, "del", key, c.db.id)
 	}
 	return key, rangelen
 }
@@ -1553,19 +1553,19 @@ func zpopPropagation(key []byte, where int, count, popped int64) [][]byte {
 
 // zpopMinMaxCommand implements ZPOPMIN and ZPOPMAX.
 func zpopMinMaxCommand(c *Client, where int) {
-	if len(c.Argv) > 3 {
-		c.AddReplySyntaxError()
+	if len(c.argv) > 3 {
+		c.addReplySyntaxError()
 		return
 	}
 	count := int64(-1)
-	if len(c.Argv) == 3 {
+	if len(c.argv) == 3 {
 		var ok bool
-		if count, ok = getPositiveLongFromArgOrReply(c, c.Argv[2], ""); !ok {
+		if count, ok = getPositiveLongFromArgOrReply(c, c.argv[2], ""); !ok {
 			return
 		}
 	}
-	nested := c.Resp > 2 && count != -1
-	genericZpopCommand(c, c.Argv[1:2], where, false, count, nested, false)
+	nested := c.resp > 2 && count != -1
+	genericZpopCommand(c, c.argv[1:2], where, false, count, nested, false)
 }
 
 // ZPOPMIN key [count]
@@ -1585,7 +1585,7 @@ func zmpopGenericCommand(c *Client, numkeysIdx int, block bool) {
 		blockingGenericZpopCommand(c, keys, where, 1, count, true, true)
 	} else if key, popped := genericZpopCommand(c, keys, where, true, count, true, true); key != nil {
 		// Replicated as ZPOPMIN/ZPOPMAX with a count.
-		c.RewriteArgv(zpopPropagation(key, where, count, popped)...)
+		c.rewriteArgv(zpopPropagation(key, where, count, popped)...)
 	}
 }
 
@@ -1597,12 +1597,12 @@ func bzmpopCommand(c *Client) { zmpopGenericCommand(c, 2, true) }
 
 // BZPOPMIN key [key ...] timeout
 func bzpopminCommand(c *Client) {
-	blockingGenericZpopCommand(c, c.Argv[1:len(c.Argv)-1], zsetMin, len(c.Argv)-1, -1, false, false)
+	blockingGenericZpopCommand(c, c.argv[1:len(c.argv)-1], zsetMin, len(c.argv)-1, -1, false, false)
 }
 
 // BZPOPMAX key [key ...] timeout
 func bzpopmaxCommand(c *Client) {
-	blockingGenericZpopCommand(c, c.Argv[1:len(c.Argv)-1], zsetMax, len(c.Argv)-1, -1, false, false)
+	blockingGenericZpopCommand(c, c.argv[1:len(c.argv)-1], zsetMax, len(c.argv)-1, -1, false, false)
 }
 
 // zrandmemberSubStrategyMul is ZRANDMEMBER_SUB_STRATEGY_MUL.
@@ -1610,8 +1610,8 @@ const zrandmemberSubStrategyMul = 3
 
 // zrandmemberWithCountCommand is ZRANDMEMBER key count [WITHSCORES].
 func zrandmemberWithCountCommand(c *Client, l int64, withscores bool) {
-	zobj := c.LookupKeyReadOrReply(c.Argv[1], sharedEmptyArray)
-	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+	zobj := c.lookupKeyReadOrReply(c.argv[1], sharedEmptyArray)
+	if zobj == nil || c.checkType(zobj, TypeZSet) {
 		return
 	}
 	size := int64(zsetLength(zobj))
@@ -1622,23 +1622,23 @@ func zrandmemberWithCountCommand(c *Client, l int64, withscores bool) {
 		uniq = false
 	}
 	if count == 0 {
-		c.AddReplyProto(sharedEmptyArray)
+		c.addReplyProto(sharedEmptyArray)
 		return
 	}
 	emit := func(e zsetElem, score float64) {
-		if withscores && c.Resp > 2 {
-			c.AddReplyArrayLen(2)
+		if withscores && c.resp > 2 {
+			c.addReplyArrayLen(2)
 		}
 		c.addReplyZsetElem(e)
 		if withscores {
-			c.AddReplyDouble(score)
+			c.addReplyDouble(score)
 		}
 	}
 	replyLen := func(n int64) {
-		if withscores && c.Resp == 2 {
-			c.AddReplyArrayLen(int(n * 2))
+		if withscores && c.resp == 2 {
+			c.addReplyArrayLen(int(n * 2))
 		} else {
-			c.AddReplyArrayLen(int(n))
+			c.addReplyArrayLen(int(n))
 		}
 	}
 	at := func(rank int) (zsetElem, float64) {
@@ -1649,7 +1649,7 @@ func zrandmemberWithCountCommand(c *Client, l int64, withscores bool) {
 	// Repeats allowed (or one member): sample count times.
 	if !uniq || count == 1 {
 		replyLen(count)
-		if zobj.enc == EncSkiplist {
+		if zobj.enc == encSkiplist {
 			d := zsetSkiplist(zobj).Dict
 			for ; count > 0; count-- {
 				k, v := dictFairRandomKey(d)
@@ -1673,7 +1673,7 @@ func zrandmemberWithCountCommand(c *Client, l int64, withscores bool) {
 		return
 	}
 	replyLen(count)
-	if count*zrandmemberSubStrategyMul > size || zobj.enc == EncListpack {
+	if count*zrandmemberSubStrategyMul > size || zobj.enc == encListpack {
 		// Close to the whole set (or a small listpack): pick count
 		// distinct ranks.
 		ranks := rand.Perm(int(size))[:count]
@@ -1697,33 +1697,33 @@ func zrandmemberWithCountCommand(c *Client, l int64, withscores bool) {
 
 // ZRANDMEMBER key [count [WITHSCORES]]
 func zrandmemberCommand(c *Client) {
-	if len(c.Argv) >= 3 {
-		l, ok := getRangeLongFromArgOrReply(c, c.Argv[2], -math.MaxInt64, math.MaxInt64, "")
+	if len(c.argv) >= 3 {
+		l, ok := getRangeLongFromArgOrReply(c, c.argv[2], -math.MaxInt64, math.MaxInt64, "")
 		if !ok {
 			return
 		}
 		withscores := false
-		if len(c.Argv) > 4 || len(c.Argv) == 4 && !optIs(c.Argv[3], "withscores") {
-			c.AddReplySyntaxError()
+		if len(c.argv) > 4 || len(c.argv) == 4 && !optIs(c.argv[3], "withscores") {
+			c.addReplySyntaxError()
 			return
-		} else if len(c.Argv) == 4 {
+		} else if len(c.argv) == 4 {
 			withscores = true
 			if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-				c.AddReplyError("value is out of range")
+				c.addReplyError("value is out of range")
 				return
 			}
 		}
 		zrandmemberWithCountCommand(c, l, withscores)
 		return
 	}
-	zobj := c.LookupKeyReadOrNull(c.Argv[1])
-	if zobj == nil || c.CheckType(zobj, TypeZSet) {
+	zobj := c.lookupKeyReadOrNull(c.argv[1])
+	if zobj == nil || c.checkType(zobj, TypeZSet) {
 		return
 	}
 	it := newZsetCursor(zobj)
-	if zobj.enc == EncSkiplist {
+	if zobj.enc == encSkiplist {
 		k, _ := dictFairRandomKey(zsetSkiplist(zobj).Dict)
-		c.AddReplyBulkString(k)
+		c.addReplyBulkString(k)
 		return
 	}
 	it.seekRank(rand.IntN(zsetLength(zobj)), false)
@@ -1927,7 +1927,7 @@ func (zl *zlp) clone() *zlp {
 // them gets members (see blocking.go). The argument at timeoutIdx is the
 // timeout in seconds.
 func blockingGenericZpopCommand(c *Client, keys [][]byte, where int, timeoutIdx int, count int64, nested, nilWhenEmpty bool) {
-	timeout, ok := c.getTimeoutFromObjectOrReply(c.Argv[timeoutIdx], unitSeconds)
+	timeout, ok := c.getTimeoutFromObjectOrReply(c.argv[timeoutIdx], unitSeconds)
 	if !ok {
 		return
 	}
@@ -1937,17 +1937,17 @@ func blockingGenericZpopCommand(c *Client, keys [][]byte, where int, timeoutIdx 
 	}
 	if o != nil {
 		_, popped := genericZpopCommand(c, [][]byte{key}, where, true, count, nested, nilWhenEmpty)
-		c.RewriteArgv(zpopPropagation(key, where, count, popped)...)
+		c.rewriteArgv(zpopPropagation(key, where, count, popped)...)
 		return
 	}
 	// Inside EXEC (or a script) the client cannot block: as a timeout.
-	if c.Flags&ClientDenyBlocking != 0 {
-		c.AddReplyNullArray()
+	if c.Flags&clientDenyBlocking != 0 {
+		c.addReplyNullArray()
 		return
 	}
-	c.srv.BlockForKeys(c, BlockedZSet, keys, timeout, func(c *Client, key []byte, _ *Object) bool {
+	c.srv.blockForKeys(c, blockedZSet, keys, timeout, func(c *Client, key []byte, _ *Object) bool {
 		if k, popped := genericZpopCommand(c, [][]byte{key}, where, true, count, nested, nilWhenEmpty); k != nil {
-			c.srv.AlsoPropagate(c.db.ID, zpopPropagation(k, where, count, popped)...)
+			c.srv.alsoPropagate(c.db.id, zpopPropagation(k, where, count, popped)...)
 		}
 		return true
 	})

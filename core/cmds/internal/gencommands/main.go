@@ -30,24 +30,24 @@ import (
 // cmdFlags and aclCategories map Redis's names to the Go constants of
 // package cmds.
 var cmdFlags = map[string]string{
-	"write": "CmdWrite", "readonly": "CmdReadonly", "denyoom": "CmdDenyOOM", "module": "CmdModule",
-	"admin": "CmdAdmin", "pubsub": "CmdPubsub", "noscript": "CmdNoscript", "blocking": "CmdBlocking",
-	"loading": "CmdLoading", "stale": "CmdStale", "skip_monitor": "CmdSkipMonitor",
-	"skip_slowlog": "CmdSkipSlowlog", "asking": "CmdAsking", "fast": "CmdFast", "no_auth": "CmdNoAuth",
-	"may_replicate": "CmdMayReplicate", "sentinel": "CmdSentinel", "only_sentinel": "CmdOnlySentinel",
-	"no_mandatory_keys": "CmdNoMandatoryKeys", "protected": "CmdProtected",
-	"module_getkeys": "CmdModuleGetKeys", "module_no_cluster": "CmdModuleNoCluster",
-	"no_async_loading": "CmdNoAsyncLoading", "no_multi": "CmdNoMulti", "movablekeys": "CmdMovableKeys",
-	"allow_busy": "CmdAllowBusy",
+	"write": "cmdWrite", "readonly": "cmdReadonly", "denyoom": "cmdDenyOOM", "module": "cmdModule",
+	"admin": "cmdAdmin", "pubsub": "cmdPubsub", "noscript": "cmdNoscript", "blocking": "cmdBlocking",
+	"loading": "cmdLoading", "stale": "cmdStale", "skip_monitor": "cmdSkipMonitor",
+	"skip_slowlog": "cmdSkipSlowlog", "asking": "cmdAsking", "fast": "cmdFast", "no_auth": "cmdNoAuth",
+	"may_replicate": "cmdMayReplicate", "sentinel": "cmdSentinel", "only_sentinel": "cmdOnlySentinel",
+	"no_mandatory_keys": "cmdNoMandatoryKeys", "protected": "cmdProtected",
+	"module_getkeys": "cmdModuleGetKeys", "module_no_cluster": "cmdModuleNoCluster",
+	"no_async_loading": "cmdNoAsyncLoading", "no_multi": "cmdNoMulti", "movablekeys": "cmdMovableKeys",
+	"allow_busy": "cmdAllowBusy",
 }
 
 var aclCategories = map[string]string{
-	"keyspace": "AclKeyspace", "read": "AclRead", "write": "AclWrite", "set": "AclSet",
-	"sortedset": "AclSortedSet", "list": "AclList", "hash": "AclHash", "string": "AclString",
-	"bitmap": "AclBitmap", "hyperloglog": "AclHyperLogLog", "geo": "AclGeo", "stream": "AclStream",
-	"pubsub": "AclPubsub", "admin": "AclAdmin", "fast": "AclFast", "slow": "AclSlow",
-	"blocking": "AclBlocking", "dangerous": "AclDangerous", "connection": "AclConnection",
-	"transaction": "AclTransaction", "scripting": "AclScripting",
+	"keyspace": "aclKeyspace", "read": "aclRead", "write": "aclWrite", "set": "aclSet",
+	"sortedset": "aclSortedSet", "list": "aclList", "hash": "aclHash", "string": "aclString",
+	"bitmap": "aclBitmap", "hyperloglog": "aclHyperLogLog", "geo": "aclGeo", "stream": "aclStream",
+	"pubsub": "aclPubsub", "admin": "aclAdmin", "fast": "aclFast", "slow": "aclSlow",
+	"blocking": "aclBlocking", "dangerous": "aclDangerous", "connection": "aclConnection",
+	"transaction": "aclTransaction", "scripting": "aclScripting",
 }
 
 // command is what the input says of one command or subcommand.
@@ -312,7 +312,7 @@ func generate(top []*command, in string) []byte {
 	b.WriteString("// subcommands (COMMAND INFO and COMMAND DOCS), sorted by name. It is\n")
 	b.WriteString("// data only: buildCommandTable joins it with the implementations of\n")
 	b.WriteString("// commands.go. Treat it as read-only.\n")
-	b.WriteString("var redisCommands = []*Command{\n")
+	b.WriteString("var redisCommands = []*command{\n")
 	for _, cmd := range top {
 		writeCommand(&b, cmd, "")
 	}
@@ -348,16 +348,16 @@ func writeCommand(b *bytes.Buffer, cmd *command, parent string) {
 	if parent != "" {
 		name = strings.TrimPrefix(cmd.name, parent+"|")
 	}
-	fmt.Fprintf(b, "{Name: %q, FullName: %q, Arity: %d,\n", name, cmd.name, cmd.arity)
+	fmt.Fprintf(b, "{name: %q, fullName: %q, arity: %d,\n", name, cmd.name, cmd.arity)
 	if len(cmd.flags) > 0 {
-		fmt.Fprintf(b, "Flags: %s,\n", constants(cmd.flags, cmdFlags, "flag", cmd.name))
+		fmt.Fprintf(b, "flags: %s,\n", constants(cmd.flags, cmdFlags, "flag", cmd.name))
 	}
-	fmt.Fprintf(b, "Acl: %s,\n", constants(cmd.acl, aclCategories, "ACL category", cmd.name))
+	fmt.Fprintf(b, "acl: %s,\n", constants(cmd.acl, aclCategories, "ACL category", cmd.name))
 	if cmd.first != 0 || cmd.last != 0 || cmd.step != 0 {
-		fmt.Fprintf(b, "First: %d, Last: %d, Step: %d,\n", cmd.first, cmd.last, cmd.step)
+		fmt.Fprintf(b, "first: %d, last: %d, step: %d,\n", cmd.first, cmd.last, cmd.step)
 	}
 	if len(cmd.tips) > 0 {
-		fmt.Fprintf(b, "Tips: %s,\n", stringSlice(cmd.tips))
+		fmt.Fprintf(b, "tips: %s,\n", stringSlice(cmd.tips))
 	}
 	if len(cmd.keySpecs) > 0 {
 		b.WriteString("keySpecs: []keySpec{\n")
@@ -367,7 +367,7 @@ func writeCommand(b *bytes.Buffer, cmd *command, parent string) {
 		b.WriteString("},\n")
 	}
 	for _, f := range []struct{ field, key string }{
-		{"Group", "group"}, {"Since", "since"}, {"Summary", "summary"}, {"Complexity", "complexity"},
+		{"group", "group"}, {"since", "since"}, {"summary", "summary"}, {"complexity", "complexity"},
 		{"deprecatedSince", "deprecated_since"}, {"replacedBy", "replaced_by"},
 	} {
 		if v, ok := cmd.docs[f.key]; ok {
@@ -391,7 +391,7 @@ func writeCommand(b *bytes.Buffer, cmd *command, parent string) {
 		fmt.Fprintf(b, "docArgs: %q,\n", cmd.args)
 	}
 	if len(cmd.subs) > 0 {
-		b.WriteString("Subs: []*Command{\n")
+		b.WriteString("Subs: []*command{\n")
 		for _, sub := range cmd.subs {
 			writeCommand(b, sub, cmd.name)
 		}
