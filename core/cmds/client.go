@@ -184,7 +184,7 @@ func (c *Client) inputPaused() bool {
 	return c.Flags&(ClientBlocked|clientPendingCommand|ClientCloseAfterReply|ClientCloseASAP) != 0
 }
 
-// runArgv runs c.Argv as one command: the per-command part of
+// runArgv runs c.argv as one command: the per-command part of
 // ProcessInputBuffer, shared with RunArgv.
 func (c *Client) runArgv() {
 	c.lastInteract = c.srv.unixMs()

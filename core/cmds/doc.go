@@ -14,18 +14,20 @@
 //
 // From a TCP read (core/server, core/loop):
 //
-//	loop.Loop (epoll_wait) → conn.onReadable (networking.go, Redis's
-//	readQueryFromClient) appends to Client.QueryBuf
-//	→ Client.ProcessInputBuffer (client.go) → proto.Parser.ReadCommand
-//	  (core/proto/request.go: readInline | readMultibulk) fills Client.Argv
-//	→ Server.processCommandAndReset → processCommand (server.go): lookup, arity,
-//	  NOAUTH, no-multi, ACL, maxmemory, tracking limit, MISCONF, pub/sub
-//	  context, MONITOR, pause, MULTI queueing
-//	→ Client.call (command.go) → the command's Proc, e.g. getCommand
-//	  (string.go) → AddReply* (reply.go) into Client.Reply; the client
+//	loop.Loop (epoll_wait) → conn.onReadable (core/server/networking.go,
+//	Redis's readQueryFromClient) appends to Client.QueryBuf
+//	→ Client.ProcessInputBuffer (client.go): proto.Parser.ReadCommand
+//	  (core/proto/request.go) cuts one command into Client.argv
+//	→ Client.runArgv → Server.processCommandAndReset → processCommand
+//	  (server.go): lookup, arity, NOAUTH, no-multi, ACL, maxmemory,
+//	  tracking limit, MISCONF, pub/sub context, MONITOR, pause, MULTI
+//	  queueing, each a named call in the file that owns it
+//	→ Client.call (command.go) → the command's proc, e.g. getCommand
+//	  (string.go) → addReply* (reply.go) into Client.Reply; the client
 //	  joins the pending-write list
-//	→ call: latency, slow log, MONITOR, stats, propagateCommand, tracking
-//	→ processCommand: handleClientsBlockedOnKeys (blocking.go)
+//	→ call, after the proc: latency, slow log, MONITOR, stats,
+//	  propagateCommand, tracking
+//	→ processCommand, after call: handleClientsBlockedOnKeys (blocking.go)
 //	→ Server.BeforeSleep (server.go, run by the loop before it sleeps)
 //	→ HandleClientsWithPendingWrites → Conn.Flush: conn.Flush
 //	  (core/server/networking.go) writes to the socket.
@@ -36,7 +38,7 @@
 //	to the loop (the post function Mount was given: loop.Loop.Post) and
 //	waits → the job appends the written bytes to Client.QueryBuf
 //	→ Client.ProcessInputBuffer → … the same path as above …; after each
-//	command, ProcessInputBuffer calls the transport's
+//	command ProcessInputBuffer calls the transport's
 //	CommandWatcher.CommandDone (ctlConn, fs/ctl.go), which renders that
 //	command's reply as redis-cli prints it; conversation.Read returns the
 //	text. Replies that come later (a blocked command's, pub/sub messages)
@@ -46,9 +48,9 @@
 //
 //	the FUSE method → FS.do (fs/loop.go) posts a job → runner.call
 //	→ Client.RunArgv (client.go) with the argv, no RESP encoding
-//	→ Server.processCommandAndReset → … the same path as above …; RunArgv returns
-//	the reply bytes the command appended, which runner.call decodes once,
-//	in place (proto.ReplyDecoder).
+//	→ Client.runArgv → … the same path as above …; RunArgv returns the
+//	reply bytes the command appended, which runner.call decodes once, in
+//	place (proto.ReplyDecoder).
 //
 // Other packages hook in only through the registration methods of Server
 // (OnKeyspaceEvent, OnEmptyData, OnBeforeSleep, OnConfigSet, OnShutdown,
