@@ -94,7 +94,7 @@ func (r *runner) pending(db int, key []byte, pid uint32) *pendingDir {
 	if p == nil || !p.ghost {
 		return p
 	}
-	if r.ls.srv.Now().UnixNano() > p.until {
+	if r.now() > p.until {
 		delete(d.pend, string(key))
 		return nil
 	}
@@ -438,7 +438,7 @@ func (n *keyDir) Unlink(ctx context.Context, name string) syscall.Errno {
 			errno = syscall.ENOENT
 		}
 		if errno == 0 && r.call([]byte("EXISTS"), key).Int == 0 {
-			now := r.ls.srv.Now().UnixNano()
+			now := r.now()
 			r.setPending(db, key, &pendingDir{typ: typ, mtime: now, ghost: true, pid: pid, until: now + int64(ghostLife)})
 		}
 	})
@@ -805,7 +805,7 @@ func (h *memberHandle) commit() syscall.Errno {
 		}
 		r.call([]byte("ZREM"), key, m)
 		if h.pendingDir && r.call([]byte("EXISTS"), key).Int == 0 {
-			r.setPending(db, key, &pendingDir{typ: typeZSet, mtime: r.ls.srv.Now().UnixNano()})
+			r.setPending(db, key, &pendingDir{typ: typeZSet, mtime: r.now()})
 		}
 	})
 	if e != 0 {
@@ -941,7 +941,7 @@ func trimAttrValue(v []byte) []byte {
 // drops the expired ghosts.
 func (d *dbDir) listPending(r *runner) []*dirEnt {
 	var ents []*dirEnt
-	now := r.ls.srv.Now().UnixNano()
+	now := r.now()
 	for k, p := range d.pend {
 		if p.ghost {
 			if now > p.until {

@@ -2,7 +2,6 @@ package fs
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"strings"
 	"sync"
@@ -11,8 +10,8 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
-	"github.com/redisfs/redisfs/core/cmds"
 	"github.com/redisfs/redisfs/core/proto"
+	"github.com/redisfs/redisfs/fs/engine"
 )
 
 // ctlNode is the ctl file: each open is a conversation with the server, a
@@ -43,13 +42,11 @@ func (n *ctlNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAt
 func (n *ctlNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	fsys := n.fsys
 	cv := &conversation{fsys: fsys, changed: make(chan struct{})}
-	cv.addr = fsys.dir + "/ctl:0"
-	e := fsys.doNow(func(r *runner) {
-		cv.c = r.ls.srv.NewClient(ctlConn{cv})
-	})
-	if e != 0 {
-		return nil, 0, e
+	conv, err := fsys.eng.Open(fsys.ctx, engine.ConvOptions{Addr: fsys.dir + "/ctl:0"}, (*ctlSink)(cv))
+	if err != nil {
+		return nil, 0, syscall.EIO
 	}
+	cv.conv = conv
 	// Seekable in name only (offsets are ignored): head and the shell's
 	// read lseek after reading a line, and fail on a file that refuses.
 	// The price: a read(2) that waits (a subscribed conversation) holds
@@ -61,39 +58,30 @@ func (n *ctlNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 	return cv, fuse.FOPEN_DIRECT_IO | fuse.FOPEN_NOFLUSH, 0
 }
 
-// conversation is one open of ctl. write(2) appends to the client's query
-// buffer and runs what is complete through ProcessInputBuffer, as a socket
-// read does; replies are rendered as redis-cli prints them when its output
-// is not a terminal, and read(2) returns that text. A read blocks while a
-// command of the conversation is blocked (BLPOP) or the client is
-// subscribed or monitoring, and returns end-of-file when nothing is
-// pending.
+// conversation is one open of ctl: a conversation with the engine
+// (engine.Conversation). write(2) sends the bytes, which the engine runs
+// as a socket read's; replies are rendered as redis-cli prints them when
+// its output is not a terminal, and read(2) returns that text. A read
+// blocks while a command of the conversation is blocked (BLPOP) or the
+// client is subscribed or monitoring, and returns end-of-file when nothing
+// is pending.
 //
-// The request bytes are parsed once, by the client's own parser: the
-// client's transport is a cmds.CommandWatcher, told of each command as it
-// completes with its argv and where its replies start, so every reply is
-// known to belong to its command. The write fails when one of its
-// commands got an error reply (EINVAL for ERR, EIO for other codes), and
-// the commands whose output redis-cli prints without the final newline
-// (INFO, CLIENT LIST …) print the same way here. Commands written after a
-// blocked one wait in the query buffer, as a socket's do, and run when it
-// is answered.
+// The engine hands each command's replies over with the command's argv
+// (ctlSink.Output), so every reply is known to belong to its command. The
+// write fails when one of its commands got an error reply (EINVAL for
+// ERR, EIO for other codes), and the commands whose output redis-cli
+// prints without the final newline (INFO, CLIENT LIST …) print the same
+// way here. Commands written after a blocked one wait, as a socket's do,
+// and run when it is answered.
 type conversation struct {
 	fsys *FS
-	addr string
-
-	// Owned by the loop.
-	c *cmds.Client
-	// lateRaw: the reply still to come (of a blocked or postponed
-	// command) is printed raw.
-	lateRaw bool
-	queued  bool          // a job to run the buffered commands is posted
-	werr    syscall.Errno // the first error reply of the write being run
+	conv engine.Conversation
 
 	wmu sync.Mutex // serializes writes
 
 	mu      sync.Mutex
 	out     []byte        // guarded by mu: rendered replies not read yet
+	werr    syscall.Errno // guarded by mu: the first error reply of the write being run
 	pending bool          // guarded by mu: more output is on its way
 	closed  bool          // guarded by mu: the client is gone
 	changed chan struct{} // guarded by mu: closed and replaced on change
@@ -103,54 +91,57 @@ var (
 	_ = (gofs.FileReader)((*conversation)(nil))
 	_ = (gofs.FileWriter)((*conversation)(nil))
 	_ = (gofs.FileReleaser)((*conversation)(nil))
-	_ = (cmds.CommandWatcher)(ctlConn{})
+	_ = (engine.Sink)((*ctlSink)(nil))
 )
 
 func (cv *conversation) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
 	cv.wmu.Lock()
 	defer cv.wmu.Unlock()
-	var errno syscall.Errno
-	e := cv.fsys.doNow(func(r *runner) {
-		c := cv.c
-		if c == nil {
-			errno = syscall.EPIPE
-			return
-		}
-		r.ls.srv.Stats.NetInputBytes += int64(len(data))
-		c.QueryBuf = append(c.QueryBuf, data...)
-		cv.werr = 0
-		c.ProcessInputBuffer()
-		errno = cv.werr
-		cv.updateState()
-	})
-	if e != 0 {
-		return 0, e
+	cv.mu.Lock()
+	cv.werr = 0
+	cv.mu.Unlock()
+	err := cv.conv.Send(cv.fsys.ctx, data)
+	if err == engine.ErrClosed {
+		return 0, syscall.EPIPE
 	}
+	if err != nil {
+		return 0, syscall.EIO
+	}
+	cv.mu.Lock()
+	errno := cv.werr
+	cv.mu.Unlock()
 	if errno != 0 {
 		return 0, errno
 	}
 	return uint32(len(data)), 0
 }
 
-// render moves the replies in c.Reply[c.Sent:upto] to the text output and
-// returns the errno of the first error among them.
-func (cv *conversation) render(c *cmds.Client, upto int, raw bool) syscall.Errno {
-	if upto <= c.Sent {
-		return 0
-	}
-	buf := c.Reply[c.Sent:upto]
-	var errno syscall.Errno
+// signal wakes the readers; mu is held.
+func (cv *conversation) signal() {
+	close(cv.changed)
+	cv.changed = make(chan struct{})
+}
+
+// ctlSink is a conversation as the sink of its engine conversation; its
+// methods are called by the engine, one at a time.
+type ctlSink conversation
+
+// Output renders replies as redis-cli prints those of the command argv,
+// and records the first error among them for the write being run.
+func (t *ctlSink) Output(argv [][]byte, buf []byte) {
+	cv := (*conversation)(t)
+	raw := cliRawOutput(argv)
 	cv.mu.Lock()
 	for len(buf) > 0 {
 		rep, n, err := proto.ReadReply(buf)
 		if err != nil || n == 0 {
 			break
 		}
-		if rep.Type == '-' && errno == 0 {
+		if rep.Type == '-' && cv.werr == 0 {
 			if errCode(rep.Str) == "ERR" {
-				errno = syscall.EINVAL
+				cv.werr = syscall.EINVAL
 			} else {
-				errno = syscall.EIO
+				cv.werr = syscall.EIO
 			}
 		}
 		start := len(cv.out)
@@ -162,18 +153,14 @@ func (cv *conversation) render(c *cmds.Client, upto int, raw bool) syscall.Errno
 	}
 	cv.signal()
 	cv.mu.Unlock()
-	c.Sent = upto
-	return errno
 }
 
-// updateState records, for readers, whether more output is to come: a
-// command is blocked or about to run, or the client is subscribed or
-// monitoring.
-func (cv *conversation) updateState() {
-	pending := false
-	if c := cv.c; c != nil {
-		pending = cv.queued || c.Flags&(cmds.ClientBlocked|cmds.ClientPubsub|cmds.ClientMonitor) != 0
-	}
+// Ready is not called: a ctl conversation's output is not held.
+func (t *ctlSink) Ready() {}
+
+// Pending records, for readers, whether more output is to come.
+func (t *ctlSink) Pending(pending bool) {
+	cv := (*conversation)(t)
 	cv.mu.Lock()
 	if cv.pending != pending {
 		cv.pending = pending
@@ -182,93 +169,25 @@ func (cv *conversation) updateState() {
 	cv.mu.Unlock()
 }
 
-// signal wakes the readers; mu is held.
-func (cv *conversation) signal() {
-	close(cv.changed)
-	cv.changed = make(chan struct{})
-}
-
-// ctlConn is the transport of a conversation's client (cmds.Conn and
-// cmds.CommandWatcher); its methods run on the loop.
-type ctlConn struct{ cv *conversation }
-
-// CommandDone renders the replies of the command just run, as redis-cli
-// prints that command's; what came before them (a blocked or postponed
-// command's reply, messages) is rendered first, as Flush would.
-func (t ctlConn) CommandDone(c *cmds.Client, argv [][]byte, from int) {
-	cv := t.cv
-	// A command ran: the one that blocked before it was answered.
-	late := cv.lateRaw
-	cv.lateRaw = false
-	e1 := cv.render(c, from, late)
-	raw := cliRawOutput(argv)
-	e2 := cv.render(c, len(c.Reply), raw)
-	if cv.werr == 0 {
-		cv.werr = cmp.Or(e1, e2)
-	}
-	if c.Flags&cmds.ClientBlocked != 0 {
-		cv.lateRaw = raw
-	}
-}
-
-// Flush is called in beforeSleep with replies that came later: a blocked
-// command's, pub/sub messages. Commands written after a blocked one
-// normally run as soon as it is answered (the server runs an unblocked
-// client's buffered commands); a job is posted for those still waiting,
-// so that readers wait for their replies rather than see end-of-file.
-func (t ctlConn) Flush(c *cmds.Client) {
-	cv := t.cv
-	raw := false
-	if cv.lateRaw && c.Flags&cmds.ClientBlocked == 0 {
-		raw, cv.lateRaw = true, false
-	}
-	cv.render(c, len(c.Reply), raw)
-	cv.checkLimit(c)
-	if len(c.QueryBuf) > 0 && !cv.queued && c.Flags&cmds.ClientBlocked == 0 {
-		cv.queued = true
-		cv.fsys.post(func() {
-			cv.queued = false
-			if c := cv.c; c != nil {
-				c.ProcessInputBuffer()
-			}
-			cv.updateState()
-		})
-	}
-	cv.updateState()
-}
-
-// checkLimit closes a subscribed or monitoring conversation whose reader
-// fell behind past client-output-buffer-limit pubsub, as the server closes
-// such a TCP client: render moves the replies out of the client's buffer,
-// where the server would have counted them, so the unread text is what is
-// checked. Only the hard limit applies to a subscribed conversation: the
-// server's own check at each message sees the client's buffer, which
-// render empties, and restarts the soft limit's clock.
-func (cv *conversation) checkLimit(c *cmds.Client) {
-	if c.Flags&(cmds.ClientPubsub|cmds.ClientMonitor) == 0 {
-		return
-	}
+// Unread is the rendered text not read yet: what the output buffer
+// limits of a subscribed or monitoring conversation check.
+func (t *ctlSink) Unread() int {
+	cv := (*conversation)(t)
 	cv.mu.Lock()
-	unread := int64(len(cv.out))
-	cv.mu.Unlock()
-	c.CheckOutputBufferLimits(unread)
+	defer cv.mu.Unlock()
+	return len(cv.out)
 }
 
-// Close is called when the client is freed (QUIT, a protocol error,
+// Closed is called when the client is gone (QUIT, a protocol error,
 // CLIENT KILL, the end of the open).
-func (t ctlConn) Close(c *cmds.Client) {
-	cv := t.cv
-	cv.c = nil
+func (t *ctlSink) Closed() {
+	cv := (*conversation)(t)
 	cv.mu.Lock()
 	cv.closed = true
 	cv.pending = false
 	cv.signal()
 	cv.mu.Unlock()
 }
-
-func (t ctlConn) RemoteAddr() string { return t.cv.addr }
-func (t ctlConn) LocalAddr() string  { return t.cv.addr }
-func (t ctlConn) Fd() int            { return -1 }
 
 // Read returns rendered replies, a line at a time; it waits while more are
 // on their way and returns end-of-file when none are.
@@ -302,7 +221,7 @@ func (cv *conversation) Read(ctx context.Context, dest []byte, off int64) (fuse.
 		case <-ch:
 		case <-ctx.Done():
 			return nil, syscall.EINTR
-		case <-cv.fsys.deadCh:
+		case <-cv.fsys.ctx.Done():
 			return nil, syscall.EIO
 		}
 	}
@@ -311,12 +230,7 @@ func (cv *conversation) Read(ctx context.Context, dest []byte, off int64) (fuse.
 // Release ends the conversation: the client is freed as when a socket
 // closes (a blocked command is dropped, subscriptions end).
 func (cv *conversation) Release(ctx context.Context) syscall.Errno {
-	cv.fsys.doNow(func(r *runner) {
-		if cv.c != nil {
-			r.ls.srv.FreeClient(cv.c)
-			cv.c = nil
-		}
-	})
+	cv.conv.Close(cv.fsys.ctx)
 	return 0
 }
 

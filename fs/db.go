@@ -235,7 +235,7 @@ func (d *dbDir) Rmdir(ctx context.Context, name string) syscall.Errno {
 				return
 			}
 			d.dropPending(key)
-			r.ls.dirTime[d.db] = r.ls.srv.Now().UnixNano()
+			r.ls.dirTime[d.db] = r.now()
 		case isDirType(typ):
 			rep := r.call([]byte("DEL"), key)
 			errno = replyErrno(&rep, syscall.EIO)
@@ -272,7 +272,7 @@ func (d *dbDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.E
 			errno = syscall.EEXIST
 			return
 		}
-		ki = keyInfo{typ: typeHash, mtime: r.ls.srv.Now().UnixNano()}
+		ki = keyInfo{typ: typeHash, mtime: r.now()}
 		r.setPending(d.db, key, &pendingDir{typ: ki.typ, mtime: ki.mtime})
 		r.ls.register(d.db, key)
 	})

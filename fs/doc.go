@@ -1,6 +1,10 @@
-// Package fs is redisfs's file front end: it mounts the keyspace with FUSE
-// (github.com/hanwen/go-fuse/v2) next to the RESP server, in the same
-// process and on the same event loop.
+// Package fs is redisfs's file front end: it mounts a keyspace with FUSE
+// (github.com/hanwen/go-fuse/v2). It reaches the keyspace only through an
+// engine (package fs/engine): run a job of commands atomically, be told
+// which keys changed, hold client conversations. redisfs mounts its own
+// keyspace, next to the RESP server, in the same process and on the same
+// event loop, through fs/local's engine; a remote Redis is meant to be
+// another engine under the same code (see fs/engine).
 //
 //	MOUNT/ctl             each open is a conversation: a client of its own
 //	MOUNT/info            the text of INFO, read-only
@@ -12,20 +16,16 @@
 // # One command path
 //
 // go-fuse serves requests on goroutines of its own; none of them touches
-// the keyspace or the server's state. A file operation posts a job to the
-// loop (the post function given to Mount) and waits for it; the job runs
-// commands on an internal client (cmds.ClientInternal) by handing their
-// argv to cmds.Client.RunArgv — processCommand, the path a command parsed
-// from a TCP client's bytes takes, without encoding it first — and decodes
-// each reply the command left in the client's reply buffer once, in place
-// (proto.ReplyDecoder), as Redis's scripting reads its fake client's
+// the keyspace or the server's state. A file operation hands a job to the
+// engine (engine.Engine.Do) and waits for it; the job runs commands by
+// their argv (engine.Tx.Call) and gets each reply decoded. The embedded
+// engine (fs/local) runs the job on the loop, on an internal client, with
+// cmds.Client.RunArgv — processCommand, the path a command parsed from a
+// TCP client's bytes takes, without encoding it first — and decodes each
+// reply once, in place, as Redis's scripting reads its fake client's
 // replies. Arity checks, statistics, keyspace notifications, WATCH and
 // propagation therefore apply to file operations as to any client.
-// Commands of one job are atomic: nothing else runs on the loop meanwhile.
-// Internal clients come from a small free list on the loop (one or two in
-// practice): a client costs a parser, an id and buffers, and jobs run one
-// at a time, so reusing them (with the argv and reply elements their jobs
-// use) keeps steady-state file operations from allocating any of that.
+// Commands of one job are atomic: nothing else runs meanwhile.
 // Operations that touch no server state take no job: reads served from
 // what an open already holds, flush and release of read-only opens, the
 // scratch area.
@@ -89,7 +89,7 @@
 // while the key has a TTL; setting it is EXPIRE, removing it PERSIST).
 //
 // The modification time of a key is its last change, kept on the loop from
-// the keyspace events (cmds.Server.OnKeyspaceEvent) for the keys the file
+// the keyspace events (engine.Watcher.KeyChanged) for the keys the file
 // server has nodes for (and up to 64Ki keys seen before); any other
 // key reports the time of the last change to such an unseen key of its
 // database, an upper bound of its real one. OBJECT IDLETIME was not used:
@@ -112,11 +112,11 @@
 //
 // # ctl
 //
-// Each open of ctl is a client like a TCP connection: write(2) appends to
-// its query buffer (inline commands or RESP) and runs the complete commands
-// through ProcessInputBuffer, which parses them once and tells the
-// conversation of each command as it completes (cmds.CommandWatcher), so
-// each reply is known to belong to its command; read(2) returns the
+// Each open of ctl is a client like a TCP connection (an
+// engine.Conversation): write(2) sends the bytes (inline commands or
+// RESP), which the engine runs as a socket read's, handing over each
+// command's replies with its argv as it completes, so each reply is known
+// to belong to its command; read(2) returns the
 // replies rendered as redis-cli prints them when its output is not a
 // terminal (proto.AppendCLI), a line per read (as a terminal in canonical
 // mode), waits while a command is blocked (BLPOP) or the client is
@@ -150,14 +150,15 @@
 // clients are not listed; subscribers, monitors and ctl conversations
 // are).
 //
-// Replies wait in the client's reply buffer until a read takes them, so a
+// Replies wait in the engine (the client's reply buffer: a Held
+// conversation) until a read takes them, so a
 // reader that does not keep up is treated as a TCP client that does not
 // read: a subscriber is disconnected by client-output-buffer-limit pubsub,
 // and a monitor by the limits of that same class (Redis puts monitors in
 // the normal class, unlimited by default, but memory held for a file
 // nobody reads has no bound otherwise), both checked by the server's one
-// function (cmds.Client.CheckOutputBufferLimits). After that its reads
-// return end-of-file; the loop never waits for a reader.
+// function (fs/local). After that its reads return end-of-file; the engine
+// never waits for a reader.
 //
 // monitor and the channel files never end, so they are not listed (ls
 // pubsub is empty; PUBSUB CHANNELS through ctl names the active
@@ -176,7 +177,8 @@
 // clients and statfs, which only read the server's state, never wait.
 //
 // The network front end comes first: while clients other than the file
-// server keep the loop busy (over 5,000 commands a second), an open
+// server keep the engine busy (engine.Engine.Busy: over 5,000 commands a
+// second on the embedded loop), an open
 // through the mount waits a millisecond before it starts (yield.go), so
 // that a grep -r over the mount cannot take the CPU the loop and its
 // clients need.
@@ -185,10 +187,12 @@
 //
 // The kernel caches entries, attributes and pages of keys (Options
 // CacheTimeout, 10s by default), and every change to a key the kernel may
-// hold is invalidated: the loop reports changes (keyspace events, FLUSHDB,
-// FLUSHALL and SWAPDB through cmds.Server.OnEmptyData) for the keys that
-// have nodes to a notifier goroutine, which merges repeats and calls
-// NotifyContent and NotifyEntry. Notify calls are never made on the loop:
+// hold is invalidated: the engine reports changes (keyspace events,
+// FLUSHDB, FLUSHALL and SWAPDB: engine.Watcher) and the file server hands
+// those of keys that have nodes to a notifier goroutine, which merges
+// repeats and calls NotifyContent and NotifyEntry; the embedded engine
+// holds the replies of each loop iteration until they are sent
+// (engine.Watcher.BeforeReplies). Notify calls are never made on the loop:
 // the kernel may need a lock held by a FUSE request that waits for the
 // loop. Lookups racing with a change are answered uncached, and a change
 // to a key whose node is being inserted is invalidated again shortly after

@@ -19,6 +19,7 @@ import (
 	"github.com/redisfs/redisfs/core/proto"
 	"github.com/redisfs/redisfs/core/redistest"
 	"github.com/redisfs/redisfs/core/server"
+	"github.com/redisfs/redisfs/fs/local"
 )
 
 // The tests mount for real, in the test process, and drive the mount only
@@ -79,7 +80,7 @@ func newEnv(t testing.TB, opts Options) *env {
 	e := &env{t: t, s: s, addr: s.Addr(), ctx: ctx, log: logs}
 	e.work = t.TempDir()
 	e.mnt = filepath.Join(t.TempDir(), "mnt")
-	fsys, err := Mount(e.mnt, srv, s.Post, opts)
+	fsys, err := Mount(e.mnt, local.New(srv, s.Post), opts)
 	if err != nil {
 		cancel()
 		s.Stop()

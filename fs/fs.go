@@ -17,7 +17,7 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
-	"github.com/redisfs/redisfs/core/cmds"
+	"github.com/redisfs/redisfs/fs/engine"
 )
 
 // Options tune a mount.
@@ -44,14 +44,16 @@ const staticTimeout = time.Hour
 
 // FS is a mounted keyspace. Create it with Mount; Unmount or Close it.
 type FS struct {
-	// srv is the command side the keyspace lives in; only the loop
-	// touches it (through jobs, see loop.go).
-	srv *cmds.Server
-	// post hands a function to the loop; safe from any goroutine.
-	post func(func())
-	dir  string
-	opts Options
-	ls   *loopSide
+	// eng is the Redis whose keyspace is mounted; the file server
+	// reaches it only through jobs (see loop.go) and conversations.
+	eng engine.Engine
+	// ctx is done once the engine is gone (Close): what waits for it
+	// fails.
+	ctx    context.Context
+	cancel context.CancelFunc
+	dir    string
+	opts   Options
+	ls     *loopSide
 	// notifier is nil in DirectIO mode.
 	notifier *notifier
 	fuse     *fuse.Server // the FUSE connection serving the mount
@@ -62,30 +64,20 @@ type FS struct {
 	// keyTimeout is the entry and attribute timeout of key nodes.
 	keyTimeout time.Duration
 
-	jobs atomic.Int64 // jobs posted, for tests and benchmarks
-	// waiting counts the jobs posted and not completed: file operations
-	// waiting for the loop. jobPosted is poked when one is posted (see
-	// notifier.await).
-	waiting   atomic.Int64
-	jobPosted chan struct{}
-	busyUntil atomic.Int64 // unix ns: until then file operations yield
+	jobs      atomic.Int64 // jobs posted, for tests and benchmarks
 	stopSweep chan struct{}
 
-	dead      atomic.Bool // the loop is gone: jobs fail with EIO
-	deadCh    chan struct{}
+	dead      atomic.Bool // the engine is gone: jobs fail with EIO
 	closeOnce sync.Once
 	unmountMu sync.Mutex
 	unmounted bool
 }
 
-// Mount mounts the keyspace of srv on dir and serves it until Unmount.
-// post hands a function to the goroutine of the event loop srv runs on
-// (server.Server.Post); it must be safe to call from any goroutine and may
-// be called before the loop runs: file operations wait for the loop. A
-// stale mount left at dir by a crashed process is cleared first. Mounting
-// uses the mount system call directly when run as root and fusermount3
-// otherwise.
-func Mount(dir string, srv *cmds.Server, post func(func()), opts Options) (*FS, error) {
+// Mount mounts the keyspace of eng on dir and serves it until Unmount
+// (fs/local's engine is the server embedded in the process). A stale mount
+// left at dir by a crashed process is cleared first. Mounting uses the
+// mount system call directly when run as root and fusermount3 otherwise.
+func Mount(dir string, eng engine.Engine, opts Options) (*FS, error) {
 	if opts.CacheTimeout <= 0 {
 		opts.CacheTimeout = 10 * time.Second
 	}
@@ -96,41 +88,32 @@ func Mount(dir string, srv *cmds.Server, post func(func()), opts Options) (*FS, 
 		return nil, err
 	}
 	fsys := &FS{
-		srv:       srv,
-		post:      post,
+		eng:       eng,
 		dir:       dir,
 		opts:      opts,
 		uid:       uint32(os.Getuid()),
 		gid:       uint32(os.Getgid()),
 		started:   time.Now(),
-		deadCh:    make(chan struct{}),
-		jobPosted: make(chan struct{}, 1),
-
 		stopSweep: make(chan struct{}),
 	}
+	fsys.ctx, fsys.cancel = context.WithCancel(context.Background())
 	fsys.keyTimeout = opts.CacheTimeout
 	if opts.DirectIO {
 		fsys.keyTimeout = 0
 	} else {
 		fsys.notifier = newNotifier(fsys)
 	}
-	fsys.ls = newLoopSide(fsys, srv)
-	// srv.DBs and Databases never change once the server exists.
-	fsys.dbs = make([]*dbDir, len(srv.DBs))
+	ndb := eng.Databases()
+	fsys.ls = newLoopSide(fsys, ndb)
+	fsys.dbs = make([]*dbDir, ndb)
 	for i := range fsys.dbs {
 		fsys.dbs[i] = &dbDir{fsys: fsys, db: i, scratch: map[string]*scratchData{}}
 	}
 	fsys.root = &rootNode{fsys: fsys}
 
-	// The hooks are installed by the first job, before any file
-	// operation can reach the loop.
-	ls := fsys.ls
-	post(func() {
-		srv.OnKeyspaceEvent(ls.onKeyspaceEvent)
-		srv.OnBeforeSleep(ls.measureLoad)
-		srv.OnBeforeSleep(ls.awaitInvalidations)
-		srv.OnEmptyData(ls.onEmptyData)
-	})
+	// The watcher is installed before any file operation can reach the
+	// engine.
+	eng.Watch(fsys.ls)
 	if fsys.notifier != nil {
 		go fsys.notifier.run()
 	}
@@ -146,7 +129,7 @@ func Mount(dir string, srv *cmds.Server, post func(func()), opts Options) (*FS, 
 		// O_TRUNC arrives with OPEN, so "echo v > key" is one commit.
 		ExtraCapabilities: fuse.CAP_ATOMIC_O_TRUNC,
 		PanicHandler: func(p any) fuse.Status {
-			fsys.logf(cmds.LogWarning, "fs: panic in a file operation: %v\n%s", p, debug.Stack())
+			eng.Logf("fs: panic in a file operation: %v\n%s", p, debug.Stack())
 			return fuse.EIO
 		},
 	}
@@ -167,6 +150,7 @@ func Mount(dir string, srv *cmds.Server, post func(func()), opts Options) (*FS, 
 		if fsys.notifier != nil {
 			fsys.notifier.close()
 		}
+		fsys.cancel()
 		return nil, fmt.Errorf("mount %s: %w", dir, err)
 	}
 	fsys.fuse = fuseSrv
@@ -176,12 +160,6 @@ func Mount(dir string, srv *cmds.Server, post func(func()), opts Options) (*FS, 
 
 // Dir returns the mount point.
 func (fsys *FS) Dir() string { return fsys.dir }
-
-// logf logs through the server's log, on the loop.
-func (fsys *FS) logf(level int, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	fsys.post(func() { fsys.srv.Logf(level, "%s", msg) })
-}
 
 // Unmount unmounts the file system while the loop still runs. When files
 // are still open it detaches the mount lazily: it disappears from the
@@ -222,12 +200,13 @@ func (fsys *FS) unmountClean() error {
 	}
 }
 
-// Close is Unmount for when the loop has stopped: operations waiting for
-// it fail with EIO instead of waiting forever, then the mount goes.
+// Close is Unmount for when the engine has stopped (the loop of the
+// embedded one): operations waiting for it fail with EIO instead of
+// waiting forever, then the mount goes.
 func (fsys *FS) Close() error {
 	fsys.closeOnce.Do(func() {
 		fsys.dead.Store(true)
-		close(fsys.deadCh)
+		fsys.cancel()
 	})
 	return fsys.Unmount()
 }

@@ -2,140 +2,70 @@ package fs
 
 import (
 	"fmt"
-	"runtime"
-	"runtime/debug"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/redisfs/redisfs/core/cmds"
 	"github.com/redisfs/redisfs/core/proto"
+	"github.com/redisfs/redisfs/fs/engine"
 )
 
-// This file is the file server's side of the event loop: how a FUSE
-// request hands work to the loop and waits for it, and the state the file
-// server keeps on the loop (its internal clients, which keys the kernel may
-// be caching, their modification times).
+// This file is the file server's side of the engine: how a FUSE request
+// hands work to the engine and waits for it, and the state the file server
+// keeps beside the engine's keyspace (which keys the kernel may be caching,
+// their modification times), touched only by jobs and the engine's change
+// callbacks, which the engine runs one at a time (see engine.Engine).
 //
-// A job is a function run on the loop goroutine with a runner: an internal
-// client taken from a small free list. The runner hands each command's argv
-// to the client (cmds.Client.RunArgv), which runs it through
-// processCommand as it runs a command a TCP client's bytes parsed into,
-// and decodes the reply the command appended to the client's reply buffer
-// once, in place. Several commands in one job are atomic with respect to
-// every other client, since nothing else runs on the loop meanwhile.
-//
-// Why a free list rather than one client per operation: a client costs a
-// parser, an id, buffers and an entry in the client table; jobs run one at
-// a time, so the list holds one or two runners in practice and
-// steady-state file operations allocate none of that (nor the argv and
-// the reply elements, which the runner reuses too). A client whose command left it in
-// an unusual state (closed, blocked, inside MULTI) is freed instead of
-// being reused.
+// A job is a function run by the engine with a runner: the job's Tx and
+// the loop side. Several commands in one job are atomic with respect to
+// every other client. The runner is pooled with the job, so that a job
+// posted in steady state allocates nothing of the file server's.
 
-// job is one posted piece of work and its completion signal.
+// job is one piece of work of the file server, pooled with its runner and
+// its run function.
 type job struct {
-	ls   *loopSide
-	fn   func(r *runner)
-	done atomic.Uint32
-	ch   chan struct{} // receives once per use, after done is set
-	perr any           // a panic recovered on the loop
-	// now: the job runs during a CLIENT PAUSE too (doNow).
-	now bool
+	fn  func(r *runner)
+	r   runner
+	run func(engine.Tx) // j.runTx, bound once
 }
 
-var jobPool = sync.Pool{New: func() any { return &job{ch: make(chan struct{}, 1)} }}
+var jobPool = sync.Pool{New: func() any {
+	j := &job{}
+	j.run = j.runTx
+	return j
+}}
 
-// spinWait is how long a waiting FUSE goroutine polls for its job's
-// completion before parking: an awake loop often answers within it, and
-// parking adds a scheduler wake-up to the trip. It stays short because the
-// spinning thread competes with the loop for a CPU.
-const spinWait = 20 * time.Microsecond
+func (j *job) runTx(tx engine.Tx) {
+	j.r.tx = tx
+	j.fn(&j.r)
+	j.r.tx = nil
+}
 
-// do runs fn on the loop and waits for it. It fails with EIO when the loop
-// is gone or fn panicked (the panic is logged). fn waits out a CLIENT
-// PAUSE (see cmds.Server.WhenUnpaused).
-func (fsys *FS) do(fn func(r *runner)) syscall.Errno { return fsys.doJob(fn, false) }
+// do runs fn on the engine and waits for it. It fails with EIO when the
+// engine is gone or fn panicked (the engine logs the panic). fn waits out
+// a CLIENT PAUSE.
+func (fsys *FS) do(fn func(r *runner)) syscall.Errno { return fsys.doJob(fn, 0) }
 
 // doNow is do for the jobs a pause must not hold: those that only read
-// the server's own state (INFO, CLIENT LIST) and those that feed, open or
-// free a client of their own (ctl, subscribers, monitors), whose commands
-// the pause holds as it holds any client's.
-func (fsys *FS) doNow(fn func(r *runner)) syscall.Errno { return fsys.doJob(fn, true) }
+// the server's own state (INFO, CLIENT LIST).
+func (fsys *FS) doNow(fn func(r *runner)) syscall.Errno { return fsys.doJob(fn, engine.JobNoPause) }
 
-func (fsys *FS) doJob(fn func(r *runner), now bool) syscall.Errno {
+func (fsys *FS) doJob(fn func(r *runner), opts engine.JobOpts) syscall.Errno {
 	if fsys.dead.Load() {
 		return syscall.EIO
 	}
 	fsys.jobs.Add(1)
-	fsys.waiting.Add(1)
-	select {
-	case fsys.jobPosted <- struct{}{}:
-	default:
-	}
 	j := jobPool.Get().(*job)
-	j.ls = fsys.ls
 	j.fn = fn
-	j.now = now
-	j.done.Store(0)
-	j.perr = nil
-	fsys.post(j.run)
-	if !j.wait(fsys.deadCh) {
+	j.r.ls = fsys.ls
+	if err := fsys.eng.Do(fsys.ctx, opts, j.run); err != nil {
 		// The job may still run later; leave it to the collector.
 		return syscall.EIO
 	}
-	perr := j.perr
 	j.fn = nil
 	jobPool.Put(j)
-	if perr != nil {
-		return syscall.EIO
-	}
 	return 0
-}
-
-func (j *job) run() {
-	ls := j.ls
-	// A file operation waits out a CLIENT PAUSE (see WhenUnpaused).
-	if !j.now && ls.srv.WhenUnpaused(j.run) {
-		return
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			j.perr = p
-			ls.srv.Logf(cmds.LogWarning, "fs: panic in a file operation: %v\n%s", p, debug.Stack())
-		}
-		// The operation completes once what it wrote is as durable as
-		// appendfsync promises: with "always", after the AOF is synced
-		// in the next beforeSleep (so close(2) returns a durable write).
-		ls.srv.WhenDurable(j.complete)
-	}()
-	r := ls.acquire()
-	defer ls.release(r)
-	j.fn(r)
-}
-
-// complete wakes the goroutine waiting for the job.
-func (j *job) complete() {
-	j.ls.fsys.waiting.Add(-1)
-	j.done.Store(1)
-	j.ch <- struct{}{}
-}
-
-func (j *job) wait(dead <-chan struct{}) bool {
-	if j.done.Load() == 0 {
-		start := time.Now()
-		for j.done.Load() == 0 && time.Since(start) < spinWait {
-			runtime.Gosched()
-		}
-	}
-	select {
-	case <-j.ch:
-		return true
-	case <-dead:
-		return false
-	}
 }
 
 // keyRef is what the loop side knows of a key the kernel may cache.
@@ -152,10 +82,7 @@ type keyRef struct {
 // loopSide is the file server's state on the loop goroutine. Nothing in it
 // is touched from any other goroutine.
 type loopSide struct {
-	srv  *cmds.Server
 	fsys *FS
-	free []*runner
-	conn internalConn
 
 	// keys[db] holds the keys that file-server nodes may stand for
 	// (live), and the modification times of others seen before, at
@@ -169,19 +96,15 @@ type loopSide struct {
 	dirTime []int64
 	// longNames holds keys already logged as having names too long.
 	longNames map[string]struct{}
-	// jobCmds counts the commands of jobs; loadAt, loadCmds and
-	// loadJobCmds are the last measure of measureLoad.
-	jobCmds, loadCmds, loadJobCmds int64
-	loadAt                         time.Time
 }
+
+var _ engine.Watcher = (*loopSide)(nil)
 
 const mtimeCap = 1 << 16
 
-func newLoopSide(fsys *FS, srv *cmds.Server) *loopSide {
-	n := len(srv.DBs)
+func newLoopSide(fsys *FS, n int) *loopSide {
 	now := time.Now().UnixNano()
 	ls := &loopSide{
-		srv:       srv,
 		fsys:      fsys,
 		keys:      make([]map[string]*keyRef, n),
 		dbTime:    make([]int64, n),
@@ -196,77 +119,26 @@ func newLoopSide(fsys *FS, srv *cmds.Server) *loopSide {
 	return ls
 }
 
-// internalConn is the transport of internal clients: replies are read by
-// the job that ran the command, so a flush only discards leftovers.
-type internalConn struct{}
-
-func (internalConn) Flush(c *cmds.Client) { c.Sent = len(c.Reply) }
-func (internalConn) Close(c *cmds.Client) {}
-func (internalConn) RemoteAddr() string   { return "fuse:0" }
-func (internalConn) LocalAddr() string    { return "fuse:0" }
-func (internalConn) Fd() int              { return -1 }
-
-// runner runs commands for one job on one internal client. Runners are
-// reused with their client, and so is what they decode replies into.
+// runner is what a job of the file server gets: the engine's Tx and the
+// loop side.
 type runner struct {
+	tx   engine.Tx
 	ls   *loopSide
-	c    *cmds.Client
-	dec  proto.ReplyDecoder
 	argv [][]byte // the runner's own argv: call's arguments do not escape
 }
 
-func (ls *loopSide) acquire() *runner {
-	if n := len(ls.free); n > 0 {
-		r := ls.free[n-1]
-		ls.free[n-1] = nil
-		ls.free = ls.free[:n-1]
-		r.c.Authenticated = true
-		return r
-	}
-	c := ls.srv.NewClient(ls.conn)
-	c.Flags |= cmds.ClientInternal
-	c.Name = "redisfs-fuse"
-	c.Authenticated = true
-	return &runner{ls: ls, c: c}
-}
-
-const badClientFlags = cmds.ClientCloseAfterReply | cmds.ClientCloseASAP | cmds.ClientBlocked |
-	cmds.ClientMulti | cmds.ClientPubsub | cmds.ClientMonitor
-
-// decodeKeep bounds the reply elements a reused runner keeps room for.
-const decodeKeep = 4096
-
-func (ls *loopSide) release(r *runner) {
-	c := r.c
-	c.ResetReply()
-	c.QueryBuf = c.QueryBuf[:0]
-	r.dec.Reset(decodeKeep)
-	if c.Flags&badClientFlags != 0 || len(ls.free) >= 4 {
-		ls.srv.FreeClient(c)
-		return
-	}
-	ls.free = append(ls.free, r)
-}
-
 // selectDB makes db the runner's database.
-func (r *runner) selectDB(db int) { r.c.SelectDB(db) }
+func (r *runner) selectDB(db int) { r.tx.SelectDB(db) }
 
-// call runs one command and returns its reply. The command runs through
-// the client's processCommand as it is (cmds.Client.RunArgv), not encoded
-// as a request; its reply is decoded once, in place, as Redis's scripting
-// reads its fake client's replies: the strings in it alias the client's
-// reply buffer and the elements come from the runner's arena, both valid
-// until the job ends.
+// now is the engine's clock, in unix nanoseconds.
+func (r *runner) now() int64 { return r.tx.Now().UnixNano() }
+
+// call runs one command and returns its reply, valid until the job ends
+// (see engine.Tx.Call).
 func (r *runner) call(args ...[]byte) proto.Reply {
-	r.ls.jobCmds++
 	r.argv = append(r.argv[:0], args...)
-	reply := r.c.RunArgv(r.argv)
+	rep := r.tx.Call(r.argv...)
 	clear(r.argv)
-	rep, n, err := r.dec.Read(reply)
-	if err != nil || n == 0 {
-		// No reply (CLIENT REPLY OFF cannot happen here) or a bad one.
-		return proto.Reply{Type: '-', Str: []byte("ERR no reply from the command")}
-	}
 	return rep
 }
 
@@ -314,13 +186,13 @@ func hasPrefix(s []byte, p string) bool { return len(s) >= len(p) && string(s[:l
 
 // Key types as the file server sees them.
 const (
-	typeNone   = -1
-	typeString = cmds.TypeString
-	typeList   = cmds.TypeList
-	typeSet    = cmds.TypeSet
-	typeZSet   = cmds.TypeZSet
-	typeHash   = cmds.TypeHash
-	typeStream = cmds.TypeStream
+	typeNone = iota - 1
+	typeString
+	typeList
+	typeSet
+	typeZSet
+	typeHash
+	typeStream
 )
 
 func parseType(s []byte) int {
@@ -519,14 +391,14 @@ var structuralEvents = map[string]bool{
 	"restore": true, "copy_to": true, "sortstore": true,
 }
 
-// onKeyspaceEvent is called on the loop for every change to a key.
-func (ls *loopSide) onKeyspaceEvent(db int, key []byte, event string) {
+// KeyChanged is called by the engine for every change to a key.
+func (ls *loopSide) KeyChanged(db int, key []byte, event string, at time.Time) {
 	if event == "keymiss" || db < 0 || db >= len(ls.keys) {
 		return
 	}
 	// A TTL change is metadata: it invalidates, but is no write.
 	write := event != "expire" && event != "persist"
-	now := ls.srv.Now().UnixNano()
+	now := at.UnixNano()
 	if structuralEvents[event] {
 		ls.dirTime[db] = now
 	}
@@ -549,15 +421,15 @@ func (ls *loopSide) onKeyspaceEvent(db int, key []byte, event string) {
 	}
 }
 
-// awaitInvalidations runs in beforeSleep, before the replies are written:
-// see notifier.await.
-func (ls *loopSide) awaitInvalidations() {
-	ls.fsys.notifier.await(ls.fsys.waiting.Load, ls.fsys.jobPosted)
+// BeforeReplies is called by the engine before the replies are sent: see
+// notifier.await.
+func (ls *loopSide) BeforeReplies(jobWaiting func() bool, jobPosted <-chan struct{}) {
+	ls.fsys.notifier.await(jobWaiting, jobPosted)
 }
 
-// onEmptyData is called on the loop after FLUSHDB/FLUSHALL.
-func (ls *loopSide) onEmptyData(dbnum int) {
-	now := ls.srv.Now().UnixNano()
+// Emptied is called by the engine after FLUSHDB/FLUSHALL/SWAPDB.
+func (ls *loopSide) Emptied(dbnum int, at time.Time) {
+	now := at.UnixNano()
 	for db := range ls.keys {
 		if dbnum != -1 && db != dbnum {
 			continue
@@ -583,7 +455,7 @@ func (ls *loopSide) logLongName(db int, key []byte) {
 		return
 	}
 	ls.longNames[k] = struct{}{}
-	ls.srv.Logf(cmds.LogWarning, "fs: key %q in db %d has a file name longer than %d bytes: reachable through ctl only",
+	ls.fsys.eng.Logf("fs: key %q in db %d has a file name longer than %d bytes: reachable through ctl only",
 		truncateForLog(key), db, maxNameLen)
 }
 

@@ -7,8 +7,8 @@ import (
 
 // The notifier keeps the kernel's caches coherent with the keyspace.
 //
-// The loop reports every change to a key that some file-server node stands
-// for (loopSide.onKeyspaceEvent → add). The notifier goroutine then tells
+// The engine reports every change to a key that some file-server node
+// stands for (loopSide.KeyChanged → add). The notifier goroutine then tells
 // the kernel to drop what it caches of the key: the inode's attributes and
 // pages (NotifyContent) and the directory entry (NotifyEntry), so the next
 // stat, open or cat asks again. Repeats merge while they wait in the queue.
@@ -232,9 +232,10 @@ const awaitMax = time.Second
 // The loop must not wait for the kernel while a file operation waits for
 // the loop: the kernel's invalidation may need a lock that operation
 // holds (a page being read, a directory being looked up). So await does
-// not wait while any job is waiting (waiting() > 0), and stops as soon as
-// one is posted (posted receives); the replies then go out as before.
-func (nt *notifier) await(waiting func() int64, posted <-chan struct{}) {
+// not wait while any job is waiting (waiting() reports true), and stops as
+// soon as one is posted (posted receives); the replies then go out as
+// before.
+func (nt *notifier) await(waiting func() bool, posted <-chan struct{}) {
 	if nt == nil {
 		return
 	}
@@ -249,7 +250,7 @@ func (nt *notifier) await(waiting func() int64, posted <-chan struct{}) {
 		nt.mu.Lock()
 		ok := nt.sent >= target || nt.closed
 		nt.mu.Unlock()
-		if ok || waiting() > 0 {
+		if ok || waiting() {
 			return
 		}
 		if timeout == nil {

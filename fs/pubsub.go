@@ -9,8 +9,8 @@ import (
 	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
-	"github.com/redisfs/redisfs/core/cmds"
 	"github.com/redisfs/redisfs/core/proto"
+	"github.com/redisfs/redisfs/fs/engine"
 )
 
 // The pubsub directory: one file per channel. Every canonical name is a
@@ -18,18 +18,18 @@ import (
 // shows the channels with subscribers (PUBSUB CHANNELS). Names are encoded
 // as key names are (names.go).
 //
-// An open for reading is a subscriber: a client of its own, created at
-// open, that runs SUBSCRIBE CHANNEL through processCommand like any
-// connection's command (cmds.Client.RunArgv); read(2) returns each message's payload as a line and waits
-// for the next one (until interrupted). Messages stay in the client's
-// reply buffer until read, so a reader that does not read is held to
+// An open for reading is a subscriber: a conversation of its own
+// (engine.Conversation), opened at open, that sends SUBSCRIBE CHANNEL like
+// any connection; read(2) returns each message's payload as a line and
+// waits for the next one (until interrupted). Messages stay in the engine
+// (the client's reply buffer) until read, so a reader that does not read is held to
 // client-output-buffer-limit pubsub like a TCP subscriber and disconnected
 // when it passes it; its reads then return end-of-file. Closing the file
 // frees the client, which ends the subscription.
 //
 // An open for writing publishes: each complete line written is one
-// PUBLISH CHANNEL LINE (without the newline), run on an internal client
-// when the write arrives; an unterminated last line is published at
+// PUBLISH CHANNEL LINE (without the newline), run as a job when the
+// write arrives; an unterminated last line is published at
 // close(2) (flush). A payload holding a newline cannot be published
 // through the file: use ctl for that.
 
@@ -132,7 +132,7 @@ func (n *channelNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 	h := &chanHandle{n: n}
 	acc := flags & syscall.O_ACCMODE
 	if acc != syscall.O_WRONLY {
-		s, e := n.fsys.openStream(n.fsys.dir+"/pubsub/"+n.name+":0", renderMessage, false,
+		s, e := n.fsys.openStream(n.fsys.dir+"/pubsub/"+n.name+":0", renderMessage,
 			[]byte("SUBSCRIBE"), n.channel)
 		if e != 0 {
 			return nil, 0, e
@@ -254,103 +254,68 @@ func renderMessage(dst []byte, rep *proto.Reply) []byte {
 	return dst
 }
 
-// stream is a client of its own whose replies a file reader takes as text
-// as they come: the subscriber of an open of pubsub/CHANNEL, the monitor
-// of an open of monitor. Replies stay in the client's reply buffer until a
-// read takes them (in a job), so the output buffer limits see a reader
-// that does not read exactly as they see a TCP client that does not.
+// stream is a conversation whose output a file reader takes as text as it
+// comes: the subscriber of an open of pubsub/CHANNEL, the monitor of an
+// open of monitor. The conversation is Held: messages stay in the engine
+// until a read pulls them, so the output buffer limits see a reader that
+// does not read exactly as they see a TCP client that does not.
 type stream struct {
 	fsys   *FS
-	addr   string
+	conv   engine.Conversation
 	render func(dst []byte, rep *proto.Reply) []byte
-	// limit makes Flush enforce the pubsub class's limits itself: the
-	// server does for subscribers, not for monitors.
-	limit bool
 
-	// Owned by the loop.
-	c *cmds.Client
+	// Set by the engine's calls of the sink while the opening command
+	// runs (before Send returns).
+	confirmed, live bool
+	errno           syscall.Errno
 
-	// wake receives (without blocking) when replies arrived or the client
-	// closed.
+	// wake receives (without blocking) when output arrived or the
+	// conversation closed.
 	wake chan struct{}
 
 	mu   sync.Mutex // serializes reads; guards what follows
 	text []byte     // rendered, text[off:] not read yet
 	off  int
-	eof  bool // the client is gone
+	eof  bool // the conversation is gone
 }
 
-// streamBatch is how much text one job renders ahead of the reads.
+// streamBatch is how much text one pull renders ahead of the reads.
 const streamBatch = 64 * 1024
 
-// openStream creates the client of a stream and runs args (SUBSCRIBE …,
-// MONITOR) on it; an error reply fails the open with its errno.
-func (fsys *FS) openStream(addr string, render func([]byte, *proto.Reply) []byte, limit bool, args ...[]byte) (*stream, syscall.Errno) {
-	s := &stream{fsys: fsys, addr: addr, render: render, limit: limit, wake: make(chan struct{}, 1)}
-	var errno syscall.Errno
-	e := fsys.doNow(func(r *runner) {
-		srv := r.ls.srv
-		c := srv.NewClient(streamConn{s})
-		// The mount's permissions are its authentication: there is
-		// no AUTH to send through a file. ACLs of the default user
-		// still apply.
-		c.Authenticated = true
-		s.c = c
-		rep, n, err := proto.ReadReply(c.RunArgv(args))
-		switch {
-		case err != nil || n == 0:
-			errno = syscall.EIO
-		default:
-			errno = replyErrno(&rep, syscall.EIO)
-		}
-		// The confirmation is not part of the stream.
-		c.Sent = len(c.Reply)
-		if errno == 0 && c.Flags&(cmds.ClientPubsub|cmds.ClientMonitor) == 0 {
+// openStream opens a conversation and sends args (SUBSCRIBE …, MONITOR) on
+// it; an error reply fails the open with its errno, as does a client that
+// is not subscribed or monitoring afterwards.
+func (fsys *FS) openStream(addr string, render func([]byte, *proto.Reply) []byte, args ...[]byte) (*stream, syscall.Errno) {
+	s := &stream{fsys: fsys, render: render, wake: make(chan struct{}, 1)}
+	// The mount's permissions are its authentication: there is no AUTH
+	// to send through a file. ACLs of the default user still apply.
+	opts := engine.ConvOptions{Addr: addr, Authenticated: true, Held: true}
+	conv, err := fsys.eng.Open(fsys.ctx, opts, (*streamSink)(s))
+	if err != nil {
+		return nil, syscall.EIO
+	}
+	s.conv = conv
+	req := proto.AppendArrayLen(nil, len(args))
+	for _, a := range args {
+		req = proto.AppendBulk(req, a)
+	}
+	errno := syscall.EIO
+	if conv.Send(fsys.ctx, req) == nil {
+		errno = s.errno
+		if errno == 0 && (!s.confirmed || !s.live) {
 			errno = syscall.EIO
 		}
-		if errno != 0 {
-			srv.FreeClient(c)
-		}
-	})
-	if e != 0 {
-		return nil, e
 	}
 	if errno != 0 {
+		conv.Close(fsys.ctx)
 		return nil, errno
 	}
 	return s, 0
 }
 
-// pull renders the replies waiting in the client's buffer, up to a batch,
-// and reports whether the client is still there. It runs on the loop.
-func (s *stream) pull() bool {
-	c := s.c
-	if c == nil {
-		return false
-	}
-	buf := c.Reply[c.Sent:]
-	for len(buf) > 0 && len(s.text)-s.off < streamBatch {
-		rep, n, err := proto.ReadReply(buf)
-		if err != nil {
-			c.Sent = len(c.Reply)
-			break
-		}
-		if n == 0 {
-			break
-		}
-		s.text = s.render(s.text, &rep)
-		buf = buf[n:]
-		c.Sent += n
-	}
-	if c.Sent >= len(c.Reply) {
-		c.ResetReply()
-	}
-	return true
-}
-
 // read returns the rendered text a line at a time (as ctl does, so that
 // the shell's read and head take one line and leave the rest), waiting for
-// more; end-of-file once the client is gone.
+// more; end-of-file once the conversation is gone.
 func (s *stream) read(ctx context.Context, dest []byte) (fuse.ReadResult, syscall.Errno) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -380,11 +345,11 @@ func (s *stream) read(ctx context.Context, dest []byte) (fuse.ReadResult, syscal
 		case <-s.wake:
 		default:
 		}
-		live := false
-		if e := s.fsys.doNow(func(r *runner) { live = s.pull() }); e != 0 {
-			return nil, e
+		open, err := s.conv.Pull(s.fsys.ctx, streamBatch)
+		if err != nil {
+			return nil, syscall.EIO
 		}
-		if !live {
+		if !open {
 			s.eof = true
 			continue
 		}
@@ -397,21 +362,14 @@ func (s *stream) read(ctx context.Context, dest []byte) (fuse.ReadResult, syscal
 			// Interrupted (the kernel sends INTERRUPT when the
 			// reader gets a signal).
 			return nil, syscall.EINTR
-		case <-s.fsys.deadCh:
+		case <-s.fsys.ctx.Done():
 			return nil, syscall.EIO
 		}
 	}
 }
 
-// close frees the client: subscriptions end, monitoring stops.
-func (s *stream) close() {
-	s.fsys.doNow(func(r *runner) {
-		if s.c != nil {
-			r.ls.srv.FreeClient(s.c)
-			s.c = nil
-		}
-	})
-}
+// close ends the conversation: subscriptions end, monitoring stops.
+func (s *stream) close() { s.conv.Close(s.fsys.ctx) }
 
 func (s *stream) signal() {
 	select {
@@ -420,30 +378,42 @@ func (s *stream) signal() {
 	}
 }
 
-// streamConn is the transport of a stream's client (cmds.Conn); its methods
-// run on the loop.
-type streamConn struct{ s *stream }
+// streamSink is a stream as the sink of its conversation; its methods are
+// called by the engine, one at a time. Output that answers the opening
+// command is its confirmation, not part of the stream; the rest is
+// rendered by the reader's Pull (which holds s.mu).
+type streamSink stream
 
-var _ = (cmds.Conn)(streamConn{})
+var _ = (engine.Sink)((*streamSink)(nil))
 
-// Flush wakes the reader; the replies stay in the client's buffer until a
-// read takes them. A monitor whose reader fell behind past the pubsub
-// class's limits is closed (the server does this itself for subscribers).
-func (t streamConn) Flush(c *cmds.Client) {
-	s := t.s
-	if s.limit {
-		c.CheckOutputBufferLimits(int64(len(c.Reply) - c.Sent))
+func (t *streamSink) Output(argv [][]byte, buf []byte) {
+	s := (*stream)(t)
+	for len(buf) > 0 {
+		rep, n, err := proto.ReadReply(buf)
+		if err != nil || n == 0 {
+			return
+		}
+		if argv != nil {
+			if !s.confirmed {
+				s.confirmed = true
+				s.errno = replyErrno(&rep, syscall.EIO)
+			}
+		} else {
+			s.text = s.render(s.text, &rep)
+		}
+		buf = buf[n:]
 	}
-	s.signal()
 }
 
-// Close is called when the client is freed (the end of the open, CLIENT
-// KILL, the output buffer limit).
-func (t streamConn) Close(c *cmds.Client) {
-	t.s.c = nil
-	t.s.signal()
-}
+// Ready wakes the reader.
+func (t *streamSink) Ready() { (*stream)(t).signal() }
 
-func (t streamConn) RemoteAddr() string { return t.s.addr }
-func (t streamConn) LocalAddr() string  { return t.s.addr }
-func (t streamConn) Fd() int            { return -1 }
+// Pending records, while the opening command runs, that the client is
+// subscribed or monitoring.
+func (t *streamSink) Pending(pending bool) { t.live = pending }
+
+// Unread is not asked of a held conversation.
+func (t *streamSink) Unread() int { return 0 }
+
+// Closed wakes the reader, whose next pull finds the conversation gone.
+func (t *streamSink) Closed() { (*stream)(t).signal() }

@@ -1,30 +1,35 @@
 package fs
 
 import (
+	"context"
 	"strconv"
 	"testing"
 
 	"github.com/redisfs/redisfs/core/cmds"
 	"github.com/redisfs/redisfs/core/proto"
+	"github.com/redisfs/redisfs/fs/local"
 )
 
-// BenchmarkRunnerCall times one command of a job on the loop side alone
-// (no FUSE, no loop): the cost a file operation adds per command on top of
-// the command itself. Each iteration ends as a job does (release), so the
-// reply buffer is reused as in steady state.
+// BenchmarkRunnerCall times a job of one command through the engine
+// alone (no FUSE; fs/local's engine with a post that runs the job at
+// once): the cost a file operation adds per command on top of the command
+// itself — fs's job, the engine's job and its internal client, the reply
+// decoded in place.
 func BenchmarkRunnerCall(b *testing.B) {
 	cfg := cmds.DefaultConfig()
 	cfg.Save = ""
 	cfg.AppendOnly = false
 	srv := cmds.NewServer(cfg)
 	srv.UpdateCachedTime()
-	ls := newLoopSide(&FS{}, srv)
-	r := ls.acquire()
-	r.call([]byte("SET"), []byte("str"), []byte("value:12345"))
-	for i := 0; i < 10; i++ {
-		r.call([]byte("RPUSH"), []byte("list"), []byte("element:"+strconv.Itoa(i)))
-	}
-	ls.release(r)
+	eng := local.New(srv, func(f func()) { f() })
+	fsys := &FS{eng: eng, ctx: context.Background()}
+	fsys.ls = newLoopSide(fsys, eng.Databases())
+	fsys.do(func(r *runner) {
+		r.call([]byte("SET"), []byte("str"), []byte("value:12345"))
+		for i := 0; i < 10; i++ {
+			r.call([]byte("RPUSH"), []byte("list"), []byte("element:"+strconv.Itoa(i)))
+		}
+	})
 	for _, bc := range []struct {
 		name string
 		args [][]byte
@@ -36,13 +41,16 @@ func BenchmarkRunnerCall(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				r := ls.acquire()
-				rep := r.call(bc.args...)
-				if rep.Type == '-' {
-					b.Fatalf("%s", rep.Str)
+			var bad []byte
+			job := func(r *runner) {
+				if rep := r.call(bc.args...); rep.Type == '-' {
+					bad = append(bad[:0], rep.Str...)
 				}
-				ls.release(r)
+			}
+			for i := 0; i < b.N; i++ {
+				if fsys.do(job) != 0 || bad != nil {
+					b.Fatalf("%s", bad)
+				}
 			}
 		})
 	}
@@ -70,7 +78,7 @@ func BenchmarkReplyDecode(b *testing.B) {
 				if _, n, _ := dec.Read(buf); n != len(buf) {
 					b.Fatal("short")
 				}
-				dec.Reset(decodeKeep)
+				dec.Reset(4096)
 			}
 		})
 	}

@@ -108,7 +108,7 @@ func (n *monitorNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 	if flags&syscall.O_ACCMODE != syscall.O_RDONLY {
 		return nil, 0, syscall.EACCES
 	}
-	s, e := n.fsys.openStream(n.fsys.dir+"/monitor:0", renderMonitor, true, []byte("MONITOR"))
+	s, e := n.fsys.openStream(n.fsys.dir+"/monitor:0", renderMonitor, []byte("MONITOR"))
 	if e != 0 {
 		return nil, 0, e
 	}

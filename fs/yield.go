@@ -18,37 +18,16 @@ import (
 // tmpfs keeps about 0.8. The price: while the network is that busy, a
 // grep over 10,000 keys takes at least 10 s. Without network load
 // nothing waits.
-const (
-	// yieldRate is the rate of commands from clients other than the file
-	// server's jobs (per second) above which the loop counts as busy.
-	yieldRate = 5000
-	// yieldWindow is how often the rate is measured, and how long the
-	// loop counts as busy after a measure above yieldRate.
-	yieldWindow = 20 * time.Millisecond
-	// yieldDelay is how long a file operation waits while the loop is
-	// busy.
-	yieldDelay = time.Millisecond
-)
+// The engine measures the load (engine.Engine.Busy; for the embedded
+// one, commands per second from clients other than the file server's jobs,
+// over 5,000 in the last 20 ms).
 
-// measureLoad runs in beforeSleep: every yieldWindow it compares the
-// commands processed meanwhile, less those of file-server jobs, with
-// yieldRate.
-func (ls *loopSide) measureLoad() {
-	now := ls.srv.Now()
-	el := now.Sub(ls.loadAt)
-	if el < yieldWindow {
-		return
-	}
-	cmds := ls.srv.Stats.NumCommands - ls.loadCmds - (ls.jobCmds - ls.loadJobCmds)
-	ls.loadAt, ls.loadCmds, ls.loadJobCmds = now, ls.srv.Stats.NumCommands, ls.jobCmds
-	if float64(cmds) > yieldRate*el.Seconds() {
-		ls.fsys.busyUntil.Store(now.Add(yieldWindow).UnixNano())
-	}
-}
+// yieldDelay is how long a file operation waits while the engine is busy.
+const yieldDelay = time.Millisecond
 
-// yield waits yieldDelay when network clients keep the loop busy.
+// yield waits yieldDelay when network clients keep the engine busy.
 func (fsys *FS) yield() {
-	if until := fsys.busyUntil.Load(); until != 0 && time.Now().UnixNano() < until {
+	if fsys.eng.Busy() {
 		time.Sleep(yieldDelay)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/redisfs/redisfs/core/persist"
 	"github.com/redisfs/redisfs/core/server"
 	"github.com/redisfs/redisfs/fs"
+	"github.com/redisfs/redisfs/fs/local"
 )
 
 func main() {
@@ -219,7 +220,7 @@ func mountKeyspace(srv *cmds.Server, s *server.Server) (*fs.FS, error) {
 	if dir == "" {
 		return nil, nil
 	}
-	fsys, err := fs.Mount(dir, srv, s.Post, fs.Options{AllowOther: srv.Config.AllowOther})
+	fsys, err := fs.Mount(dir, local.New(srv, s.Post), fs.Options{AllowOther: srv.Config.AllowOther})
 	if err != nil {
 		srv.Logf(cmds.LogWarning, "Failed mounting the keyspace: %v", err)
 		return nil, err

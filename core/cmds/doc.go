@@ -34,23 +34,24 @@
 //
 // From a write(2) to a ctl file of the mount (fs):
 //
-//	conversation.Write (fs/ctl.go) → FS.doNow (fs/loop.go) posts a job
-//	to the loop (the post function Mount was given: loop.Loop.Post) and
-//	waits → the job appends the written bytes to Client.QueryBuf
-//	→ Client.ProcessInputBuffer → … the same path as above …; after each
-//	command ProcessInputBuffer calls the transport's
-//	CommandWatcher.CommandDone (ctlConn, fs/ctl.go), which renders that
-//	command's reply as redis-cli prints it; conversation.Read returns the
-//	text. Replies that come later (a blocked command's, pub/sub messages)
-//	reach it through ctlConn.Flush.
+//	conversation.Write (fs/ctl.go) → conv.Send (fs/local/conv.go) posts
+//	a job to the loop (the post function local.New was given:
+//	loop.Loop.Post) and waits → the job appends the written bytes to
+//	Client.QueryBuf → Client.ProcessInputBuffer → … the same path as
+//	above …; after each command, ProcessInputBuffer calls the transport's
+//	CommandWatcher.CommandDone (transport, fs/local/conv.go), which hands
+//	that command's reply to ctlSink.Output (fs/ctl.go) to be rendered as
+//	redis-cli prints it; conversation.Read returns the text. Replies that
+//	come later (a blocked command's, pub/sub messages) reach it through
+//	transport.Flush.
 //
 // From any other file operation (cat, echo >, ls, rm … in fs):
 //
-//	the FUSE method → FS.do (fs/loop.go) posts a job → runner.call
-//	→ Client.RunArgv (client.go) with the argv, no RESP encoding
-//	→ Client.runArgv → … the same path as above …; RunArgv returns the
-//	reply bytes the command appended, which runner.call decodes once, in
-//	place (proto.ReplyDecoder).
+//	the FUSE method → FS.do (fs/loop.go) → Engine.Do (fs/local/local.go)
+//	posts a job → runner.Call → Client.RunArgv (client.go) with the argv,
+//	no RESP encoding → Client.runArgv → … the same path as above …;
+//	RunArgv returns the reply bytes the command appended, which
+//	runner.Call decodes once, in place (proto.ReplyDecoder).
 //
 // Other packages hook in only through the registration methods of Server
 // (OnKeyspaceEvent, OnEmptyData, OnBeforeSleep, OnConfigSet, OnShutdown,

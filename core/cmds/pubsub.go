@@ -654,7 +654,7 @@ func (srv *Server) checkOutputBufferLimits(c *Client) {
 // its reader has not taken yet, is over the hard limit of the pubsub
 // class of client-output-buffer-limit, or has stayed over its soft limit
 // for longer than the soft seconds. The server checks its subscribers
-// with their pending replies; the file server (fs) calls it for the
+// with their pending replies; the file server (fs/local) calls it for the
 // clients whose output waits elsewhere (a ctl conversation's rendered
 // text) or that the server holds to no limit (a monitor file's reader).
 func (c *Client) CheckOutputBufferLimits(used int64) {
