@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redisfs/redisfs/core/cmds"
 	"github.com/redisfs/redisfs/core/redistest"
@@ -48,7 +47,7 @@ func TestCommandReplies(t *testing.T) {
 			t.Errorf("%s during a rewrite: %q, want %q", x[0], got, x[1])
 		}
 	}
-	waitFor(t, 20*time.Second, "the scheduled BGSAVE", func() bool { return infoField(t, oc, "rdb_saves") != "0" })
+	waitFor(t, "the scheduled BGSAVE", func() bool { return infoField(t, oc, "rdb_saves") != "0" })
 	waitBackground(t, oc)
 	pair("CONFIG", "SET", "appendfsync", "sometimes")
 	pair("CONFIG", "SET", "dbfilename", "a/b")
@@ -68,7 +67,7 @@ func TestAutomaticSaves(t *testing.T) {
 	c := redistest.Dial(t, ours.addr)
 	before := do(t, c, "LASTSAVE").Int
 	do(t, c, "SET", "k", "v")
-	waitFor(t, 10*time.Second, "a save point to save", func() bool {
+	waitFor(t, "a save point to save", func() bool {
 		return infoField(t, c, "rdb_changes_since_last_save") == "0" && do(t, c, "LASTSAVE").Int > before
 	})
 	if _, err := os.Stat(filepath.Join(dir, "dump.rdb")); err != nil {
@@ -79,7 +78,7 @@ func TestAutomaticSaves(t *testing.T) {
 	}
 	// About 200 KB were appended; rewrites (one may start while the
 	// writes go on, and then another) bring the AOF back to the 10 keys.
-	waitFor(t, 10*time.Second, "automatic AOF rewrites", func() bool {
+	waitFor(t, "automatic AOF rewrites", func() bool {
 		size, _ := strconv.Atoi(infoField(t, c, "aof_current_size"))
 		return infoField(t, c, "aof_rewrites") != "0" && size < 32*1024
 	})
