@@ -206,7 +206,7 @@ func TestStaleMount(t *testing.T) {
 	// Kill it only once Mount has returned: go-fuse opens and closes a
 	// file of the new mount while mounting, and a process killed in that
 	// close waits forever for its own (dead) server.
-	eventually(t, 5*time.Second, func() string {
+	eventually(t, settle, func() string {
 		if !strings.Contains(out1.String(), "Keyspace mounted") {
 			return "not mounted: " + out1.String()
 		}
@@ -223,7 +223,7 @@ func TestStaleMount(t *testing.T) {
 	if err := cmd2.Start(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, func() string {
+	eventually(t, settle, func() string {
 		if !strings.Contains(out.String(), "Keyspace mounted") {
 			return "not mounted after restart: " + out.String()
 		}
