@@ -74,7 +74,7 @@ func TestCtl(t *testing.T) {
 		t.Errorf("CLIENT LIST: %q", out)
 	}
 	// The kernel releases a file after close(2) returns.
-	eventually(t, 2*time.Second, func() string {
+	eventually(t, settle, func() string {
 		if strings.Contains(cl.str("CLIENT", "LIST"), "viactl") {
 			return "the conversation outlived its close"
 		}
@@ -103,7 +103,7 @@ func TestCtlBlocking(t *testing.T) {
 	out = e.sh(`exec 3<>$M/ctl; printf 'BLPOP q2 0\n' >&3; timeout -s KILL 0.3 cat <&3; echo "rc=$?"`)
 	eq(t, "killed reader", strings.TrimSpace(out), "rc=137")
 	eq(t, "loop alive", cl.str("PING"), "PONG")
-	eventually(t, 2*time.Second, func() string {
+	eventually(t, settle, func() string {
 		if strings.Contains(cl.str("CLIENT", "LIST"), "cmd=blpop") {
 			return "the blocked conversation was not freed"
 		}

@@ -273,6 +273,13 @@ func eq[T comparable](t testing.TB, what string, got, want T) {
 	}
 }
 
+// settle bounds a wait for something that happens on its own time (a
+// release the kernel sends after close(2) returned, a subscriber joining,
+// a background script's output, a key expiring): generous, since a
+// loaded machine is many times slower than an idle one, and a wait that
+// succeeds returns at once.
+const settle = redistest.WaitTime
+
 // eventually retries f until it returns "" or the deadline passes.
 func eventually(t testing.TB, d time.Duration, f func() string) {
 	t.Helper()

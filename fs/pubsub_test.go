@@ -101,7 +101,7 @@ func (cl *client) numsub(ch string) string {
 
 func (cl *client) waitNumsub(ch, want string) {
 	cl.t.Helper()
-	eventually(cl.t, 5*time.Second, func() string {
+	eventually(cl.t, settle, func() string {
 		if got := cl.numsub(ch); got != want {
 			return fmt.Sprintf("PUBSUB NUMSUB %s: got %s, want %s", ch, got, want)
 		}
@@ -112,7 +112,7 @@ func (cl *client) waitNumsub(ch, want string) {
 // waitOutput waits until the script's output is want.
 func (p *bgProc) waitOutput(want string) {
 	p.t.Helper()
-	eventually(p.t, 5*time.Second, func() string {
+	eventually(p.t, settle, func() string {
 		if got := p.output(); got != want {
 			return fmt.Sprintf("output: got %q, want %q", clip(got), clip(want))
 		}
@@ -202,7 +202,7 @@ func TestPubsubWrite(t *testing.T) {
 	expect := func(payloads ...string) {
 		t.Helper()
 		for _, want := range payloads {
-			r, ok := sub.next(5 * time.Second)
+			r, ok := sub.next(settle)
 			if !ok {
 				t.Fatalf("no message %q", want)
 			}
@@ -265,14 +265,14 @@ func TestPubsubSlowReader(t *testing.T) {
 	// The same holds for a monitor that does not read.
 	eq(t, "limit", cl.str("CONFIG", "SET", "client-output-buffer-limit", "pubsub 64kb 0 0"), "OK")
 	p := e.bg(`exec 3<$M/monitor; while [ ! -e $W/go2 ]; do sleep 0.05; done; cat <&3; echo "rc=$?"`)
-	eventually(t, 5*time.Second, func() string {
+	eventually(t, settle, func() string {
 		if !strings.Contains(cl.str("CLIENT", "LIST"), "cmd=monitor") {
 			return "no monitor client"
 		}
 		return ""
 	})
 	e.sh(`i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo "SET key$i value$i"; done | redis-cli -p ` + e.port() + ` >/dev/null`)
-	eventually(t, 5*time.Second, func() string {
+	eventually(t, settle, func() string {
 		if strings.Contains(cl.str("CLIENT", "LIST"), "cmd=monitor") {
 			return "the monitor that does not read is still there"
 		}
@@ -281,7 +281,7 @@ func TestPubsubSlowReader(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(e.work, "go2"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p.wait(10 * time.Second)
+	p.wait(settle)
 	eq(t, "monitor after the limit", p.output(), "rc=0\n")
 }
 
@@ -316,7 +316,7 @@ func TestMixedFrontEnds(t *testing.T) {
 	e.sh(`echo v2 > $M/0/k2`)
 	found := false
 	for !found {
-		r, ok := ps.next(5 * time.Second)
+		r, ok := ps.next(settle)
 		if !ok {
 			t.Fatal("no keyspace event for the file write")
 		}
@@ -341,7 +341,7 @@ func TestMixedFrontEnds(t *testing.T) {
 	// cat monitor sees a command sent by redis-cli, as redis-cli
 	// monitor prints it.
 	p := e.bg(`exec timeout 30 cat $M/monitor`)
-	eventually(t, 5*time.Second, func() string {
+	eventually(t, settle, func() string {
 		if !strings.Contains(cl.str("CLIENT", "LIST"), "cmd=monitor") {
 			return "no monitor client"
 		}
@@ -349,7 +349,7 @@ func TestMixedFrontEnds(t *testing.T) {
 	})
 	e.sh(`redis-cli -p ` + e.port() + ` SET mk "m v"`)
 	re := regexp.MustCompile(`(?m)^[0-9]+\.[0-9]{6} \[0 127\.0\.0\.1:[0-9]+\] "SET" "mk" "m v"$`)
-	eventually(t, 5*time.Second, func() string {
+	eventually(t, settle, func() string {
 		if out := p.output(); !re.MatchString(out) {
 			return fmt.Sprintf("monitor: %q", clip(out))
 		}
@@ -359,7 +359,7 @@ func TestMixedFrontEnds(t *testing.T) {
 		t.Errorf("monitor starts with the OK: %q", clip(out))
 	}
 	p.stop()
-	eventually(t, 5*time.Second, func() string {
+	eventually(t, settle, func() string {
 		if strings.Contains(cl.str("CLIENT", "LIST"), "cmd=monitor") {
 			return "the monitor outlived its reader"
 		}
@@ -398,6 +398,6 @@ func slowSubscriber(t *testing.T, e *env, cl *client, open, goFile string) {
 	if err := os.WriteFile(filepath.Join(e.work, goFile), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p.wait(10 * time.Second)
+	p.wait(settle)
 	eq(t, "reader after the limit", p.output(), "rc=0\n")
 }

@@ -76,9 +76,12 @@ func TestConfigSetApplies(t *testing.T) {
 	c.Do("CONFIG", "SET", "timeout", "1")
 	idle := redistest.Dial(t, ourAddr)
 	idle.Do("AUTH", "pw")
-	time.Sleep(2500 * time.Millisecond)
-	if _, err := idle.TryDo("PING"); err == nil {
-		t.Errorf("an idle client survived timeout 1")
+	// The cron closes it after a second or two of idleness: wait for the
+	// close (a PING after a guessed sleep would keep it alive on a slow
+	// machine, where the cron came late).
+	idle.Timeout = redistest.WaitTime
+	if out, err := idle.ReadUntilClose(); err != nil || len(out) != 0 {
+		t.Errorf("an idle client survived timeout 1: %q %v", out, err)
 	}
 }
 
@@ -111,10 +114,10 @@ func TestSwapDBAndFlush(t *testing.T) {
 		}
 		// A client blocked on a key of a database served by SWAPDB.
 		b.Do("SELECT", "2")
-		if err := b.TryWrite(redistest.Command("BLPOP", "q", "5")); err != nil {
+		if err := b.TryWrite(redistest.Command("BLPOP", "q", "0")); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		a.WaitInfo("clients", "blocked_clients:1")
 		a.Do("SELECT", "3")
 		a.Do("RPUSH", "q", "x")
 		a.Do("SWAPDB", "2", "3")
@@ -155,7 +158,7 @@ func TestShutdown(t *testing.T) {
 	go func() {
 		// Run returns when the loop stops; StartServer's goroutine
 		// runs it. Poll for the listener going away instead.
-		for i := 0; i < 100; i++ {
+		for deadline := time.Now().Add(redistest.WaitTime); time.Now().Before(deadline); {
 			if _, err := redistest.TryDial(t, ourAddr); err != nil {
 				close(stopped)
 				return
@@ -171,7 +174,7 @@ func TestShutdown(t *testing.T) {
 	}
 	select {
 	case <-stopped:
-	case <-time.After(6 * time.Second):
+	case <-time.After(redistest.WaitTime + 5*time.Second):
 		t.Errorf("the server still accepts connections after SHUTDOWN")
 	}
 	if !s.Srv.ShutdownRequested.Load() {

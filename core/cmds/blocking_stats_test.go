@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redisfs/redisfs/core/proto"
 	"github.com/redisfs/redisfs/core/redistest"
@@ -134,6 +133,5 @@ func TestBlockedCommandStats(t *testing.T) {
 	b.ref[1].Close()
 	b.ours[1].Close()
 	b.waitBlocked(0)
-	time.Sleep(10 * time.Millisecond)
 	b.compareStats("client gone", "blpop")
 }

@@ -93,11 +93,15 @@ func TestActiveExpireCollects100k(t *testing.T) {
 	if n := totalKeys(srv); n != 102000 {
 		t.Fatalf("%d keys before expiry", n)
 	}
-	took := idleLoop(srv, 15*time.Second, func() bool { return totalKeys(srv) == 2000 })
+	took := idleLoop(srv, 60*time.Second, func() bool { return totalKeys(srv) == 2000 })
 	if n := totalKeys(srv); n != 2000 {
 		t.Fatalf("after %v, %d keys remain (want 2000): expired_keys=%d", took, n, srv.Stats.expiredKeys)
 	}
-	if took > 8*time.Second { // loose: a loaded machine, the race detector
+	// The cycles' budgets are wall-clock time, so on a loaded machine
+	// (two -race runs of the suite on two cores) they get less done:
+	// 9 s was seen there, about 2 s idle. The bound catches a cycle that
+	// stopped doing its share, not a slow machine.
+	if took > 30*time.Second {
 		t.Errorf("expiring 100k keys took %v", took)
 	}
 	if srv.Stats.expiredKeys != 100000 {
@@ -127,8 +131,10 @@ func TestActiveExpireSlowCycleBudget(t *testing.T) {
 	if !srv.expireCycle.timelimitExit || srv.Stats.expiredTimeCapReached != 1 {
 		t.Fatalf("the slow cycle did not stop on its time limit (took %v, deleted %d)", took, srv.Stats.expiredKeys)
 	}
-	// Loose: the check runs every 16 iterations, and the machine may be slow.
-	if took < 20*time.Millisecond || took > 200*time.Millisecond {
+	// Loose above: the check runs every 16 iterations, and a loaded
+	// machine preempts the cycle; one without a limit would run for
+	// seconds over these keys.
+	if took < 20*time.Millisecond || took > time.Second {
 		t.Errorf("slow cycle took %v, want about 25ms", took)
 	}
 	afterSlow := srv.Stats.expiredKeys
@@ -146,7 +152,9 @@ func TestActiveExpireSlowCycleBudget(t *testing.T) {
 	time.Sleep(3 * time.Millisecond)
 	start = time.Now()
 	srv.BeforeSleep()
-	if took := time.Since(start); took > 20*time.Millisecond {
+	// (22 ms was seen under load: preemption, not work. A fast cycle
+	// without its 1 ms limit would run for hundreds.)
+	if took := time.Since(start); took > 100*time.Millisecond {
 		t.Errorf("fast cycle took %v, want about 1ms", took)
 	}
 	if srv.Stats.expiredKeys == afterFast {
@@ -160,7 +168,10 @@ func TestActiveExpireSlowCycleBudget(t *testing.T) {
 // TestFastCycleNeedsTimeLimit: fast cycles only run after a slow cycle
 // ran out of time, as in Redis (whose stale-percentage test never fires).
 func TestFastCycleNeedsTimeLimit(t *testing.T) {
-	srv := expServer(t, nil)
+	// hz 1: the slow cycle's budget is 250 ms, not 25, so that deleting
+	// 1,000 keys stays inside it on a loaded machine too (it ran out
+	// once at hz 10, preempted); what is checked is the logic.
+	srv := expServer(t, func(c *Config) { c.Hz = 1 })
 	expAddVolatile(srv, srv.DBs[0], "k", 1000, -1000, -1)
 	srv.BeforeSleep()
 	if srv.Stats.expiredKeys != 0 {

@@ -3,6 +3,7 @@ package cmds_test
 import (
 	"bytes"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,10 @@ type mconns struct {
 	ref, ours []*redistest.Conn
 	refAddr   string
 	ourAddr   string
+	// ctl holds a control connection to each server (redis, ours),
+	// dialled by closeConn and kept open so that the client count it
+	// reads moves only with the connections the test closes.
+	ctl [2]*redistest.Conn
 }
 
 func newMConns(t *testing.T, n int, mod func(*cmds.Config), redisArgs ...string) *mconns {
@@ -97,6 +102,39 @@ func (m *mconns) quiet(i int, d time.Duration, what string) {
 	}
 }
 
+// closeConn closes connection i to both servers and waits until each has
+// freed the client, so that what the test asks next (INFO, PUBSUB
+// NUMSUB, a message to the others) does not race the server reading the
+// end of the connection.
+func (m *mconns) closeConn(i int) {
+	m.t.Helper()
+	for side, addr := range []string{m.refAddr, m.ourAddr} {
+		if m.ctl[side] == nil {
+			m.ctl[side] = redistest.Dial(m.t, addr)
+		}
+		ctl := m.ctl[side]
+		n := clientsConnected(m.t, ctl)
+		[2][]*redistest.Conn{m.ref, m.ours}[side][i].Close()
+		ctl.WaitInfo("clients", "connected_clients:"+strconv.Itoa(n-1))
+	}
+}
+
+// clientsConnected returns connected_clients of INFO clients.
+func clientsConnected(t *testing.T, c *redistest.Conn) int {
+	t.Helper()
+	info := string(c.Do("INFO", "clients"))
+	_, v, ok := strings.Cut(info, "\r\nconnected_clients:")
+	if !ok {
+		t.Fatalf("no connected_clients in INFO clients: %s", redistest.Quote([]byte(info)))
+	}
+	v, _, _ = strings.Cut(v, "\r\n")
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		t.Fatalf("connected_clients:%s", v)
+	}
+	return n
+}
+
 // closed checks that connection i was closed by both servers.
 func (m *mconns) closed(i int, what string) {
 	m.t.Helper()
@@ -167,8 +205,7 @@ func TestWatchOtherClients(t *testing.T) {
 	exec("after DISCARD")
 	// A watching client that disconnects leaves nothing behind.
 	m.do(1, "WATCH", "k")
-	m.ref[1].Close()
-	m.ours[1].Close()
+	m.closeConn(1)
 	m.do(0, "SET", "k", "4")
 	m.do(0, "PING")
 }

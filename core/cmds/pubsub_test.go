@@ -63,9 +63,7 @@ func TestPubsubBetweenClients(t *testing.T) {
 
 	// RESET drops the subscriptions; a closed connection too.
 	m.do(1, "RESET")
-	m.ref[4].Close()
-	m.ours[4].Close()
-	time.Sleep(50 * time.Millisecond)
+	m.closeConn(4)
 	m.do(2, "PUBSUB", "NUMSUB", "news")
 	m.do(2, "PUBSUB", "SHARDNUMSUB", "shard")
 	m.do(2, "PUBSUB", "NUMPAT")

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redisfs/redisfs/core/cmds"
 	"github.com/redisfs/redisfs/core/redistest"
@@ -291,14 +290,16 @@ func TestSpopKeepsIntsetWhenFewRemain(t *testing.T) {
 }
 
 // szEvents connects to addr, subscribes to every keyspace event and
-// returns a function that collects the events delivered so far.
+// returns a function that collects the events up to the marker
+// (SET __mark__, which szCompareEffects sends after each command).
 func szEvents(t *testing.T, addr string) func() []string {
 	t.Helper()
 	c := redistest.Dial(t, addr)
 	c.Do("PSUBSCRIBE", "__key*__:*")
 	return func() []string {
 		var out []string
-		c.Timeout = 300 * time.Millisecond
+		// The marker always comes: wait as long as it may take.
+		c.Timeout = redistest.WaitTime
 		for {
 			raw, err := c.TryReadReply()
 			if err != nil {

@@ -174,9 +174,7 @@ func TestTrackingOtherClients(t *testing.T) {
 	m.do(1, "GET", "x")
 	m.do(0, "GET", "x")
 	m.compareInfoTracking(2, "before a disconnection")
-	m.ref[1].Close()
-	m.ours[1].Close()
-	time.Sleep(50 * time.Millisecond)
+	m.closeConn(1)
 	m.compareInfoTracking(2, "after a disconnection")
 	m.do(2, "SET", "x", "1")
 	m.expect(0, "invalidation of x")
@@ -277,9 +275,7 @@ func TestTrackingRedirect(t *testing.T) {
 	m.expect(4, "flush for conn 5")
 
 	// The target goes away.
-	m.ref[0].Close()
-	m.ours[0].Close()
-	time.Sleep(50 * time.Millisecond)
+	m.closeConn(0)
 	m.do(1, "GET", "k")
 	m.do(2, "GET", "k")
 	m.do(3, "SET", "k", "5")
@@ -379,9 +375,7 @@ func TestTrackingBcast(t *testing.T) {
 	// Prefixes go with their last client.
 	m.do(4, "CLIENT", "TRACKING", "OFF")
 	m.compareInfoTracking(2, "conn 4 off")
-	m.ref[1].Close()
-	m.ours[1].Close()
-	time.Sleep(50 * time.Millisecond)
+	m.closeConn(1)
 	m.compareInfoTracking(2, "conn 1 gone")
 	m.do(0, "CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "new")
 	m.do(0, "CLIENT", "TRACKINGINFO")
@@ -462,7 +456,7 @@ func TestTrackingTableMaxKeys(t *testing.T) {
 	m.do(1, "CONFIG", "SET", "tracking-table-max-keys", "3")
 	for side, c := range []*redistest.Conn{m.ref[0], m.ours[0]} {
 		n := 0
-		c.Timeout = time.Second
+		c.Timeout = redistest.WaitTime // the cron trims, on its own time
 		for n < 4 {
 			r, err := c.TryReadReply()
 			if err != nil {

@@ -399,10 +399,11 @@ func TestZsetKeyspaceEvents(t *testing.T) {
 type zConns struct {
 	t         *testing.T
 	ref, ours []*redistest.Conn
+	ctl       [2]*redistest.Conn // the pair's connections: INFO while others block
 }
 
 func newZConns(t *testing.T, p *redistest.Pair, n int) *zConns {
-	z := &zConns{t: t}
+	z := &zConns{t: t, ctl: [2]*redistest.Conn{p.Ref, p.Ours}}
 	refAddr, ourAddr := p.Ref.NetConn().RemoteAddr().String(), p.Ours.NetConn().RemoteAddr().String()
 	for i := 0; i < n; i++ {
 		z.ref = append(z.ref, redistest.Dial(t, refAddr))
@@ -424,6 +425,16 @@ func (z *zConns) expect(i int, what string) {
 	a, b := z.ref[i].ReadReply(), z.ours[i].ReadReply()
 	if string(a) != string(b) {
 		z.t.Errorf("%s (conn %d):\n    redis: %s\n    ours:  %s", what, i, redistest.Quote(a), redistest.Quote(b))
+	}
+}
+
+// waitBlocked waits until both servers report n blocked clients: a
+// command sent to block must be blocked before another connection's
+// write that should wake it, or the test means something else.
+func (z *zConns) waitBlocked(n int) {
+	z.t.Helper()
+	for _, c := range z.ctl {
+		c.WaitInfo("clients", "blocked_clients:"+strconv.Itoa(n))
 	}
 }
 
@@ -454,6 +465,7 @@ func TestBlockingZpop(t *testing.T) {
 	z := newZConns(t, p, 3)
 	// Wake-up by ZADD on the second of two keys.
 	z.send(0, "BZPOPMIN", "k1", "k2", "0")
+	z.waitBlocked(1)
 	z.quiet(0, 100*time.Millisecond, "BZPOPMIN on empty keys")
 	z.do(1, "ZADD", "k2", "2", "b", "1", "a")
 	z.expect(0, "BZPOPMIN woken by ZADD")
@@ -461,9 +473,9 @@ func TestBlockingZpop(t *testing.T) {
 
 	// Two clients blocked on one key are served in the order they blocked.
 	z.send(0, "BZPOPMAX", "q", "0")
-	time.Sleep(50 * time.Millisecond)
+	z.waitBlocked(1)
 	z.send(1, "BZPOPMIN", "q", "0")
-	time.Sleep(50 * time.Millisecond)
+	z.waitBlocked(2)
 	z.do(2, "ZADD", "q", "1", "x")
 	z.expect(0, "first blocked client")
 	z.quiet(1, 100*time.Millisecond, "second blocked client")
@@ -484,7 +496,7 @@ func TestBlockingZpop(t *testing.T) {
 
 	// A key of another type does not wake a zset pop; the zset does.
 	z.send(0, "BZPOPMIN", "t", "0")
-	time.Sleep(50 * time.Millisecond)
+	z.waitBlocked(1)
 	z.do(1, "RPUSH", "t", "x")
 	z.quiet(0, 100*time.Millisecond, "BZPOPMIN on a list")
 	z.do(1, "DEL", "t")
@@ -499,7 +511,7 @@ func TestBlockingZpop(t *testing.T) {
 
 	// Changes inside MULTI wake the blocked client after EXEC.
 	z.send(0, "BZPOPMAX", "mx", "0")
-	time.Sleep(50 * time.Millisecond)
+	z.waitBlocked(1)
 	z.do(1, "MULTI")
 	z.do(1, "ZADD", "mx", "1", "a")
 	z.do(1, "ZADD", "mx", "2", "b")
@@ -508,7 +520,7 @@ func TestBlockingZpop(t *testing.T) {
 
 	// ZUNIONSTORE and ZRANGESTORE creating the key wake it too.
 	z.send(0, "BZPOPMIN", "dst", "0")
-	time.Sleep(50 * time.Millisecond)
+	z.waitBlocked(1)
 	z.do(1, "ZUNIONSTORE", "dst", "1", "mx")
 	z.expect(0, "woken by ZUNIONSTORE")
 
@@ -517,11 +529,11 @@ func TestBlockingZpop(t *testing.T) {
 	z.ref[0].ReadReply()
 	z.ours[0].ReadReply()
 	z.send(0, "BZMPOP", "0", "1", "r3", "MIN")
-	time.Sleep(50 * time.Millisecond)
+	z.waitBlocked(1)
 	z.do(1, "ZADD", "r3", "1.5", "a")
 	z.expect(0, "RESP3 BZMPOP")
 	z.send(0, "BZPOPMIN", "r3", "0")
-	time.Sleep(50 * time.Millisecond)
+	z.waitBlocked(1)
 	z.do(1, "ZADD", "r3", "2.5", "b")
 	z.expect(0, "RESP3 BZPOPMIN")
 	z.do(0, "BZPOPMIN", "r3", "0.05")
@@ -839,13 +851,13 @@ func TestPopPropagation(t *testing.T) {
 		func() { p.Do("ZINCRBY", "z", "1", "a") },
 		func() {
 			z.send(1, "BZPOPMIN", "bz", "0")
-			time.Sleep(50 * time.Millisecond)
+			z.waitBlocked(1)
 			z.do(0, "ZADD", "bz", "1", "a", "2", "b")
 			z.expect(1, "served BZPOPMIN")
 		},
 		func() {
 			z.send(1, "BZMPOP", "0", "1", "bz2", "MAX", "COUNT", "3")
-			time.Sleep(50 * time.Millisecond)
+			z.waitBlocked(1)
 			z.do(0, "ZADD", "bz2", "1", "a", "2", "b")
 			z.expect(1, "served BZMPOP")
 		},
@@ -868,7 +880,7 @@ func TestPopPropagation(t *testing.T) {
 		p.Do("SET", "__end__", marker)
 		want := normalize(refStream(marker))
 		var got []string
-		for try := 0; try < 100; try++ {
+		for deadline := time.Now().Add(redistest.WaitTime); time.Now().Before(deadline); {
 			mu.Lock()
 			n := len(ours)
 			last := []string(nil)

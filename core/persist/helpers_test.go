@@ -131,10 +131,12 @@ func do(t testing.TB, c *redistest.Conn, args ...string) proto.Reply {
 	return r
 }
 
-// waitFor polls cond until it holds or d passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+// waitFor polls cond until it holds, for at most redistest.WaitTime: a
+// save point, a rewrite or a BGSAVE happens on the server's own time,
+// and a loaded machine takes many times longer than an idle one.
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
+	deadline := time.Now().Add(redistest.WaitTime)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -159,7 +161,7 @@ func infoField(t testing.TB, c *redistest.Conn, field string) string {
 // waitBackground waits until no BGSAVE or AOF rewrite runs.
 func waitBackground(t testing.TB, c *redistest.Conn) {
 	t.Helper()
-	waitFor(t, 30*time.Second, "background save", func() bool {
+	waitFor(t, "background save", func() bool {
 		return infoField(t, c, "rdb_bgsave_in_progress") == "0" &&
 			infoField(t, c, "aof_rewrite_in_progress") == "0" &&
 			infoField(t, c, "aof_rewrite_scheduled") == "0"

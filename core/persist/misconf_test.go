@@ -72,7 +72,7 @@ func TestMisconfRDB(t *testing.T) {
 		do(t, c, "SET", "big", strings.Repeat("x", 1<<20))
 		filler := fill(t, disk)
 		do(t, c, "BGSAVE")
-		waitFor(t, 10*time.Second, "BGSAVE to fail", func() bool {
+		waitFor(t, "BGSAVE to fail", func() bool {
 			return infoField(t, c, "rdb_last_bgsave_status") == "err"
 		})
 		texts[i] = errorText(c, "SET", "k", "v")
@@ -112,7 +112,7 @@ func TestMisconfAOF(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		filler := fill(t, disk)
 		do(t, c, "SET", "big", strings.Repeat("y", 64*1024))
-		waitFor(t, 5*time.Second, "MISCONF", func() bool {
+		waitFor(t, "MISCONF", func() bool {
 			texts[i] = errorText(c, "SET", "k", "v")
 			return texts[i] != ""
 		})
@@ -120,7 +120,7 @@ func TestMisconfAOF(t *testing.T) {
 			t.Errorf("reads must work: %s", e)
 		}
 		os.Remove(filler)
-		waitFor(t, 5*time.Second, "writes to work again", func() bool { return errorText(c, "SET", "after", "1") == "" })
+		waitFor(t, "writes to work again", func() bool { return errorText(c, "SET", "after", "1") == "" })
 		if ours {
 			o.stop()
 			o = startOurs(t, disk, aofOn("everysec", true))
@@ -156,7 +156,7 @@ func TestMisconfCheckOrder(t *testing.T) {
 		do(t, c, "SET", "big", strings.Repeat("x", 1<<20))
 		filler := fill(t, disk)
 		do(t, c, "BGSAVE")
-		waitFor(t, 10*time.Second, "BGSAVE to fail", func() bool {
+		waitFor(t, "BGSAVE to fail", func() bool {
 			return infoField(t, c, "rdb_last_bgsave_status") == "err"
 		})
 		var got []string

@@ -58,9 +58,10 @@ func startRedis(t *testing.T, extra ...string) *realRedis {
 	return nil
 }
 
-// ready waits until the server answers PING, or until it exits.
+// ready waits until the server answers PING, or until it exits; as long
+// as a loaded machine may take to start it.
 func (r *realRedis) ready(exited chan struct{}) bool {
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-exited:

@@ -217,6 +217,34 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // Close closes the connection.
 func (c *Conn) Close() error { return c.nc.Close() }
 
+// WaitTime bounds a wait for something a server does on its own time
+// (frees a closed connection, blocks a client, expires a key, finishes a
+// background save). It is generous: a loaded machine (two -race runs of
+// the suite on two busy cores) is many times slower than an idle one, and
+// a wait that succeeds returns as soon as it does.
+const WaitTime = 30 * time.Second
+
+// WaitInfo polls INFO section on c until one of its lines is line (such
+// as "connected_clients:2" or "blocked_clients:1"), and fails the test if
+// that takes longer than WaitTime. Tests wait with it for what a server
+// does after a command has replied, rather than sleep a guess.
+func (c *Conn) WaitInfo(section, line string) {
+	c.t.Helper()
+	deadline := time.Now().Add(WaitTime)
+	for {
+		info := string(c.Do("INFO", section))
+		// Every line of the bulk reply follows a CRLF (its header's
+		// or the previous line's).
+		if strings.Contains(info, "\r\n"+line+"\r\n") {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("redistest: INFO %s never showed %q: %s", section, line, Quote([]byte(info)))
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 // Command encodes args as a RESP multibulk request.
 func Command(args ...string) []byte {
 	b := proto.AppendArrayLen(nil, len(args))
