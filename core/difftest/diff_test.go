@@ -99,15 +99,16 @@ func fuzz(t *testing.T, refAddr, ourAddr string, seed int64, count int) {
 			break
 		}
 	}
-	t.Logf("seed %d: %d commands in %v, %d mismatches", seed, r.commands, time.Since(start).Round(time.Millisecond), found)
+	t.Logf("seed %d: %d commands in %v, %d mismatches (%d error replies, %d blocked pops)",
+		seed, r.commands, time.Since(start).Round(time.Millisecond), found, r.errors, r.blocks)
 }
 
 // shrink returns a shorter sequence that still mismatches (any
 // mismatch): it removes chunks of steps, halving their size, while the
 // mismatch stays (ddmin-like, bounded by a number of replays).
 func shrink(r *runner, su setup, steps []step) []step {
-	saved := r.commands
-	defer func() { r.commands = saved }()
+	saved := *r
+	defer func() { r.commands, r.errors, r.blocks = saved.commands, saved.errors, saved.blocks }()
 	budget := 300
 	fails := func(s []step) bool {
 		budget--

@@ -56,12 +56,16 @@ type setup struct {
 // gen generates commands from a seeded source.
 type gen struct {
 	r *rand.Rand
+	// own is the key the family being generated prefers, so that
+	// not every other command is a WRONGTYPE ("" for none).
+	own string
 }
 
-// Keys: a small keyspace, so that types clash. "zl" is kept for the lex
+// Keys: a small keyspace, so that types clash (each family prefers a key
+// of its own, s l h t z, two times in three). "zl" is kept for the lex
 // commands and only ever holds members of score 0 (lex ranges over mixed
 // scores depend on Redis's skiplist layout).
-var keys = []string{"a", "b", "c", "", "k\x00\xff"}
+var keys = []string{"a", "b", "c", "", "k\x00\xff", "s", "l", "h", "t", "z"}
 
 const lexKey = "zl"
 
@@ -85,12 +89,17 @@ var floats = []string{"0", "1.5", "-1", "2", "inf", "-inf", "+inf", "nan", "1e30
 var scoreBounds = []string{"-inf", "+inf", "0", "1", "(1", "2", "(2", "-1", "10", "(10", "x", "nan", "(inf"}
 
 func (g *gen) pick(l []string) string { return l[g.r.Intn(len(l))] }
-func (g *gen) key() string            { return g.pick(keys) }
-func (g *gen) val() string            { return g.pick(values) }
-func (g *gen) mem() string            { return g.pick(members) }
-func (g *gen) int() string            { return g.pick(ints) }
-func (g *gen) small() string          { return strconv.Itoa(g.r.Intn(12) - 4) }
-func (g *gen) chance(n int) bool      { return g.r.Intn(n) == 0 }
+func (g *gen) key() string {
+	if g.own != "" && g.r.Intn(3) != 0 {
+		return g.own
+	}
+	return g.pick(keys)
+}
+func (g *gen) val() string       { return g.pick(values) }
+func (g *gen) mem() string       { return g.pick(members) }
+func (g *gen) int() string       { return g.pick(ints) }
+func (g *gen) small() string     { return strconv.Itoa(g.r.Intn(12) - 4) }
+func (g *gen) chance(n int) bool { return g.r.Intn(n) == 0 }
 
 func (g *gen) mems(min, max int) []string {
 	n := min + g.r.Intn(max-min+1)
@@ -210,20 +219,27 @@ func (g *gen) blocking() step {
 
 // command returns one command of a family chosen at random.
 func (g *gen) command() step {
+	defer func() { g.own = "" }()
 	switch g.r.Intn(10) {
 	case 0, 1:
+		g.own = "s"
 		return g.stringCmd()
 	case 2:
+		g.own = "s"
 		return g.bitCmd()
 	case 3:
 		return g.keyCmd()
 	case 4:
+		g.own = "l"
 		return g.listCmd()
 	case 5:
+		g.own = "h"
 		return g.hashCmd()
 	case 6:
+		g.own = "t"
 		return g.setCmd()
 	case 7, 8:
+		g.own = "z"
 		return g.zsetCmd()
 	default:
 		return g.sortScanCmd()

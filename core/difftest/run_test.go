@@ -26,8 +26,10 @@ type side struct {
 type runner struct {
 	t     testing.TB
 	sides [2]*side // 0: redis-server, 1: ours
-	// commands counts the commands sent to each server.
-	commands int
+	// commands counts the commands sent to each server; errors those
+	// Redis answered with an error, blocks the blocking commands that
+	// did block.
+	commands, errors, blocks int
 }
 
 // mismatch is a difference found at step index at.
@@ -156,6 +158,9 @@ func (r *runner) command(i int, st step) *mismatch {
 		reps[k] = rep
 	}
 	r.commands++
+	if len(reps[0]) > 0 && reps[0][0] == '-' {
+		r.errors++
+	}
 	if !equal(st.mode, reps[0], reps[1]) {
 		return &mismatch{i, fmt.Sprintf("reply differs:\n    redis: %s\n    ours:  %s", redistest.Quote(reps[0]), redistest.Quote(reps[1]))}
 	}
@@ -217,6 +222,9 @@ func (r *runner) block(i int, st step) (bool, *mismatch) {
 	}
 	if state[0] == "answered" && !bytes.Equal(reps[0], reps[1]) {
 		return false, &mismatch{i, fmt.Sprintf("blocking command's reply differs:\n    redis: %s\n    ours:  %s", redistest.Quote(reps[0]), redistest.Quote(reps[1]))}
+	}
+	if state[0] == "blocked" {
+		r.blocks++
 	}
 	return state[0] == "blocked", nil
 }
