@@ -154,7 +154,15 @@ func (g *gen) setup() setup {
 func (g *gen) next() []step {
 	switch n := g.r.Intn(100); {
 	case n < 4:
-		steps := []step{{args: []string{"MULTI"}}}
+		var steps []step
+		if g.chance(3) {
+			// WATCH, and sometimes a write that aborts EXEC.
+			steps = append(steps, step{args: cat("WATCH", g.keysN(1, 2))})
+			if g.chance(2) {
+				steps = append(steps, g.command())
+			}
+		}
+		steps = append(steps, step{args: []string{"MULTI"}})
 		for i := g.r.Intn(5); i > 0; i-- {
 			// EXEC nests the replies: only commands whose
 			// reply compares exactly.
@@ -384,7 +392,7 @@ func (g *gen) bitCmd() step {
 
 func (g *gen) keyCmd() step {
 	k := g.key()
-	switch g.r.Intn(20) {
+	switch g.r.Intn(21) {
 	case 0:
 		return step{args: cat("DEL", g.keysN(1, 3))}
 	case 1:
@@ -434,6 +442,23 @@ func (g *gen) keyCmd() step {
 		return s("OBJECT", "REFCOUNT", k)
 	case 18:
 		return s("STRLEN", k)
+	case 19:
+		// Other databases: the state check covers 0 and 1.
+		switch g.r.Intn(7) {
+		case 0:
+			return s("MOVE", k, g.pick([]string{"0", "1", "16", "x"}))
+		case 1:
+			return s("SWAPDB", "0", g.pick([]string{"1", "0", "99"}))
+		case 2:
+			return s("COPY", k, g.key(), "DB", g.pick([]string{"0", "1", "x"}))
+		case 3:
+			return s("COPY", k, g.key(), "DB", "1", "REPLACE")
+		case 4:
+			return s("SELECT", g.pick([]string{"0", "1", "1", "16"}))
+		case 5:
+			return s("SELECT", "0")
+		}
+		return s("FLUSHDB")
 	default:
 		return s("EXISTS", k)
 	}

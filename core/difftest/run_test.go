@@ -287,7 +287,7 @@ func (r *runner) dumpRestore(i int, st step) *mismatch {
 	if err != nil {
 		return &mismatch{i, err.Error()}
 	}
-	if deterministicDump(r, src) {
+	if deterministicDump(ref.main, src) {
 		op, err := ours.main.TryDo("DUMP", src)
 		if err != nil {
 			return &mismatch{i, err.Error()}
@@ -303,15 +303,32 @@ func (r *runner) dumpRestore(i int, st step) *mismatch {
 	return r.command(i, step{args: append([]string{"RESTORE", dst, st.args[2], string(rep.Str)}, st.args[3:]...)})
 }
 
-// deterministicDump reports whether Redis's DUMP of key is the same in
-// every process: not for a hash table, whose order follows a random seed.
-func deterministicDump(r *runner, key string) bool {
-	enc, err := r.sides[0].ctl.TryDo("OBJECT", "ENCODING", key)
+// deterministicDump reports whether Redis's DUMP of key (on Redis's
+// connection c) is the same in every process: not for a hash table, whose
+// order follows a random seed.
+func deterministicDump(c *redistest.Conn, key string) bool {
+	enc, err := c.TryDo("OBJECT", "ENCODING", key)
 	return err == nil && !bytes.Contains(enc, []byte("hashtable"))
 }
 
-// checkState compares the whole keyspace of both servers.
+// checkState compares the whole keyspace of both servers: the databases
+// the generated commands reach (0 and 1).
 func (r *runner) checkState(i int) *mismatch {
+	for _, db := range []string{"1", "0"} {
+		for _, sd := range r.sides {
+			if _, err := sd.ctl.TryDo("SELECT", db); err != nil {
+				return &mismatch{i, err.Error()}
+			}
+		}
+		if m := r.checkDB(i, db); m != nil {
+			return m
+		}
+	}
+	return nil
+}
+
+// checkDB compares the database the ctl connections have selected.
+func (r *runner) checkDB(i int, db string) *mismatch {
 	var keyLists [2][]string
 	for k, sd := range r.sides {
 		rep, err := sd.ctl.TryDo("KEYS", "*")
@@ -329,7 +346,7 @@ func (r *runner) checkState(i int) *mismatch {
 		slices.Sort(keyLists[k])
 	}
 	if !slices.Equal(keyLists[0], keyLists[1]) {
-		return &mismatch{i, fmt.Sprintf("state: keys differ: redis %q, ours %q", keyLists[0], keyLists[1])}
+		return &mismatch{i, fmt.Sprintf("state of db %s: keys differ: redis %q, ours %q", db, keyLists[0], keyLists[1])}
 	}
 	for _, key := range keyLists[0] {
 		if m := r.checkKey(i, key); m != nil {
@@ -384,7 +401,7 @@ func (r *runner) checkKey(i int, key string) *mismatch {
 			return m
 		}
 	}
-	if deterministicDump(r, key) {
+	if deterministicDump(r.sides[0].ctl, key) {
 		return ctlDo(exact, "DUMP", key)
 	}
 	return nil
