@@ -282,10 +282,33 @@ func (c *Client) ParserNeed() int { return c.parser.Need }
 
 // keepArgv returns a copy of c.Argv that stays valid after the command
 // returns (for MULTI queues and blocked commands).
+//
+// The arguments share one allocation, and an empty argument stays a
+// non-nil empty slice: commands tell an absent argument (nil) from the
+// empty key "" (SINTERSTORE "" s, BLMOVE src ""), and
+// append([]byte(nil), a...) would turn the one into the other.
 func (c *Client) keepArgv() [][]byte {
-	out := make([][]byte, len(c.argv))
-	for i, a := range c.argv {
-		out[i] = append([]byte(nil), a...)
+	return keepArgs(c.argv)
+}
+
+// keepArgs copies args into one new allocation; see keepArgv.
+func keepArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	buf := make([]byte, n)
+	out := make([][]byte, len(args))
+	off := 0
+	for i, a := range args {
+		copy(buf[off:], a)
+		out[i] = buf[off : off+len(a) : off+len(a)]
+		off += len(a)
 	}
 	return out
+}
+
+// keepArg copies one argument, keeping "" non-nil (see keepArgv).
+func keepArg(a []byte) []byte {
+	return append(make([]byte, 0, len(a)), a...)
 }

@@ -251,8 +251,10 @@ const clientStructSize = 1024
 // omem tot-mem events cmd user redir resp.
 //
 // Memory fields describe our buffers: qbuf is the unparsed query buffer,
-// rbs the reply buffer's capacity (rbp the same: no peak is kept), obl the
-// reply bytes not yet written, oll and omem 0 (replies are one buffer).
+// rbs the reply buffer's capacity (rbp the same: no peak is kept); the
+// reply bytes not yet written are shown as Redis's buffers would hold
+// them (outputBufferUsage): obl up to 16 KB, the rest as oll blocks
+// totalling omem bytes.
 func (c *Client) appendClientInfo(b []byte) []byte {
 	srv := c.srv
 	addr, laddr, fd := "", "", -1
@@ -280,7 +282,8 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 			argvMem += len(a)
 		}
 	}
-	obl := max(len(c.Reply)-c.Sent, 0)
+	pending := max(len(c.Reply)-c.Sent, 0)
+	obl, oll, omem := outputBufferUsage(int64(pending))
 	totMem := clientStructSize + cap(c.QueryBuf) + cap(c.Reply) + argvMem + multiMem
 
 	b = appendIntField(b, "id=", c.ID)
@@ -302,10 +305,12 @@ func (c *Client) appendClientInfo(b []byte) []byte {
 	b = appendIntField(b, " multi-mem=", int64(multiMem))
 	b = appendIntField(b, " rbs=", int64(cap(c.Reply)))
 	b = appendIntField(b, " rbp=", int64(cap(c.Reply)))
-	b = appendIntField(b, " obl=", int64(obl))
-	b = appendIntField(b, " oll=0 omem=0 tot-mem=", int64(totMem))
+	b = appendIntField(b, " obl=", obl)
+	b = appendIntField(b, " oll=", oll)
+	b = appendIntField(b, " omem=", omem)
+	b = appendIntField(b, " tot-mem=", int64(totMem))
 	b = append(b, " events=r"...)
-	if obl > 0 && c.Flags&clientPendingWrite == 0 {
+	if pending > 0 && c.Flags&clientPendingWrite == 0 {
 		// Replies left over after a short write wait for EPOLLOUT.
 		b = append(b, 'w')
 	}

@@ -613,7 +613,7 @@ func objectRefcountCommand(c *Client) {
 	}
 	srv := c.srv
 	shareable := srv.Config.MaxMemory == 0 || !(srv.lfuPolicy() || srv.lruPolicy())
-	if o.isInt() && o.int() >= 0 && o.int() < sharedIntegers && shareable {
+	if o.isInt() && o.int() >= 0 && o.int() < sharedIntegers && shareable && !o.unshared {
 		c.addReplyInt(sharedRefcount)
 		return
 	}

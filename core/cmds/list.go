@@ -829,7 +829,7 @@ func blmoveGenericCommand(c *Client, wherefrom, whereto int, timeout int64) {
 		c.addReplyNull()
 		return
 	}
-	dstkey := append([]byte(nil), c.argv[2]...)
+	dstkey := keepArg(c.argv[2])
 	brpoplpush := c.cmd.name == "brpoplpush"
 	c.srv.blockForKeys(c, blockedList, c.argv[1:2], timeout, func(c *Client, key []byte, o *Object) bool {
 		c.serveClientBlockedOnList(o, key, dstkey, wherefrom, whereto, -1, brpoplpush)

@@ -56,6 +56,10 @@ type Object struct {
 	// lru is the LRU clock (seconds, 24 bits as Redis) or LFU data of the
 	// object, for OBJECT IDLETIME/FREQ and eviction.
 	lru uint32
+	// unshared marks a small int-encoded string that Redis would hold
+	// in an object of its own rather than a shared integer (the copy
+	// COPY makes), for OBJECT REFCOUNT. It fits in the padding.
+	unshared bool
 }
 
 // Type returns the object's type (TypeString …).
@@ -230,7 +234,11 @@ func newStringObjectNoInt(b []byte) Object {
 func dupStringObject(o *Object) Object {
 	switch o.enc {
 	case encInt:
-		return newIntObject(o.int())
+		// Redis's dupStringObject makes a new object, never a
+		// shared integer: OBJECT REFCOUNT of the copy is 1.
+		n := newIntObject(o.int())
+		n.unshared = true
+		return n
 	case encEmbstr:
 		n := newRawBytes(o.Bytes(), o.StrLen())
 		n.enc = encEmbstr

@@ -641,28 +641,76 @@ func (srv *Server) outputBufferLimits() [3]obufLimit {
 }
 
 // checkOutputBufferLimits closes c asynchronously when its pending output
-// is over its class's limits (only the pubsub class is enforced here).
+// is over its class's limits. It runs after every command, before replies
+// are written and where a subscriber gets a message. The mount's clients
+// (no socket: fd -1) are checked by fs where it knows what waits for its
+// reader (CheckOutputBufferLimits), or not at all when nobody reads their
+// output but fs itself, as Redis exempts its fake clients; subscribers of
+// any transport are checked here too.
 func (srv *Server) checkOutputBufferLimits(c *Client) {
-	if c.Flags&ClientPubsub == 0 || c.ps == nil {
+	if len(c.Reply)-c.Sent <= replyStaticBytes {
 		return
 	}
-	c.CheckOutputBufferLimits(int64(len(c.Reply) - c.Sent))
+	if c.Flags&ClientPubsub != 0 && c.ps != nil || c.conn != nil && c.conn.Fd() >= 0 {
+		c.CheckOutputBufferLimits(int64(len(c.Reply) - c.Sent))
+	}
+}
+
+// replyStaticBytes is the size of Redis's per-client static reply buffer
+// (PROTO_REPLY_CHUNK_BYTES). Ours is one buffer, but it is measured as
+// Redis's would be: the first replyStaticBytes pending bytes as that
+// buffer (obl in CLIENT LIST), the rest as its reply list of blocks of
+// that size (oll, omem), the only part client-output-buffer-limit counts.
+const replyStaticBytes = 16 * 1024
+
+// outputBufferUsage splits pending output bytes as Redis's buffers would
+// hold them (see replyStaticBytes): obl, oll, omem.
+func outputBufferUsage(pending int64) (obl, oll, omem int64) {
+	obl = min(max(pending, 0), replyStaticBytes)
+	omem = max(pending-replyStaticBytes, 0)
+	oll = (omem + replyStaticBytes - 1) / replyStaticBytes
+	return obl, oll, omem
+}
+
+// outputBufferClass is the client-output-buffer-limit class of c, as
+// Redis's getClientType: a replica's (index 1; no client is one until
+// replication exists), pubsub for a subscriber, normal for every other,
+// a MONITOR connection included. The mount's monitor file (a monitor
+// with no socket) is held to the pubsub class, as fs documents: nothing
+// else bounds what a file nobody reads holds.
+func (c *Client) outputBufferClass() int {
+	if c.Flags&ClientPubsub != 0 {
+		return 2
+	}
+	if c.Flags&ClientMonitor != 0 && c.conn != nil && c.conn.Fd() < 0 {
+		return 2
+	}
+	return 0
 }
 
 // CheckOutputBufferLimits closes c asynchronously (at the next
 // beforeSleep, logged as Redis logs it) when used, the bytes of output
-// its reader has not taken yet, is over the hard limit of the pubsub
-// class of client-output-buffer-limit, or has stayed over its soft limit
-// for longer than the soft seconds. The server checks its subscribers
-// with their pending replies; the file server (fs/local) calls it for the
-// clients whose output waits elsewhere (a ctl conversation's rendered
-// text) or that the server holds to no limit (a monitor file's reader).
+// its reader has not taken yet, counted as Redis's reply list would hold
+// them (outputBufferUsage), is over the hard limit of c's class of
+// client-output-buffer-limit, or has stayed over its soft limit for
+// longer than the soft seconds (Redis's checkClientOutputBufferLimits
+// and closeClientOnOutputBufferLimitReached). The server checks its
+// clients after each command and its subscribers as they get messages;
+// the file server (fs/local) calls it for the clients whose output waits
+// elsewhere (a ctl conversation's rendered text) or that the server holds
+// to no limit (a monitor file's reader).
 func (c *Client) CheckOutputBufferLimits(used int64) {
 	if c.Flags&ClientCloseASAP != 0 {
 		return
 	}
+	_, _, used = outputBufferUsage(used)
+	if used == 0 {
+		// As Redis with an empty reply list: nothing to check, and
+		// the soft limit's clock is left as it is.
+		return
+	}
 	srv := c.srv
-	lim := srv.outputBufferLimits()[2]
+	lim := srv.outputBufferLimits()[c.outputBufferClass()]
 	hard := lim.hard != 0 && used >= lim.hard
 	soft := lim.soft != 0 && used >= lim.soft
 	if soft && !hard {

@@ -353,6 +353,10 @@ func (srv *Server) processCommand(c *Client) {
 	if len(srv.blocking.ready) > 0 {
 		srv.handleClientsBlockedOnKeys()
 	}
+	// A client whose replies passed its class's
+	// client-output-buffer-limit is closed ASAP and reads no further
+	// command (Redis checks as replies are added; pubsub.go).
+	srv.checkOutputBufferLimits(c)
 	c.Flags &^= clientReplySkip
 	if c.Flags&clientReplySkipNext != 0 {
 		c.Flags = c.Flags&^clientReplySkipNext | clientReplySkip
@@ -412,6 +416,9 @@ func (srv *Server) HandleClientsWithPendingWrites() {
 			if _, live := srv.clients[c.ID]; !live {
 				continue
 			}
+			// Replies that reached it other than by its own
+			// command (a served BLPOP, MONITOR, invalidations).
+			srv.checkOutputBufferLimits(c)
 			if c.conn != nil {
 				c.conn.Flush(c)
 			}

@@ -184,7 +184,9 @@ func equalFoldC(arg []byte, s string) bool {
 // be modified. It lets keys stored in a dict go to functions taking []byte.
 func stringBytes(s string) []byte {
 	if s == "" {
-		return nil
+		// Not nil: the empty key "" is a key, and nil means "absent"
+		// to the commands that take an optional destination.
+		return []byte{}
 	}
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }

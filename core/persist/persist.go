@@ -119,9 +119,20 @@ func (p *Persister) Start() error {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	start := time.Now()
 	if !Enabled(cfg) {
-		// Memory only: nothing is loaded, nothing created; SAVE and
-		// CONFIG SET appendonly yes still work.
+		// Memory only: nothing is created and nothing saved unless
+		// asked (SAVE, CONFIG SET appendonly yes), but an RDB file
+		// found in the directory is loaded, as Redis loads it
+		// whenever the AOF is off (a backup copied in, or a file a
+		// redis-server wrote).
 		srv.Logf(cmds.LogNotice, "Persistence is off (save '' and appendonly no): data live in memory only")
+		ok, st, err := p.loadRDBFile(p.rdbPath(), false)
+		if err != nil {
+			return err
+		}
+		if ok {
+			p.lastLoad = st
+			srv.Logf(cmds.LogNotice, "DB loaded from disk: %.3f seconds", time.Since(start).Seconds())
+		}
 	} else if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return fmt.Errorf("can't create the data directory %s: %w", cfg.Dir, err)
 	} else if cfg.AppendOnly {
