@@ -176,8 +176,10 @@ func RepoRoot(t testing.TB) string {
 }
 
 // DefaultTimeout is how long a new Conn waits for a reply, or for a write
-// to complete, before it gives up. A test may lower it before it dials.
-var DefaultTimeout = 10 * time.Second
+// to complete, before it gives up: WaitTime, since one command (DEBUG
+// POPULATE 300000 under the race detector) took longer than 10 s on a
+// loaded machine. A test may lower it before it dials.
+var DefaultTimeout = WaitTime
 
 // Conn is a raw RESP connection. It sends requests as given and returns
 // replies as the raw bytes the server sent, one complete reply at a time.

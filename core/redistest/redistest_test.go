@@ -182,14 +182,16 @@ func TestConnReadReply(t *testing.T) {
 }
 
 func TestConnTimeout(t *testing.T) {
-	addr := fakeServer(t, func(c net.Conn) { time.Sleep(500 * time.Millisecond) })
+	// The server holds the connection far longer than the timeout, so
+	// that a slow machine cannot make the close come first.
+	addr := fakeServer(t, func(c net.Conn) { time.Sleep(2 * time.Second) })
 	c := Dial(t, addr)
 	c.Timeout = 100 * time.Millisecond
 	start := time.Now()
 	if _, err := c.TryDo("PING"); err == nil || err == ErrClosed {
 		t.Fatalf("err = %v, want a timeout", err)
 	}
-	if d := time.Since(start); d > 400*time.Millisecond {
+	if d := time.Since(start); d > 1500*time.Millisecond {
 		t.Fatalf("timed out after %v", d)
 	}
 }
