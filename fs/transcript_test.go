@@ -115,6 +115,10 @@ func runCtlTranscript(t *testing.T, helper string, steps []redistest.Step, inlin
 	if res, err := h.do(redistest.Command("FLUSHALL"), 3); err != nil || res.text != "OK\n" {
 		t.Fatalf("FLUSHALL through ctl: %q %v", res.text, err)
 	}
+	// subs counts the conversation's subscriptions, as the reference
+	// server's (un)subscribe replies report them: while it has some, ctl
+	// stays pending and never says end of file.
+	var subs, shardSubs int64
 	for i, st := range steps {
 		req, refReq := redistest.Command(st.Args...), []byte(nil)
 		if inline {
@@ -141,12 +145,16 @@ func runCtlTranscript(t *testing.T, helper string, steps []redistest.Step, inlin
 					wantErrno = syscall.EINVAL
 				}
 			}
+			countSubscriptions(&rep, &subs, &shardSubs)
 			want = proto.AppendCLI(want, &rep)
 			if raw {
 				want = want[:len(want)-1]
 			}
 		}
-		res, err := h.finish(len(want))
+		if len(st.Args) > 0 && strings.EqualFold(st.Args[0], "RESET") {
+			subs, shardSubs = 0, 0
+		}
+		res, err := h.finish(len(want), subs == 0 && shardSubs == 0)
 		if err != nil {
 			t.Errorf("%s\n    redis: %q\n    ctl:   %q (%v)", st, want, res.text, err)
 			t.Errorf("%s: the rest of %s is skipped", st, st.File)
@@ -165,6 +173,27 @@ func runCtlTranscript(t *testing.T, helper string, steps []redistest.Step, inlin
 		}
 	}
 	return len(steps)
+}
+
+// countSubscriptions updates the subscription counts from a reply of the
+// reference server: an (un)subscribe confirmation carries the count left;
+// EXEC's reply holds those of the transaction.
+func countSubscriptions(rep *proto.Reply, subs, shardSubs *int64) {
+	if rep.Type != '*' && rep.Type != '>' {
+		return
+	}
+	if len(rep.Elems) != 3 || rep.Elems[2].Type != ':' {
+		for i := range rep.Elems {
+			countSubscriptions(&rep.Elems[i], subs, shardSubs)
+		}
+		return
+	}
+	switch strings.ToLower(string(rep.Elems[0].Str)) {
+	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe":
+		*subs = rep.Elems[2].Int
+	case "ssubscribe", "sunsubscribe":
+		*shardSubs = rep.Elems[2].Int
+	}
 }
 
 // clockTick reports whether want and got are the integer replies of a
@@ -327,11 +356,12 @@ func startCtlHelper(t *testing.T, helper, path string) *ctlHelperProc {
 }
 
 // send hands the helper the bytes of one step to write to ctl; finish
-// then tells it want, the length of the text expected, and waits for the
-// result. The helper reads the reply text until ctl says nothing is
-// pending (end of file); want matters when the conversation stays pending
-// (subscribed): the helper stops once it has that much and nothing more
-// comes. The test queries redis-server between the two.
+// then tells it want, the length of the text expected, and whether ctl
+// will say end of file, and waits for the result. When eof, the helper
+// reads the reply text until ctl says nothing is pending, however long the
+// text; otherwise (a subscribed conversation stays pending) it stops once
+// it has want bytes and nothing more comes for a moment. The test queries
+// redis-server between the two.
 func (h *ctlHelperProc) send(req []byte) error {
 	var hdr [5]byte
 	hdr[0] = 'w'
@@ -340,10 +370,14 @@ func (h *ctlHelperProc) send(req []byte) error {
 	return err
 }
 
-func (h *ctlHelperProc) finish(want int) (ctlResult, error) {
+func (h *ctlHelperProc) finish(want int, eof bool) (ctlResult, error) {
 	var hdr [5]byte
 	hdr[0] = 'n'
-	binary.BigEndian.PutUint32(hdr[1:], uint32(want))
+	n := uint32(want)
+	if eof {
+		n |= 1 << 31
+	}
+	binary.BigEndian.PutUint32(hdr[1:], n)
 	if _, err := h.stdin.Write(hdr[:]); err != nil {
 		return ctlResult{}, err
 	}
@@ -361,7 +395,7 @@ func (h *ctlHelperProc) do(req []byte, want int) (ctlResult, error) {
 	if err := h.send(req); err != nil {
 		return ctlResult{}, err
 	}
-	return h.finish(want)
+	return h.finish(want, true)
 }
 
 // TestCliRawOutput checks cliRawOutput against the real redis-cli: the

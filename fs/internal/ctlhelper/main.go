@@ -6,13 +6,15 @@
 // Requests are frames of a kind byte and a 32-bit big-endian number:
 //
 //	'w' n, then n bytes   write these bytes to ctl in one write
-//	'n' want              the length of the text expected for the last 'w'
+//	'n' want              the length of the text expected for the last 'w';
+//	                      its top bit set: ctl will say end of file
 //
 // Each 'w' is followed by one 'n'. For each pair the helper answers with
 // the write's errno and the length of the text it read (both 32-bit
-// big-endian) and the text. It reads until ctl reports end of file
-// (nothing pending); when the conversation stays pending (subscribed), it
-// stops a moment after it has want bytes, so that extra text shows too.
+// big-endian) and the text. When told ctl will say end of file, it reads
+// until then (nothing pending), however long the text; when the
+// conversation stays pending (subscribed), it stops a moment after it has
+// want bytes, so that extra text shows too.
 // The 'n' comes separately so that the test can query the reference server
 // while ctl is at work.
 package main
@@ -142,13 +144,19 @@ func run(path string) int {
 		}
 		var text []byte
 		var idle <-chan time.Time
-		want, wantCh := -1, frames
+		want, wantCh, haveN := -1, frames, false
 		setWant := func(f frame, ok bool) bool {
 			if !ok || f.kind != 'n' {
 				fmt.Fprintf(os.Stderr, "frame %q, want 'n'\n", f.kind)
 				return false
 			}
-			want, wantCh = f.n, nil
+			haveN = true
+			want, wantCh = f.n&(1<<31-1), nil
+			if f.n&(1<<31) != 0 {
+				// The end of file ends the step; no timer.
+				want = -1
+				return true
+			}
 			if len(text) >= want {
 				idle = time.After(grace)
 			}
@@ -179,7 +187,7 @@ func run(path string) int {
 				break collect
 			}
 		}
-		if want < 0 {
+		if !haveN {
 			if f, ok := <-frames; !setWant(f, ok) {
 				return 1
 			}
