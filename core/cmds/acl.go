@@ -665,6 +665,8 @@ func (srv *Server) defaultUserNeedsAuth() bool {
 
 // DefaultUserNoPass reports whether the default user needs no password,
 // which is what protected mode checks.
+//
+// Used by core/server.
 func (srv *Server) DefaultUserNoPass() bool {
 	if srv.acl == nil {
 		return srv.Config.requirePass == ""

@@ -201,6 +201,8 @@ func configSetCommand(c *Client) {
 // CONFIG SET, once for each directive it set, by canonical name: for
 // front ends that apply a directive themselves (the GC tuner and
 // maxmemory).
+//
+// Used by core/server.
 func (srv *Server) OnConfigSet(f func(name string)) {
 	srv.configSetHooks = append(srv.configSetHooks, f)
 }

@@ -179,6 +179,8 @@ func (srv *Server) clientUnblock(target *Client, withError bool) {
 
 // BlockedClients returns the number of clients blocked on keys or
 // postponed by a pause (INFO's blocked_clients).
+//
+// Exported for the tests of core/cmds.
 func (srv *Server) BlockedClients() int { return srv.blocking.blocked + srv.postponedClients() }
 
 // getTimeoutFromObjectOrReply parses a blocking timeout as Redis 7.0 does:

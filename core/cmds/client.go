@@ -5,6 +5,8 @@ import (
 )
 
 // Client flags, as Redis's CLIENT_*.
+//
+// The exported names are used by core/server and fs/local (and the tests of core/cmds).
 const (
 	ClientCloseAfterReply uint64 = 1 << iota // close once the pending replies are written (QUIT, protocol error)
 	ClientCloseASAP                          // close at the next beforeSleep, replies or not
@@ -39,6 +41,9 @@ const (
 
 // Conn is the transport behind a client: a socket, a ctl conversation, or
 // nothing for internal clients. Its methods are called on the loop.
+//
+// Implemented by core/server (sockets) and fs/local (ctl, pub/sub and
+// monitor files, the file server's internal clients).
 type Conn interface {
 	// Flush is called in beforeSleep when the client has replies pending
 	// (c.Reply[c.Sent:]). It writes what it can and advances c.Sent.
@@ -54,6 +59,8 @@ type Conn interface {
 
 // Client is one connection's state on the command side, as Redis's client
 // struct. Fields are owned by the loop goroutine.
+//
+// Used by core/server and fs/local (and the tests of core/cmds).
 type Client struct {
 	ID   int64
 	srv  *Server
@@ -113,6 +120,8 @@ type queuedCommand struct {
 
 // NewClient creates a client with transport conn, registered with the
 // server (CLIENT LIST, maxclients accounting is the front end's job).
+//
+// Used by core/server and fs/local (and the tests of core/cmds).
 func (srv *Server) NewClient(conn Conn) *Client {
 	srv.nextClientID++
 	now := srv.unixMs()
@@ -139,6 +148,8 @@ func (c *Client) server() *Server { return c.srv }
 // FreeClient unregisters c, releases what the command families hold for
 // it, in the order of Redis's freeClient (unblock, unwatch, unsubscribe,
 // MONITOR, tracking), and closes its transport.
+//
+// Used by core/persist, core/server and fs/local.
 func (srv *Server) FreeClient(c *Client) {
 	if _, ok := srv.clients[c.ID]; !ok {
 		return
@@ -161,6 +172,8 @@ func (srv *Server) FreeClient(c *Client) {
 }
 
 // Clients returns the live clients by id.
+//
+// Used by core/server (and the tests of core/cmds).
 func (srv *Server) Clients() map[int64]*Client { return srv.clients }
 
 // CommandWatcher is a transport (Conn) that wants each command's replies
@@ -173,6 +186,8 @@ func (srv *Server) Clients() map[int64]*Client { return srv.clients }
 // pub/sub messages). The file server's ctl conversations use it to render
 // each reply as redis-cli does, without parsing the request a second
 // time.
+//
+// Used by fs/local.
 type CommandWatcher interface {
 	Conn
 	CommandDone(c *Client, argv [][]byte, from int)
@@ -195,6 +210,8 @@ func (c *Client) runArgv() {
 // as Redis's processInputBuffer; an incomplete tail stays in QueryBuf. On a
 // protocol error the client gets the error reply and is closed after it.
 // A transport that is a CommandWatcher is told of each command's end.
+//
+// Used by core/server and fs/local (and the tests of core/cmds).
 func (c *Client) ProcessInputBuffer() {
 	w, _ := c.conn.(CommandWatcher)
 	pos := 0
@@ -260,6 +277,8 @@ func (c *Client) ProcessInputBuffer() {
 // that keeps an argument copies it, as with a parsed command. The file
 // server runs file operations with it, on internal clients, one job at a
 // time, with c.QueryBuf empty.
+//
+// Used by fs/local.
 func (c *Client) RunArgv(argv [][]byte) []byte {
 	if len(argv) == 0 || c.inputPaused() {
 		return nil
@@ -278,6 +297,8 @@ func (c *Client) RunArgv(argv [][]byte) []byte {
 
 // ParserNeed reports how many bytes the pending command needs in total, when
 // the parser knows (a big bulk argument), so a front end can size its reads.
+//
+// Used by core/server.
 func (c *Client) ParserNeed() int { return c.parser.Need }
 
 // keepArgv returns a copy of c.Argv that stays valid after the command

@@ -172,6 +172,8 @@ func (srv *Server) statsOf(cmd *command) *commandStats {
 func (cmd *command) isWrite() bool { return cmd.flags&cmdWrite != 0 }
 
 // Commands returns the command table (read-only by convention).
+//
+// Exported for the tests of core/cmds.
 func Commands() map[string]*command { return commands() }
 
 // lookupCommandName finds a top-level command by a name in any case,
@@ -194,6 +196,8 @@ func lookupCommandName(name []byte) *command {
 // LookupCommand resolves argv to a command or subcommand, as Redis's
 // lookupCommand: a container command with argc >= 2 resolves its
 // subcommand, and an unknown subcommand yields nil.
+//
+// Exported for the tests of core/cmds.
 func LookupCommand(argv [][]byte) *command {
 	cmd := lookupCommandName(argv[0])
 	if cmd == nil || cmd.subs == nil || len(argv) < 2 {

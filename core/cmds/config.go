@@ -11,6 +11,8 @@ import (
 // Config holds the directives of redis.conf that the server has. The CLI
 // flags, a config file and CONFIG SET all go through Set, so a directive has
 // one parser and one name everywhere.
+//
+// Used by cmd/redisfs, core/persist and core/redistest (and the tests of core/server and core/cmds).
 type Config struct {
 	Port                   int
 	Bind                   []string
@@ -70,6 +72,8 @@ type Config struct {
 
 // DefaultConfig returns redisfs's defaults (Redis's, except where DESIGN.md
 // says otherwise).
+//
+// Used by cmd/redisfs and core/redistest (and the tests of core/persist, fs, fs/local and core/cmds).
 func DefaultConfig() Config {
 	return Config{
 		Port:                   6379,
@@ -359,6 +363,8 @@ type errUnknownDirective struct{ name string }
 func (e errUnknownDirective) Error() string { return fmt.Sprintf("unknown directive '%s'", e.name) }
 
 // Set sets directive name to v, as a config file line or a CLI flag would.
+//
+// Used by cmd/redisfs.
 func (c *Config) Set(name, v string) error {
 	d := findDirective(name)
 	if d == nil {
@@ -377,6 +383,8 @@ func (c *Config) Get(name string) (string, bool) {
 }
 
 // DirectiveNames returns the names of every directive, in table order.
+//
+// Exported for the tests of core/cmds.
 func DirectiveNames() []string {
 	out := make([]string, len(directives))
 	for i, d := range directives {
@@ -398,6 +406,8 @@ func directiveMutable(name string) bool {
 // sdssplitargs does, and ok is false when it cannot be (unbalanced quotes).
 // It is the one tokenizer of config files: cmd/redisfs loads --config with
 // it, and CONFIG REWRITE reads the old file back with it.
+//
+// Used by cmd/redisfs.
 func SplitConfigLine(raw string) (line string, args []string, ok bool) {
 	line = strings.Trim(raw, " \t\r\n")
 	if line == "" || line[0] == '#' {

@@ -6,6 +6,8 @@ import (
 
 // DB is one numbered database: the key dictionary and the expires
 // dictionary (key → unix ms), as Redis's redisDb.
+//
+// Used by core/persist.
 type DB struct {
 	id      int
 	Dict    *types.Dict[Object]
@@ -116,6 +118,8 @@ func (c *Client) checkType(o *Object, typ uint8) bool {
 
 // DBAdd adds key (copied) with value o; the key must not exist. It returns
 // the stored object.
+//
+// Exported for the tests of core/cmds.
 func (srv *Server) DBAdd(db *DB, key []byte, o Object) *Object {
 	o.lru = srv.newObjectLRU()
 	p, _ := db.Dict.Add(string(key), o)
@@ -192,6 +196,8 @@ func (srv *Server) setExpire(c *Client, db *DB, key []byte, when int64) {
 }
 
 // GetExpire returns key's expire time (unix ms) or -1.
+//
+// Exported for the tests of core/cmds.
 func (db *DB) GetExpire(key []byte) int64 {
 	if db.Expires.Len() == 0 {
 		return -1
@@ -209,6 +215,8 @@ func (db *DB) removeExpire(key []byte) bool {
 }
 
 // SelectDB makes db the client's database; false if out of range.
+//
+// Used by fs/local.
 func (c *Client) SelectDB(id int) bool {
 	if id < 0 || id >= len(c.srv.DBs) {
 		return false
@@ -219,6 +227,8 @@ func (c *Client) SelectDB(id int) bool {
 
 // EmptyData removes every key of db (or of all databases when dbnum is -1)
 // and returns how many were removed.
+//
+// Used by core/persist.
 func (srv *Server) EmptyData(dbnum int) int64 {
 	// WATCHes on keys that exist are touched while they still do
 	// (watch.go).

@@ -134,6 +134,8 @@ func (srv *Server) usedMemory() int64 {
 
 // EvictionUsedMemory returns the memory figure eviction compares with
 // maxmemory (see the comment at the top of evict.go).
+//
+// Exported for the tests of core/cmds.
 func (srv *Server) EvictionUsedMemory() int64 { return srv.readUsedMemory() }
 
 // noteWrite adds a write command's argument bytes to the estimate.

@@ -53,6 +53,8 @@ func (srv *Server) deleteExpiredKey(db *DB, key []byte) {
 // SetActiveExpire turns the active expire cycle on or off (Redis's
 // active_expire_enabled, which DEBUG SET-ACTIVE-EXPIRE sets). Lazy expiry
 // on access is not affected.
+//
+// Exported for the tests of core/cmds.
 func (srv *Server) SetActiveExpire(on bool) { srv.expireCycle.disabled = !on }
 
 // expireCycleState is what the active expire cycle keeps between calls

@@ -919,6 +919,8 @@ func (srv *Server) infoServer(b []byte) []byte {
 
 // ConfigFile is the path of the configuration file the server was started
 // with, for INFO (the CLI sets it).
+//
+// Used by cmd/redisfs.
 var ConfigFile string
 
 func (srv *Server) infoClients(b []byte) []byte {

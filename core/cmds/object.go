@@ -9,6 +9,8 @@ import (
 )
 
 // Object types, as Redis's OBJ_* (the numbers are RDB's).
+//
+// Exported for the tests of core/cmds.
 const (
 	TypeString = 0
 	TypeList   = 1
@@ -19,6 +21,8 @@ const (
 )
 
 // Object encodings, as Redis's OBJ_ENCODING_*.
+//
+// Exported for the tests of core/cmds.
 const (
 	encRaw        = 0
 	encInt        = 1
@@ -48,6 +52,8 @@ var typeNames = [...]string{TypeString: "string", TypeList: "list", TypeSet: "se
 // A string is ptr → its bytes with n = len | cap<<32, or, encoded as an
 // integer, ptr == nil with n holding the value. A collection is ptr → its
 // type's structure (which one is told by typ and enc).
+//
+// Used by core/persist (and the tests of core/cmds).
 type Object struct {
 	ptr unsafe.Pointer
 	n   uint64
@@ -72,9 +78,13 @@ func (o *Object) encoding() uint8 { return o.enc }
 func (o *Object) typeName() string { return typeNames[o.typ] }
 
 // EncodingName returns the name OBJECT ENCODING answers with.
+//
+// Exported for the tests of core/cmds.
 func (o *Object) EncodingName() string { return encodingNames[o.enc] }
 
 // SetPtr makes o a collection of the given type and encoding held at p.
+//
+// Exported for the tests of core/cmds.
 func (o *Object) SetPtr(typ, enc uint8, p unsafe.Pointer) {
 	o.typ, o.enc, o.ptr, o.n = typ, enc, p, 0
 }

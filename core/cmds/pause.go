@@ -158,6 +158,8 @@ func (srv *Server) updateClientPauseTypeAndEndTime() {
 // runs its operations so: an operation is a job of several commands that
 // must run together, and it cannot tell beforehand whether one will
 // write, so it waits out a WRITE pause as well as an ALL one.
+//
+// Used by fs/local.
 func (srv *Server) WhenUnpaused(fn func()) bool {
 	if srv.pause.typ == pauseOff {
 		return false

@@ -150,11 +150,15 @@ type persistState struct {
 
 // ErrBGSaveInProgress is what persistence.Save returns while a background
 // save runs.
+//
+// Used by core/persist.
 var ErrBGSaveInProgress = errors.New("Background save already in progress")
 
 // SetPersistence installs the persistence layer (core/persist calls it
 // once, before the loop runs). Its WriteError then drives the MISCONF
 // check of processCommand.
+//
+// Used by core/persist.
 func (srv *Server) SetPersistence(p persistence) {
 	srv.persist.p = p
 }
@@ -225,6 +229,8 @@ func (srv *Server) checkDiskError(c *Client, cmd *command) bool {
 // its TTL changed, and before a blocked client is served from it; added is
 // set when key was just created. A background snapshot copies the old
 // value of a key it has not saved yet.
+//
+// Used by core/persist.
 func (srv *Server) OnBeforeKeyWrite(f func(db *DB, key []byte, added bool)) {
 	srv.persist.keyWrite = f
 }
@@ -264,12 +270,16 @@ func (srv *Server) beforeCommandWrites(c *Client, cmd *command) {
 
 // BeginLoading enters the loading state: keys do not expire and nothing is
 // propagated until EndLoading.
+//
+// Used by core/persist.
 func (srv *Server) BeginLoading() {
 	srv.persist.loading = true
 	srv.persist.prop.off = true
 }
 
 // EndLoading leaves the loading state.
+//
+// Used by core/persist.
 func (srv *Server) EndLoading() {
 	srv.persist.loading = false
 	srv.persist.prop.off = false
@@ -282,6 +292,8 @@ func (srv *Server) loading() bool { return srv.persist.loading }
 // for none), as rdbLoad's dbAddRDBLoad: no events, no statistics. lruIdle
 // (seconds) and lfuFreq are the file's access data, -1 when it has none.
 // It reports false when the key exists, unless replace is set.
+//
+// Used by core/persist.
 func (srv *Server) LoadKey(db *DB, key []byte, o Object, expire, lruIdle, lfuFreq int64, replace bool) bool {
 	o.lru = srv.newObjectLRU()
 	srv.objectSetLRUOrLFU(&o, lfuFreq, lruIdle, srv.lruClock)
@@ -303,6 +315,8 @@ func (srv *Server) LoadKey(db *DB, key []byte, o Object, expire, lruIdle, lfuFre
 // NewLoadingClient returns the internal client that replays an AOF (Redis's
 // fake client): it belongs to no connection and its replies are dropped.
 // Free it with FreeClient.
+//
+// Used by core/persist.
 func (srv *Server) NewLoadingClient() *Client {
 	c := srv.NewClient(nil)
 	c.Flags |= ClientInternal | clientDenyBlocking
@@ -314,6 +328,8 @@ func (srv *Server) NewLoadingClient() *Client {
 // (as loadSingleAppendOnlyFile: no ACL, no statistics, MULTI queued). An
 // unknown command or a wrong arity is an error; a command that fails is
 // not (its error reply is dropped).
+//
+// Used by core/persist.
 func (srv *Server) ExecLoadedCommand(c *Client, argv [][]byte) error {
 	cmd := LookupCommand(argv)
 	if cmd == nil {
@@ -340,6 +356,8 @@ func (srv *Server) ExecLoadedCommand(c *Client, argv [][]byte) error {
 
 // InMulti reports whether c is inside MULTI (a transaction left open at the
 // end of an AOF means the file is truncated).
+//
+// Used by core/persist.
 func (c *Client) InMulti() bool { return c.Flags&ClientMulti != 0 }
 
 // rdbAppendValue appends the RDB type byte and the serialization of o's
@@ -354,6 +372,8 @@ func rdbAppendValue(dst []byte, o *Object) ([]byte, error) {
 }
 
 // RDB access data kinds (RDBAccessInfo).
+//
+// The exported names are used by core/persist.
 const (
 	rdbAccessNone = iota
 	RDBAccessIdle // seconds since the last access (an LRU policy)
@@ -363,6 +383,8 @@ const (
 // RDBAccessInfo returns the access data an RDB file saves for o
 // (RDB_OPCODE_IDLE under an LRU maxmemory-policy, RDB_OPCODE_FREQ under an
 // LFU one), as rdbSaveKeyValuePair.
+//
+// Used by core/persist.
 func (srv *Server) RDBAccessInfo(o *Object) (kind int, v int64) {
 	switch {
 	case srv.lruPolicy():
@@ -375,15 +397,21 @@ func (srv *Server) RDBAccessInfo(o *Object) (kind int, v int64) {
 
 // RDBObjectType returns the RDB type byte of o's value, or an error for a
 // value the codec cannot save.
+//
+// Used by core/persist.
 func RDBObjectType(o *Object) (byte, error) { return rdbSaveObjectType(o) }
 
 // RDBAppendObject appends the serialization of o's value, without its type
 // byte (check it with RDBObjectType first).
+//
+// Used by core/persist.
 func RDBAppendObject(dst []byte, o *Object) []byte { return rdbSaveObject(dst, o) }
 
 // RDBLoadValue reads a value of RDB type t, encoded the way Redis would
 // encode it with the server's configuration. IsRDBEmptyKey(err) tells an
 // empty collection, which a loader skips.
+//
+// Used by core/persist.
 func (srv *Server) RDBLoadValue(t byte, r *rdb.Reader) (Object, error) {
 	return rdbLoadObject(t, r, &srv.Config)
 }
@@ -413,6 +441,8 @@ func (srv *Server) persistCron() {
 // appendfsync promises (at once without persistence). A front end that
 // answers outside of the reply buffers (the file server) waits for it
 // before telling a write done.
+//
+// Used by fs/local.
 func (srv *Server) WhenDurable(f func()) {
 	if srv.persist.p == nil {
 		f()
@@ -522,6 +552,8 @@ func debugReloadCommand(c *Client) {
 var errReloadSave = errors.New("DEBUG RELOAD: save failed")
 
 // ErrReloadSave wraps err as the failure of DEBUG RELOAD's save step.
+//
+// Used by core/persist.
 func ErrReloadSave(err error) error { return fmt.Errorf("%w: %v", errReloadSave, err) }
 
 // DEBUG LOADAOF
@@ -551,6 +583,8 @@ const aofRewriteItemsPerCmd = 64
 // o and TTL expire (unix ms, -1 for none), as Redis's AOF rewrite without
 // an RDB preamble writes them (rewriteAppendOnlyFileRio): SET, RPUSH,
 // SADD, ZADD or HMSET (in batches of 64 elements), then PEXPIREAT.
+//
+// Used by core/persist.
 func AppendRewriteCommands(dst []byte, key []byte, o *Object, expire int64) ([]byte, error) {
 	var items [][]byte
 	var scratch []byte
@@ -640,6 +674,8 @@ func AppendRewriteCommands(dst []byte, key []byte, o *Object, expire int64) ([]b
 // latency monitor when it is at least latency-monitor-threshold
 // (latencyAddSampleIfNeeded): persistence reports its longest loop stalls
 // ("snapshot-step"), AOF writes and syncs there.
+//
+// Used by core/persist.
 func (srv *Server) LatencyAddSample(event string, ms int64) {
 	srv.latencyAddSampleIfNeeded(event, ms)
 }

@@ -68,6 +68,8 @@ var (
 // SetPropagationFeed installs the receiver of propagated commands (nil
 // removes it). feed is called on the loop; cmd is valid only during the
 // call.
+//
+// Used by core/persist (and the tests of core/cmds).
 func (srv *Server) SetPropagationFeed(feed func(dbid int, cmd []byte)) { srv.persist.prop.feed = feed }
 
 // setPropagationOff turns propagation off (while loading data) or on.

@@ -699,6 +699,8 @@ func (c *Client) outputBufferClass() int {
 // the file server (fs/local) calls it for the clients whose output waits
 // elsewhere (a ctl conversation's rendered text) or that the server holds
 // to no limit (a monitor file's reader).
+//
+// Used by fs/local.
 func (c *Client) CheckOutputBufferLimits(used int64) {
 	if c.Flags&ClientCloseASAP != 0 {
 		return

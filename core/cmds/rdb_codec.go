@@ -38,6 +38,8 @@ var errRDBEmptyKey = errors.New("rdb: empty collection")
 
 // IsRDBEmptyKey reports whether err says a loaded value was an empty
 // collection, which a file loader skips (as Redis's empty_keys_skipped).
+//
+// Used by core/persist.
 func IsRDBEmptyKey(err error) bool { return errors.Is(err, errRDBEmptyKey) }
 
 // errRDBCorrupt wraps the reason a value is malformed.

@@ -15,6 +15,8 @@ import (
 // value's rehashing paused; a skiplist from its greatest element down; a
 // quicklist node by node; any other encoding (a listpack, an intset) is
 // written in one call.
+//
+// Used by core/persist.
 type RDBValueWriter struct {
 	o       *Object
 	started bool
@@ -37,6 +39,8 @@ func newRDBValueWriter(o *Object) *RDBValueWriter { return &RDBValueWriter{o: o}
 
 // Reset makes w a writer of o's value, as newRDBValueWriter (w must be
 // done or closed).
+//
+// Used by core/persist.
 func (w *RDBValueWriter) Reset(o *Object) { *w = RDBValueWriter{o: o} }
 
 // Done reports whether the value was written completely (or closed).
@@ -45,6 +49,8 @@ func (w *RDBValueWriter) Done() bool { return w.done }
 // Append appends the next part of the value to dst, stopping once dst
 // holds limit bytes or more (limit <= 0: the whole rest), and reports
 // whether the value is complete.
+//
+// Used by core/persist.
 func (w *RDBValueWriter) Append(dst []byte, limit int) ([]byte, bool) {
 	if w.done {
 		return dst, true
@@ -129,6 +135,8 @@ func (w *RDBValueWriter) Append(dst []byte, limit int) ([]byte, bool) {
 
 // Close ends the writer (resuming the value's rehashing); Append must not
 // be called after.
+//
+// Used by core/persist.
 func (w *RDBValueWriter) Close() {
 	if w.done {
 		return

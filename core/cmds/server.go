@@ -11,6 +11,8 @@ import (
 )
 
 // Log levels, as Redis's LL_*.
+//
+// The exported names are used by cmd/redisfs, core/persist, core/server and fs/local.
 const (
 	LogDebug = iota
 	LogVerbose
@@ -41,6 +43,8 @@ type stats struct {
 // Server is the state of one redisfs instance: its databases, clients,
 // configuration and statistics, as Redis's redisServer. It is owned by one
 // loop goroutine.
+//
+// Used by cmd/redisfs, core/persist, core/server and fs/local (and the tests of core/cmds).
 type Server struct {
 	Config Config
 	DBs    []*DB
@@ -114,6 +118,8 @@ type Server struct {
 }
 
 // NewServer creates a server with cfg and its databases.
+//
+// Used by cmd/redisfs and core/redistest (and the tests of core/persist, fs, fs/local and core/cmds).
 func NewServer(cfg Config) *Server {
 	srv := &Server{
 		Config:    cfg,
@@ -146,6 +152,8 @@ func NewServer(cfg Config) *Server {
 }
 
 // Logf writes a log line in Redis's format ("pid:M 26 Nov 2026 11:00:00.123 * msg").
+//
+// Used by cmd/redisfs, core/persist, core/server and fs/local.
 func (srv *Server) Logf(level int, format string, args ...any) {
 	if level < srv.logLevel() || srv.LogOut == nil {
 		return
@@ -172,6 +180,8 @@ func (srv *Server) logLevel() int {
 
 // Now returns the time cached for the command being executed, so that one
 // command sees one instant (as Redis's cached mstime).
+//
+// Used by fs/local.
 func (srv *Server) Now() time.Time { return srv.cachedNow }
 
 func (srv *Server) unixMs() int64 { return srv.cachedNow.UnixMilli() }
@@ -181,6 +191,8 @@ func (srv *Server) mstime() int64 { return srv.cachedNow.UnixMilli() }
 
 // UpdateCachedTime refreshes the cached time; the front end calls it before
 // processing each batch of events.
+//
+// Used by core/server (and the tests of fs and fs/local).
 func (srv *Server) UpdateCachedTime() { srv.cachedNow = time.Now() }
 
 func (srv *Server) countError(code string) {
@@ -196,6 +208,8 @@ func (srv *Server) countError(code string) {
 // a key, whatever notify-keyspace-events says: the file server's cache
 // invalidation rides on it. event is Redis's event name ("set", "del",
 // "expired" …).
+//
+// Used by fs/local (and the tests of core/cmds).
 func (srv *Server) OnKeyspaceEvent(f func(db int, key []byte, event string)) {
 	srv.keyspaceHooks = append(srv.keyspaceHooks, f)
 }
@@ -204,6 +218,8 @@ func (srv *Server) OnKeyspaceEvent(f func(db int, key []byte, event string)) {
 // database were replaced wholesale, which no per-key event reports:
 // FLUSHDB and FLUSHALL (dbnum -1 = all) and SWAPDB (once per database).
 // The file server's cache invalidation rides on it.
+//
+// Used by fs/local.
 func (srv *Server) OnEmptyData(f func(dbnum int)) {
 	srv.emptyDataHooks = append(srv.emptyDataHooks, f)
 }
@@ -218,6 +234,8 @@ func (srv *Server) emptyDataDone(dbnum int) {
 // OnBeforeSleep registers f to run (on the loop) in every BeforeSleep,
 // after this package's own before-sleep work and before replies are
 // flushed: the file server measures its load there.
+//
+// Used by fs/local.
 func (srv *Server) OnBeforeSleep(f func()) { srv.beforeSleepHooks = append(srv.beforeSleepHooks, f) }
 
 // notifyKeyspaceEvent reports a change to key in db: it runs the
@@ -389,6 +407,8 @@ func (srv *Server) rejectUnknown(c *Client) {
 // broadcasts, the OnBeforeSleep hooks; then the AOF write, and every
 // client with pending replies is asked to flush them (the clients marked
 // to close are freed).
+//
+// Used by core/server (and the tests of core/cmds).
 func (srv *Server) BeforeSleep() {
 	srv.activeExpireCycleFast()   // expire.go
 	srv.blockingBeforeSleep()     // blocking.go
@@ -406,6 +426,8 @@ func (srv *Server) BeforeSleep() {
 
 // HandleClientsWithPendingWrites flushes the replies of every client that has
 // some, through its transport.
+//
+// Used by core/persist.
 func (srv *Server) HandleClientsWithPendingWrites() {
 	for len(srv.pendingWrite) > 0 {
 		list := srv.pendingWrite
@@ -440,6 +462,8 @@ func (srv *Server) HandleClientsWithPendingWrites() {
 
 // ResetReply empties the reply buffer after it has been written, dropping
 // it when a big reply grew it.
+//
+// Used by core/server and fs/local (and the tests of core/cmds).
 func (c *Client) ResetReply() {
 	c.Sent = 0
 	// 256 KB keeps a pipelined batch of mid-sized replies (LRANGE of
@@ -454,6 +478,8 @@ func (c *Client) ResetReply() {
 
 // Cron is serverCron: the front end calls it Config.Hz times a second. It
 // keeps the clock, expires keys, resizes tables and samples statistics.
+//
+// Used by core/server.
 func (srv *Server) Cron() {
 	srv.UpdateCachedTime()
 	srv.updateLRUClock()
