@@ -30,7 +30,10 @@ gpid=
 cleanup() {
 	set +e
 	if [ -n "$gpid" ]; then
-		kill "$gpid" 2>/dev/null
+		# The loop's running grep too, or it outlives the loop and
+		# reads the mount while the server stops.
+		kids=$(pgrep -P "$gpid")
+		kill "$gpid" $kids 2>/dev/null
 		wait "$gpid" 2>/dev/null
 	fi
 	if [ -n "$pid" ]; then
