@@ -367,7 +367,7 @@ func (r *runner) checkKey(i int, key string) *mismatch {
 			reps[k] = rep
 		}
 		if !equal(mode, reps[0], reps[1]) {
-			return &mismatch{i, fmt.Sprintf("state of %q: %s:\n    redis: %s\n    ours:  %s", key, quoteArgs(args), redistest.Quote(reps[0]), redistest.Quote(reps[1]))}
+			return &mismatch{i, fmt.Sprintf("state of %q: %s:\n    redis: %s\n    ours:  %s", key, redistest.QuoteArgs(args), redistest.Quote(reps[0]), redistest.Quote(reps[1]))}
 		}
 		return nil
 	}
@@ -465,29 +465,13 @@ func sortPairs(reply []byte) []byte {
 	return out
 }
 
-// quoteArgs renders argv as a transcript line.
-func quoteArgs(args []string) string {
-	var b strings.Builder
-	for i, a := range args {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		if a != "" && !strings.ContainsAny(a, " \t\r\n\"'\\") && strconv.QuoteToASCII(a) == `"`+a+`"` {
-			b.WriteString(a)
-		} else {
-			b.WriteString(strconv.QuoteToASCII(a))
-		}
-	}
-	return b.String()
-}
-
 // render prints a sequence as a transcript, with the setup as comments
 // and commands, and the steps of the second connection marked.
 func render(su setup, steps []step) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# RESP%d\n", su.resp)
 	for _, kv := range su.config {
-		fmt.Fprintf(&b, "CONFIG SET %s %s\n", kv[0], quoteArgs([]string{kv[1]}))
+		fmt.Fprintf(&b, "CONFIG SET %s %s\n", kv[0], redistest.QuoteArgs([]string{kv[1]}))
 	}
 	if su.resp == 3 {
 		b.WriteString("!any HELLO 3\n")
@@ -504,10 +488,10 @@ func render(su setup, steps []step) string {
 		case kindBlock:
 			b.WriteString("# second connection, blocking: ")
 		case kindDumpRestore:
-			fmt.Fprintf(&b, "# DUMP %s on redis-server, then on both: RESTORE %s <payload> %s\n", quoteArgs(st.args[:1]), quoteArgs(st.args[1:2]), quoteArgs(st.args[2:]))
+			fmt.Fprintf(&b, "# DUMP %s on redis-server, then on both: RESTORE %s <payload> %s\n", redistest.QuoteArgs(st.args[:1]), redistest.QuoteArgs(st.args[1:2]), redistest.QuoteArgs(st.args[2:]))
 			continue
 		}
-		b.WriteString(prefix + quoteArgs(st.args) + "\n")
+		b.WriteString(prefix + redistest.QuoteArgs(st.args) + "\n")
 	}
 	return b.String()
 }

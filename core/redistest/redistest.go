@@ -453,13 +453,14 @@ func (p *Pair) DoMode(mode Mode, args ...string) []byte {
 	ref := p.Ref.Do(args...)
 	ours := p.Ours.Do(args...)
 	if !Equal(mode, ref, ours) {
-		p.t.Errorf("%s%s:\n    redis: %s\n    ours:  %s", mode.prefix(), quoteArgs(args), Quote(ref), Quote(ours))
+		p.t.Errorf("%s%s:\n    redis: %s\n    ours:  %s", mode.prefix(), QuoteArgs(args), Quote(ref), Quote(ours))
 	}
 	return ref
 }
 
-// quoteArgs renders argv as an inline command line a transcript could hold.
-func quoteArgs(args []string) string {
+// QuoteArgs renders argv as an inline command line a transcript could
+// hold (difftest prints its shrunk sequences with it).
+func QuoteArgs(args []string) string {
 	var b strings.Builder
 	for i, a := range args {
 		if i > 0 {
