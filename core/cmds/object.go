@@ -59,13 +59,14 @@ type Object struct {
 	n   uint64
 	typ uint8
 	enc uint8
+	// unshared marks a small int-encoded string that Redis would hold
+	// in an object of its own rather than a shared integer (the copy
+	// COPY makes), for OBJECT REFCOUNT. It sits in what was padding
+	// before lru: after lru it would make Object 32 bytes.
+	unshared bool
 	// lru is the LRU clock (seconds, 24 bits as Redis) or LFU data of the
 	// object, for OBJECT IDLETIME/FREQ and eviction.
 	lru uint32
-	// unshared marks a small int-encoded string that Redis would hold
-	// in an object of its own rather than a shared integer (the copy
-	// COPY makes), for OBJECT REFCOUNT. It fits in the padding.
-	unshared bool
 }
 
 // Type returns the object's type (TypeString …).
