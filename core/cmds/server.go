@@ -82,8 +82,10 @@ type Server struct {
 	// State of the transaction, pub/sub, ACL, eviction and introspection
 	// families (watch.go, pubsub.go, notify.go, acl.go, evict.go,
 	// slowlog.go, latency.go, monitor.go).
-	watch    watchState
-	pubsub   pubsubState
+	watch  watchState
+	pubsub pubsubState
+	// obuf is client-output-buffer-limit parsed (obuf.go).
+	obuf     obufState
 	notify   notifyState
 	acl      *aclState
 	evict    evictState
