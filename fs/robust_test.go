@@ -247,9 +247,7 @@ func TestStaleMount(t *testing.T) {
 
 // TestMain removes the executables redistest.Build made for the tests.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	redistest.RemoveBuilds()
-	os.Exit(code)
+	redistest.Main(m)
 }
 
 // TestScenarioScript runs scripts/fs-scenario.sh, the user-runnable

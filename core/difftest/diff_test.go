@@ -14,9 +14,7 @@ import (
 // strcoll, which in another locale than C can tie distinct strings).
 func TestMain(m *testing.M) {
 	os.Setenv("LC_ALL", "C")
-	code := m.Run()
-	redistest.RemoveBuilds()
-	os.Exit(code)
+	redistest.Main(m)
 }
 
 // The fixed seeds of the default run and the commands each runs: a few

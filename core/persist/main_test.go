@@ -1,7 +1,6 @@
 package persist_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/redisfs/redisfs/core/redistest"
@@ -9,7 +8,5 @@ import (
 
 // TestMain removes the executables redistest.Build made for the tests.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	redistest.RemoveBuilds()
-	os.Exit(code)
+	redistest.Main(m)
 }

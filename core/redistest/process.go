@@ -104,7 +104,15 @@ func BuildRedisfs(t testing.TB) string {
 	return Build(t, "./cmd/redisfs")
 }
 
-// RemoveBuilds removes the executables Build made. TestMain calls it after
+// Main runs a package's tests and removes the executables Build made for
+// them; a TestMain calls it.
+func Main(m *testing.M) {
+	code := m.Run()
+	RemoveBuilds()
+	os.Exit(code)
+}
+
+// RemoveBuilds removes the executables Build made. Main calls it after
 // m.Run.
 func RemoveBuilds() {
 	builds.mu.Lock()
