@@ -179,6 +179,9 @@ func (n *keyDir) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAtt
 	if _, ok := in.GetSize(); ok {
 		return syscall.EISDIR
 	}
+	if e := n.setKeyTime(in); e != 0 {
+		return e
+	}
 	return n.getattr(out)
 }
 
@@ -239,6 +242,9 @@ func (n *keyDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*
 	if e := n.staleErr(); e != 0 {
 		return nil, e
 	}
+	if isScratchName(name) {
+		return n.lookupScratch(ctx, name, out)
+	}
 	m, ok := decodeName(name)
 	if !ok {
 		return nil, syscall.ENOENT
@@ -256,7 +262,7 @@ func (n *keyDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*
 			return
 		}
 		content, exists, errno = r.member(typ, db, key, m)
-		mtime = r.ls.mtime(db, key)
+		mtime = r.ls.memberMtime(db, key, m, content)
 	})
 	dirty := fsys.notifier.endLookup(mark)
 	if e != 0 {
@@ -280,6 +286,7 @@ func (n *keyDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 		return nil, e
 	}
 	db, key := n.ident()
+	scratch := n.scratchNames()
 	var ents []fuse.DirEntry
 	var errno syscall.Errno
 	e := n.fsys.do(func(r *runner) {
@@ -289,6 +296,9 @@ func (n *keyDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 			return
 		}
 		ents = append(ents, fuse.DirEntry{Name: ".", Mode: syscall.S_IFDIR}, fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR})
+		for _, name := range scratch {
+			ents = append(ents, fuse.DirEntry{Name: name, Mode: syscall.S_IFREG})
+		}
 		if !exists {
 			return
 		}
@@ -332,6 +342,9 @@ func (n *keyDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 func (n *keyDir) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
 	if e := n.staleErr(); e != 0 {
 		return nil, nil, 0, e
+	}
+	if isScratchName(name) {
+		return n.createScratch(ctx, name, flags, mode, out)
 	}
 	m, ok := decodeName(name)
 	if !ok {
@@ -408,6 +421,13 @@ func (n *keyDir) Unlink(ctx context.Context, name string) syscall.Errno {
 	if e := n.staleErr(); e != 0 {
 		return e
 	}
+	if isScratchName(name) {
+		_, key := n.ident()
+		if !n.dbDir().dropCollScratch(key, name, nil) {
+			return syscall.ENOENT
+		}
+		return 0
+	}
 	m, ok := decodeName(name)
 	if !ok {
 		return syscall.ENOENT
@@ -462,6 +482,13 @@ func (n *keyDir) Rename(ctx context.Context, name string, newParent gofs.InodeEm
 	}
 	np, ok := newParent.(*keyDir)
 	if !ok {
+		return syscall.EXDEV
+	}
+	if flags&renameExchange == 0 && isScratchName(name) {
+		return n.renameScratch(name, np, newName, flags&renameNoReplace != 0)
+	}
+	if isScratchName(newName) {
+		// A member does not become a scratch file: mv copies.
 		return syscall.EXDEV
 	}
 	db, key := n.ident()
@@ -589,7 +616,7 @@ func (n *memberNode) fetch() (memberInfo, syscall.Errno) {
 			return
 		}
 		mi.content, exists, errno = r.member(mi.typ, db, key, m)
-		mi.mtime = r.ls.mtime(db, key)
+		mi.mtime = r.ls.memberMtime(db, key, m, mi.content)
 	})
 	mi.dirty = fsys.notifier.endLookup(mark)
 	if e != 0 {
@@ -631,7 +658,13 @@ func (n *memberNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.A
 func (n *memberNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	size, ok := in.GetSize()
 	if !ok {
+		if e := n.setTime(in); e != 0 {
+			return e
+		}
 		return n.Getattr(ctx, f, out)
+	}
+	if e := n.fsys.sizeErr(int64(size)); e != 0 {
+		return e
 	}
 	if h, ok := f.(*memberHandle); ok && h.write {
 		if h.typ == typeSet && size != 0 {
@@ -731,6 +764,9 @@ type memberHandle struct {
 	// score was committed yet; pendingDir: its key was a pending
 	// directory then. Guarded by mu.
 	placeholder, pendingDir bool
+	// failed is the error of a write refused (limits.go): the open
+	// commits nothing. Guarded by mu.
+	failed syscall.Errno
 }
 
 var (
@@ -774,7 +810,24 @@ func (h *memberHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.failed != 0 {
+		return 0, h.failed
+	}
+	end := off + int64(len(data))
+	if h.buf.appendMode {
+		end = int64(len(h.buf.data) + len(data))
+	}
+	if e := h.n.fsys.sizeErr(end); e != 0 {
+		h.failed = e
+		return 0, e
+	}
 	h.buf.write(data, off)
+	if h.typ == typeZSet {
+		if e := scoreWriteErr(h.buf.data); e != 0 {
+			h.failed = e
+			return 0, e
+		}
+	}
 	return uint32(len(data)), 0
 }
 
@@ -789,6 +842,10 @@ func (h *memberHandle) commit() syscall.Errno {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.failed != 0 && !h.placeholder {
+		// A write failed (limits.go): the open changes nothing.
+		return h.failed
+	}
 	if !h.buf.dirty {
 		return 0
 	}
@@ -796,7 +853,9 @@ func (h *memberHandle) commit() syscall.Errno {
 	m := h.n.name()
 	var errno syscall.Errno
 	e := h.n.fsys.do(func(r *runner) {
-		errno = r.commitMember(h.typ, db, key, m, h.buf.data)
+		if errno = h.failed; errno == 0 {
+			errno = r.commitMember(h.typ, db, key, m, h.buf.data)
+		}
 		if errno == 0 || !h.placeholder {
 			return
 		}

@@ -23,6 +23,9 @@ type dbDir struct {
 
 	mu      sync.Mutex
 	scratch map[string]*scratchData // guarded by mu
+	// collScratch holds the scratch areas of collection directories,
+	// by key (collscratch.go); guarded by mu.
+	collScratch map[string]map[string]*scratchData
 
 	// pend holds the pending (empty) collection directories (coll.go);
 	// touched on the loop only.
@@ -347,6 +350,7 @@ func (d *dbDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmb
 		}
 	}
 	var errno syscall.Errno
+	stillList := false
 	e := fsys.do(func(r *runner) {
 		r.selectDB(d.db)
 		var rep proto.Reply
@@ -355,7 +359,14 @@ func (d *dbDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmb
 				errno = e
 				return
 			}
-			if noReplace {
+			var over bool
+			if !noReplace {
+				over, stillList, errno = r.renameOver(d.db, src, dst)
+			}
+			if over {
+				// An editor's temporary file onto the key it
+				// edits: overwrite.go.
+			} else if noReplace {
 				rep = r.call([]byte("RENAMENX"), src, dst)
 				if errno = replyErrno(&rep, syscall.EIO); errno == 0 && rep.Int == 0 {
 					errno = syscall.EEXIST
@@ -393,7 +404,13 @@ func (d *dbDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmb
 		return e
 	}
 	if errno == 0 && kb != nil {
-		kb.setIdent(nd.db, dst)
+		if stillList {
+			// The node stood for a string: have the kernel look
+			// the name up again.
+			kb.stale.Store(true)
+		} else {
+			kb.setIdent(nd.db, dst)
+		}
 	}
 	return errno
 }

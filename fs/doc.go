@@ -55,8 +55,9 @@
 // create (touch) is SADD, and writing content into it fails with EPERM. A
 // sorted set member's file holds its score as ZSCORE gives it: writing a
 // number is ZADD at close, a member created without content scores 0, and
-// content that is not a number fails the close with EINVAL and changes
-// nothing. unlink is HDEL, SREM or ZREM; rename within one key adds the
+// content that is not a number fails with EINVAL and changes nothing: at
+// the write that ends it with a newline or a space (`echo blue > z/m`
+// fails in the shell), at the close otherwise. unlink is HDEL, SREM or ZREM; rename within one key adds the
 // new name and removes the old one in one job (HSET+HDEL, SADD+SREM,
 // ZADD+ZREM), and across keys fails with EXDEV (mv copies). The key goes
 // with its last member, and its directory with it.
@@ -70,7 +71,10 @@
 // collection is one DEL, however many members it has; rm -r instead
 // unlinks the members one by one (the kernel never sends one rmdir for a
 // whole tree), and its final rmdir of the directory its last unlink
-// emptied succeeds.
+// emptied succeeds. FLUSHDB and FLUSHALL remove the empty directories of
+// the databases they empty. A file cannot be made in a directory that
+// does not exist, so a collection's first member through the mount needs
+// its mkdir first (README's examples).
 //
 // Lists are files with one element per line. An element holding a newline
 // or a backslash is written with the escapes \n and \\, and what is written
@@ -88,6 +92,13 @@
 // said above), user.redis.encoding and user.redis.ttl (seconds; present
 // while the key has a TTL; setting it is EXPIRE, removing it PERSIST).
 //
+// Modification times are settable (touch -d, rsync -a, cp -a) and kept
+// in memory while the server runs, for keys and for members, until the
+// next change (mtime.go); a rename of a scratch file keeps its time, so a
+// second rsync -a of an unchanged tree sends nothing. Mode and owner are
+// fixed (0644 files, 0755 directories, the mounting user's): chmod and
+// chown are accepted and change nothing.
+//
 // The modification time of a key is its last change, kept on the loop from
 // the keyspace events (engine.Watcher.KeyChanged) for the keys the file
 // server has nodes for (and up to 64Ki keys seen before); any other
@@ -100,10 +111,23 @@
 // leading '.'; the empty key is "%". Only canonical names are accepted, so
 // each key has exactly one name. Names beginning with '.' created through
 // the mount live in a per-mount, per-directory scratch area in memory (vim's
-// swap files, editors' temporary files) and never reach the keyspace; a
-// scratch file renamed onto a key name becomes the key's value (SET). A key
+// swap files, editors' and rsync's temporary files), in database and
+// collection directories alike, and never reach the keyspace; a scratch
+// file renamed onto a key name becomes the key's content as a write of its
+// file would make it (a list's lines, a string's value, a member's value
+// or score), and the key keeps its type and its TTL: so does a key renamed
+// onto a list or a string (sed -i's temporary file; overwrite.go). A key
 // whose name is longer than 255 bytes is left out of listings, logged once,
 // and reachable through ctl.
+//
+// A write whose failure is knowable then fails at write(2) or ftruncate
+// rather than at close, which shells ignore: past proto-max-bulk-len
+// (EFBIG, and the open commits nothing), a score that is no number
+// (EINVAL), content in a set member (EPERM). Only the commit can tell of
+// a command refused for memory (OOM → ENOSPC), a limit lowered after the
+// write, or a key whose type changed meanwhile: those fail the close and
+// fsync. A refused commit leaves no trace: the key keeps its value, and
+// the kernel drops the attributes and pages of what was refused.
 //
 // Errors map as: WRONGTYPE → EISDIR, ENOTDIR or EPERM as fits the
 // operation; OOM → ENOSPC; NOAUTH/NOPERM → EACCES; other ERR → EINVAL;
@@ -165,7 +189,8 @@
 // channels): a walk of the whole mount (grep -r, rsync, find -exec cat)
 // never waits in one, and they are there when named.
 //
-// statfs (df) answers from INFO: the size is maxmemory, or the machine's
+// statfs (df, stat -f, getconf NAME_MAX) answers the same at every node
+// of the mount, from INFO: the size is maxmemory, or the machine's
 // memory when there is none, the space used is used_memory, and the files
 // in use are the keys of all databases.
 //

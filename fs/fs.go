@@ -65,6 +65,7 @@ type FS struct {
 	keyTimeout time.Duration
 
 	jobs      atomic.Int64 // jobs posted, for tests and benchmarks
+	bulk      bulkLimit    // proto-max-bulk-len as last read (limits.go)
 	stopSweep chan struct{}
 
 	dead      atomic.Bool // the engine is gone: jobs fail with EIO
@@ -127,7 +128,9 @@ func Mount(dir string, eng engine.Engine, opts Options) (*FS, error) {
 		Debug:                opts.Debug,
 		MaxBackground:        64,
 		// O_TRUNC arrives with OPEN, so "echo v > key" is one commit.
-		ExtraCapabilities: fuse.CAP_ATOMIC_O_TRUNC,
+		// Files opened with direct I/O (hash fields, sorted set
+		// scores, scratch files) can still be mmap'ed (kernel 6.6+).
+		ExtraCapabilities: fuse.CAP_ATOMIC_O_TRUNC | fuse.CAP_DIRECT_IO_ALLOW_MMAP,
 		PanicHandler: func(p any) fuse.Status {
 			eng.Logf("fs: panic in a file operation: %v\n%s", p, debug.Stack())
 			return fuse.EIO

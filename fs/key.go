@@ -159,6 +159,9 @@ type keyFile struct {
 	// the first read; the notifier drops it when the key changes.
 	pre    []byte // guarded by mu
 	hasPre bool   // guarded by mu
+	// dropCache: a commit failed, and the kernel may hold pages of
+	// what it refused; the next read open drops them (limits.go).
+	dropCache atomic.Bool
 }
 
 // setPrefetch keeps (or forgets) the value a lookup fetched.
@@ -207,10 +210,10 @@ func (n *keyFile) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.Attr
 	return n.getattr(out)
 }
 
-// Setattr truncates: the private copy of a handle open for writing, or
-// else the key itself (GET and SET … KEEPTTL in one job). Mode, owner and
-// time changes are accepted and ignored.
-func (n *keyFile) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+// setattrSize truncates: the private copy of a handle open for writing, or
+// else the key itself (GET and SET … KEEPTTL in one job). Setattr
+// (mtime.go) calls it first.
+func (n *keyFile) setattrSize(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	if e := n.staleErr(); e != 0 {
 		return e
 	}
@@ -230,6 +233,8 @@ func (n *keyFile) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAt
 			return e
 		}
 		out.Size = size
+		// Not to be cached: a commit that fails leaves no trace.
+		out.SetTimeout(0)
 		return 0
 	}
 	db, key := n.ident()
@@ -281,7 +286,7 @@ func (n *keyFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 		return &renderHandle{n: n}, fuse.FOPEN_DIRECT_IO | fuse.FOPEN_NOFLUSH, 0
 	}
 	if acc == syscall.O_RDONLY {
-		return newStrHandle(n, flags, nil), n.fsys.openFlags(false), 0
+		return newStrHandle(n, flags, nil), n.readOpenFlags(), 0
 	}
 	db, key := n.ident()
 	var data []byte
@@ -343,6 +348,9 @@ type strHandle struct {
 	// write open. Guarded by mu.
 	buf  editBuf
 	pend []byte // guarded by mu: O_APPEND bytes not committed yet
+	// failed is the error of a write refused (limits.go): the open
+	// commits nothing. Guarded by mu.
+	failed syscall.Errno
 }
 
 var (
@@ -451,6 +459,9 @@ func (h *strHandle) Write(ctx context.Context, data []byte, off int64) (uint32, 
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if e := h.checkWrite(off, len(data)); e != 0 {
+		return 0, e
+	}
 	if h.appendMode {
 		h.pend = append(h.pend, data...)
 		return uint32(len(data)), 0
@@ -472,6 +483,10 @@ func (h *strHandle) commit() syscall.Errno {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.failed != 0 {
+		// A write failed (limits.go): the open changes nothing.
+		return h.failed
+	}
 	if !h.buf.dirty && len(h.pend) == 0 {
 		return 0
 	}
@@ -491,6 +506,7 @@ func (h *strHandle) commit() syscall.Errno {
 		return e
 	}
 	if errno != 0 {
+		h.n.commitFailed()
 		return errno
 	}
 	h.n.dropPrefetch()

@@ -96,6 +96,10 @@ type loopSide struct {
 	dirTime []int64
 	// longNames holds keys already logged as having names too long.
 	longNames map[string]struct{}
+	// members holds the modification times set for members (mtime.go),
+	// nmembers counts them.
+	members  map[dbKey]map[string]memberStamp
+	nmembers int
 }
 
 var _ engine.Watcher = (*loopSide)(nil)
@@ -391,6 +395,11 @@ var structuralEvents = map[string]bool{
 	"restore": true, "copy_to": true, "sortstore": true,
 }
 
+// goneEvents are the keyspace events after which the key is gone.
+var goneEvents = map[string]bool{
+	"del": true, "expired": true, "evicted": true, "rename_from": true, "move_from": true,
+}
+
 // KeyChanged is called by the engine for every change to a key.
 func (ls *loopSide) KeyChanged(db int, key []byte, event string, at time.Time) {
 	if event == "keymiss" || db < 0 || db >= len(ls.keys) {
@@ -405,6 +414,9 @@ func (ls *loopSide) KeyChanged(db int, key []byte, event string, at time.Time) {
 	if event == "new" {
 		// The key exists now: no pending directory stands for it.
 		ls.fsys.dbs[db].dropPending(key)
+	}
+	if goneEvents[event] && ls.members != nil {
+		ls.forgetMembers(db, key)
 	}
 	r := ls.keys[db][string(key)]
 	if r == nil {
@@ -436,6 +448,9 @@ func (ls *loopSide) Emptied(dbnum int, at time.Time) {
 		}
 		ls.dirTime[db] = now
 		ls.dbTime[db] = now
+		// Empty collection directories go with their database.
+		clear(ls.fsys.dbs[db].pend)
+		ls.forgetMembers(db, nil)
 		for k, r := range ls.keys[db] {
 			r.mtime = now
 			if r.live {

@@ -181,8 +181,9 @@ func (d *dbDir) renameScratch(name string, nd *dbDir, newName string, noReplace 
 	return 0
 }
 
-// scratchToKey stores a scratch file's content in a key (SET, or SET NX
-// with RENAME_NOREPLACE) and drops the scratch file.
+// scratchToKey stores a scratch file's content in a key (storeOver,
+// overwrite.go: a list stays a list, a TTL stays) with the scratch file's
+// modification time, and drops the scratch file.
 func (d *dbDir) scratchToKey(name string, nd *dbDir, newName string, noReplace bool) syscall.Errno {
 	key, ok := decodeName(newName)
 	if !ok {
@@ -196,17 +197,12 @@ func (d *dbDir) scratchToKey(name string, nd *dbDir, newName string, noReplace b
 	}
 	sd.mu.Lock()
 	data := append([]byte{}, sd.data...)
+	mtime := sd.mtime
 	sd.mu.Unlock()
 	var errno syscall.Errno
 	e := d.fsys.do(func(r *runner) {
-		r.selectDB(nd.db)
-		args := [][]byte{[]byte("SET"), key, data}
-		if noReplace {
-			args = append(args, []byte("NX"))
-		}
-		rep := r.call(args...)
-		if errno = replyErrno(&rep, syscall.EISDIR); errno == 0 && rep.Null {
-			errno = syscall.EEXIST
+		if errno = r.storeOver(nd.db, key, data, noReplace); errno == 0 {
+			r.ls.setMtime(nd.db, key, mtime)
 		}
 	})
 	if e != 0 {

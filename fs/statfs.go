@@ -11,7 +11,56 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-var _ = (gofs.NodeStatfser)((*rootNode)(nil))
+// Every node answers statfs the same (df, stat -f and getconf NAME_MAX
+// below the mount root give what they give at it).
+var (
+	_ = (gofs.NodeStatfser)((*rootNode)(nil))
+	_ = (gofs.NodeStatfser)((*dbDir)(nil))
+	_ = (gofs.NodeStatfser)((*keyDir)(nil))
+	_ = (gofs.NodeStatfser)((*keyFile)(nil))
+	_ = (gofs.NodeStatfser)((*memberNode)(nil))
+	_ = (gofs.NodeStatfser)((*scratchNode)(nil))
+	_ = (gofs.NodeStatfser)((*ctlNode)(nil))
+	_ = (gofs.NodeStatfser)((*infoNode)(nil))
+	_ = (gofs.NodeStatfser)((*clientsNode)(nil))
+	_ = (gofs.NodeStatfser)((*monitorNode)(nil))
+	_ = (gofs.NodeStatfser)((*pubsubDir)(nil))
+	_ = (gofs.NodeStatfser)((*channelNode)(nil))
+)
+
+func (n *dbDir) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return n.fsys.statfs(out)
+}
+func (n *keyDir) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return n.fsys.statfs(out)
+}
+func (n *keyFile) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return n.fsys.statfs(out)
+}
+func (n *memberNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return n.fsys.statfs(out)
+}
+func (n *scratchNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return n.fsys.statfs(out)
+}
+func (n *ctlNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return n.fsys.statfs(out)
+}
+func (n *infoNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return n.fsys.statfs(out)
+}
+func (n *clientsNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return n.fsys.statfs(out)
+}
+func (n *monitorNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return n.fsys.statfs(out)
+}
+func (n *pubsubDir) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return n.fsys.statfs(out)
+}
+func (n *channelNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return n.fsys.statfs(out)
+}
 
 // statfsBlock is the block size statfs reports in.
 const statfsBlock = 4096
@@ -20,8 +69,12 @@ const statfsBlock = 4096
 // size is maxmemory, or the machine's memory when there is none, the space
 // used is used_memory, and the files in use are the keys of all databases.
 func (n *rootNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	return n.fsys.statfs(out)
+}
+
+func (fsys *FS) statfs(out *fuse.StatfsOut) syscall.Errno {
 	var used, limit, keys uint64
-	e := n.fsys.doNow(func(r *runner) {
+	e := fsys.doNow(func(r *runner) {
 		rep := r.call([]byte("INFO"), []byte("memory"), []byte("keyspace"))
 		if rep.Type == '-' {
 			return

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"syscall"
 
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+
 	"github.com/redisfs/redisfs/core/proto"
 )
 
@@ -190,4 +192,46 @@ func (b *keyBase) Removexattr(ctx context.Context, attr string) syscall.Errno {
 		return e
 	}
 	return errno
+}
+
+// Members, scratch files and database directories have no extended
+// attributes: getting or removing one is ENODATA, setting one ENOTSUP
+// (as on a file system without them, so cp -a, mv and rsync -X go on
+// without them instead of failing).
+var (
+	_ = (gofs.NodeGetxattrer)((*memberNode)(nil))
+	_ = (gofs.NodeSetxattrer)((*memberNode)(nil))
+	_ = (gofs.NodeListxattrer)((*memberNode)(nil))
+	_ = (gofs.NodeRemovexattrer)((*memberNode)(nil))
+	_ = (gofs.NodeGetxattrer)((*scratchNode)(nil))
+	_ = (gofs.NodeSetxattrer)((*scratchNode)(nil))
+	_ = (gofs.NodeListxattrer)((*scratchNode)(nil))
+	_ = (gofs.NodeRemovexattrer)((*scratchNode)(nil))
+	_ = (gofs.NodeSetxattrer)((*dbDir)(nil))
+)
+
+func (n *memberNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	return 0, errNoAttr
+}
+func (n *memberNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	return syscall.ENOTSUP
+}
+func (n *memberNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	return 0, 0
+}
+func (n *memberNode) Removexattr(ctx context.Context, attr string) syscall.Errno { return errNoAttr }
+
+func (n *scratchNode) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	return 0, errNoAttr
+}
+func (n *scratchNode) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	return syscall.ENOTSUP
+}
+func (n *scratchNode) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	return 0, 0
+}
+func (n *scratchNode) Removexattr(ctx context.Context, attr string) syscall.Errno { return errNoAttr }
+
+func (d *dbDir) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	return syscall.ENOTSUP
 }

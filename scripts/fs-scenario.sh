@@ -168,6 +168,28 @@ touch "$db/.conf.swp"
 check "dot files are scratch"      "$(cli DBSIZE) $(ls -A "$db" | grep -c '^\.conf\.swp$')" "2 1"
 rm "$db/.conf.swp"
 
+# Everyday tools (issue 12): sed -i keeps a list and its TTL, rsync into a
+# hash (twice: the second sends nothing), statfs below the root, a score
+# that is no number fails the write.
+cli RPUSH todo milk eggs >/dev/null
+cli EXPIRE todo 1000 >/dev/null
+sed -i 's/eggs/bread/' "$db/todo"
+check "sed -i keeps a list"        "$(cli TYPE todo) $(cli LRANGE todo 0 -1 | tr '\n' ' ')" "list milk bread "
+check "sed -i keeps the TTL"       "$([ "$(cli TTL todo)" -gt 0 ] && echo yes)" "yes"
+if command -v rsync >/dev/null 2>&1; then
+	mkdir -p "$tmp/tree"
+	printf 'one\n' > "$tmp/tree/a"
+	printf 'two\n' > "$tmp/tree/b"
+	rsync -a "$tmp/tree/" "$db/synced/"
+	check "rsync -a into a hash"   "$(cli HGET synced a) $(cli HGET synced b)" "one two"
+	check "a second rsync sends nothing" \
+		"$(rsync -a --stats "$tmp/tree/" "$db/synced/" | grep 'regular files transferred')" \
+		"Number of regular files transferred: 0"
+fi
+check "statfs below the root"      "$(stat -f -c %l "$db/todo")" "255"
+if bash -c "mkdir '$db/z'; setfattr -n user.redis.type -v zset '$db/z'; echo 1 > '$db/z/m'; echo blue > '$db/z/m'" 2>/dev/null; then r=ok; else r=failed; fi
+check "echo non-number > score fails" "$r $(cli ZSCORE z m)" "failed 1"
+
 # The ctl file: a conversation per open.
 echo 'SET viactl yes' > "$mnt/ctl"
 check "echo > ctl"                 "$(cli GET viactl)" "yes"

@@ -19,7 +19,7 @@ install_packages() {
 		echo "test.sh: not root or no apt-get: skipping package installation" >&2
 		return 0
 	fi
-	step "apt-get install redis-server redis-tools fuse3 vim attr"
+	step "apt-get install redis-server redis-tools fuse3 vim attr rsync python3"
 	export DEBIAN_FRONTEND=noninteractive
 	# policy-rc.d exiting 101 keeps apt from starting services: the tests
 	# start their own redis-server on free ports.
@@ -32,7 +32,7 @@ install_packages() {
 	local rc=0
 	apt-get update -qq || rc=$?
 	if [ "$rc" -eq 0 ]; then
-		apt-get install -y -qq -o Dpkg::Use-Pty=0 redis-server redis-tools fuse3 vim attr >/dev/null || rc=$?
+		apt-get install -y -qq -o Dpkg::Use-Pty=0 redis-server redis-tools fuse3 vim attr rsync python3 >/dev/null || rc=$?
 	fi
 	if [ -n "$created" ]; then
 		rm -f "$policy"
