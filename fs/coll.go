@@ -172,17 +172,17 @@ func typeName(t int) string {
 }
 
 func (n *keyDir) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	return n.getattr(out)
+	return n.getattr(ctx, out)
 }
 
 func (n *keyDir) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	if _, ok := in.GetSize(); ok {
 		return syscall.EISDIR
 	}
-	if e := n.setKeyTime(in); e != 0 {
+	if e := n.setKeyTime(ctx, in); e != 0 {
 		return e
 	}
-	return n.getattr(out)
+	return n.getattr(ctx, out)
 }
 
 // existingMember returns the type of the collection at key and the
@@ -256,7 +256,7 @@ func (n *keyDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*
 	var errno syscall.Errno
 	var mtime int64
 	mark := fsys.notifier.beginLookup(db, key)
-	e := fsys.do(func(r *runner) {
+	e := fsys.do(ctx, func(r *runner) {
 		typ, ok := r.collType(db, key)
 		if !ok {
 			return
@@ -289,7 +289,7 @@ func (n *keyDir) Readdir(ctx context.Context) (gofs.DirStream, syscall.Errno) {
 	scratch := n.scratchNames()
 	var ents []fuse.DirEntry
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.do(ctx, func(r *runner) {
 		typ, exists := r.collType(db, key)
 		if typ == typeNone {
 			errno = syscall.ENOENT
@@ -357,7 +357,7 @@ func (n *keyDir) Create(ctx context.Context, name string, flags uint32, mode uin
 	var existed, exists bool
 	var errno syscall.Errno
 	var mtime int64
-	e := fsys.do(func(r *runner) {
+	e := fsys.do(ctx, func(r *runner) {
 		typ, exists = r.collType(db, key)
 		if !isDirType(typ) {
 			errno = syscall.ENOENT
@@ -395,6 +395,7 @@ func (n *keyDir) Create(ctx context.Context, name string, flags uint32, mode uin
 	node := n.memberChild(ctx, name, m)
 	mn := node.Operations().(*memberNode)
 	h := newMemberHandle(mn, typ, flags, data)
+	h.user = fsys.who(ctx)
 	if typ == typeZSet && !existed {
 		h.placeholder, h.pendingDir = true, !exists
 	}
@@ -435,7 +436,7 @@ func (n *keyDir) Unlink(ctx context.Context, name string) syscall.Errno {
 	db, key := n.ident()
 	pid := callerPid(ctx)
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.do(ctx, func(r *runner) {
 		typ, exists := r.collType(db, key)
 		if !exists {
 			errno = syscall.ENOENT
@@ -485,7 +486,7 @@ func (n *keyDir) Rename(ctx context.Context, name string, newParent gofs.InodeEm
 		return syscall.EXDEV
 	}
 	if flags&renameExchange == 0 && isScratchName(name) {
-		return n.renameScratch(name, np, newName, flags&renameNoReplace != 0)
+		return n.renameScratch(ctx, name, np, newName, flags&renameNoReplace != 0)
 	}
 	if isScratchName(newName) {
 		// A member does not become a scratch file: mv copies.
@@ -508,7 +509,7 @@ func (n *keyDir) Rename(ctx context.Context, name string, newParent gofs.InodeEm
 		return syscall.EINVAL
 	}
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.do(ctx, func(r *runner) {
 		var typ int
 		var val []byte
 		if typ, val, errno = r.existingMember(db, key, src); errno != 0 {
@@ -598,7 +599,7 @@ type memberInfo struct {
 }
 
 // fetch returns the member's type, content and modification time.
-func (n *memberNode) fetch() (memberInfo, syscall.Errno) {
+func (n *memberNode) fetch(ctx context.Context) (memberInfo, syscall.Errno) {
 	var mi memberInfo
 	p := n.parent
 	if e := p.staleErr(); e != 0 {
@@ -610,7 +611,7 @@ func (n *memberNode) fetch() (memberInfo, syscall.Errno) {
 	var exists bool
 	var errno syscall.Errno
 	mark := fsys.notifier.beginLookup(db, key)
-	e := fsys.do(func(r *runner) {
+	e := fsys.do(ctx, func(r *runner) {
 		var ok bool
 		if mi.typ, ok = r.collType(db, key); !ok {
 			return
@@ -639,7 +640,7 @@ func (n *memberNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.A
 			return 0
 		}
 	}
-	mi, e := n.fetch()
+	mi, e := n.fetch(ctx)
 	if e != 0 {
 		return e
 	}
@@ -658,7 +659,7 @@ func (n *memberNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.A
 func (n *memberNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	size, ok := in.GetSize()
 	if !ok {
-		if e := n.setTime(in); e != 0 {
+		if e := n.setTime(ctx, in); e != 0 {
 			return e
 		}
 		return n.Getattr(ctx, f, out)
@@ -679,7 +680,7 @@ func (n *memberNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.Se
 	db, key := p.ident()
 	m := n.name()
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.do(ctx, func(r *runner) {
 		var typ int
 		var v []byte
 		if typ, v, errno = r.existingMember(db, key, m); errno != 0 {
@@ -733,11 +734,12 @@ func (r *runner) commitMember(typ int, db int, key, m, data []byte) syscall.Errn
 // or writing (a private copy committed at flush).
 func (n *memberNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	n.fsys.yield()
-	mi, e := n.fetch()
+	mi, e := n.fetch(ctx)
 	if e != 0 {
 		return nil, 0, e
 	}
 	h := newMemberHandle(n, mi.typ, flags, mi.content)
+	h.user = n.fsys.who(ctx)
 	if !h.write {
 		return h, fuse.FOPEN_DIRECT_IO | fuse.FOPEN_NOFLUSH, 0
 	}
@@ -767,6 +769,8 @@ type memberHandle struct {
 	// failed is the error of a write refused (limits.go): the open
 	// commits nothing. Guarded by mu.
 	failed syscall.Errno
+	// user is the ACL user of the opener (users.go).
+	user string
 }
 
 var (
@@ -852,7 +856,7 @@ func (h *memberHandle) commit() syscall.Errno {
 	db, key := h.n.parent.ident()
 	m := h.n.name()
 	var errno syscall.Errno
-	e := h.n.fsys.do(func(r *runner) {
+	e := h.n.fsys.doAs(h.user, func(r *runner) {
 		if errno = h.failed; errno == 0 {
 			errno = r.commitMember(h.typ, db, key, m, h.buf.data)
 		}
@@ -969,7 +973,7 @@ func (n *keyDir) Setxattr(ctx context.Context, attr string, data []byte, flags u
 	}
 	db, key := n.ident()
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.do(ctx, func(r *runner) {
 		t, exists := r.collType(db, key)
 		switch {
 		case t == typeNone:

@@ -81,7 +81,7 @@ func (n *keyDir) createScratch(ctx context.Context, name string, flags uint32, m
 	}
 	db, key := n.ident()
 	var typ int
-	if e := n.fsys.do(func(r *runner) { typ, _ = r.collType(db, key) }); e != 0 {
+	if e := n.fsys.do(ctx, func(r *runner) { typ, _ = r.collType(db, key) }); e != 0 {
 		return nil, nil, 0, e
 	}
 	if !isDirType(typ) {
@@ -124,7 +124,7 @@ func (n *keyDir) scratchNames() []string {
 
 // renameScratch renames a scratch file within the directory (to another
 // scratch name), or stores its content in a member (scratchToMember).
-func (n *keyDir) renameScratch(name string, np *keyDir, newName string, noReplace bool) syscall.Errno {
+func (n *keyDir) renameScratch(ctx context.Context, name string, np *keyDir, newName string, noReplace bool) syscall.Errno {
 	db, key := n.ident()
 	ndb, nkey := np.ident()
 	if db != ndb || string(key) != string(nkey) {
@@ -132,7 +132,7 @@ func (n *keyDir) renameScratch(name string, np *keyDir, newName string, noReplac
 	}
 	d := n.fsys.dbs[db]
 	if !isScratchName(newName) {
-		return n.scratchToMember(name, newName, noReplace)
+		return n.scratchToMember(ctx, name, newName, noReplace)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -152,7 +152,7 @@ func (n *keyDir) renameScratch(name string, np *keyDir, newName string, noReplac
 // scratchToMember stores a scratch file's content in a member, as a write
 // of the member's file would (HSET, ZADD, SADD), keeps the scratch file's
 // modification time as the member's, and drops the scratch file.
-func (n *keyDir) scratchToMember(name, newName string, noReplace bool) syscall.Errno {
+func (n *keyDir) scratchToMember(ctx context.Context, name, newName string, noReplace bool) syscall.Errno {
 	m, ok := decodeName(newName)
 	if !ok {
 		return syscall.EINVAL
@@ -168,7 +168,7 @@ func (n *keyDir) scratchToMember(name, newName string, noReplace bool) syscall.E
 	mtime := sd.mtime
 	sd.mu.Unlock()
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.do(ctx, func(r *runner) {
 		typ, _ := r.collType(db, key)
 		if !isDirType(typ) {
 			errno = syscall.ENOENT

@@ -42,8 +42,17 @@ func (n *ctlNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAt
 func (n *ctlNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	fsys := n.fsys
 	cv := &conversation{fsys: fsys, changed: make(chan struct{})}
-	conv, err := fsys.eng.Open(fsys.ctx, engine.ConvOptions{Addr: fsys.dir + "/ctl:0"}, (*ctlSink)(cv))
+	// A mapped user's conversation is authenticated as its ACL user
+	// (users.go); the mounting user's AUTHs as a TCP client does.
+	user := fsys.who(ctx)
+	if user == noUser {
+		return nil, 0, syscall.EACCES
+	}
+	conv, err := fsys.eng.Open(fsys.ctx, engine.ConvOptions{Addr: fsys.dir + "/ctl:0", User: user}, (*ctlSink)(cv))
 	if err != nil {
+		if user != "" {
+			return nil, 0, syscall.EACCES
+		}
 		return nil, 0, syscall.EIO
 	}
 	cv.conv = conv

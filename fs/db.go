@@ -49,7 +49,7 @@ var (
 // deletion of a key as the modification time. It is never cached.
 func (d *dbDir) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	var size, mtime int64
-	e := d.fsys.do(func(r *runner) {
+	e := d.fsys.do(ctx, func(r *runner) {
 		r.selectDB(d.db)
 		rep := r.call([]byte("DBSIZE"))
 		size = rep.Int
@@ -102,7 +102,7 @@ func (d *dbDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*g
 	var ki keyInfo
 	var errno syscall.Errno
 	var ghost bool
-	e := fsys.do(func(r *runner) {
+	e := fsys.do(ctx, func(r *runner) {
 		ki, errno = r.statKeyPrefetch(d.db, key)
 		if errno == syscall.ENOENT {
 			ki, ghost, errno = r.statEntry(d.db, key, pid)
@@ -125,7 +125,7 @@ func (d *dbDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*g
 
 // OpendirHandle starts a listing.
 func (d *dbDir) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	return &dirHandle{d: d}, 0, 0
+	return &dirHandle{d: d, user: d.fsys.who(ctx)}, 0, 0
 }
 
 // Create makes a key holding the empty string (SET key "" NX), or opens
@@ -145,7 +145,7 @@ func (d *dbDir) Create(ctx context.Context, name string, flags uint32, mode uint
 	var data []byte
 	var errno syscall.Errno
 	existed := false
-	e := fsys.do(func(r *runner) {
+	e := fsys.do(ctx, func(r *runner) {
 		r.selectDB(d.db)
 		rep := r.call([]byte("SET"), key, nil, []byte("NX"))
 		if errno = replyErrno(&rep, syscall.EISDIR); errno != 0 {
@@ -183,6 +183,7 @@ func (d *dbDir) Create(ctx context.Context, name string, flags uint32, mode uint
 		data = []byte{}
 	}
 	h := newStrHandle(node.Operations().(*keyFile), flags, data)
+	h.user = fsys.who(ctx)
 	if existed && flags&syscall.O_TRUNC != 0 {
 		h.buf.dirty = true
 	}
@@ -205,7 +206,7 @@ func (d *dbDir) Unlink(ctx context.Context, name string) syscall.Errno {
 		return syscall.ENOENT
 	}
 	var errno syscall.Errno
-	e := d.fsys.do(func(r *runner) {
+	e := d.fsys.do(ctx, func(r *runner) {
 		r.selectDB(d.db)
 		rep := r.call([]byte("UNLINK"), key)
 		if errno = replyErrno(&rep, syscall.EIO); errno == 0 && rep.Int == 0 {
@@ -228,7 +229,7 @@ func (d *dbDir) Rmdir(ctx context.Context, name string) syscall.Errno {
 		return syscall.ENOENT
 	}
 	var errno syscall.Errno
-	e := d.fsys.do(func(r *runner) {
+	e := d.fsys.do(ctx, func(r *runner) {
 		r.selectDB(d.db)
 		typ := parseType(r.call([]byte("TYPE"), key).Str)
 		switch {
@@ -265,7 +266,7 @@ func (d *dbDir) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.E
 	}
 	var ki keyInfo
 	var errno syscall.Errno
-	e := fsys.do(func(r *runner) {
+	e := fsys.do(ctx, func(r *runner) {
 		r.selectDB(d.db)
 		if parseType(r.call([]byte("TYPE"), key).Str) != typeNone {
 			errno = syscall.EEXIST
@@ -327,9 +328,9 @@ func (d *dbDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmb
 	case srcScratch && dstScratch:
 		return d.renameScratch(name, nd, newName, noReplace)
 	case srcScratch:
-		return d.scratchToKey(name, nd, newName, noReplace)
+		return d.scratchToKey(ctx, name, nd, newName, noReplace)
 	case dstScratch:
-		return d.keyToScratch(name, nd, newName, noReplace)
+		return d.keyToScratch(ctx, name, nd, newName, noReplace)
 	}
 	src, ok1 := decodeName(name)
 	dst, ok2 := decodeName(newName)
@@ -351,7 +352,7 @@ func (d *dbDir) Rename(ctx context.Context, name string, newParent gofs.InodeEmb
 	}
 	var errno syscall.Errno
 	stillList := false
-	e := fsys.do(func(r *runner) {
+	e := fsys.do(ctx, func(r *runner) {
 		r.selectDB(d.db)
 		var rep proto.Reply
 		if nd.db == d.db {
@@ -432,7 +433,8 @@ type dirEnt struct {
 // no job per entry (FileLookuper). The batch job registers the keys it
 // lists, as a lookup does.
 type dirHandle struct {
-	d *dbDir
+	d    *dbDir
+	user string // the ACL user of the opener (users.go)
 
 	mu          sync.Mutex
 	ents        []*dirEnt
@@ -511,7 +513,7 @@ func (h *dirHandle) fetch() syscall.Errno {
 	// The job reads byName (to skip keys SCAN returns twice) while this
 	// goroutine waits for it under h.mu.
 	first := !h.started
-	e := fsys.do(func(r *runner) {
+	e := fsys.doAs(h.user, func(r *runner) {
 		if first {
 			batch = d.listPending(r)
 		}

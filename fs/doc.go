@@ -237,7 +237,18 @@
 // Mount uses the mount system call directly when run as root and
 // fusermount3 otherwise, clears a stale mount left at the directory by a
 // crashed server ("transport endpoint is not connected") by detaching it,
-// and passes allow_other (with default_permissions) when asked. Unmount
+// and passes allow_other (with default_permissions) when asked.
+//
+// With allow_other, a caller whose uid is not the mounting user's acts as
+// the ACL user Options.Users maps its uid to (redisfs's directive
+// `mount-acl-user UID NAME`), and with no mapping gets EACCES for every
+// operation. Every command a mapped caller's file operations run is
+// checked against that user's ACL (NOPERM → EACCES; an open file's reads,
+// writes and commit run as its opener), and its ctl, pub/sub and monitor
+// files are clients authenticated as that user (CLIENT LIST shows it).
+// The kernel's mode checks (default_permissions) are then left off: the
+// ACLs decide. The mounting user and the file server's own work are
+// unrestricted (users.go). Unmount
 // detaches lazily when files are still open; the server keeps serving.
 //
 // # Concurrency

@@ -23,8 +23,12 @@ import (
 // Options tune a mount.
 type Options struct {
 	// AllowOther lets other users see the mount; the kernel then checks
-	// file modes (default_permissions).
+	// file modes (default_permissions), unless Users maps some.
 	AllowOther bool
+	// Users maps the uids of other users (with AllowOther) to the ACL
+	// users their file operations run as; any other uid than the
+	// mounting user's gets EACCES (users.go).
+	Users map[uint32]string
 	// DirectIO serves keys with direct I/O and no kernel caching (zero
 	// entry and attribute timeouts) instead of kernel caching kept
 	// coherent by invalidations. It exists to measure the two designs.
@@ -136,7 +140,7 @@ func Mount(dir string, eng engine.Engine, opts Options) (*FS, error) {
 			return fuse.EIO
 		},
 	}
-	if opts.AllowOther {
+	if opts.AllowOther && len(opts.Users) == 0 {
 		mopts.Options = append(mopts.Options, "default_permissions")
 	}
 	if opts.Debug {
@@ -148,7 +152,7 @@ func Mount(dir string, eng engine.Engine, opts Options) (*FS, error) {
 		GID:          fsys.gid,
 		// Timeouts are set on every reply; nil defaults mean zero.
 	}
-	fuseSrv, err := gofs.Mount(dir, fsys.root, gopts)
+	fuseSrv, err := mount(fsys, gopts)
 	if err != nil {
 		if fsys.notifier != nil {
 			fsys.notifier.close()
@@ -159,6 +163,24 @@ func Mount(dir string, eng engine.Engine, opts Options) (*FS, error) {
 	fsys.fuse = fuseSrv
 	go fsys.sweeper()
 	return fsys, nil
+}
+
+// mount is gofs.Mount with the guard of other users (users.go) around
+// the node file system.
+func mount(fsys *FS, gopts *gofs.Options) (*fuse.Server, error) {
+	raw := gofs.NewNodeFS(fsys.root, gopts)
+	if fsys.opts.AllowOther {
+		raw = &guard{RawFileSystem: raw, fsys: fsys}
+	}
+	srv, err := fuse.NewServer(raw, fsys.dir, &gopts.MountOptions)
+	if err != nil {
+		return nil, err
+	}
+	go srv.Serve()
+	if err := srv.WaitMount(); err != nil {
+		return nil, err
+	}
+	return srv, nil
 }
 
 // Dir returns the mount point.
@@ -273,7 +295,7 @@ func (fsys *FS) sweeper() {
 
 func (fsys *FS) sweep() {
 	var sample []liveKey
-	if fsys.do(func(r *runner) {
+	if fsys.doAs("", func(r *runner) {
 		if r.ls.nlive > sweepMin {
 			sample = r.ls.sweepSample(sweepChunk)
 		}
@@ -287,7 +309,7 @@ func (fsys *FS) sweep() {
 		}
 	}
 	if len(gone) > 0 {
-		fsys.do(func(r *runner) { r.ls.unregister(gone) })
+		fsys.doAs("", func(r *runner) { r.ls.unregister(gone) })
 	}
 }
 

@@ -24,10 +24,10 @@ var (
 	_ = (gofs.NodeReader)((*infoNode)(nil))
 )
 
-func (n *infoNode) info() ([]byte, syscall.Errno) {
+func (n *infoNode) info(ctx context.Context) ([]byte, syscall.Errno) {
 	var text []byte
 	var errno syscall.Errno
-	e := n.fsys.doNow(func(r *runner) {
+	e := n.fsys.doNow(ctx, func(r *runner) {
 		rep := r.call([]byte("INFO"))
 		if errno = replyErrno(&rep, syscall.EIO); errno == 0 {
 			text = append([]byte{}, rep.Str...)
@@ -40,7 +40,7 @@ func (n *infoNode) info() ([]byte, syscall.Errno) {
 }
 
 func (n *infoNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	text, e := n.info()
+	text, e := n.info(ctx)
 	if e != 0 {
 		return e
 	}
@@ -69,7 +69,7 @@ func (n *infoNode) Read(ctx context.Context, f gofs.FileHandle, dest []byte, off
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.text == nil || off == 0 || (off >= int64(len(h.text)) && time.Since(h.at) > refetchAge) {
-		text, e := n.info()
+		text, e := n.info(ctx)
 		if e != 0 {
 			return nil, e
 		}

@@ -102,7 +102,7 @@ func (fsys *FS) fillKey(a *fuse.Attr, ki keyInfo) {
 // getattr runs statKey for a node (statEntry: a pending directory stands
 // for a key that does not exist); a key that is gone answers ENOENT, one
 // that became a directory (or stopped being one) ESTALE.
-func (b *keyBase) getattr(out *fuse.AttrOut) syscall.Errno {
+func (b *keyBase) getattr(ctx context.Context, out *fuse.AttrOut) syscall.Errno {
 	if e := b.staleErr(); e != 0 {
 		return e
 	}
@@ -112,7 +112,7 @@ func (b *keyBase) getattr(out *fuse.AttrOut) syscall.Errno {
 	var ki keyInfo
 	var errno syscall.Errno
 	var ghost bool
-	e := fsys.do(func(r *runner) { ki, ghost, errno = r.statEntry(db, key, 0) })
+	e := fsys.do(ctx, func(r *runner) { ki, ghost, errno = r.statEntry(db, key, 0) })
 	dirty := fsys.notifier.endLookup(mark) || ghost
 	if e != 0 {
 		return e
@@ -200,14 +200,14 @@ var (
 func (n *keyFile) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	if h, ok := f.(interface{ pendingSize() (int64, bool) }); ok {
 		if size, ok := h.pendingSize(); ok {
-			if e := n.getattr(out); e != 0 {
+			if e := n.getattr(ctx, out); e != 0 {
 				return e
 			}
 			out.Size = uint64(size)
 			return 0
 		}
 	}
-	return n.getattr(out)
+	return n.getattr(ctx, out)
 }
 
 // setattrSize truncates: the private copy of a handle open for writing, or
@@ -229,7 +229,7 @@ func (n *keyFile) setattrSize(ctx context.Context, f gofs.FileHandle, in *fuse.S
 	}
 	if h, ok := f.(*strHandle); ok && h.write && !h.appendMode {
 		h.truncate(int64(size))
-		if e := n.getattr(out); e != 0 {
+		if e := n.getattr(ctx, out); e != 0 {
 			return e
 		}
 		out.Size = size
@@ -239,7 +239,7 @@ func (n *keyFile) setattrSize(ctx context.Context, f gofs.FileHandle, in *fuse.S
 	}
 	db, key := n.ident()
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.do(ctx, func(r *runner) {
 		r.selectDB(db)
 		rep := r.call([]byte("GET"), key)
 		if errno = replyErrno(&rep, syscall.EISDIR); errno != 0 {
@@ -264,7 +264,7 @@ func (n *keyFile) setattrSize(ctx context.Context, f gofs.FileHandle, in *fuse.S
 		return errno
 	}
 	n.dropPrefetch()
-	return n.getattr(out)
+	return n.getattr(ctx, out)
 }
 
 // Open opens a string for reading (the value is fetched at the first read)
@@ -277,7 +277,7 @@ func (n *keyFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 	n.fsys.yield()
 	acc := flags & syscall.O_ACCMODE
 	if n.typ == typeList {
-		return n.openList(flags)
+		return n.openList(ctx, flags)
 	}
 	if n.typ != typeString {
 		if acc != syscall.O_RDONLY {
@@ -286,12 +286,14 @@ func (n *keyFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 		return &renderHandle{n: n}, fuse.FOPEN_DIRECT_IO | fuse.FOPEN_NOFLUSH, 0
 	}
 	if acc == syscall.O_RDONLY {
-		return newStrHandle(n, flags, nil), n.readOpenFlags(), 0
+		h := newStrHandle(n, flags, nil)
+		h.user = n.fsys.who(ctx)
+		return h, n.readOpenFlags(), 0
 	}
 	db, key := n.ident()
 	var data []byte
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) { data, errno = r.openString(db, key, flags) })
+	e := n.fsys.do(ctx, func(r *runner) { data, errno = r.openString(db, key, flags) })
 	if e != 0 {
 		return nil, 0, e
 	}
@@ -299,6 +301,7 @@ func (n *keyFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 		return nil, 0, errno
 	}
 	h := newStrHandle(n, flags, data)
+	h.user = n.fsys.who(ctx)
 	if flags&syscall.O_TRUNC != 0 {
 		h.buf.truncated()
 	}
@@ -351,6 +354,7 @@ type strHandle struct {
 	// failed is the error of a write refused (limits.go): the open
 	// commits nothing. Guarded by mu.
 	failed syscall.Errno
+	user   string // the ACL user of the opener (users.go)
 }
 
 var (
@@ -412,7 +416,7 @@ func (h *strHandle) fetch() syscall.Errno {
 	db, key := h.n.ident()
 	var errno syscall.Errno
 	var data []byte
-	e := h.n.fsys.do(func(r *runner) {
+	e := h.n.fsys.doAs(h.user, func(r *runner) {
 		r.selectDB(db)
 		rep := r.call([]byte("GET"), key)
 		if errno = replyErrno(&rep, syscall.EISDIR); errno != 0 {
@@ -492,7 +496,7 @@ func (h *strHandle) commit() syscall.Errno {
 	}
 	db, key := h.n.ident()
 	var errno syscall.Errno
-	e := h.n.fsys.do(func(r *runner) {
+	e := h.n.fsys.doAs(h.user, func(r *runner) {
 		r.selectDB(db)
 		var rep proto.Reply
 		if h.appendMode {
@@ -543,7 +547,7 @@ func (h *renderHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.R
 	if !h.loaded || off == 0 {
 		db, key := h.n.ident()
 		var data []byte
-		e := h.n.fsys.do(func(r *runner) {
+		e := h.n.fsys.do(ctx, func(r *runner) {
 			r.selectDB(db)
 			r.renderCollection(h.n.typ, key, func(b []byte) { data = append(data, b...) })
 		})

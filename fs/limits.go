@@ -98,7 +98,7 @@ func (fsys *FS) sizeErr(size int64) syscall.Errno {
 		return 0
 	}
 	var v int64
-	e := fsys.doNow(func(r *runner) {
+	e := fsys.doNowAs("", func(r *runner) {
 		rep := r.call([]byte("CONFIG"), []byte("GET"), []byte("proto-max-bulk-len"))
 		if len(rep.Elems) == 2 {
 			v, _ = strconv.ParseInt(string(rep.Elems[1].Str), 10, 64)

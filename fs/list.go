@@ -142,17 +142,17 @@ func (r *runner) rpush(key []byte, elems [][]byte) syscall.Errno {
 
 // openList opens a list: for reading, a rendering taken at the first read;
 // for writing, a listHandle.
-func (n *keyFile) openList(flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+func (n *keyFile) openList(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if flags&syscall.O_ACCMODE == syscall.O_RDONLY {
 		return &renderHandle{n: n}, fuse.FOPEN_DIRECT_IO | fuse.FOPEN_NOFLUSH, 0
 	}
-	h := &listHandle{n: n, push: flags&syscall.O_APPEND != 0 && flags&syscall.O_TRUNC == 0}
+	h := &listHandle{n: n, push: flags&syscall.O_APPEND != 0 && flags&syscall.O_TRUNC == 0, user: n.fsys.who(ctx)}
 	h.buf.appendMode = flags&syscall.O_APPEND != 0
 	load := !h.push && flags&syscall.O_TRUNC == 0
 	db, key := n.ident()
 	var data []byte
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.do(ctx, func(r *runner) {
 		r.selectDB(db)
 		switch parseType(r.call([]byte("TYPE"), key).Str) {
 		case typeList:
@@ -187,6 +187,7 @@ func (n *keyFile) openList(flags uint32) (gofs.FileHandle, uint32, syscall.Errno
 type listHandle struct {
 	n    *keyFile
 	push bool
+	user string // the ACL user of the opener (users.go)
 
 	mu       sync.Mutex
 	buf      editBuf // guarded by mu
@@ -221,7 +222,7 @@ func (h *listHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 	}
 	db, key := h.n.ident()
 	var data []byte
-	e := h.n.fsys.do(func(r *runner) {
+	e := h.n.fsys.do(ctx, func(r *runner) {
 		r.selectDB(db)
 		data = r.renderList(key)
 	})
@@ -249,7 +250,7 @@ func (h *listHandle) commit() syscall.Errno {
 	db, key := h.n.ident()
 	elems := parseListLines(h.buf.data)
 	var errno syscall.Errno
-	e := h.n.fsys.do(func(r *runner) {
+	e := h.n.fsys.doAs(h.user, func(r *runner) {
 		r.selectDB(db)
 		if !h.push {
 			errno = r.replaceList(key, elems, &h.expireAt)
@@ -293,7 +294,7 @@ func (n *keyFile) setattrList(ctx context.Context, f gofs.FileHandle, size uint6
 	}
 	db, key := n.ident()
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.do(ctx, func(r *runner) {
 		r.selectDB(db)
 		if parseType(r.call([]byte("TYPE"), key).Str) != typeList {
 			errno = syscall.ENOENT
@@ -313,7 +314,7 @@ func (n *keyFile) setattrList(ctx context.Context, f gofs.FileHandle, size uint6
 	if errno != 0 {
 		return errno
 	}
-	if e := n.getattr(out); e != syscall.ENOENT {
+	if e := n.getattr(ctx, out); e != syscall.ENOENT {
 		return e
 	}
 	// Emptied, the list is gone; the truncate itself succeeded.
@@ -326,14 +327,14 @@ func (n *keyFile) setattrList(ctx context.Context, f gofs.FileHandle, size uint6
 // a list of its lines (parsed as a list file's content) in one MULTI/EXEC
 // block: DEL, RPUSH and, when it had a TTL, PEXPIREAT to keep it. An
 // empty string makes no list (EINVAL); other changes are EPERM.
-func (b *keyBase) setType(v []byte) syscall.Errno {
+func (b *keyBase) setType(ctx context.Context, v []byte) syscall.Errno {
 	if e := b.staleErr(); e != 0 {
 		return e
 	}
 	db, key := b.ident()
 	converted := false
 	var errno syscall.Errno
-	e := b.fsys.do(func(r *runner) {
+	e := b.fsys.do(ctx, func(r *runner) {
 		r.selectDB(db)
 		t := parseType(r.call([]byte("TYPE"), key).Str)
 		switch {

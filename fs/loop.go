@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"sync"
@@ -38,20 +39,42 @@ var jobPool = sync.Pool{New: func() any {
 
 func (j *job) runTx(tx engine.Tx) {
 	j.r.tx = tx
-	j.fn(&j.r)
+	j.r.noperm = false
+	if j.r.user == "" || tx.ActAs(j.r.user) {
+		j.fn(&j.r)
+	} else {
+		j.r.noperm = true
+	}
 	j.r.tx = nil
 }
 
-// do runs fn on the engine and waits for it. It fails with EIO when the
-// engine is gone or fn panicked (the engine logs the panic). fn waits out
-// a CLIENT PAUSE.
-func (fsys *FS) do(fn func(r *runner)) syscall.Errno { return fsys.doJob(fn, 0) }
+// do runs fn on the engine, as the ACL user of the caller of the request
+// ctx belongs to (users.go), and waits for it. It fails with EIO when the
+// engine is gone or fn panicked (the engine logs the panic), and with
+// EACCES when the user's ACL refused a command of fn (NOPERM). fn waits
+// out a CLIENT PAUSE.
+func (fsys *FS) do(ctx context.Context, fn func(r *runner)) syscall.Errno {
+	return fsys.doJob(fsys.who(ctx), fn, 0)
+}
+
+// doAs is do as ACL user ("": the file server itself), for the
+// operations of an open file (which run as the user who opened it).
+func (fsys *FS) doAs(user string, fn func(r *runner)) syscall.Errno {
+	return fsys.doJob(user, fn, 0)
+}
 
 // doNow is do for the jobs a pause must not hold: those that only read
 // the server's own state (INFO, CLIENT LIST).
-func (fsys *FS) doNow(fn func(r *runner)) syscall.Errno { return fsys.doJob(fn, engine.JobNoPause) }
+func (fsys *FS) doNow(ctx context.Context, fn func(r *runner)) syscall.Errno {
+	return fsys.doJob(fsys.who(ctx), fn, engine.JobNoPause)
+}
 
-func (fsys *FS) doJob(fn func(r *runner), opts engine.JobOpts) syscall.Errno {
+// doNowAs is doNow as ACL user ("": the file server itself).
+func (fsys *FS) doNowAs(user string, fn func(r *runner)) syscall.Errno {
+	return fsys.doJob(user, fn, engine.JobNoPause)
+}
+
+func (fsys *FS) doJob(user string, fn func(r *runner), opts engine.JobOpts) syscall.Errno {
 	if fsys.dead.Load() {
 		return syscall.EIO
 	}
@@ -59,12 +82,17 @@ func (fsys *FS) doJob(fn func(r *runner), opts engine.JobOpts) syscall.Errno {
 	j := jobPool.Get().(*job)
 	j.fn = fn
 	j.r.ls = fsys.ls
+	j.r.user = user
 	if err := fsys.eng.Do(fsys.ctx, opts, j.run); err != nil {
 		// The job may still run later; leave it to the collector.
 		return syscall.EIO
 	}
+	noperm := j.r.noperm
 	j.fn = nil
 	jobPool.Put(j)
+	if noperm {
+		return errnoACL
+	}
 	return 0
 }
 
@@ -129,6 +157,10 @@ type runner struct {
 	tx   engine.Tx
 	ls   *loopSide
 	argv [][]byte // the runner's own argv: call's arguments do not escape
+	// user is the ACL user the job runs as ("": unrestricted); noperm
+	// is set when a command was refused by its ACL (users.go).
+	user   string
+	noperm bool
 }
 
 // selectDB makes db the runner's database.
@@ -143,6 +175,9 @@ func (r *runner) call(args ...[]byte) proto.Reply {
 	r.argv = append(r.argv[:0], args...)
 	rep := r.tx.Call(r.argv...)
 	clear(r.argv)
+	if rep.Type == '-' && hasPrefix(rep.Str, "NOPERM") {
+		r.noperm = true
+	}
 	return rep
 }
 

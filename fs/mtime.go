@@ -109,7 +109,7 @@ func requestedMtime(in *fuse.SetAttrIn) (int64, bool) {
 
 // setKeyTime applies the modification time a SETATTR asks for to a key
 // (or a pending directory); ENOENT when neither exists.
-func (b *keyBase) setKeyTime(in *fuse.SetAttrIn) syscall.Errno {
+func (b *keyBase) setKeyTime(ctx context.Context, in *fuse.SetAttrIn) syscall.Errno {
 	t, ok := requestedMtime(in)
 	if !ok {
 		return 0
@@ -119,7 +119,7 @@ func (b *keyBase) setKeyTime(in *fuse.SetAttrIn) syscall.Errno {
 	}
 	db, key := b.ident()
 	var errno syscall.Errno
-	e := b.fsys.do(func(r *runner) {
+	e := b.fsys.do(ctx, func(r *runner) {
 		r.selectDB(db)
 		if parseType(r.call([]byte("TYPE"), key).Str) != typeNone {
 			r.ls.setMtime(db, key, t)
@@ -138,7 +138,7 @@ func (b *keyBase) setKeyTime(in *fuse.SetAttrIn) syscall.Errno {
 }
 
 // setTime applies the modification time a SETATTR asks for to a member.
-func (n *memberNode) setTime(in *fuse.SetAttrIn) syscall.Errno {
+func (n *memberNode) setTime(ctx context.Context, in *fuse.SetAttrIn) syscall.Errno {
 	t, ok := requestedMtime(in)
 	if !ok {
 		return 0
@@ -150,7 +150,7 @@ func (n *memberNode) setTime(in *fuse.SetAttrIn) syscall.Errno {
 	db, key := p.ident()
 	m := n.name()
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.do(ctx, func(r *runner) {
 		var content []byte
 		if _, content, errno = r.existingMember(db, key, m); errno == 0 {
 			r.ls.stampMember(db, key, m, content, t)
@@ -177,7 +177,7 @@ func (n *keyFile) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAt
 	if _, ok := requestedMtime(in); !ok {
 		return 0
 	}
-	if e := n.setKeyTime(in); e != 0 {
+	if e := n.setKeyTime(ctx, in); e != 0 {
 		return e
 	}
 	return n.Getattr(ctx, f, out)

@@ -129,10 +129,10 @@ func (n *channelNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.S
 
 // Open subscribes when the file is opened for reading.
 func (n *channelNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	h := &chanHandle{n: n}
+	h := &chanHandle{n: n, user: n.fsys.who(ctx)}
 	acc := flags & syscall.O_ACCMODE
 	if acc != syscall.O_WRONLY {
-		s, e := n.fsys.openStream(n.fsys.dir+"/pubsub/"+n.name+":0", renderMessage,
+		s, e := n.fsys.openStream(ctx, n.fsys.dir+"/pubsub/"+n.name+":0", renderMessage,
 			[]byte("SUBSCRIBE"), n.channel)
 		if e != 0 {
 			return nil, 0, e
@@ -150,8 +150,9 @@ func (n *channelNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 
 // chanHandle is one open of a channel file.
 type chanHandle struct {
-	n   *channelNode
-	sub *stream // the subscriber; nil for a write-only open
+	n    *channelNode
+	sub  *stream // the subscriber; nil for a write-only open
+	user string  // the ACL user of the opener (users.go)
 
 	wmu     sync.Mutex // serializes writes and flushes
 	partial []byte     // guarded by wmu: written after the last newline
@@ -197,7 +198,7 @@ func (h *chanHandle) Write(ctx context.Context, data []byte, off int64) (uint32,
 // lines is set), in one job; it stops at the first error.
 func (h *chanHandle) publish(text []byte, lines bool) syscall.Errno {
 	var errno syscall.Errno
-	e := h.n.fsys.do(func(r *runner) {
+	e := h.n.fsys.doAs(h.user, func(r *runner) {
 		for {
 			line, rest, more := text, []byte(nil), false
 			if lines {
@@ -285,13 +286,20 @@ const streamBatch = 64 * 1024
 // openStream opens a conversation and sends args (SUBSCRIBE …, MONITOR) on
 // it; an error reply fails the open with its errno, as does a client that
 // is not subscribed or monitoring afterwards.
-func (fsys *FS) openStream(addr string, render func([]byte, *proto.Reply) []byte, args ...[]byte) (*stream, syscall.Errno) {
+func (fsys *FS) openStream(ctx context.Context, addr string, render func([]byte, *proto.Reply) []byte, args ...[]byte) (*stream, syscall.Errno) {
 	s := &stream{fsys: fsys, render: render, wake: make(chan struct{}, 1)}
 	// The mount's permissions are its authentication: there is no AUTH
 	// to send through a file. ACLs of the default user still apply.
-	opts := engine.ConvOptions{Addr: addr, Authenticated: true, Held: true}
+	// A mapped user's conversation is that ACL user's (users.go).
+	opts := engine.ConvOptions{Addr: addr, Authenticated: true, Held: true, User: fsys.who(ctx)}
+	if opts.User == noUser {
+		return nil, syscall.EACCES
+	}
 	conv, err := fsys.eng.Open(fsys.ctx, opts, (*streamSink)(s))
 	if err != nil {
+		if opts.User != "" {
+			return nil, syscall.EACCES
+		}
 		return nil, syscall.EIO
 	}
 	s.conv = conv

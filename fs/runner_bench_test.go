@@ -24,7 +24,7 @@ func BenchmarkRunnerCall(b *testing.B) {
 	eng := local.New(srv, func(f func()) { f() })
 	fsys := &FS{eng: eng, ctx: context.Background()}
 	fsys.ls = newLoopSide(fsys, eng.Databases())
-	fsys.do(func(r *runner) {
+	fsys.doAs("", func(r *runner) {
 		r.call([]byte("SET"), []byte("str"), []byte("value:12345"))
 		for i := 0; i < 10; i++ {
 			r.call([]byte("RPUSH"), []byte("list"), []byte("element:"+strconv.Itoa(i)))
@@ -48,7 +48,7 @@ func BenchmarkRunnerCall(b *testing.B) {
 				}
 			}
 			for i := 0; i < b.N; i++ {
-				if fsys.do(job) != 0 || bad != nil {
+				if fsys.doAs("", job) != 0 || bad != nil {
 					b.Fatalf("%s", bad)
 				}
 			}

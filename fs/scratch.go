@@ -184,7 +184,7 @@ func (d *dbDir) renameScratch(name string, nd *dbDir, newName string, noReplace 
 // scratchToKey stores a scratch file's content in a key (storeOver,
 // overwrite.go: a list stays a list, a TTL stays) with the scratch file's
 // modification time, and drops the scratch file.
-func (d *dbDir) scratchToKey(name string, nd *dbDir, newName string, noReplace bool) syscall.Errno {
+func (d *dbDir) scratchToKey(ctx context.Context, name string, nd *dbDir, newName string, noReplace bool) syscall.Errno {
 	key, ok := decodeName(newName)
 	if !ok {
 		return syscall.EINVAL
@@ -200,7 +200,7 @@ func (d *dbDir) scratchToKey(name string, nd *dbDir, newName string, noReplace b
 	mtime := sd.mtime
 	sd.mu.Unlock()
 	var errno syscall.Errno
-	e := d.fsys.do(func(r *runner) {
+	e := d.fsys.do(ctx, func(r *runner) {
 		if errno = r.storeOver(nd.db, key, data, noReplace); errno == 0 {
 			r.ls.setMtime(nd.db, key, mtime)
 		}
@@ -225,7 +225,7 @@ func (d *dbDir) scratchToKey(name string, nd *dbDir, newName string, noReplace b
 }
 
 // keyToScratch moves a string key's value into a scratch file.
-func (d *dbDir) keyToScratch(name string, nd *dbDir, newName string, noReplace bool) syscall.Errno {
+func (d *dbDir) keyToScratch(ctx context.Context, name string, nd *dbDir, newName string, noReplace bool) syscall.Errno {
 	key, ok := decodeName(name)
 	if !ok {
 		return syscall.ENOENT
@@ -238,7 +238,7 @@ func (d *dbDir) keyToScratch(name string, nd *dbDir, newName string, noReplace b
 	}
 	var data []byte
 	var errno syscall.Errno
-	e := d.fsys.do(func(r *runner) {
+	e := d.fsys.do(ctx, func(r *runner) {
 		r.selectDB(d.db)
 		rep := r.call([]byte("GET"), key)
 		if errno = replyErrno(&rep, syscall.EPERM); errno != 0 {

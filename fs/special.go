@@ -24,10 +24,10 @@ var (
 	_ = (gofs.NodeOpener)((*clientsNode)(nil))
 )
 
-func (n *clientsNode) list() ([]byte, syscall.Errno) {
+func (n *clientsNode) list(ctx context.Context) ([]byte, syscall.Errno) {
 	var text []byte
 	var errno syscall.Errno
-	e := n.fsys.doNow(func(r *runner) {
+	e := n.fsys.doNow(ctx, func(r *runner) {
 		rep := r.call([]byte("CLIENT"), []byte("LIST"))
 		if errno = replyErrno(&rep, syscall.EIO); errno == 0 {
 			text = append([]byte{}, rep.Str...)
@@ -44,7 +44,7 @@ func (n *clientsNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.
 	if h, ok := f.(*snapshotHandle); ok {
 		size = len(h.text)
 	} else {
-		text, e := n.list()
+		text, e := n.list(ctx)
 		if e != 0 {
 			return e
 		}
@@ -58,7 +58,7 @@ func (n *clientsNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 	if flags&syscall.O_ACCMODE != syscall.O_RDONLY {
 		return nil, 0, syscall.EACCES
 	}
-	text, e := n.list()
+	text, e := n.list(ctx)
 	if e != 0 {
 		return nil, 0, e
 	}
@@ -108,7 +108,7 @@ func (n *monitorNode) Open(ctx context.Context, flags uint32) (gofs.FileHandle, 
 	if flags&syscall.O_ACCMODE != syscall.O_RDONLY {
 		return nil, 0, syscall.EACCES
 	}
-	s, e := n.fsys.openStream(n.fsys.dir+"/monitor:0", renderMonitor, []byte("MONITOR"))
+	s, e := n.fsys.openStream(ctx, n.fsys.dir+"/monitor:0", renderMonitor, []byte("MONITOR"))
 	if e != 0 {
 		return nil, 0, e
 	}

@@ -29,37 +29,37 @@ var (
 )
 
 func (n *dbDir) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	return n.fsys.statfs(out)
+	return n.fsys.statfs(ctx, out)
 }
 func (n *keyDir) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	return n.fsys.statfs(out)
+	return n.fsys.statfs(ctx, out)
 }
 func (n *keyFile) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	return n.fsys.statfs(out)
+	return n.fsys.statfs(ctx, out)
 }
 func (n *memberNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	return n.fsys.statfs(out)
+	return n.fsys.statfs(ctx, out)
 }
 func (n *scratchNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	return n.fsys.statfs(out)
+	return n.fsys.statfs(ctx, out)
 }
 func (n *ctlNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	return n.fsys.statfs(out)
+	return n.fsys.statfs(ctx, out)
 }
 func (n *infoNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	return n.fsys.statfs(out)
+	return n.fsys.statfs(ctx, out)
 }
 func (n *clientsNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	return n.fsys.statfs(out)
+	return n.fsys.statfs(ctx, out)
 }
 func (n *monitorNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	return n.fsys.statfs(out)
+	return n.fsys.statfs(ctx, out)
 }
 func (n *pubsubDir) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	return n.fsys.statfs(out)
+	return n.fsys.statfs(ctx, out)
 }
 func (n *channelNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	return n.fsys.statfs(out)
+	return n.fsys.statfs(ctx, out)
 }
 
 // statfsBlock is the block size statfs reports in.
@@ -69,12 +69,12 @@ const statfsBlock = 4096
 // size is maxmemory, or the machine's memory when there is none, the space
 // used is used_memory, and the files in use are the keys of all databases.
 func (n *rootNode) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
-	return n.fsys.statfs(out)
+	return n.fsys.statfs(ctx, out)
 }
 
-func (fsys *FS) statfs(out *fuse.StatfsOut) syscall.Errno {
+func (fsys *FS) statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	var used, limit, keys uint64
-	e := fsys.doNow(func(r *runner) {
+	e := fsys.doNow(ctx, func(r *runner) {
 		rep := r.call([]byte("INFO"), []byte("memory"), []byte("keyspace"))
 		if rep.Type == '-' {
 			return

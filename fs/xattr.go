@@ -30,7 +30,7 @@ const (
 const errNoAttr = syscall.ENODATA
 
 // xattrValue fetches one attribute of a key.
-func (b *keyBase) xattrValue(attr string) ([]byte, syscall.Errno) {
+func (b *keyBase) xattrValue(ctx context.Context, attr string) ([]byte, syscall.Errno) {
 	var cmd string
 	switch attr {
 	case xattrType:
@@ -48,7 +48,7 @@ func (b *keyBase) xattrValue(attr string) ([]byte, syscall.Errno) {
 	db, key := b.ident()
 	var val []byte
 	var errno syscall.Errno
-	e := b.fsys.do(func(r *runner) {
+	e := b.fsys.do(ctx, func(r *runner) {
 		r.selectDB(db)
 		var rep proto.Reply
 		if cmd == "OBJECT" {
@@ -90,7 +90,7 @@ func (b *keyBase) xattrValue(attr string) ([]byte, syscall.Errno) {
 }
 
 func (b *keyBase) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
-	val, e := b.xattrValue(attr)
+	val, e := b.xattrValue(ctx, attr)
 	if e != 0 {
 		return 0, e
 	}
@@ -107,7 +107,7 @@ func (b *keyBase) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.E
 	db, key := b.ident()
 	var ttl int64
 	pending := false
-	e := b.fsys.do(func(r *runner) {
+	e := b.fsys.do(ctx, func(r *runner) {
 		r.selectDB(db)
 		rep := r.call([]byte("TTL"), key)
 		ttl = rep.Int
@@ -139,7 +139,7 @@ func (b *keyBase) Setxattr(ctx context.Context, attr string, data []byte, flags 
 	switch attr {
 	case xattrTTL:
 	case xattrType:
-		return b.setType(trimAttrValue(data))
+		return b.setType(ctx, trimAttrValue(data))
 	case xattrEncoding:
 		return syscall.EPERM
 	default:
@@ -154,7 +154,7 @@ func (b *keyBase) Setxattr(ctx context.Context, attr string, data []byte, flags 
 	}
 	db, key := b.ident()
 	var errno syscall.Errno
-	e := b.fsys.do(func(r *runner) {
+	e := b.fsys.do(ctx, func(r *runner) {
 		r.selectDB(db)
 		rep := r.call([]byte("EXPIRE"), key, secs)
 		if errno = replyErrno(&rep, syscall.EIO); errno == 0 && rep.Int == 0 {
@@ -181,7 +181,7 @@ func (b *keyBase) Removexattr(ctx context.Context, attr string) syscall.Errno {
 	}
 	db, key := b.ident()
 	var errno syscall.Errno
-	e := b.fsys.do(func(r *runner) {
+	e := b.fsys.do(ctx, func(r *runner) {
 		r.selectDB(db)
 		rep := r.call([]byte("PERSIST"), key)
 		if errno = replyErrno(&rep, syscall.EIO); errno == 0 && rep.Int == 0 {

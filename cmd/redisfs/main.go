@@ -58,6 +58,7 @@ var flagDirectives = []struct{ name, usage string }{
 	{"maxmemory-policy", "eviction policy"},
 	{"mount", "directory to mount the keyspace on"},
 	{"allow-other", "let other users see the mount (yes or no)"},
+	{"mount-acl-user", "'UID NAME …': other users' file operations run as these ACL users"},
 }
 
 func serveCommand() *cli.Command {
@@ -220,7 +221,7 @@ func mountKeyspace(srv *cmds.Server, s *server.Server) (*fs.FS, error) {
 	if dir == "" {
 		return nil, nil
 	}
-	fsys, err := fs.Mount(dir, local.New(srv, s.Post), fs.Options{AllowOther: srv.Config.AllowOther})
+	fsys, err := fs.Mount(dir, local.New(srv, s.Post), fs.Options{AllowOther: srv.Config.AllowOther, Users: srv.Config.MountACLUsers})
 	if err != nil {
 		srv.Logf(cmds.LogWarning, "Failed mounting the keyspace: %v", err)
 		return nil, err

@@ -735,6 +735,36 @@ func (c *Client) aclUser() *aclUser {
 	return c.user
 }
 
+// ActAs makes the commands of an internal client (the file server's)
+// checked against the ACL of user name, as that user's client's would be
+// (the mount maps a calling Unix user to an ACL user); "" makes them
+// unrestricted again. It reports false, and changes nothing, when there
+// is no such enabled user.
+func (c *Client) ActAs(name string) bool {
+	if name == "" {
+		c.actAs, c.userName, c.user = false, "default", nil
+		return true
+	}
+	u := c.srv.acl.users[name]
+	if u == nil || !u.enabled {
+		return false
+	}
+	c.actAs, c.userName, c.user = true, name, u
+	return true
+}
+
+// AuthenticateAs authenticates c as user name without a password (a
+// conversation of a mapped user of the mount: the mapping is its
+// authentication). It reports false when there is no such enabled user.
+func (c *Client) AuthenticateAs(name string) bool {
+	u := c.srv.acl.users[name]
+	if u == nil || !u.enabled {
+		return false
+	}
+	c.Authenticated, c.userName, c.user = true, name, u
+	return true
+}
+
 // aclCheckUserCredentials checks a username and password (ACLCheckUserCredentials).
 func (srv *Server) aclCheckUserCredentials(user, pass []byte) bool {
 	u := srv.acl.users[string(user)]
@@ -930,10 +960,14 @@ func aclCheckAllUserCommandPerm(u *aclUser, cmd *command, argv [][]byte) (int, i
 
 // aclCheckAllPerm checks the current command of c.
 func (c *Client) aclCheckAllPerm() (int, int) {
-	if c.Flags&ClientInternal != 0 {
+	if c.Flags&ClientInternal != 0 && !c.actAs {
 		return aclOK, 0
 	}
 	u := c.aclUser()
+	if c.actAs && (u == nil || !u.enabled) {
+		// A mapped user deleted or disabled since: nothing.
+		return aclDeniedCmd, 0
+	}
 	if u == nil || u.unrestricted() {
 		return aclOK, 0
 	}

@@ -175,3 +175,30 @@ func TestBytesToHuman(t *testing.T) {
 		}
 	}
 }
+
+// TestMountACLUserDirective: mount-acl-user adds uid → ACL user pairs,
+// from repeated lines or one value holding several, and refuses odd or
+// non-numeric input.
+func TestMountACLUserDirective(t *testing.T) {
+	c := DefaultConfig()
+	if err := c.Set("mount-acl-user", "1001 alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set("mount-acl-user", "1003 carol 1002 bob"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.Get("mount-acl-user"); got != "1001 alice 1002 bob 1003 carol" {
+		t.Errorf("get: %q", got)
+	}
+	if c.MountACLUsers[1002] != "bob" {
+		t.Errorf("map: %v", c.MountACLUsers)
+	}
+	for _, bad := range []string{"1001", "x alice", "-1 alice"} {
+		if err := c.Set("mount-acl-user", bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if directiveMutable("mount-acl-user") {
+		t.Error("CONFIG SET may change mount-acl-user")
+	}
+}

@@ -100,6 +100,9 @@ type Client struct {
 	ps       *clientPubsub // subscriptions (pubsub.go)
 	user     *aclUser      // the ACL user, resolved from User (acl.go)
 	bstate   *blockState   // what the client is blocked on (blocking.go)
+	// actAs: an internal client whose commands are checked against
+	// userName's ACL, for a mapped user of the mount (ActAs).
+	actAs bool
 
 	// trk holds the CLIENT TRACKING settings (tracking.go).
 	trk *clientTracking

@@ -2,6 +2,7 @@ package cmds
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,9 @@ type Config struct {
 	MaxMemoryPolicy        string
 	Mount                  string
 	AllowOther             bool
+	// MountACLUsers maps other users of the mount to ACL users
+	// (mount-acl-user UID NAME, repeatable): uid → name.
+	MountACLUsers          map[uint32]string
 	notifyKeyspaceEvents   string
 	hashMaxListpackEntries int64
 	hashMaxListpackValue   int64
@@ -248,6 +252,7 @@ var directives = []directive{
 		"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
 	stringDirective("mount", func(c *Config) *string { return &c.Mount }, true),
 	boolDirective("allow-other", func(c *Config) *bool { return &c.AllowOther }, true),
+	mountACLUserDirective(),
 	{name: "notify-keyspace-events",
 		get: func(c *Config) string { return c.notifyKeyspaceEvents },
 		set: func(c *Config, v string) error {
@@ -550,4 +555,41 @@ func keyspaceEventsFlagsToString(flags int) string {
 		b = append(b, 'm')
 	}
 	return string(b)
+}
+
+// mountACLUserDirective is "mount-acl-user UID NAME": the file operations
+// of Unix user UID on the mount (with allow-other) run as ACL user NAME.
+// Each line (or flag value, which may hold several pairs) adds mappings;
+// it is read at start-up only.
+func mountACLUserDirective() directive {
+	return directive{name: "mount-acl-user", immutable: true,
+		get: func(c *Config) string {
+			uids := make([]uint32, 0, len(c.MountACLUsers))
+			for uid := range c.MountACLUsers {
+				uids = append(uids, uid)
+			}
+			slices.Sort(uids)
+			var parts []string
+			for _, uid := range uids {
+				parts = append(parts, strconv.FormatUint(uint64(uid), 10), c.MountACLUsers[uid])
+			}
+			return strings.Join(parts, " ")
+		},
+		set: func(c *Config, v string) error {
+			f := strings.Fields(v)
+			if len(f)%2 != 0 {
+				return fmt.Errorf("mount-acl-user takes pairs of a uid and an ACL user name")
+			}
+			for i := 0; i < len(f); i += 2 {
+				uid, err := strconv.ParseUint(f[i], 10, 32)
+				if err != nil {
+					return fmt.Errorf("mount-acl-user: bad uid '%s'", f[i])
+				}
+				if c.MountACLUsers == nil {
+					c.MountACLUsers = map[uint32]string{}
+				}
+				c.MountACLUsers[uint32(uid)] = f[i+1]
+			}
+			return nil
+		}}
 }

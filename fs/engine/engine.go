@@ -132,6 +132,12 @@ type Tx interface {
 	SelectDB(db int)
 	// Now is the engine's clock (the embedded engine's cached time).
 	Now() time.Time
+	// ActAs makes the job's commands that follow checked against the
+	// ACL of user name (a caller of the mount mapped to that user); ""
+	// is the file server itself, unrestricted. It reports false when
+	// there is no such enabled user. (A remote engine: AUTH on a
+	// connection of that user's.)
+	ActAs(user string) bool
 }
 
 // Watcher is told of changes to the keyspace, in the order they happen,
@@ -159,6 +165,10 @@ type ConvOptions struct {
 	// default user: the mount's permissions are its authentication
 	// (pub/sub and monitor files; ctl conversations AUTH as clients do).
 	Authenticated bool
+	// User starts the conversation authenticated as that ACL user (a
+	// caller of the mount mapped to it: the mapping is its
+	// authentication); Open fails when there is no such enabled user.
+	User string
 	// Held keeps the output that answers no Send (messages, MONITOR
 	// lines) in the engine until Pull asks for it, counted against the
 	// client's output buffer limits as a TCP client's unread replies

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"errors"
 
 	"github.com/redisfs/redisfs/core/cmds"
 	"github.com/redisfs/redisfs/core/proto"
@@ -30,17 +31,29 @@ var (
 	_ cmds.CommandWatcher = (*transport)(nil)
 )
 
+// errNoUser is Open's error when ConvOptions.User names no enabled user.
+var errNoUser = errors.New("local: no such ACL user")
+
 // Open creates the conversation's client on the loop.
 func (e *Engine) Open(ctx context.Context, opts engine.ConvOptions, sink engine.Sink) (engine.Conversation, error) {
 	cv := &conv{e: e, sink: sink, opts: opts}
+	noUser := false
 	err := e.Do(ctx, engine.JobNoPause, func(engine.Tx) {
 		cv.c = e.srv.NewClient((*transport)(cv))
 		if opts.Authenticated {
 			cv.c.Authenticated = true
 		}
+		if opts.User != "" && !cv.c.AuthenticateAs(opts.User) {
+			e.srv.FreeClient(cv.c)
+			cv.c = nil
+			noUser = true
+		}
 	})
 	if err != nil {
 		return nil, err
+	}
+	if noUser {
+		return nil, errNoUser
 	}
 	return cv, nil
 }

@@ -259,6 +259,7 @@ const decodeKeep = 4096
 
 func (e *Engine) release(r *runner) {
 	c := r.c
+	c.ActAs("")
 	c.ResetReply()
 	c.QueryBuf = c.QueryBuf[:0]
 	r.dec.Reset(decodeKeep)
@@ -268,6 +269,9 @@ func (e *Engine) release(r *runner) {
 	}
 	e.free = append(e.free, r)
 }
+
+// ActAs checks the job's commands that follow against user's ACL.
+func (r *runner) ActAs(user string) bool { return r.c.ActAs(user) }
 
 // SelectDB makes db the runner's database.
 func (r *runner) SelectDB(db int) { r.c.SelectDB(db) }
