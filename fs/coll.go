@@ -880,6 +880,8 @@ func (h *memberHandle) commit() syscall.Errno {
 		h.placeholder = false
 	}
 	if errno != 0 {
+		// Refused: the open is done (its content shows nowhere).
+		h.failed, h.buf.dirty = errno, false
 		return errno
 	}
 	h.buf.dirty = false

@@ -510,6 +510,8 @@ func (h *strHandle) commit() syscall.Errno {
 		return e
 	}
 	if errno != 0 {
+		// Refused: the open is done (its content shows nowhere).
+		h.failed, h.buf.dirty = errno, false
 		h.n.commitFailed()
 		return errno
 	}
