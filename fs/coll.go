@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -568,6 +569,9 @@ type memberNode struct {
 
 	mu     sync.Mutex
 	member []byte // guarded by mu; never modified in place
+	// setTime is a modification time set since the last write through
+	// the mount, for the next commit to keep (mtime.go).
+	setTime atomic.Int64
 }
 
 var (
@@ -659,7 +663,7 @@ func (n *memberNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.A
 func (n *memberNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	size, ok := in.GetSize()
 	if !ok {
-		if e := n.setTime(ctx, in); e != 0 {
+		if e := n.setMemberTime(ctx, in); e != 0 {
 			return e
 		}
 		return n.Getattr(ctx, f, out)
@@ -826,6 +830,7 @@ func (h *memberHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 		return 0, e
 	}
 	h.buf.write(data, off)
+	h.n.setTime.Store(0)
 	if h.typ == typeZSet {
 		if e := scoreWriteErr(h.buf.data); e != 0 {
 			h.failed = e
@@ -859,6 +864,9 @@ func (h *memberHandle) commit() syscall.Errno {
 	e := h.n.fsys.doAs(h.user, func(r *runner) {
 		if errno = h.failed; errno == 0 {
 			errno = r.commitMember(h.typ, db, key, m, h.buf.data)
+			if t := h.n.setTime.Swap(0); errno == 0 && t != 0 {
+				r.ls.stampMember(db, key, m, h.buf.data, t)
+			}
 		}
 		if errno == 0 || !h.placeholder {
 			return

@@ -162,6 +162,10 @@ type keyFile struct {
 	// dropCache: a commit failed, and the kernel may hold pages of
 	// what it refused; the next read open drops them (limits.go).
 	dropCache atomic.Bool
+	// setTime is a modification time set since the last write through
+	// the mount, for the next commit to keep (cp -a sets it before it
+	// closes; mtime.go).
+	setTime atomic.Int64
 }
 
 // setPrefetch keeps (or forgets) the value a lookup fetched.
@@ -466,6 +470,7 @@ func (h *strHandle) Write(ctx context.Context, data []byte, off int64) (uint32, 
 	if e := h.checkWrite(off, len(data)); e != 0 {
 		return 0, e
 	}
+	h.n.setTime.Store(0)
 	if h.appendMode {
 		h.pend = append(h.pend, data...)
 		return uint32(len(data)), 0
@@ -505,6 +510,9 @@ func (h *strHandle) commit() syscall.Errno {
 			rep = r.call([]byte("SET"), key, h.buf.data, []byte("KEEPTTL"))
 		}
 		errno = replyErrno(&rep, syscall.EISDIR)
+		if t := h.n.setTime.Swap(0); errno == 0 && t != 0 {
+			r.ls.setMtime(db, key, t)
+		}
 	})
 	if e != 0 {
 		return e

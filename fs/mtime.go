@@ -137,8 +137,9 @@ func (b *keyBase) setKeyTime(ctx context.Context, in *fuse.SetAttrIn) syscall.Er
 	return errno
 }
 
-// setTime applies the modification time a SETATTR asks for to a member.
-func (n *memberNode) setTime(ctx context.Context, in *fuse.SetAttrIn) syscall.Errno {
+// setMemberTime applies the modification time a SETATTR asks for to a
+// member.
+func (n *memberNode) setMemberTime(ctx context.Context, in *fuse.SetAttrIn) syscall.Errno {
 	t, ok := requestedMtime(in)
 	if !ok {
 		return 0
@@ -149,6 +150,7 @@ func (n *memberNode) setTime(ctx context.Context, in *fuse.SetAttrIn) syscall.Er
 	}
 	db, key := p.ident()
 	m := n.name()
+	n.setTime.Store(t)
 	var errno syscall.Errno
 	e := n.fsys.do(ctx, func(r *runner) {
 		var content []byte
@@ -174,9 +176,13 @@ func (n *keyFile) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAt
 	if e := n.setattrSize(ctx, f, in, out); e != 0 {
 		return e
 	}
-	if _, ok := requestedMtime(in); !ok {
+	t, ok := requestedMtime(in)
+	if !ok {
 		return 0
 	}
+	// Kept by the commit of an open for writing too (cp -a sets the
+	// time before it closes).
+	n.setTime.Store(t)
 	if e := n.setKeyTime(ctx, in); e != 0 {
 		return e
 	}
