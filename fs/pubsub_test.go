@@ -246,8 +246,14 @@ func TestPubsubKilledReader(t *testing.T) {
 	eq(t, "loop alive", cl.str("PING"), "PONG")
 	cl.waitNumsub("x", "0")
 	// Killed after a message, too.
-	out = e.sh(`(sleep 0.3; redis-cli -p ` + e.port() + ` PUBLISH x one >/dev/null) & timeout -s KILL 1 cat $M/pubsub/x; echo "rc=$?"; wait`)
-	eq(t, "killed reader after a message", out, "one\nrc=137\n")
+	// (Waiting on the subscription and the message, not on guessed
+	// times: a busy machine is slow.)
+	out = e.sh(`cat $M/pubsub/x > $W/heard & pid=$!
+		until [ "$(redis-cli -p ` + e.port() + ` PUBSUB NUMSUB x | tail -1)" = 1 ]; do sleep 0.05; done
+		redis-cli -p ` + e.port() + ` PUBLISH x one >/dev/null
+		until grep -q one $W/heard; do sleep 0.05; done
+		kill -KILL $pid; wait $pid; echo "rc=$?"; cat $W/heard`)
+	eq(t, "killed reader after a message", out, "rc=137\none\n")
 	cl.waitNumsub("x", "0")
 	eq(t, "loop alive", cl.str("SET", "k", "v"), "OK")
 	eq(t, "file side alive", e.sh(`cat $M/0/k`), "v")
