@@ -118,9 +118,9 @@ type command struct {
 	history         [][2]string // version, change
 	docArgs         string      // the "arguments" of COMMAND DOCS, RESP3
 
-	// getKeys, when set, returns the key argument indexes of argv for
-	// commands whose keys cannot be told by (First, Last, Step).
-	getKeys func(argv [][]byte) []int
+	// getKeys, when set, returns the keys of argv for commands whose
+	// key specs cannot always tell them (getkeys.go).
+	getKeys keyProc
 	Subs    []*command
 
 	// Filled in by buildCommandTable.

@@ -309,30 +309,6 @@ func commandProcs() map[string]func(c *Client) {
 	}
 }
 
-// commandKeyFuncs maps the commands whose keys the legacy (first, last,
-// step) triple cannot give (Redis marks them movablekeys) to the function
-// that finds them, as Redis's getkeys_proc: ACL key checks, client-side
-// caching and persistence's key-write hook call it, and COMMAND GETKEYS
-// falls back on it when the key specs cannot be applied.
-func commandKeyFuncs() map[string]func(argv [][]byte) []int {
-	return map[string]func(argv [][]byte) []int{
-		"lmpop":       numkeysGetKeys(1),
-		"blmpop":      numkeysGetKeys(2),
-		"sintercard":  numkeysGetKeys(1),
-		"sort":        sortGetKeys,
-		"sort_ro":     func(argv [][]byte) []int { return []int{1} },
-		"zmpop":       numkeysGetKeys(1),
-		"bzmpop":      numkeysGetKeys(2),
-		"zunion":      numkeysGetKeys(1),
-		"zinter":      numkeysGetKeys(1),
-		"zdiff":       numkeysGetKeys(1),
-		"zintercard":  numkeysGetKeys(1),
-		"zunionstore": storeNumkeysGetKeys,
-		"zinterstore": storeNumkeysGetKeys,
-		"zdiffstore":  storeNumkeysGetKeys,
-	}
-}
-
 // hiddenCommandFlags are flags Redis's commands/*.json give that COMMAND
 // INFO does not show (so redis_commands.resp cannot carry them) and that
 // our code acts on. Only the commands we implement are listed; a family
@@ -398,8 +374,8 @@ func buildCommandTable() (table map[string]*command, entries int) {
 		}
 	}
 	for name := range keyFuncs {
-		if procs[name] == nil {
-			panic("cmds: commandKeyFuncs: " + name + " is not implemented")
+		if lookupMeta(name) == nil {
+			panic("cmds: commandKeyFuncs: " + name + " is not a Redis 7.0 command")
 		}
 	}
 	return table, entries

@@ -270,52 +270,6 @@ func sameIgnoringSubOrder(t *testing.T, a, b []byte) bool {
 	return norm(parseReply(t, a)) == norm(parseReply(t, b))
 }
 
-// TestCommandGetKeys compares COMMAND GETKEYS and GETKEYSANDFLAGS for
-// the commands of our table.
-func TestCommandGetKeys(t *testing.T) {
-	refAddr, ourAddr := connPair(t, nil)
-	ref, ours := redistest.Dial(t, refAddr), redistest.Dial(t, ourAddr)
-	cases := [][]string{
-		{"get", "a"}, {"set", "a", "b"}, {"set", "a", "b", "GET"}, {"set", "a", "b", "EX", "10", "get"},
-		{"mset", "a", "b", "c", "d"}, {"mset", "a", "b", "c"}, {"mget", "a", "b", "c"},
-		{"del", "a", "b"}, {"exists", "a"}, {"rename", "a", "b"}, {"copy", "a", "b", "DB", "1"},
-		{"lmove", "a", "b", "left", "right"}, {"blpop", "a", "b", "0"}, {"lmpop", "2", "a", "b", "left"},
-		{"lmpop", "0", "a", "left"}, {"zunion", "2", "a", "b"}, {"zunion", "0", "a"}, {"zunion", "x", "a"},
-		{"zunionstore", "d", "2", "a", "b"}, {"zinterstore", "d", "5", "a"}, {"sintercard", "2", "a", "b"},
-		{"bitop", "and", "d", "a", "b"}, {"bitfield", "a", "get", "u8", "0"}, {"bitfield", "a", "set", "u8", "0", "1"},
-		{"bitfield_ro", "a", "get", "u8", "0"}, {"sort", "a", "store", "b"}, {"sort", "a"}, {"sort_ro", "a"},
-		{"xread", "streams", "a", "b", "0", "0"}, {"xread", "count", "1", "streams", "a", "b", "0"},
-		{"xreadgroup", "group", "g", "c", "streams", "a", "0"}, {"eval", "return 1", "2", "a", "b"},
-		{"eval", "return 1", "0"}, {"eval", "return 1", "3", "a"}, {"migrate", "h", "p", "", "0", "5", "keys", "a", "b"},
-		{"migrate", "h", "p", "k", "0", "5"}, {"georadius", "k", "1", "2", "3", "m", "store", "x", "storedist", "y"},
-		{"object", "encoding", "k"}, {"debug", "object", "k"}, {"pfmerge", "d", "a", "b"}, {"pfcount", "a", "b"},
-		{"smove", "a", "b", "m"}, {"getex", "a"}, {"getdel", "a"}, {"setrange", "a", "0", "x"},
-		{"watch", "a", "b"}, {"expire", "a", "10"}, {"touch", "a", "b"}, {"unlink", "a"},
-		{"xadd", "s", "*", "f", "v"}, {"hset", "h", "f", "v"}, {"sadd", "s", "m"}, {"zadd", "z", "1", "m"},
-		{"lpush", "l", "v"}, {"memory", "usage", "k"}, {"dump", "k"}, {"restore", "k", "0", "x"},
-	}
-	for _, args := range cases {
-		if cmds.LookupCommand(bytesArgs(args)) == nil {
-			continue
-		}
-		for _, sub := range []string{"GETKEYS", "GETKEYSANDFLAGS"} {
-			req := append([]string{"COMMAND", sub}, args...)
-			a, b := ref.Do(req...), ours.Do(req...)
-			if !bytes.Equal(a, b) {
-				t.Errorf("%q\n    redis: %s\n    ours:  %s", req, redistest.Quote(a), redistest.Quote(b))
-			}
-		}
-	}
-}
-
-func bytesArgs(args []string) [][]byte {
-	out := make([][]byte, len(args))
-	for i, a := range args {
-		out[i] = []byte(a)
-	}
-	return out
-}
-
 // infoSectionsOf parses INFO text into sections of "name:value" lines.
 func infoSectionsOf(t *testing.T, text string) (order []string, fields map[string][]string, values map[string]string) {
 	t.Helper()

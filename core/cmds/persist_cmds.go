@@ -249,9 +249,9 @@ func (srv *Server) beforeKeyWrite(db *DB, key []byte, added bool) {
 func (srv *Server) beforeCommandWrites(c *Client, cmd *command) {
 	argv := c.argv
 	if cmd.getKeys != nil {
-		for _, p := range cmd.getKeys(argv) {
-			if p > 0 && p < len(argv) {
-				srv.persist.keyWrite(c.db, argv[p], false)
+		for _, k := range cmd.getKeys(argv) {
+			if k.pos > 0 && k.pos < len(argv) {
+				srv.persist.keyWrite(c.db, argv[k.pos], false)
 			}
 		}
 		return

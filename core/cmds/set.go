@@ -1015,22 +1015,3 @@ func scanCollection(c *Client, o *Object, cursor uint64) {
 		c.addReplyBulk(it)
 	}
 }
-
-// numkeysGetKeys returns a getKeys function for commands whose argument at
-// index idx counts the keys that follow it (SINTERCARD, ZUNION, ZMPOP …).
-func numkeysGetKeys(idx int) func(argv [][]byte) []int {
-	return func(argv [][]byte) []int {
-		if idx >= len(argv) {
-			return nil
-		}
-		n, ok := proto.ParseInt(argv[idx])
-		if !ok || n < 1 || n > int64(len(argv)-idx-1) {
-			return nil
-		}
-		keys := make([]int, n)
-		for i := range keys {
-			keys[i] = idx + 1 + i
-		}
-		return keys
-	}
-}

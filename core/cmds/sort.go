@@ -500,23 +500,3 @@ func pqsortRec(v []sortObj, a, n int, cmp func(a, b *sortObj) int, lr, rr int) {
 		return
 	}
 }
-
-// sortGetKeys returns the keys of SORT: the key, and the STORE destination
-// (Redis's sortGetKeys; BY and GET patterns are not keys of the command).
-func sortGetKeys(argv [][]byte) []int {
-	keys := []int{1}
-	for j := 2; j < len(argv); j++ {
-		switch {
-		case optIs(argv[j], "limit"):
-			j += 2
-		case optIs(argv[j], "get"), optIs(argv[j], "by"):
-			j++
-		case optIs(argv[j], "store"):
-			if j+1 < len(argv) {
-				keys = append(keys, j+1)
-			}
-			j++
-		}
-	}
-	return keys
-}

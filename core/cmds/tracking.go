@@ -252,9 +252,9 @@ func (c *Client) trackingRememberKeys(cmd *command) {
 		return
 	}
 	if cmd.getKeys != nil {
-		for _, pos := range cmd.getKeys(c.argv) {
-			if pos > 0 && pos < len(c.argv) {
-				c.trackKey(c.argv[pos])
+		for _, k := range cmd.getKeys(c.argv) {
+			if k.pos > 0 && k.pos < len(c.argv) {
+				c.trackKey(c.argv[k.pos])
 			}
 		}
 		return

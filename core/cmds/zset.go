@@ -1730,16 +1730,6 @@ func zrandmemberCommand(c *Client) {
 	c.addReplyZsetElem(it.elem())
 }
 
-// storeNumkeysGetKeys returns the keys of ZUNIONSTORE and friends: the
-// destination, then numkeys keys.
-func storeNumkeysGetKeys(argv [][]byte) []int {
-	keys := numkeysGetKeys(2)(argv)
-	if keys == nil {
-		return nil
-	}
-	return append([]int{1}, keys...)
-}
-
 // ---------------------------------------------------------------------------
 // The listpack encoding.
 //
