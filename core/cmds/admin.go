@@ -87,12 +87,12 @@ func configGetCommand(c *Client) {
 		// A name without glob characters is looked up as typed (any
 		// case) and answered under the name as typed.
 		if !strings.ContainsAny(name, "[*?") {
-			if seen[name] {
+			if seen[strings.ToLower(name)] {
 				continue
 			}
 			if d := findDirective(name); d != nil {
 				matches = append(matches, match{name, d})
-				seen[name] = true
+				seen[strings.ToLower(name)] = true
 			}
 			continue
 		}
@@ -144,8 +144,11 @@ func configSetCommand(c *Client) {
 			errStr, errArg = "can't set protected config", string(name)
 			continue
 		}
+		// An old alias is a parameter of its own (Redis keeps it as a
+		// config entry of its own), so only the same name twice, in any
+		// case, is a duplicate.
 		for j := 0; j < i; j++ {
-			if set[j] == d {
+			if set[j] == d && strings.EqualFold(string(c.argv[2+2*j]), string(name)) {
 				errStr, errArg = "duplicate parameter", string(name)
 				break
 			}
