@@ -58,6 +58,7 @@ func newEnv(t testing.TB, opts Options) *env {
 	needFuse(t)
 	cfg := cmds.DefaultConfig()
 	cfg.Port = 0
+	cfg.EnableDebugCommand = "yes" // the tests use DEBUG, as redistest.StartServer
 	cfg.Bind = []string{"127.0.0.1"}
 	cfg.Save = ""
 	cfg.AppendOnly = false

@@ -59,6 +59,9 @@ var flagDirectives = []struct{ name, usage string }{
 	{"mount", "directory to mount the keyspace on"},
 	{"allow-other", "let other users see the mount (yes or no)"},
 	{"mount-acl-user", "'UID NAME …': other users' file operations run as these ACL users"},
+	{"enable-debug-command", "who may run DEBUG: no, yes or local"},
+	{"enable-module-command", "who may run MODULE LOAD/UNLOAD: no, yes or local"},
+	{"enable-protected-configs", "who may CONFIG SET dir and dbfilename: no, yes or local"},
 }
 
 func serveCommand() *cli.Command {

@@ -32,8 +32,8 @@ func (srv *Server) applyConfig(name string) (bool, error) {
 	return false, nil
 }
 
-// protectedDirectives may not be changed with CONFIG SET while
-// enable-protected-configs is "no", Redis's default.
+// protectedDirectives may be changed with CONFIG SET only where
+// enable-protected-configs allows it ("no", Redis's default: never).
 var protectedDirectives = map[string]bool{"dir": true, "dbfilename": true}
 
 // lastSave returns the unix time of the last successful save: the start
@@ -140,7 +140,7 @@ func configSetCommand(c *Client) {
 		case d.immutable:
 			errStr, errArg = "can't set immutable config", string(name)
 			continue
-		case protectedDirectives[d.name]:
+		case protectedDirectives[d.name] && !allowProtectedAction(srv.Config.EnableProtectedConfigs, c):
 			errStr, errArg = "can't set protected config", string(name)
 			continue
 		}

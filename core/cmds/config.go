@@ -53,6 +53,14 @@ type Config struct {
 	daemonize              bool
 	pidFile                string
 
+	// Redis 7.0's safety switches, "no", "yes" or "local" (a client on the
+	// loopback address, the unix socket or the mount), settable only at
+	// start: who may run DEBUG, MODULE LOAD/UNLOAD, and CONFIG SET the
+	// protected directives (dir, dbfilename). See allowProtectedAction.
+	EnableDebugCommand     string
+	EnableModuleCommand    string
+	EnableProtectedConfigs string
+
 	// Eviction, slow log, latency monitor, ACL and output buffer limits
 	// (their directives are registered by evict.go, slowlog.go,
 	// latency.go, acl.go and pubsub.go).
@@ -92,6 +100,9 @@ func DefaultConfig() Config {
 		Save:                   "3600 1 300 100 60 10000",
 		AppendOnly:             true,
 		ProtectedMode:          true,
+		EnableDebugCommand:     "no",
+		EnableModuleCommand:    "no",
+		EnableProtectedConfigs: "no",
 		ProtoMaxBulkLen:        512 * 1024 * 1024,
 		ClientQueryBufferLimit: 1024 * 1024 * 1024,
 		MaxMemoryPolicy:        "noeviction",
@@ -274,6 +285,9 @@ var directives = []directive{
 	boolDirective("lazyfree-lazy-user-del", func(c *Config) *bool { return &c.lazyfreeLazyUserDel }, false),
 	boolDirective("daemonize", func(c *Config) *bool { return &c.daemonize }, true),
 	stringDirective("pidfile", func(c *Config) *string { return &c.pidFile }, true),
+	stringDirective("enable-debug-command", func(c *Config) *string { return &c.EnableDebugCommand }, true, "no", "yes", "local"),
+	stringDirective("enable-module-command", func(c *Config) *string { return &c.EnableModuleCommand }, true, "no", "yes", "local"),
+	stringDirective("enable-protected-configs", func(c *Config) *string { return &c.EnableProtectedConfigs }, true, "no", "yes", "local"),
 	// The directives of the subsystems with a file of their own.
 	// acl.go
 	intDirective64("acllog-max-len", func(c *Config) *int64 { return &c.acllogMaxLen }, 0, maxInt64),

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -286,8 +287,7 @@ func (srv *Server) processCommandAndReset(c *Client) {
 // and flags an open transaction so that its EXEC fails.
 //
 // Of server.c's checks, these have no counterpart here, for lack of the
-// feature they guard: DEBUG and MODULE as protected commands (DEBUG is
-// always allowed, as with enable-debug-command yes), cluster redirection,
+// feature they guard: cluster redirection,
 // client eviction (maxmemory-clients), min-replicas-to-write, the
 // read-only replica, MASTERDOWN, LOADING and BUSY (data load and scripts
 // never yield to clients), and the module-yield postponement.
@@ -302,6 +302,15 @@ func (srv *Server) processCommand(c *Client) {
 	c.lastCmd = cmd
 	if (cmd.arity > 0 && cmd.arity != len(c.argv)) || len(c.argv) < -cmd.arity {
 		c.rejectCommand(fmt.Sprintf("wrong number of arguments for '%s' command", cmd.fullName))
+		return
+	}
+
+	// DEBUG and MODULE LOAD/UNLOAD only where enable-debug-command and
+	// enable-module-command allow them.
+	if refused := protectedCommand(c, cmd); refused != "" {
+		c.rejectCommand(fmt.Sprintf("%s command not allowed. If the %s option is set to \"local\", "+
+			"you can run it from a local connection, otherwise you need to set this option "+
+			"in the configuration file, and then restart the server.", strings.ToUpper(refused), "enable-"+refused+"-command"))
 		return
 	}
 
@@ -551,4 +560,55 @@ func (srv *Server) databasesCron() {
 		for db.Expires.Rehash(100) && time.Since(start) < time.Millisecond {
 		}
 	}
+}
+
+// protectedCommand returns "debug" or "module" when cmd is one of Redis's
+// protected commands (DEBUG; MODULE LOAD, LOADEX and UNLOAD) and the
+// configuration does not let c run it, else "".
+func protectedCommand(c *Client, cmd *command) string {
+	switch {
+	case cmd.name == "debug" && cmd.parent == nil:
+		if !allowProtectedAction(c.srv.Config.EnableDebugCommand, c) {
+			return "debug"
+		}
+	case cmd.parent != nil && cmd.parent.name == "module" &&
+		(cmd.name == "load" || cmd.name == "loadex" || cmd.name == "unload"):
+		if !allowProtectedAction(c.srv.Config.EnableModuleCommand, c) {
+			return "module"
+		}
+	}
+	return ""
+}
+
+// allowProtectedAction reports whether setting ("no", "yes", "local")
+// lets c run a protected action: "local" admits what Redis's
+// islocalClient admits, a unix-socket client or a TCP one from 127.0.0.1
+// or ::1, and also the mount's clients (a ctl conversation, a file
+// operation), which are processes of this machine with no network peer.
+func allowProtectedAction(setting string, c *Client) bool {
+	switch setting {
+	case "yes":
+		return true
+	case "local":
+		return isLocalClient(c)
+	}
+	return false
+}
+
+// isLocalClient: see allowProtectedAction.
+func isLocalClient(c *Client) bool {
+	if c.Flags&ClientUnixSocket != 0 || c.conn == nil {
+		return true
+	}
+	addr := c.conn.RemoteAddr()
+	host := addr
+	if i := strings.LastIndexByte(addr, ':'); i >= 0 {
+		host = addr[:i]
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return true // not a network peer: the mount
+	}
+	return host == "127.0.0.1" || host == "::1"
 }

@@ -48,6 +48,7 @@ func tryStartOurs(t testing.TB, dir string, mod func(*cmds.Config)) (*ourServer,
 	t.Helper()
 	cfg := cmds.DefaultConfig()
 	cfg.Port = 0
+	cfg.EnableDebugCommand = "yes" // the tests use DEBUG, as redistest.StartServer
 	cfg.Bind = []string{"127.0.0.1"}
 	cfg.Dir = dir
 	if mod != nil {

@@ -68,7 +68,7 @@ func StartRedisConfig(t testing.TB, path string, port int) string {
 
 // StartServer runs our server in this process: cmds.DefaultConfig with Port
 // 0 and Bind 127.0.0.1, persistence off, its directory a temporary one,
-// then mod (if not nil) to adjust the configuration. It listens, runs the
+// enable-debug-command yes (as StartRedis), then mod (if not nil) to adjust the configuration. It listens, runs the
 // loop in a goroutine, and returns the TCP address and the front end. When
 // the test ends the server is stopped and its goroutine waited for.
 //
@@ -85,6 +85,8 @@ func StartServer(t testing.TB, mod func(*cmds.Config)) (addr string, s *server.S
 	cfg.Save = ""
 	cfg.AppendOnly = false
 	cfg.Dir = t.TempDir()
+	// As StartRedis starts redis-server: the tests use DEBUG.
+	cfg.EnableDebugCommand = "yes"
 	if mod != nil {
 		mod(&cfg)
 	}
