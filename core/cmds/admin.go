@@ -2,12 +2,14 @@ package cmds
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redisfs/redisfs/core/proto"
+	"github.com/redisfs/redisfs/core/types"
 )
 
 // Server administration commands, after Redis 7.0's config.c, db.c,
@@ -410,19 +412,13 @@ func shutdownCommand(c *Client) {
 // ---------------------------------------------------------------------------
 // DEBUG
 
+// debugHelp is Redis 7.0's DEBUG HELP, less the subcommands not served
+// here (crashes, allocator, cluster, replication and structure-size ones):
+// it lists only what works.
 var debugHelp = []string{
-	"AOF-FLUSH-SLEEP <microsec>",
-	"    Server will sleep before flushing the AOF, this is used for testing.",
-	"ASSERT",
-	"    Crash by assertion failed.",
 	"CHANGE-REPL-ID",
 	"    Change the replication IDs of the instance.",
 	"    Dangerous: should be used only for testing the replication subsystem.",
-	"CONFIG-REWRITE-FORCE-ALL",
-	"    Like CONFIG REWRITE but writes all configuration options, including",
-	"    keywords not listed in original configuration file or default values.",
-	"CRASH-AND-RECOVER [<milliseconds>]",
-	"    Hard crash and restart after a <milliseconds> delay (default 0).",
 	"DIGEST",
 	"    Output a hex signature representing the current DB content.",
 	"DIGEST-VALUE <key> [<key> ...]",
@@ -430,30 +426,12 @@ var debugHelp = []string{
 	"ERROR <string>",
 	"    Return a Redis protocol error with <string> as message. Useful for clients",
 	"    unit tests to simulate Redis errors.",
-	"LEAK <string>",
-	"    Create a memory leak of the input string.",
 	"LOG <message>",
 	"    Write <message> to the server log.",
-	"HTSTATS <dbid>",
-	"    Return hash table statistics of the specified Redis database.",
-	"HTSTATS-KEY <key>",
-	"    Like HTSTATS but for the hash table stored at <key>'s value.",
 	"LOADAOF",
 	"    Flush the AOF buffers on disk and reload the AOF in memory.",
-	"REPLICATE <string>",
-	"    Replicates the provided string to replicas, allowing data divergence.",
-	"MALLCTL <key> [<val>]",
-	"    Get or set a malloc tuning integer.",
-	"MALLCTL-STR <key> [<val>]",
-	"    Get or set a malloc tuning string.",
 	"OBJECT <key>",
 	"    Show low level info about `key` and associated value.",
-	"DROP-CLUSTER-PACKET-FILTER <packet-type>",
-	"    Drop all packets that match the filtered type. Set to -1 allow all packets.",
-	"OOM",
-	"    Crash the server simulating an out-of-memory error.",
-	"PANIC",
-	"    Crash the server simulating a panic.",
 	"POPULATE <count> [<prefix>] [<size>]",
 	"    Create <count> string keys named key:<num>. If <prefix> is specified then",
 	"    it is used instead of the 'key' prefix. These are not propagated to",
@@ -476,12 +454,6 @@ var debugHelp = []string{
 	"      existing RDB file.",
 	"    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
 	"      file to the database.",
-	"RESTART [<milliseconds>]",
-	"    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
-	"SDSLEN <key>",
-	"    Show low level SDS string info representing `key` and value.",
-	"SEGFAULT",
-	"    Crash the server with sigsegv.",
 	"SET-ACTIVE-EXPIRE <0|1>",
 	"    Setting it to 0 disables expiring keys in background when they are not",
 	"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -489,38 +461,21 @@ var debugHelp = []string{
 	"QUICKLIST-PACKED-THRESHOLD <size>",
 	"    Sets the threshold for elements to be inserted as plain vs packed nodes",
 	"    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
-	"SET-SKIP-CHECKSUM-VALIDATION <0|1>",
-	"    Enables or disables checksum checks for RDB files and RESTORE's payload.",
 	"SLEEP <seconds>",
 	"    Stop the server for <seconds>. Decimals allowed.",
 	"STRINGMATCH-TEST",
 	"    Run a fuzz tester against the stringmatchlen() function.",
-	"STRUCTSIZE",
-	"    Return the size of different Redis core C structures.",
 	"LISTPACK <key>",
 	"    Show low level info about the listpack encoding of <key>.",
 	"QUICKLIST <key> [<0|1>]",
 	"    Show low level info about the quicklist encoding of <key>.",
 	"    The optional argument (0 by default) sets the level of detail",
-	"CLIENT-EVICTION",
-	"    Show low level client eviction pools info (maxmemory-clients).",
-	"PAUSE-CRON <0|1>",
-	"    Stop periodic cron job processing.",
-	"REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
-	"    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
-	"    In case NEVER is provided the last observed peak will never be reset",
-	"    In case RESET is provided the peak reset time will be restored to the default value",
-	"REPLYBUFFER RESIZING <0|1>",
-	"    Enable or disable the reply buffer resize cron job",
-	"CLUSTERLINK KILL <to|from|all> <node-id>",
-	"    Kills the link based on the direction to/from (both) with the provided node.",
 }
 
 // DEBUG subcommand [arg ...]
 //
-// The subcommands that make sense here: HELP, OBJECT, SLEEP,
-// SET-ACTIVE-EXPIRE, POPULATE, PROTOCOL, ERROR, LOG, CHANGE-REPL-ID, and
-// RELOAD and LOADAOF, which persist_cmds.go implements.
+// The subcommands that make sense here, those debugHelp lists; RELOAD and
+// LOADAOF are persist_cmds.go's, DIGEST and DIGEST-VALUE digest.go's.
 func debugCommand(c *Client) {
 	sub, argc := c.argv[1], len(c.argv)
 	switch {
@@ -538,6 +493,10 @@ func debugCommand(c *Client) {
 		c.addReplyOK()
 	case equalFoldC(sub, "populate") && argc >= 3 && argc <= 5:
 		debugPopulate(c)
+	case equalFoldC(sub, "digest") && argc == 2:
+		debugDigest(c)
+	case equalFoldC(sub, "digest-value") && argc >= 2:
+		debugDigestValue(c)
 	case equalFoldC(sub, "protocol") && argc == 3:
 		debugProtocol(c)
 	case equalFoldC(sub, "error") && argc == 3:
@@ -549,7 +508,26 @@ func debugCommand(c *Client) {
 		c.addReplyOK()
 	case equalFoldC(sub, "change-repl-id") && argc == 2:
 		c.srv.Logf(LogWarning, "Changing replication IDs after receiving DEBUG change-repl-id")
+		c.srv.changeReplicationID()
 		c.addReplyOK()
+	case equalFoldC(sub, "listpack") && argc == 3:
+		debugListpack(c)
+	case equalFoldC(sub, "quicklist") && (argc == 3 || argc == 4):
+		debugQuicklist(c)
+	case equalFoldC(sub, "quicklist-packed-threshold") && argc == 3:
+		sz, ok := memtoull(c.argv[2])
+		if !ok || sz > 1<<32-1<<20 {
+			c.addReplyError("argument must be a memory value bigger than 1 and smaller than 4gb")
+			return
+		}
+		if sz == 0 {
+			sz = 1 << 30
+		}
+		c.srv.quicklistPackedThreshold = sz
+		c.addReplyOK()
+	case equalFoldC(sub, "stringmatch-test") && argc == 2:
+		stringmatchFuzzTest()
+		c.addReplyStatus("Apparently Redis did not crash: test passed")
 	case equalFoldC(sub, "reload"):
 		debugReloadCommand(c) // persist_cmds.go
 	case equalFoldC(sub, "loadaof"):
@@ -557,6 +535,17 @@ func debugCommand(c *Client) {
 	default:
 		c.addReplySubcommandSyntaxError()
 	}
+}
+
+// objectRefcount is the refcount Redis would show for o: shared small
+// integers have the shared-object sentinel (unless the maxmemory policy
+// forbids sharing), every other value is referenced once.
+func (srv *Server) objectRefcount(o *Object) int64 {
+	shareable := srv.Config.MaxMemory == 0 || !(srv.lfuPolicy() || srv.lruPolicy())
+	if o.isInt() && o.int() >= 0 && o.int() < sharedIntegers && shareable && !o.unshared {
+		return sharedRefcount
+	}
+	return 1
 }
 
 // DEBUG OBJECT key
@@ -567,18 +556,153 @@ func debugObject(c *Client) {
 		c.addReplyError(errNoSuchKey)
 		return
 	}
-	refcount := 1
-	if o.isInt() && o.int() >= 0 && o.int() < 10000 {
-		// Redis shares the objects of small integers.
-		refcount = 2147483647
-	}
 	serLen := rdbSavedObjectLen(o)
 	idle := int64(srv.lruClock) - int64(o.lru)
 	if idle < 0 {
 		idle += 1 << 24
 	}
-	c.addReplyStatus(fmt.Sprintf("Value at:%p refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
-		o, refcount, o.EncodingName(), serLen, o.lru, idle))
+	extra := ""
+	if o.enc == EncQuicklist {
+		// Redis adds the quicklist's shape: nodes, average elements per
+		// node, fill factor, compression, and the bytes of all nodes.
+		ql := listQL(o)
+		size := 0
+		ql.ForEachNode(func(lp types.Listpack) { size += len(lp) })
+		compressed := 0
+		if srv.Config.listCompressDepth != 0 {
+			compressed = 1
+		}
+		extra = fmt.Sprintf(" ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%d",
+			ql.Nodes(), float64(ql.Len())/float64(ql.Nodes()), ql.Fill(), compressed, size)
+	}
+	c.addReplyStatus(fmt.Sprintf("Value at:%p refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s",
+		o, srv.objectRefcount(o), o.EncodingName(), serLen, o.lru, idle, extra))
+}
+
+// DEBUG LISTPACK key: Redis prints the listpack on its standard output;
+// here it goes to the log, at notice level.
+func debugListpack(c *Client) {
+	o := c.lookupKey(c.db, c.argv[2], lookupNoTouch|lookupNoNotify)
+	if o == nil {
+		c.addReplyError(errNoSuchKey)
+		return
+	}
+	lp, ok := objectListpack(o)
+	if !ok {
+		c.addReplyError("Not a listpack encoded object.")
+		return
+	}
+	c.srv.Logf(LogNotice, "DEBUG LISTPACK %s:\n%s", c.argv[2], listpackRepr(lp))
+	c.addReplyStatus("Listpack structure printed on stdout")
+}
+
+// DEBUG QUICKLIST key [0|1]: as DEBUG LISTPACK, node by node.
+func debugQuicklist(c *Client) {
+	o := c.lookupKey(c.db, c.argv[2], lookupNoTouch|lookupNoNotify)
+	if o == nil {
+		c.addReplyError(errNoSuchKey)
+		return
+	}
+	if o.enc != EncQuicklist {
+		c.addReplyError("Not a quicklist encoded object.")
+		return
+	}
+	ql := listQL(o)
+	var b strings.Builder
+	fmt.Fprintf(&b, "{count : %d}\n{len : %d}\n{fill : %d}\n", ql.Len(), ql.Nodes(), ql.Fill())
+	i := 0
+	ql.ForEachNode(func(lp types.Listpack) {
+		fmt.Fprintf(&b, "{node %d}\n{sz: %d}\n{count: %d}\n", i, len(lp), lp.Len())
+		if len(c.argv) == 4 && atoi(c.argv[3]) != 0 {
+			b.WriteString(listpackRepr(lp))
+		}
+		i++
+	})
+	c.srv.Logf(LogNotice, "DEBUG QUICKLIST %s:\n%s", c.argv[2], b.String())
+	c.addReplyStatus("Quicklist structure printed on stdout")
+}
+
+// objectListpack returns the listpack of a listpack-encoded hash or
+// sorted set.
+func objectListpack(o *Object) (types.Listpack, bool) {
+	if o.enc != encListpack {
+		return nil, false
+	}
+	switch o.Type() {
+	case TypeHash:
+		return *hashLP(o), true
+	case TypeZSet:
+		return *zsetZlp(o).lp(), true
+	}
+	return nil, false
+}
+
+// listpackRepr renders a listpack's header and entries, after lpRepr.
+func listpackRepr(lp types.Listpack) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "{total bytes %d} {num entries %d}\n", len(lp), lp.Len())
+	i := 0
+	for p := lp.First(); p >= 0; p = lp.Next(p) {
+		e := lp.GetEntry(p)
+		fmt.Fprintf(&b, "{\n\taddr: %d,\n\tindex: %d,\n\tvalue: %q\n}\n", p, i, e.Append(nil))
+		i++
+	}
+	b.WriteString("{end}\n")
+	return b.String()
+}
+
+// memtoull is Redis's memtoull: digits and an optional unit (b, k, kb, m,
+// mb, g, gb, any case), no sign.
+func memtoull(arg []byte) (uint64, bool) {
+	s := string(arg)
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	var mul uint64
+	switch strings.ToLower(s[i:]) {
+	case "", "b":
+		mul = 1
+	case "k":
+		mul = 1000
+	case "kb":
+		mul = 1024
+	case "m":
+		mul = 1000 * 1000
+	case "mb":
+		mul = 1024 * 1024
+	case "g":
+		mul = 1000 * 1000 * 1000
+	case "gb":
+		mul = 1024 * 1024 * 1024
+	default:
+		return 0, false
+	}
+	if i == 0 {
+		return 0, true // strtoull of no digits is 0
+	}
+	n, err := strconv.ParseUint(s[:i], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n * mul, true
+}
+
+// stringmatchFuzzTest is DEBUG STRINGMATCH-TEST: glob matching of random
+// patterns against random strings, which must only not crash.
+func stringmatchFuzzTest() {
+	var pat, str [32]byte
+	for i := 0; i < 100000; i++ {
+		pl, sl := rand.IntN(len(pat)), rand.IntN(len(str))
+		for j := 0; j < pl; j++ {
+			const alphabet = "*?[]^-\\ab"
+			pat[j] = alphabet[rand.IntN(len(alphabet))]
+		}
+		for j := 0; j < sl; j++ {
+			str[j] = byte(rand.IntN(256))
+		}
+		stringMatch(pat[:pl], str[:sl], false)
+	}
 }
 
 // estimateRDBStringLen is the length of a string's RDB encoding without

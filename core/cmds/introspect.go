@@ -2,6 +2,7 @@ package cmds
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -931,9 +932,23 @@ func (srv *Server) infoStats(b []byte) []byte {
 	return b
 }
 
+// changeReplicationID gives the server a new random replication id
+// (DEBUG CHANGE-REPL-ID, Redis's changeReplicationId).
+func (srv *Server) changeReplicationID() {
+	const hexDigits = "0123456789abcdef"
+	id := make([]byte, 40)
+	for i := range id {
+		id[i] = hexDigits[rand.IntN(16)]
+	}
+	srv.replIDChanged = string(id)
+}
+
 // replID returns the replication id INFO shows: 40 hex digits, constant for
 // the server's life, distinct from the run id.
 func (srv *Server) replID() string {
+	if srv.replIDChanged != "" {
+		return srv.replIDChanged
+	}
 	id := []byte(srv.runID)
 	slices.Reverse(id)
 	return string(id)

@@ -611,13 +611,7 @@ func objectRefcountCommand(c *Client) {
 	if o == nil {
 		return
 	}
-	srv := c.srv
-	shareable := srv.Config.MaxMemory == 0 || !(srv.lfuPolicy() || srv.lruPolicy())
-	if o.isInt() && o.int() >= 0 && o.int() < sharedIntegers && shareable && !o.unshared {
-		c.addReplyInt(sharedRefcount)
-		return
-	}
-	c.addReplyInt(1)
+	c.addReplyInt(c.srv.objectRefcount(o))
 }
 
 // OBJECT IDLETIME key

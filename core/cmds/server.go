@@ -58,6 +58,13 @@ type Server struct {
 
 	StartTime     time.Time
 	runID         string
+	// replIDChanged, when set, is the replication id DEBUG CHANGE-REPL-ID
+	// chose (introspect.go).
+	replIDChanged string
+	// quicklistPackedThreshold is DEBUG QUICKLIST-PACKED-THRESHOLD's
+	// value (Redis's packed_threshold, 1 GB by default). Only the value
+	// is kept: the quicklist has no plain nodes (core/types/quicklist.go).
+	quicklistPackedThreshold uint64
 	pid           int
 	clients       map[int64]*Client
 	cmdStats      []commandStats // by Command.id

@@ -52,6 +52,10 @@ func (ql *Quicklist) SetFill(fill int) {
 	ql.fill = fill
 }
 
+// Fill returns the fill factor (list-max-listpack-size) the list was
+// made with.
+func (ql *Quicklist) Fill() int { return ql.fill }
+
 // Len returns the number of elements.
 func (ql *Quicklist) Len() int { return ql.count }
 
