@@ -56,8 +56,8 @@ type Server struct {
 	// one happens (LASTSAVE then reports the start time).
 	LastSave int64
 
-	StartTime     time.Time
-	runID         string
+	StartTime time.Time
+	runID     string
 	// replIDChanged, when set, is the replication id DEBUG CHANGE-REPL-ID
 	// chose (introspect.go).
 	replIDChanged string
@@ -65,13 +65,13 @@ type Server struct {
 	// value (Redis's packed_threshold, 1 GB by default). Only the value
 	// is kept: the quicklist has no plain nodes (core/types/quicklist.go).
 	quicklistPackedThreshold uint64
-	pid           int
-	clients       map[int64]*Client
-	cmdStats      []commandStats // by Command.id
-	nextClientID  int64
-	pendingWrite  []*Client
-	cachedNow     time.Time
-	currentClient *Client
+	pid                      int
+	clients                  map[int64]*Client
+	cmdStats                 []commandStats // by Command.id
+	nextClientID             int64
+	pendingWrite             []*Client
+	cachedNow                time.Time
+	currentClient            *Client
 
 	// LogOut receives log lines; Logf writes Redis-format lines to it.
 	LogOut io.Writer
