@@ -43,7 +43,9 @@ func (srv *Server) expireIfNeeded(db *DB, key []byte, keep bool) bool {
 // deleteExpiredKey removes an expired key, counts it and notifies
 // (deleteExpiredKeyAndPropagate).
 func (srv *Server) deleteExpiredKey(db *DB, key []byte) {
+	start := time.Now()
 	srv.dbDelete(db, key)
+	srv.latencyAddSampleIfNeeded("expire-del", time.Since(start).Milliseconds())
 	srv.notifyKeyspaceEvent(notifyExpired, "expired", key, db.id)
 	srv.signalModifiedKey(nil, db, key)
 	srv.propagateDeletion(db, key) // propagate.go
@@ -209,7 +211,9 @@ func (srv *Server) activeExpireCycle(fast bool) {
 			}
 		}
 	}
-	srv.Stats.expireCycleTimeUsed += time.Since(start).Microseconds()
+	elapsed := time.Since(start).Microseconds()
+	srv.Stats.expireCycleTimeUsed += elapsed
+	srv.latencyAddSampleIfNeeded("expire-cycle", elapsed/1000)
 	var current float64
 	if totalSampled > 0 {
 		current = float64(totalExpired) / float64(totalSampled)
