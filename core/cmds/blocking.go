@@ -63,6 +63,7 @@ const (
 	blockedList
 	blockedZSet
 	blockedStream
+	blockedWait // WAIT for replicas (cluster.go): no keys, a timeout only
 	blockedTypes
 )
 
@@ -292,7 +293,7 @@ func (srv *Server) unblockBlockedOnKeys(c *Client, timeoutReply bool) {
 		return
 	}
 	if timeoutReply {
-		c.addReplyNullArray()
+		c.replyToBlockedClientTimedOut()
 	}
 	srv.unblockClient(c, true)
 }
@@ -479,7 +480,7 @@ func (srv *Server) handleBlockedClientsTimeout() {
 			break
 		}
 		heap.Pop(&bs.timeouts)
-		c.addReplyNullArray()
+		c.replyToBlockedClientTimedOut()
 		srv.unblockClient(c, true)
 	}
 }
@@ -502,6 +503,18 @@ func (srv *Server) processUnblockedClients() {
 		}
 	}
 	bs.unblocked = bs.unblocked[:0]
+}
+
+// replyToBlockedClientTimedOut replies to a blocked client whose time is
+// up (or that CLIENT UNBLOCK released): a null array for the commands
+// blocked on keys, the number of replicas that acknowledged (none) for
+// WAIT.
+func (c *Client) replyToBlockedClientTimedOut() {
+	if c.bstate.btype == blockedWait {
+		c.addReplyInt(0)
+		return
+	}
+	c.addReplyNullArray()
 }
 
 // timeoutHeap orders blocked clients by timeout, then id (Redis keys its
