@@ -96,6 +96,7 @@ func commandProcs() map[string]func(c *Client) {
 		"cluster|slaves":                clusterDisabledCommand,
 		"cluster|slots":                 clusterDisabledCommand,
 		"failover":                      failoverCommand,
+		"lolwut":                        lolwutCommand,
 		"module":                        moduleContainerCommand,
 		"module|help":                   moduleHelpCommand,
 		"module|list":                   moduleListCommand,
