@@ -97,6 +97,7 @@ func commandProcs() map[string]func(c *Client) {
 		"cluster|slots":                 clusterDisabledCommand,
 		"failover":                      failoverCommand,
 		"lolwut":                        lolwutCommand,
+		"migrate":                       migrateCommand,
 		"module":                        moduleContainerCommand,
 		"module|help":                   moduleHelpCommand,
 		"module|list":                   moduleListCommand,
