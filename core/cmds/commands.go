@@ -267,6 +267,12 @@ func commandProcs() map[string]func(c *Client) {
 		"client|getredir":     clientGetRedirCommand,
 		"client|tracking":     clientTrackingCommand,
 		"client|trackinginfo": clientTrackingInfoCommand,
+		// hll.go
+		"pfadd":      pfaddCommand,
+		"pfcount":    pfcountCommand,
+		"pfdebug":    pfdebugCommand,
+		"pfmerge":    pfmergeCommand,
+		"pfselftest": pfselftestCommand,
 		// watch.go
 		"unwatch": unwatchCommand,
 		"watch":   watchCommand,
