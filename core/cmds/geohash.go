@@ -249,6 +249,7 @@ type geoShape struct {
 	bounds        [4]float64
 	radius        float64
 	width, height float64
+	cosLat        float64 // cos of the centre's latitude, once computed
 }
 
 // geohashBoundingBox computes the shape's bounding box.
@@ -275,6 +276,7 @@ func geohashBoundingBox(s *geoShape) {
 // geohashCalculateAreas returns the centre box of a search and its
 // neighbours (zero where a neighbour lies wholly outside the bounding box).
 func geohashCalculateAreas(s *geoShape) (geoHashArea, [8]geoHashBits) {
+	s.cosLat = geoCos(degRad(s.lat))
 	geohashBoundingBox(s)
 	minLon, minLat, maxLon, maxLat := s.bounds[0], s.bounds[1], s.bounds[2], s.bounds[3]
 	radius := s.radius
@@ -334,6 +336,12 @@ func geohashGetLatDistance(lat1, lat2 float64) float64 {
 
 // geohashGetDistance is the haversine distance in meters.
 func geohashGetDistance(lon1, lat1, lon2, lat2 float64) float64 {
+	return geoDistance(lon1, lat1, geoCos(degRad(lat1)), lon2, lat2)
+}
+
+// geoDistance is geohashGetDistance with the cosine of the first
+// latitude given (a search computes its centre's once).
+func geoDistance(lon1, lat1, cosLat1, lon2, lat2 float64) float64 {
 	lon1r, lon2r := degRad(lon1), degRad(lon2)
 	v := geoSin((lon2r - lon1r) / 2)
 	if v == 0 {
@@ -341,26 +349,53 @@ func geohashGetDistance(lon1, lat1, lon2, lat2 float64) float64 {
 	}
 	lat1r, lat2r := degRad(lat1), degRad(lat2)
 	u := geoSin((lat2r - lat1r) / 2)
-	a := float64(u*u) + float64(float64(float64(geoCos(lat1r)*geoCos(lat2r))*v)*v)
+	a := float64(u*u) + float64(float64(float64(cosLat1*geoCos(lat2r))*v)*v)
 	return 2.0 * earthRadius * geoAsin(math.Sqrt(a))
 }
 
+// geoDistanceFast is the haversine on the math package's functions: a
+// few ULPs off, good enough to tell that a point is clearly outside.
+func geoDistanceFast(lon1, lat1, lon2, lat2 float64) float64 {
+	lon1r, lon2r := degRad(lon1), degRad(lon2)
+	v := math.Sin((lon2r - lon1r) / 2)
+	if v == 0 {
+		return geohashGetLatDistance(lat1, lat2)
+	}
+	lat1r, lat2r := degRad(lat1), degRad(lat2)
+	u := math.Sin((lat2r - lat1r) / 2)
+	a := u*u + math.Cos(lat1r)*math.Cos(lat2r)*v*v
+	return 2.0 * earthRadius * math.Asin(math.Sqrt(a))
+}
+
+// clearlyBeyond reports whether a fast distance d is so far past limit
+// that the exact one cannot be within it.
+func clearlyBeyond(d, limit float64) bool {
+	return d > limit+1e-9*(d+1)
+}
+
 // geoWithinShape decodes a score and reports whether the position lies in
-// the shape, with its distance from the centre in meters.
+// the shape, with its distance from the centre in meters. The exact
+// distance (as Redis computes it, which is costly here) is only computed
+// for points not clearly outside.
 func geoWithinShape(s *geoShape, score float64) (lon, lat, dist float64, ok bool) {
 	lon, lat = decodeGeohash(score)
 	if s.typ == geoCircular {
-		dist = geohashGetDistance(s.lon, s.lat, lon, lat)
-		return lon, lat, dist, dist <= s.radius*s.conversion
+		limit := s.radius * s.conversion
+		if clearlyBeyond(geoDistanceFast(s.lon, s.lat, lon, lat), limit) {
+			return lon, lat, 0, false
+		}
+		dist = geoDistance(s.lon, s.lat, s.cosLat, lon, lat)
+		return lon, lat, dist, dist <= limit
 	}
 	widthM, heightM := s.width*s.conversion, s.height*s.conversion
 	if geohashGetLatDistance(lat, s.lat) > heightM/2 {
 		return lon, lat, 0, false
 	}
-	if geohashGetDistance(lon, lat, s.lon, lat) > widthM/2 {
+	if clearlyBeyond(geoDistanceFast(lon, lat, s.lon, lat), widthM/2) ||
+		geohashGetDistance(lon, lat, s.lon, lat) > widthM/2 {
 		return lon, lat, 0, false
 	}
-	return lon, lat, geohashGetDistance(s.lon, s.lat, lon, lat), true
+	return lon, lat, geoDistance(s.lon, s.lat, s.cosLat, lon, lat), true
 }
 
 // ---------------------------------------------------------------------------
@@ -437,28 +472,48 @@ func ddReduce(x dd) (dd, int) {
 	return r, int(int64(k) & 3)
 }
 
-// ddSinCosKernel returns sin and cos of |r| <= ~π/4 by their Taylor series.
+// ddRecip returns 1/n in double-double (n an exact double).
+func ddRecip(n float64) dd {
+	h := 1 / n
+	return dd{h, -math.FMA(n, h, -1) / n}
+}
+
+func ddMulD(a dd, b float64) dd {
+	p := twoProd(a.hi, b)
+	p.lo += a.lo * b
+	return quickTwoSum(p.hi, p.lo)
+}
+
+// The Taylor coefficients 1/k! that must be double-double; the smaller
+// ones (below 2^-17 of the result for |r| <= π/4) are plain doubles.
+var (
+	ddInvFact3 = ddRecip(6)
+	ddInvFact5 = ddRecip(120)
+	ddInvFact7 = ddRecip(5040)
+	ddInvFact2 = ddRecip(2)
+	ddInvFact4 = ddRecip(24)
+	ddInvFact6 = ddRecip(720)
+	ddInvFact8 = ddRecip(40320)
+)
+
+// ddSinCosKernel returns sin and cos of |r| <= ~π/4 by their Taylor
+// series, the leading terms in double-double and the tail in double.
 func ddSinCosKernel(r dd) (s, c dd) {
 	r2 := ddMul(r, r)
-	// sin: r - r³/3! + …; cos: 1 - r²/2! + …
-	term := r
-	s = r
-	for n := 2.0; n < 40; n += 2 {
-		term = ddDiv(ddMul(term, r2), dd{-n * (n + 1), 0})
-		s = ddAdd(s, term)
-		if math.Abs(term.hi) < 1e-40 {
-			break
-		}
-	}
-	term = dd{1, 0}
-	c = term
-	for n := 1.0; n < 40; n += 2 {
-		term = ddDiv(ddMul(term, r2), dd{-n * (n + 1), 0})
-		c = ddAdd(c, term)
-		if math.Abs(term.hi) < 1e-40 {
-			break
-		}
-	}
+	x := r2.hi
+	// sin r = r + r·r²·(-1/3! + r²(1/5! + r²(-1/7! + r²·q)))
+	q := 1/362880.0 + x*(-1/39916800.0+x*(1/6227020800.0+x*(-1/1307674368000.0+x*(1/355687428096000.0))))
+	u := ddAdd(ddNeg(ddInvFact7), dd{x * q, 0})
+	u = ddAdd(ddInvFact5, ddMul(r2, u))
+	u = ddAdd(ddNeg(ddInvFact3), ddMul(r2, u))
+	s = ddAdd(r, ddMul(ddMul(r, r2), u))
+	// cos r = 1 + r²·(-1/2! + r²(1/4! + r²(-1/6! + r²(1/8! + r²·q))))
+	q = -1/3628800.0 + x*(1/479001600.0+x*(-1/87178291200.0+x*(1/20922789888000.0+x*(-1/6402373705728000.0))))
+	u = ddAdd(ddInvFact8, dd{x * q, 0})
+	u = ddAdd(ddNeg(ddInvFact6), ddMul(r2, u))
+	u = ddAdd(ddInvFact4, ddMul(r2, u))
+	u = ddAdd(ddNeg(ddInvFact2), ddMul(r2, u))
+	c = ddAdd(dd{1, 0}, ddMul(r2, u))
 	return s, c
 }
 
@@ -508,10 +563,10 @@ func geoAsin(x float64) float64 {
 	if x == -1 {
 		return -math.Pi / 2
 	}
+	// One step from math.Asin's few-ULP error leaves an error of about
+	// tan(y)·err², far below what rounding needs.
 	y := dd{math.Asin(x), 0}
-	for i := 0; i < 2; i++ {
-		s, c := ddSinCos(y)
-		y = ddAdd(y, ddNeg(ddDiv(ddAdd(s, dd{-x, 0}), c)))
-	}
+	s, c := ddSinCos(y)
+	y = ddAdd(y, ddNeg(ddDiv(ddAdd(s, dd{-x, 0}), c)))
 	return y.hi + y.lo
 }
