@@ -440,16 +440,6 @@ func ddMul(a, b dd) dd {
 	return quickTwoSum(p.hi, p.lo)
 }
 
-func ddDiv(a, b dd) dd {
-	q1 := a.hi / b.hi
-	r := ddAdd(a, ddMul(dd{-q1, 0}, b))
-	q2 := r.hi / b.hi
-	r = ddAdd(r, ddMul(dd{-q2, 0}, b))
-	q3 := r.hi / b.hi
-	q := quickTwoSum(q1, q2)
-	return ddAdd(q, dd{q3, 0})
-}
-
 func ddNeg(a dd) dd { return dd{-a.hi, -a.lo} }
 
 // π/2 in three pieces, the first two with their trailing bits zero so that
@@ -496,9 +486,9 @@ var (
 	ddInvFact8 = ddRecip(40320)
 )
 
-// ddSinCosKernel returns sin and cos of |r| <= ~π/4 by their Taylor
-// series, the leading terms in double-double and the tail in double.
-func ddSinCosKernel(r dd) (s, c dd) {
+// ddSinKernel and ddCosKernel return sin and cos of |r| <= ~π/4 by their
+// Taylor series, the leading terms in double-double and the tail in double.
+func ddSinKernel(r dd) dd {
 	r2 := ddMul(r, r)
 	x := r2.hi
 	// sin r = r + r·r²·(-1/3! + r²(1/5! + r²(-1/7! + r²·q)))
@@ -506,30 +496,47 @@ func ddSinCosKernel(r dd) (s, c dd) {
 	u := ddAdd(ddNeg(ddInvFact7), dd{x * q, 0})
 	u = ddAdd(ddInvFact5, ddMul(r2, u))
 	u = ddAdd(ddNeg(ddInvFact3), ddMul(r2, u))
-	s = ddAdd(r, ddMul(ddMul(r, r2), u))
+	return ddAdd(r, ddMul(ddMul(r, r2), u))
+}
+
+func ddCosKernel(r dd) dd {
+	r2 := ddMul(r, r)
+	x := r2.hi
 	// cos r = 1 + r²·(-1/2! + r²(1/4! + r²(-1/6! + r²(1/8! + r²·q))))
-	q = -1/3628800.0 + x*(1/479001600.0+x*(-1/87178291200.0+x*(1/20922789888000.0+x*(-1/6402373705728000.0))))
-	u = ddAdd(ddInvFact8, dd{x * q, 0})
+	q := -1/3628800.0 + x*(1/479001600.0+x*(-1/87178291200.0+x*(1/20922789888000.0+x*(-1/6402373705728000.0))))
+	u := ddAdd(ddInvFact8, dd{x * q, 0})
 	u = ddAdd(ddNeg(ddInvFact6), ddMul(r2, u))
 	u = ddAdd(ddInvFact4, ddMul(r2, u))
 	u = ddAdd(ddNeg(ddInvFact2), ddMul(r2, u))
-	c = ddAdd(dd{1, 0}, ddMul(r2, u))
-	return s, c
+	return ddAdd(dd{1, 0}, ddMul(r2, u))
 }
 
-// ddSinCos returns sin and cos of x.
-func ddSinCos(x dd) (s, c dd) {
+// ddSin returns sin x.
+func ddSin(x dd) dd {
 	r, q := ddReduce(x)
-	ks, kc := ddSinCosKernel(r)
 	switch q {
 	case 0:
-		return ks, kc
+		return ddSinKernel(r)
 	case 1:
-		return kc, ddNeg(ks)
+		return ddCosKernel(r)
 	case 2:
-		return ddNeg(ks), ddNeg(kc)
+		return ddNeg(ddSinKernel(r))
 	}
-	return ddNeg(kc), ks
+	return ddNeg(ddCosKernel(r))
+}
+
+// ddCos returns cos x.
+func ddCos(x dd) dd {
+	r, q := ddReduce(x)
+	switch q {
+	case 0:
+		return ddCosKernel(r)
+	case 1:
+		return ddNeg(ddSinKernel(r))
+	case 2:
+		return ddNeg(ddCosKernel(r))
+	}
+	return ddSinKernel(r)
 }
 
 // The reduction above is exact for arguments up to about 2^20·π/2; beyond
@@ -540,7 +547,7 @@ func geoSin(x float64) float64 {
 	if math.Abs(x) > geoTrigMax || x == 0 || math.IsNaN(x) {
 		return math.Sin(x)
 	}
-	s, _ := ddSinCos(dd{x, 0})
+	s := ddSin(dd{x, 0})
 	return s.hi + s.lo
 }
 
@@ -548,7 +555,7 @@ func geoCos(x float64) float64 {
 	if math.Abs(x) > geoTrigMax || math.IsNaN(x) {
 		return math.Cos(x)
 	}
-	_, c := ddSinCos(dd{x, 0})
+	c := ddCos(dd{x, 0})
 	return c.hi + c.lo
 }
 
@@ -563,10 +570,11 @@ func geoAsin(x float64) float64 {
 	if x == -1 {
 		return -math.Pi / 2
 	}
-	// One step from math.Asin's few-ULP error leaves an error of about
-	// tan(y)·err², far below what rounding needs.
-	y := dd{math.Asin(x), 0}
-	s, c := ddSinCos(y)
-	y = ddAdd(y, ddNeg(ddDiv(ddAdd(s, dd{-x, 0}), c)))
+	// One Newton step from math.Asin's few-ULP error leaves an error of
+	// about tan(y)·err², far below what rounding needs; the residual
+	// needs double-double, the division by cos y does not.
+	y0 := math.Asin(x)
+	resid := ddAdd(ddSin(dd{y0, 0}), dd{-x, 0})
+	y := twoSum(y0, -resid.hi/math.Cos(y0))
 	return y.hi + y.lo
 }
