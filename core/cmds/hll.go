@@ -116,6 +116,19 @@ func hllDenseSetRaw(regs []byte, i int, val uint8) {
 	}
 }
 
+// hllDenseEach calls fn with every register of a dense HLL in order, four
+// registers per three bytes (the hot loop of PFCOUNT and PFMERGE).
+func hllDenseEach(regs []byte, fn func(i int, v uint8)) {
+	regs = regs[:hllRegisters*hllBits/8]
+	for i, j := 0, 0; j+2 < len(regs); i, j = i+4, j+3 {
+		b0, b1, b2 := regs[j], regs[j+1], regs[j+2]
+		fn(i, b0&63)
+		fn(i+1, (b0>>6|b1<<2)&63)
+		fn(i+2, (b1>>4|b2<<4)&63)
+		fn(i+3, b2>>2)
+	}
+}
+
 // hllDenseSet raises register i to count; it reports whether it changed.
 func hllDenseSet(regs []byte, i int, count uint8) bool {
 	if count > hllDenseGet(regs, i) {
@@ -428,9 +441,7 @@ func hllCount(hll []byte) (card uint64, ok bool) {
 	var reghisto [64]int
 	regs := hll[hllHdrSize:]
 	if hll[4] == hllDense {
-		for i := 0; i < hllRegisters; i++ {
-			reghisto[hllDenseGet(regs, i)]++
-		}
+		hllDenseEach(regs, func(_ int, v uint8) { reghisto[v]++ })
 		return hllCountHisto(&reghisto), true
 	}
 	idx := 0
@@ -470,11 +481,11 @@ func hllCountRaw(max *[hllRegisters]uint8) uint64 {
 func hllMerge(max *[hllRegisters]uint8, hll []byte) bool {
 	regs := hll[hllHdrSize:]
 	if hll[4] == hllDense {
-		for i := range max {
-			if v := hllDenseGet(regs, i); v > max[i] {
+		hllDenseEach(regs, func(i int, v uint8) {
+			if v > max[i] {
 				max[i] = v
 			}
-		}
+		})
 		return true
 	}
 	idx := 0
