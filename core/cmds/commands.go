@@ -310,6 +310,23 @@ func commandProcs() map[string]func(c *Client) {
 		"client|getredir":     clientGetRedirCommand,
 		"client|tracking":     clientTrackingCommand,
 		"client|trackinginfo": clientTrackingInfoCommand,
+		// geo.go
+		"geoadd":               geoaddCommand,
+		"geodist":              geodistCommand,
+		"geohash":              geohashCommand,
+		"geopos":               geoposCommand,
+		"georadius":            georadiusCommand,
+		"georadius_ro":         georadiusroCommand,
+		"georadiusbymember":    georadiusbymemberCommand,
+		"georadiusbymember_ro": georadiusbymemberroCommand,
+		"geosearch":            geosearchCommand,
+		"geosearchstore":       geosearchstoreCommand,
+		// hll.go
+		"pfadd":      pfaddCommand,
+		"pfcount":    pfcountCommand,
+		"pfdebug":    pfdebugCommand,
+		"pfmerge":    pfmergeCommand,
+		"pfselftest": pfselftestCommand,
 		// watch.go
 		"unwatch": unwatchCommand,
 		"watch":   watchCommand,

@@ -46,6 +46,7 @@ type Config struct {
 	setMaxIntsetEntries    int64
 	zSetMaxListpackEntries int64
 	zSetMaxListpackValue   int64
+	hllSparseMaxBytes      int64
 	listMaxListpackSize    int64
 	listCompressDepth      int64
 	activeExpireEffort     int
@@ -111,6 +112,7 @@ func DefaultConfig() Config {
 		setMaxIntsetEntries:    512,
 		zSetMaxListpackEntries: 128,
 		zSetMaxListpackValue:   64,
+		hllSparseMaxBytes:      3000,
 		listMaxListpackSize:    -2,
 		activeExpireEffort:     1,
 
@@ -279,6 +281,7 @@ var directives = []directive{
 	int64Directive("set-max-intset-entries", func(c *Config) *int64 { return &c.setMaxIntsetEntries }, 0, maxInt64, false),
 	int64Directive("zset-max-listpack-entries", func(c *Config) *int64 { return &c.zSetMaxListpackEntries }, 0, maxInt64, false),
 	int64Directive("zset-max-listpack-value", func(c *Config) *int64 { return &c.zSetMaxListpackValue }, 0, maxInt64, true),
+	int64Directive("hll-sparse-max-bytes", func(c *Config) *int64 { return &c.hllSparseMaxBytes }, 0, maxInt64, true),
 	int64Directive("list-max-listpack-size", func(c *Config) *int64 { return &c.listMaxListpackSize }, -1<<31, maxInt32, false),
 	int64Directive("list-compress-depth", func(c *Config) *int64 { return &c.listCompressDepth }, 0, maxInt32, false),
 	intDirective("active-expire-effort", func(c *Config) *int { return &c.activeExpireEffort }, 1, 10, false),
