@@ -30,16 +30,32 @@ import (
 // after the previous cat); the cold one drops the kernel's caches before
 // every cat (root only), so every file is looked up, opened and read
 // through its server. scripts/fs-bench.sh runs both.
-func BenchmarkCat10kWarm(b *testing.B) { benchCat(b, false) }
+func BenchmarkCat10kWarm(b *testing.B) { benchCat(b, false, catCmd) }
 
 func BenchmarkCat10kCold(b *testing.B) {
 	if os.Geteuid() != 0 {
 		b.Skip("dropping caches needs root")
 	}
-	benchCat(b, true)
+	benchCat(b, true, catCmd)
 }
 
-func benchCat(b *testing.B, cold bool) {
+// BenchmarkLs10k times `ls -l DIR` over the same 10,000 keys: a listing
+// with every file's attributes (READDIRPLUS, or a lookup each).
+func BenchmarkLs10kWarm(b *testing.B) { benchCat(b, false, lsCmd) }
+
+func BenchmarkLs10kCold(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("dropping caches needs root")
+	}
+	benchCat(b, true, lsCmd)
+}
+
+const (
+	catCmd = `cat "$D"/* > /dev/null`
+	lsCmd  = `ls -l "$D" > /dev/null`
+)
+
+func benchCat(b *testing.B, cold bool, script string) {
 	needFuse(b)
 	const n = 10000
 	value := func(i int) []byte { return []byte("value:" + strconv.Itoa(i) + "\n") }
@@ -51,7 +67,7 @@ func benchCat(b *testing.B, cold bool) {
 	}
 	times := make([][]time.Duration, len(setups))
 	for _, st := range setups {
-		catAll(b, st.dir) // the first look is not measured
+		runAll(b, st.dir, script) // the first look is not measured
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -60,7 +76,7 @@ func benchCat(b *testing.B, cold bool) {
 				dropCaches(b)
 			}
 			start := time.Now()
-			catAll(b, st.dir)
+			runAll(b, st.dir, script)
 			times[j] = append(times[j], time.Since(start))
 		}
 	}
@@ -72,12 +88,12 @@ func benchCat(b *testing.B, cold bool) {
 	}
 }
 
-func catAll(b *testing.B, dir string) {
-	cmd := exec.Command("sh", "-c", `cat "$D"/* > /dev/null`)
+func runAll(b *testing.B, dir, script string) {
+	cmd := exec.Command("sh", "-c", script)
 	cmd.Env = append(os.Environ(), "D="+dir)
 	cmd.Dir = "/"
 	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("cat: %v %s", err, out)
+		b.Fatalf("%s: %v %s", script, err, out)
 	}
 }
 

@@ -3,7 +3,8 @@
 #
 # 1. `cat DIR/*` over 10,000 keys through redisfs (kernel caching with
 #    invalidation, and direct I/O), a minimal go-fuse in-memory tree and
-#    tmpfs, interleaved, warm and cold (go test -bench Cat10k; the metrics
+#    tmpfs, interleaved, warm and cold, and `ls -l DIR` the same way
+#    (go test -bench (Cat|Ls)10k; the metrics
 #    are median wall times in ms).
 # 2. redis-benchmark SET/GET (-P 1) against a mounted redisfs, idle and
 #    while a `grep -r` loop runs over the mount: the file front end must
@@ -18,8 +19,8 @@ rounds=${ROUNDS:-5}
 n=${N:-200000}
 [ -e /dev/fuse ] || { echo "no /dev/fuse"; exit 0; }
 
-echo "== cat of 10,000 keys (median ms per cat, $rounds rounds)"
-(cd "$root" && go test ./fs -run XXX -bench 'Cat10k' -benchtime "${rounds}x") |
+echo "== cat and ls -l of 10,000 keys (median ms per cat, $rounds rounds)"
+(cd "$root" && go test ./fs -run XXX -bench '(Cat|Ls)10k' -benchtime "${rounds}x") |
 	grep Benchmark | sed 's/[[:space:]][[:space:]]*/ /g'
 
 echo "== redis-benchmark -P 1 SET/GET, idle and during a grep -r loop"
