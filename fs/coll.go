@@ -277,7 +277,11 @@ func (n *keyDir) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*
 	}
 	fsys.fillFile(&out.Attr, 0o644, int64(len(content)), mtime)
 	fsys.setEntryTimeouts(out, dirty)
-	return n.memberChild(ctx, name, m), 0
+	ch := n.memberChild(ctx, name, m)
+	if mn, ok := ch.Operations().(*memberNode); ok {
+		mn.writers.adjust(&out.Attr)
+	}
+	return ch, 0
 }
 
 // Readdir lists the fields (HKEYS), members (SMEMBERS) or members in score
@@ -572,6 +576,8 @@ type memberNode struct {
 	// setTime is a modification time set since the last write through
 	// the mount, for the next commit to keep (mtime.go).
 	setTime atomic.Int64
+	// writers are the node's opens for writing (writers.go).
+	writers openWriters
 }
 
 var (
@@ -636,19 +642,29 @@ func (n *memberNode) fetch(ctx context.Context) (memberInfo, syscall.Errno) {
 	return mi, 0
 }
 
+// Getattr answers from the keyspace, adjusted to what the opens for
+// writing see (writers.go); a member gone answers as its writers see it.
 func (n *memberNode) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	if h, ok := f.(*memberHandle); ok {
-		if size, ok := h.pendingSize(); ok {
-			n.fsys.fillFile(&out.Attr, 0o644, size, time.Now().UnixNano())
+	mi, e := n.fetch(ctx)
+	if e == syscall.ENOENT {
+		size, at, ok := n.writers.gone()
+		if h, isOpen := f.(*memberHandle); !ok && isOpen && !h.write {
+			// A read open keeps its snapshot.
+			h.mu.Lock()
+			size, ok = int64(len(h.buf.data)), true
+			h.mu.Unlock()
+		}
+		if ok {
+			n.fsys.fillFile(&out.Attr, 0o644, size, max(at, time.Now().UnixNano()))
 			out.SetTimeout(0)
 			return 0
 		}
 	}
-	mi, e := n.fetch(ctx)
 	if e != 0 {
 		return e
 	}
 	n.fsys.fillFile(&out.Attr, 0o644, int64(len(mi.content)), mi.mtime)
+	n.writers.adjust(&out.Attr)
 	t := n.fsys.keyTimeout
 	if mi.dirty {
 		t = time.Nanosecond
@@ -677,7 +693,23 @@ func (n *memberNode) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.Se
 		}
 		h.mu.Lock()
 		h.buf.truncate(int64(size))
+		h.at = now()
 		h.mu.Unlock()
+		return n.Getattr(ctx, f, out)
+	}
+	found := false
+	n.writers.each(func(w writerView) {
+		if h, ok := w.(*memberHandle); ok && h.typ != typeSet {
+			h.mu.Lock()
+			h.buf.truncate(int64(size))
+			h.at = now()
+			h.mu.Unlock()
+			found = true
+		}
+	})
+	if found {
+		// truncate(2) of an open file: the opens' copies, which
+		// their commits write.
 		return n.Getattr(ctx, f, out)
 	}
 	p := n.parent
@@ -775,6 +807,7 @@ type memberHandle struct {
 	failed syscall.Errno
 	// user is the ACL user of the opener (users.go).
 	user string
+	at   int64 // guarded by mu: the last write, unix ns
 }
 
 var (
@@ -785,21 +818,31 @@ var (
 	_ = (gofs.FileReleaser)((*memberHandle)(nil))
 )
 
+// newMemberHandle returns an open of n; a write open counts among the
+// node's writers until its release.
 func newMemberHandle(n *memberNode, typ int, flags uint32, data []byte) *memberHandle {
 	h := &memberHandle{n: n, typ: typ, write: flags&syscall.O_ACCMODE != syscall.O_RDONLY}
 	h.buf.data = data
 	h.buf.appendMode = flags&syscall.O_APPEND != 0
+	if h.write {
+		h.at = now()
+		n.writers.add(h)
+	}
 	return h
 }
 
-// pendingSize returns the size of uncommitted content, if any.
-func (h *memberHandle) pendingSize() (int64, bool) {
+// view implements writerView.
+func (h *memberHandle) view() (size int64, full bool, grow int64, at int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.buf.dirty {
-		return int64(len(h.buf.data)), true
-	}
-	return 0, false
+	return int64(len(h.buf.data)), h.buf.dirty, 0, h.at
+}
+
+// viewGone implements writerView.
+func (h *memberHandle) viewGone() (size int64, full bool, grow int64, at int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return int64(len(h.buf.data)), true, 0, h.at
 }
 
 func (h *memberHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
@@ -829,6 +872,7 @@ func (h *memberHandle) Write(ctx context.Context, data []byte, off int64) (uint3
 		h.failed = e
 		return 0, e
 	}
+	h.at = now()
 	h.buf.write(data, off)
 	h.n.setTime.Store(0)
 	if h.typ == typeZSet {
@@ -902,8 +946,14 @@ func (h *memberHandle) Flush(ctx context.Context) syscall.Errno {
 	return flushCommit(&h.mu, &h.buf.truncOpen, h.commit)
 }
 
-// Release commits what no flush did (a truncation alone).
-func (h *memberHandle) Release(ctx context.Context) syscall.Errno { return h.commit() }
+// Release commits what no flush did (a truncation alone); a write open
+// stops counting among the node's writers.
+func (h *memberHandle) Release(ctx context.Context) syscall.Errno {
+	if h.write {
+		defer h.n.writers.remove(h)
+	}
+	return h.commit()
+}
 
 func (h *memberHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { return h.commit() }
 

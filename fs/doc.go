@@ -33,12 +33,23 @@
 // # Files
 //
 // A string is a regular file (mode 0644, size = STRLEN). An open for
-// reading fetches the value at its first read and serves all its reads
-// from that snapshot; an open for writing works on a private copy
-// committed at flush, close or fsync as one SET key value KEEPTTL (so
-// `echo v > key` keeps a TTL); O_APPEND writes are committed as one APPEND;
-// O_TRUNC, ftruncate and truncate(1) work (truncate of a closed file is GET
-// and SET … KEEPTTL in one job). Create is SET key "" NX (O_EXCL on an
+// reading takes a snapshot of the value when it opens and serves its reads
+// from it; a read from the start, or past the snapshot's end, after the
+// key changed fetches again, so a value rewritten reads as a file
+// rewritten in place does and `tail -f` follows a value that grows. When
+// the key is gone (DEL, expiry), an open keeps reading, and fstat keeps
+// answering, what it has, as a descriptor of an unlinked file does. An
+// open for writing works on a private copy committed at flush, close or
+// fsync as one SET key value KEEPTTL (so `echo v > key` keeps a TTL; a
+// key deleted meanwhile is recreated); O_APPEND writes are committed as
+// one APPEND; O_TRUNC, ftruncate and truncate(1) work (truncate of a
+// closed file is GET and SET … KEEPTTL in one job; of a file open for
+// writing, a truncation of the opens' private copies). While a file has
+// opens for writing, every attribute answer for it — LOOKUP, READDIRPLUS,
+// GETATTR with or without a file handle — reports the size and the
+// modification time those opens see (writers.go): the kernel applies the
+// size of any of them to the open file, and a stale one would move the
+// writer's end of file. Create is SET key "" NX (O_EXCL on an
 // existing key is EEXIST), unlink is UNLINK, rename is one RENAME
 // (RENAMENX for RENAME_NOREPLACE). Rename across database directories has
 // MOVE semantics: the key keeps its name and moves with MOVE (a key of that
@@ -76,7 +87,8 @@
 // does not exist, so a collection's first member through the mount needs
 // its mkdir first (README's examples).
 //
-// Lists are files with one element per line. An element holding a newline
+// Lists are files with one element per line; an open for reading keeps a
+// snapshot of the rendering as a string's does (tail -f follows RPUSH). An element holding a newline
 // or a backslash is written with the escapes \n and \\, and what is written
 // is parsed back with them; every line is an element, the last one even
 // without its newline. O_APPEND (`echo x >> list`) pushes the lines
@@ -210,18 +222,23 @@
 //
 // # Coherence
 //
-// The kernel caches entries, attributes and pages of keys (Options
-// CacheTimeout, 10s by default), and every change to a key the kernel may
-// hold is invalidated: the engine reports changes (keyspace events,
-// FLUSHDB, FLUSHALL and SWAPDB: engine.Watcher) and the file server hands
-// those of keys that have nodes to a notifier goroutine, which merges
-// repeats and calls NotifyContent and NotifyEntry; the embedded engine
-// holds the replies of each loop iteration until they are sent
-// (engine.Watcher.BeforeReplies). Notify calls are never made on the loop:
-// the kernel may need a lock held by a FUSE request that waits for the
-// loop. Lookups racing with a change are answered uncached, and a change
-// to a key whose node is being inserted is invalidated again shortly after
-// (see notify.go). A lookup also fetches the value of a small string with
+// Once any client holds the reply to a write, every later operation on
+// the mount sees it. The kernel caches entries, attributes and pages of
+// keys (Options CacheTimeout, 10s by default), and every change to a key
+// the kernel may hold is invalidated before the reply to it leaves: the
+// engine reports changes (keyspace events, FLUSHDB, FLUSHALL and SWAPDB:
+// engine.Watcher) and the file server hands those of keys that have nodes
+// to a notifier goroutine, which merges repeats and calls NotifyContent
+// and NotifyEntry; meanwhile the embedded engine holds every client's
+// replies (engine.Watcher.BeforeReplies, cmds.Server.HoldReplies) but goes
+// on running commands and jobs, and sends them once the kernel has taken
+// the invalidations (or after a second, should the kernel never answer).
+// Notify calls are never made on the loop, and the loop never waits for
+// them: the kernel may need a lock held by a FUSE request that waits for
+// a job. Lookups racing with a change are answered uncached (a change
+// marks the lookups of its key in flight at once, on the loop), and a
+// change to a key whose node is being inserted is invalidated again
+// shortly after (see notify.go). A lookup also fetches the value of a small string with
 // its attributes, and a directory listing fetches types, sizes and small
 // values for a batch of keys per job (READDIRPLUS is answered from the
 // batch), so that `cat dir/*` costs about one job per few hundred files;

@@ -75,6 +75,7 @@ func (fsys *FS) keyNode(ctx context.Context, parent *gofs.Inode, name string, db
 			if b.typ == ki.typ && !b.stale.Load() && cdb == db && string(ckey) == string(key) {
 				if kf, ok := kn.(*keyFile); ok {
 					kf.setPrefetch(ki)
+					kf.writers.adjust(a)
 				}
 				return ch
 			}
@@ -155,8 +156,10 @@ func (fsys *FS) openFlags(write bool) uint32 {
 // keyFile is a string, list or stream key.
 type keyFile struct {
 	keyBase
-	// pre is the value fetched by the lookup that made the node, for
-	// the first read; the notifier drops it when the key changes.
+	// pre is the small value (at most prefetchMax bytes) fetched by the
+	// last lookup or read open, which read opens start from without a
+	// job; the notifier drops it when the key changes. Never modified in
+	// place.
 	pre    []byte // guarded by mu
 	hasPre bool   // guarded by mu
 	// dropCache: a commit failed, and the kernel may hold pages of
@@ -166,6 +169,13 @@ type keyFile struct {
 	// the mount, for the next commit to keep (cp -a sets it before it
 	// closes; mtime.go).
 	setTime atomic.Int64
+	// gen counts the changes to the key the file server has seen (the
+	// notifier's invalidations, the commits of its own opens): a read
+	// open whose snapshot predates the last one fetches again when asked
+	// for bytes past the snapshot's end (tail -f). Guarded by mu.
+	gen uint64
+	// writers are the node's opens for writing (writers.go).
+	writers openWriters
 }
 
 // setPrefetch keeps (or forgets) the value a lookup fetched.
@@ -175,20 +185,58 @@ func (n *keyFile) setPrefetch(ki keyInfo) {
 	n.mu.Unlock()
 }
 
-// takePrefetch returns (and forgets) the value the lookup fetched.
-func (n *keyFile) takePrefetch() ([]byte, bool) {
+// prefetched returns the small value fetched last, with the change count
+// it is current for.
+func (n *keyFile) prefetched() ([]byte, uint64, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	pre, ok := n.pre, n.hasPre
-	n.pre, n.hasPre = nil, false
-	return pre, ok
+	return n.pre, n.gen, n.hasPre
 }
 
-// dropPrefetch forgets the value the lookup fetched (the key changed).
+// keepValue keeps a small value a read open fetched, for the next ones,
+// unless the key changed since the fetch began (gen). Without a notifier
+// (DirectIO) nothing would drop it: it is not kept.
+func (n *keyFile) keepValue(v []byte, gen uint64) {
+	if len(v) > prefetchMax || n.fsys.notifier == nil {
+		return
+	}
+	n.mu.Lock()
+	if n.gen == gen {
+		n.pre, n.hasPre = v, true
+	}
+	n.mu.Unlock()
+}
+
+// dropPrefetch forgets the value the lookup fetched: the key changed.
 func (n *keyFile) dropPrefetch() {
 	n.mu.Lock()
 	n.pre, n.hasPre = nil, false
+	n.gen++
 	n.mu.Unlock()
+}
+
+// changes returns the node's change count (see gen).
+func (n *keyFile) changes() uint64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.gen
+}
+
+// refetch reports whether a read open should fetch the key again before
+// serving a read at off of want bytes from a snapshot of size bytes,
+// current for change count gen and taken at took: when the read starts
+// over or wants bytes past the snapshot's end (the key may have grown:
+// tail -f), and the key changed since. Without a notifier (DirectIO)
+// nothing counts changes: a read from the start always fetches, one past
+// the end when the snapshot is older than refetchAge.
+func (n *keyFile) refetch(off int64, want int, size int64, gen uint64, took time.Time) bool {
+	if off != 0 && off+int64(want) <= size {
+		return false
+	}
+	if n.fsys.notifier == nil {
+		return off == 0 || time.Since(took) > refetchAge
+	}
+	return n.changes() != gen
 }
 
 var (
@@ -201,17 +249,54 @@ var (
 	_ = (gofs.NodeRemovexattrer)((*keyFile)(nil))
 )
 
+// Getattr answers from the keyspace, adjusted to what the opens for
+// writing see (writers.go). When the key went away, a file still open
+// answers as the open sees it: a writer's content (its close recreates
+// the key), a reader's snapshot.
 func (n *keyFile) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	if h, ok := f.(interface{ pendingSize() (int64, bool) }); ok {
-		if size, ok := h.pendingSize(); ok {
-			if e := n.getattr(ctx, out); e != 0 {
-				return e
+	e := n.getattr(ctx, out)
+	if e == syscall.ENOENT {
+		size, at, ok := n.writers.gone()
+		if !ok {
+			if h, isSnap := f.(interface{ snapshotSize() (int64, bool) }); isSnap {
+				size, ok = h.snapshotSize()
 			}
-			out.Size = uint64(size)
-			return 0
 		}
+		if !ok {
+			return e
+		}
+		n.fsys.fillFile(&out.Attr, 0o644, size, max(at, time.Now().UnixNano()))
+		out.SetTimeout(0)
+		return 0
 	}
-	return n.getattr(ctx, out)
+	if e != 0 {
+		return e
+	}
+	n.writers.adjust(&out.Attr)
+	return 0
+}
+
+// truncateWriters truncates the private copies of the node's opens for
+// writing that hold a whole content (truncate(2) of an open file: the
+// kernel names no open); it reports whether there were any. Their commit
+// writes the key.
+func (n *keyFile) truncateWriters(size int64) bool {
+	found := false
+	n.writers.each(func(w writerView) {
+		switch h := w.(type) {
+		case *strHandle:
+			if !h.appendMode {
+				h.truncate(size)
+				found = true
+			}
+		case *listHandle:
+			if !h.push {
+				h.truncate(size)
+				found = true
+			}
+		}
+	})
+	return found
 }
 
 // setattrSize truncates: the private copy of a handle open for writing, or
@@ -233,11 +318,17 @@ func (n *keyFile) setattrSize(ctx context.Context, f gofs.FileHandle, in *fuse.S
 	}
 	if h, ok := f.(*strHandle); ok && h.write && !h.appendMode {
 		h.truncate(int64(size))
-		if e := n.getattr(ctx, out); e != 0 {
+		if e := n.Getattr(ctx, f, out); e != 0 {
 			return e
 		}
-		out.Size = size
 		// Not to be cached: a commit that fails leaves no trace.
+		out.SetTimeout(0)
+		return 0
+	}
+	if n.truncateWriters(int64(size)) {
+		if e := n.Getattr(ctx, f, out); e != 0 {
+			return e
+		}
 		out.SetTimeout(0)
 		return 0
 	}
@@ -268,7 +359,7 @@ func (n *keyFile) setattrSize(ctx context.Context, f gofs.FileHandle, in *fuse.S
 		return errno
 	}
 	n.dropPrefetch()
-	return n.getattr(ctx, out)
+	return n.Getattr(ctx, f, out)
 }
 
 // Open opens a string for reading (the value is fetched at the first read)
@@ -287,11 +378,22 @@ func (n *keyFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 		if acc != syscall.O_RDONLY {
 			return nil, 0, syscall.EPERM
 		}
-		return &renderHandle{n: n}, fuse.FOPEN_DIRECT_IO | fuse.FOPEN_NOFLUSH, 0
+		h, e := newRenderHandle(ctx, n)
+		if e != 0 {
+			return nil, 0, e
+		}
+		return h, fuse.FOPEN_DIRECT_IO | fuse.FOPEN_NOFLUSH, 0
 	}
 	if acc == syscall.O_RDONLY {
+		// The snapshot is taken now, so that a DEL before the first
+		// read does not take the content away from the open.
 		h := newStrHandle(n, flags, nil)
 		h.user = n.fsys.who(ctx)
+		if pre, gen, ok := n.prefetched(); ok {
+			h.buf.data, h.loaded, h.gen, h.took = pre, true, gen, time.Now()
+		} else if e := h.fetch(); e != 0 {
+			return nil, 0, e
+		}
 		return h, n.readOpenFlags(), 0
 	}
 	db, key := n.ident()
@@ -337,20 +439,26 @@ func (r *runner) openString(db int, key []byte, flags uint32) ([]byte, syscall.E
 	return append([]byte{}, rep.Str...), 0
 }
 
-// strHandle is an open string. A read open fetches the value at its first
-// read and serves every read from that snapshot, so one open sees one
-// version; a read at the end of an old snapshot fetches again, so that
-// tail -f follows a growing value. A write open works on a private copy
-// that flush or fsync commits as one SET … KEEPTTL; an O_APPEND open
-// collects its writes and commits them as one APPEND.
+// strHandle is an open string. A read open takes a snapshot of the value
+// when it opens and serves its reads from it; a read from the start or
+// past the snapshot's end after the key changed fetches the value again
+// (a value rewritten reads as a file rewritten in place does, a grown one
+// as tail -f expects), and when the key is gone (DEL, expiry) the open
+// keeps the snapshot it has, as a descriptor of an unlinked file does.
+// A write open works on a private copy that flush or fsync commits as one
+// SET … KEEPTTL; an O_APPEND open collects its writes and commits them as
+// one APPEND.
 type strHandle struct {
 	n          *keyFile
 	write      bool
 	appendMode bool
 
 	mu     sync.Mutex
-	loaded bool      // guarded by mu
-	at     time.Time // guarded by mu: when data was fetched
+	loaded bool // guarded by mu
+	// gen is the node's change count the snapshot is current for
+	// (keyFile.gen), took when it was taken. Guarded by mu.
+	gen  uint64
+	took time.Time
 	// buf is the value: the read snapshot, or the private copy of a
 	// write open. Guarded by mu.
 	buf  editBuf
@@ -359,6 +467,7 @@ type strHandle struct {
 	// commits nothing. Guarded by mu.
 	failed syscall.Errno
 	user   string // the ACL user of the opener (users.go)
+	at     int64  // guarded by mu: the last write or truncation, unix ns
 }
 
 var (
@@ -393,48 +502,88 @@ func flushCommit(mu *sync.Mutex, truncOpen *bool, commit func() syscall.Errno) s
 	return commit()
 }
 
-// refetchAge is how old a read snapshot must be before a read at its end
-// fetches the value again.
-const refetchAge = 100 * time.Millisecond
-
+// newStrHandle returns an open of n; data is the private copy of a write
+// open (nil for a read open, which loads its snapshot itself). A write
+// open counts among the node's writers until its release.
 func newStrHandle(n *keyFile, flags uint32, data []byte) *strHandle {
 	acc := flags & syscall.O_ACCMODE
 	h := &strHandle{n: n, write: acc != syscall.O_RDONLY, appendMode: flags&syscall.O_APPEND != 0}
 	if data != nil {
-		h.buf.data, h.loaded, h.at = data, true, time.Now()
+		h.buf.data, h.loaded = data, true
+	}
+	if h.write {
+		h.at = now()
+		n.writers.add(h)
 	}
 	return h
 }
 
-// pendingSize returns the size of uncommitted content, if any.
-func (h *strHandle) pendingSize() (int64, bool) {
+// view implements writerView.
+func (h *strHandle) view() (size int64, full bool, grow int64, at int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.buf.dirty {
-		return int64(len(h.buf.data)), true
+	if h.appendMode {
+		return 0, false, int64(len(h.pend)), h.at
 	}
-	return 0, false
+	return int64(len(h.buf.data)), h.buf.dirty, 0, h.at
 }
 
+// viewGone implements writerView.
+func (h *strHandle) viewGone() (size int64, full bool, grow int64, at int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.appendMode {
+		return -1, false, int64(len(h.pend)), h.at
+	}
+	return int64(len(h.buf.data)), true, 0, h.at
+}
+
+// snapshotSize returns the size of a read open's snapshot.
+func (h *strHandle) snapshotSize() (int64, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.write || !h.loaded {
+		return 0, false
+	}
+	return int64(len(h.buf.data)), true
+}
+
+// fetch loads the value. A read open whose key is gone keeps the
+// snapshot it has.
 func (h *strHandle) fetch() syscall.Errno {
 	db, key := h.n.ident()
+	gen := h.n.changes()
 	var errno syscall.Errno
 	var data []byte
+	var gone bool
 	e := h.n.fsys.doAs(h.user, func(r *runner) {
 		r.selectDB(db)
 		rep := r.call([]byte("GET"), key)
 		if errno = replyErrno(&rep, syscall.EISDIR); errno != 0 {
 			return
 		}
+		gone = rep.Null
 		data = append([]byte{}, rep.Str...)
 	})
 	if e != 0 {
 		return e
 	}
 	if errno != 0 {
+		if h.loaded && !h.write {
+			// No longer a string: the open keeps what it read.
+			h.gen, h.took = gen, time.Now()
+			return 0
+		}
 		return errno
 	}
-	h.buf.data, h.loaded, h.at = data, true, time.Now()
+	h.gen, h.took = gen, time.Now()
+	if gone && h.loaded && !h.write {
+		return 0
+	}
+	h.buf.data, h.loaded = data, true
+	if !h.write && !gone {
+		h.n.keepValue(data, gen)
+	}
 	return 0
 }
 
@@ -447,13 +596,11 @@ func (h *strHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Read
 			return nil, e
 		}
 		h.buf.data = append(h.buf.data, h.pend...)
-	} else if !h.loaded && !h.write {
-		if pre, ok := h.n.takePrefetch(); ok {
-			h.buf.data, h.loaded, h.at = pre, true, time.Now()
-		} else if e := h.fetch(); e != 0 {
+	} else if !h.loaded {
+		if e := h.fetch(); e != 0 {
 			return nil, e
 		}
-	} else if !h.loaded || (!h.write && off >= int64(len(h.buf.data)) && time.Since(h.at) > refetchAge) {
+	} else if !h.write && h.n.refetch(off, len(dest), int64(len(h.buf.data)), h.gen, h.took) {
 		if e := h.fetch(); e != 0 {
 			return nil, e
 		}
@@ -471,6 +618,7 @@ func (h *strHandle) Write(ctx context.Context, data []byte, off int64) (uint32, 
 		return 0, e
 	}
 	h.n.setTime.Store(0)
+	h.at = now()
 	if h.appendMode {
 		h.pend = append(h.pend, data...)
 		return uint32(len(data)), 0
@@ -482,6 +630,7 @@ func (h *strHandle) Write(ctx context.Context, data []byte, off int64) (uint32, 
 func (h *strHandle) truncate(size int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.at = now()
 	h.buf.truncate(size)
 }
 
@@ -535,36 +684,80 @@ func (h *strHandle) Flush(ctx context.Context) syscall.Errno {
 	return flushCommit(&h.mu, &h.buf.truncOpen, h.commit)
 }
 
-// Release commits what no flush did (a truncation alone).
-func (h *strHandle) Release(ctx context.Context) syscall.Errno { return h.commit() }
+// Release commits what no flush did (a truncation alone); the open stops
+// counting among the node's writers.
+func (h *strHandle) Release(ctx context.Context) syscall.Errno {
+	if !h.write {
+		return 0
+	}
+	defer h.n.writers.remove(h)
+	return h.commit()
+}
 
 func (h *strHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { return h.commit() }
 
 // renderHandle is an open list or stream: a snapshot of its rendering,
-// taken at the first read.
+// taken at the open, served as strHandle serves a string's (a read past
+// its end after a change renders again; a key gone keeps the snapshot).
 type renderHandle struct {
 	n      *keyFile
 	mu     sync.Mutex
-	loaded bool
-	data   []byte
+	gen    uint64    // guarded by mu: see strHandle.gen
+	took   time.Time // guarded by mu
+	loaded bool      // guarded by mu
+	data   []byte    // guarded by mu
 }
 
 var _ = (gofs.FileReader)((*renderHandle)(nil))
 
+// newRenderHandle opens n for reading, rendering it now.
+func newRenderHandle(ctx context.Context, n *keyFile) (*renderHandle, syscall.Errno) {
+	h := &renderHandle{n: n}
+	if e := h.render(ctx); e != 0 {
+		return nil, e
+	}
+	return h, 0
+}
+
+// render takes the snapshot, unless the key is gone or has another type
+// now and the open has one already.
+func (h *renderHandle) render(ctx context.Context) syscall.Errno {
+	db, key := h.n.ident()
+	gen := h.n.changes()
+	var data []byte
+	ok := false
+	e := h.n.fsys.do(ctx, func(r *runner) {
+		r.selectDB(db)
+		if parseType(r.call([]byte("TYPE"), key).Str) != h.n.typ {
+			return
+		}
+		ok = true
+		r.renderCollection(h.n.typ, key, func(b []byte) { data = append(data, b...) })
+	})
+	if e != 0 {
+		return e
+	}
+	h.gen, h.took = gen, time.Now()
+	if ok || !h.loaded {
+		h.data, h.loaded = data, true
+	}
+	return 0
+}
+
+// snapshotSize returns the size of the snapshot.
+func (h *renderHandle) snapshotSize() (int64, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return int64(len(h.data)), h.loaded
+}
+
 func (h *renderHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !h.loaded || off == 0 {
-		db, key := h.n.ident()
-		var data []byte
-		e := h.n.fsys.do(ctx, func(r *runner) {
-			r.selectDB(db)
-			r.renderCollection(h.n.typ, key, func(b []byte) { data = append(data, b...) })
-		})
-		if e != 0 {
+	if !h.loaded || h.n.refetch(off, len(dest), int64(len(h.data)), h.gen, h.took) {
+		if e := h.render(ctx); e != 0 {
 			return nil, e
 		}
-		h.data, h.loaded = data, true
 	}
 	if off >= int64(len(h.data)) {
 		return fuse.ReadResultData(nil), 0
@@ -572,3 +765,7 @@ func (h *renderHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.R
 	n := copy(dest, h.data[off:])
 	return fuse.ReadResultData(dest[:n]), 0
 }
+
+// refetchAge is how old info's text must be before a read at its end
+// fetches it again (info.go).
+const refetchAge = 100 * time.Millisecond

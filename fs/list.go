@@ -144,7 +144,11 @@ func (r *runner) rpush(key []byte, elems [][]byte) syscall.Errno {
 // for writing, a listHandle.
 func (n *keyFile) openList(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if flags&syscall.O_ACCMODE == syscall.O_RDONLY {
-		return &renderHandle{n: n}, fuse.FOPEN_DIRECT_IO | fuse.FOPEN_NOFLUSH, 0
+		h, e := newRenderHandle(ctx, n)
+		if e != 0 {
+			return nil, 0, e
+		}
+		return h, fuse.FOPEN_DIRECT_IO | fuse.FOPEN_NOFLUSH, 0
 	}
 	h := &listHandle{n: n, push: flags&syscall.O_APPEND != 0 && flags&syscall.O_TRUNC == 0, user: n.fsys.who(ctx)}
 	h.buf.appendMode = flags&syscall.O_APPEND != 0
@@ -178,6 +182,8 @@ func (n *keyFile) openList(ctx context.Context, flags uint32) (gofs.FileHandle, 
 	if flags&syscall.O_TRUNC != 0 {
 		h.buf.truncated()
 	}
+	h.at = now()
+	n.writers.add(h)
 	return h, fuse.FOPEN_DIRECT_IO, 0
 }
 
@@ -192,6 +198,7 @@ type listHandle struct {
 	mu       sync.Mutex
 	buf      editBuf // guarded by mu
 	expireAt int64   // guarded by mu: see replaceList
+	at       int64   // guarded by mu: the last write or truncation, unix ns
 }
 
 var (
@@ -202,14 +209,32 @@ var (
 	_ = (gofs.FileReleaser)((*listHandle)(nil))
 )
 
-// pendingSize returns the size of uncommitted content, if any.
-func (h *listHandle) pendingSize() (int64, bool) {
+// view implements writerView: in push mode the lines written wait to be
+// pushed after the list's content.
+func (h *listHandle) view() (size int64, full bool, grow int64, at int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.buf.dirty && !h.push {
-		return int64(len(h.buf.data)), true
+	if h.push {
+		return 0, false, int64(len(h.buf.data)), h.at
 	}
-	return 0, false
+	return int64(len(h.buf.data)), h.buf.dirty, 0, h.at
+}
+
+// viewGone implements writerView.
+func (h *listHandle) viewGone() (size int64, full bool, grow int64, at int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.push {
+		return -1, false, int64(len(h.buf.data)), h.at
+	}
+	return int64(len(h.buf.data)), true, 0, h.at
+}
+
+func (h *listHandle) truncate(size int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.at = now()
+	h.buf.truncate(size)
 }
 
 // Read serves the private copy; in push mode the list as it is, followed
@@ -236,6 +261,7 @@ func (h *listHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.Rea
 func (h *listHandle) Write(ctx context.Context, data []byte, off int64) (uint32, syscall.Errno) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.at = now()
 	h.buf.write(data, off)
 	return uint32(len(data)), 0
 }
@@ -268,6 +294,7 @@ func (h *listHandle) commit() syscall.Errno {
 	if h.push {
 		h.buf.data = h.buf.data[:0]
 	}
+	h.n.dropPrefetch()
 	return 0
 }
 
@@ -277,8 +304,12 @@ func (h *listHandle) Flush(ctx context.Context) syscall.Errno {
 	return flushCommit(&h.mu, &h.buf.truncOpen, h.commit)
 }
 
-// Release commits what no flush did (a truncation alone).
-func (h *listHandle) Release(ctx context.Context) syscall.Errno { return h.commit() }
+// Release commits what no flush did (a truncation alone); the open stops
+// counting among the node's writers.
+func (h *listHandle) Release(ctx context.Context) syscall.Errno {
+	defer h.n.writers.remove(h)
+	return h.commit()
+}
 
 func (h *listHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { return h.commit() }
 
@@ -287,9 +318,10 @@ func (h *listHandle) Fsync(ctx context.Context, flags uint32) syscall.Errno { re
 // parsed back, in one job). A list truncated to nothing is deleted.
 func (n *keyFile) setattrList(ctx context.Context, f gofs.FileHandle, size uint64, out *fuse.AttrOut) syscall.Errno {
 	if h, ok := f.(*listHandle); ok && !h.push {
-		h.mu.Lock()
-		h.buf.truncate(int64(size))
-		h.mu.Unlock()
+		h.truncate(int64(size))
+		return n.Getattr(ctx, f, out)
+	}
+	if n.truncateWriters(int64(size)) {
 		return n.Getattr(ctx, f, out)
 	}
 	db, key := n.ident()
