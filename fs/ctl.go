@@ -110,6 +110,9 @@ func (cv *conversation) Write(ctx context.Context, data []byte, off int64) (uint
 	cv.werr = 0
 	cv.mu.Unlock()
 	err := cv.conv.Send(cv.fsys.ctx, data)
+	// The write returns once the mount is coherent with what its
+	// commands changed, as a TCP client's reply leaves only then.
+	cv.fsys.notifier.settle()
 	if err == engine.ErrClosed {
 		return 0, syscall.EPIPE
 	}

@@ -469,9 +469,9 @@ func (ls *loopSide) KeyChanged(db int, key []byte, event string, at time.Time) {
 }
 
 // BeforeReplies is called by the engine before the replies are sent: see
-// notifier.await.
-func (ls *loopSide) BeforeReplies(jobWaiting func() bool, jobPosted <-chan struct{}) {
-	ls.fsys.notifier.await(jobWaiting, jobPosted)
+// notifier.hold.
+func (ls *loopSide) BeforeReplies(wake func()) bool {
+	return ls.fsys.notifier.hold(wake)
 }
 
 // Emptied is called by the engine after FLUSHDB/FLUSHALL/SWAPDB.

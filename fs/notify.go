@@ -38,9 +38,15 @@ type notifier struct {
 
 	// queued counts the invalidations added, sent those the notifier
 	// has handed to the kernel (of the first queued); both guarded by
-	// mu. progress is poked when sent moves.
+	// mu.
 	queued, sent uint64
-	progress     chan struct{}
+	// wakeLoop, set while the engine holds replies for the notifier
+	// (hold), is called once sent catches up with queued. heldSince is
+	// when the current hold began. Both guarded by mu.
+	wakeLoop  func()
+	heldSince time.Time
+	// progress is closed (and replaced) when sent moves; guarded by mu.
+	progress chan struct{}
 }
 
 type dbKey struct {
@@ -67,12 +73,14 @@ func newNotifier(fsys *FS) *notifier {
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
-		progress: make(chan struct{}, 1),
+		progress: make(chan struct{}),
 	}
 }
 
 // add queues an invalidation of key. It is called on the loop and only
-// takes a short lock.
+// takes a short lock. A lookup of the key in flight is marked dirty at
+// once: what it read may predate the change, and its answer must not be
+// cached even if it reaches the kernel after the invalidation.
 func (nt *notifier) add(db int, key []byte) {
 	if nt == nil {
 		return
@@ -82,7 +90,11 @@ func (nt *notifier) add(db int, key []byte) {
 		nt.mu.Unlock()
 		return
 	}
-	nt.pending[dbKey{db, string(key)}] = struct{}{}
+	k := dbKey{db, string(key)}
+	nt.pending[k] = struct{}{}
+	if m := nt.lookups[k]; m != nil {
+		m.dirty = true
+	}
 	nt.queued++
 	nt.mu.Unlock()
 	select {
@@ -169,10 +181,15 @@ func (nt *notifier) run() {
 		clear(second)
 		nt.mu.Lock()
 		nt.sent = upto
+		close(nt.progress)
+		nt.progress = make(chan struct{})
+		var wake func()
+		if nt.sent >= nt.queued {
+			wake, nt.wakeLoop = nt.wakeLoop, nil
+		}
 		nt.mu.Unlock()
-		select {
-		case nt.progress <- struct{}{}:
-		default:
+		if wake != nil {
+			wake()
 		}
 		if len(again) > 0 {
 			nt.mu.Lock()
@@ -219,47 +236,67 @@ func (nt *notifier) invalidate(k dbKey) bool {
 	return found
 }
 
-// awaitMax bounds how long await holds the loop, whatever happens.
-const awaitMax = time.Second
+// holdMax bounds how long hold keeps replies, whatever happens.
+const holdMax = time.Second
 
-// await runs on the loop in beforeSleep, before the replies of the
-// iteration are written: it waits until the notifier has handed the kernel
-// the invalidations queued so far, so that once a client holds the reply
-// to a write, a cat of the key finds the kernel's caches already dropped
-// ("coherence, as strict as a reply"). Without it the reply raced the
-// notifier goroutine, and lost on a busy machine.
+// hold runs on the loop in beforeSleep, before the replies of the
+// iteration are written: it reports whether invalidations queued so far
+// are still on their way to the kernel, and then the engine holds every
+// reply and asks again once wake is called, so that once a client holds
+// the reply to a write, every operation on the mount finds the kernel's
+// caches already dropped ("coherence, as strict as a reply").
 //
-// The loop must not wait for the kernel while a file operation waits for
-// the loop: the kernel's invalidation may need a lock that operation
-// holds (a page being read, a directory being looked up). So await does
-// not wait while any job is waiting (waiting() reports true), and stops as
-// soon as one is posted (posted receives); the replies then go out as
-// before.
-func (nt *notifier) await(waiting func() bool, posted <-chan struct{}) {
+// The loop never waits for the kernel: the kernel's invalidation may need
+// a lock held by a file operation that waits for a job (a page being
+// read, a directory being looked up), and jobs go on running and
+// completing while replies are held. Only replies wait; after holdMax
+// they go out anyway (a notifier stuck in the kernel must not stop the
+// server).
+func (nt *notifier) hold(wake func()) bool {
+	if nt == nil {
+		return false
+	}
+	nt.mu.Lock()
+	defer nt.mu.Unlock()
+	if nt.closed || nt.sent >= nt.queued {
+		nt.heldSince, nt.wakeLoop = time.Time{}, nil
+		return false
+	}
+	now := time.Now()
+	if nt.heldSince.IsZero() {
+		nt.heldSince = now
+	} else if now.Sub(nt.heldSince) > holdMax {
+		nt.heldSince, nt.wakeLoop = time.Time{}, nil
+		return false
+	}
+	nt.wakeLoop = wake
+	return true
+}
+
+// settle waits, off the loop, until the invalidations queued so far have
+// reached the kernel (at most holdMax): a ctl write returns once what its
+// commands changed is coherent on the mount, as a TCP client's reply
+// leaves only then (hold). Its caller must hold no lock of a key's inode.
+func (nt *notifier) settle() {
 	if nt == nil {
 		return
 	}
 	nt.mu.Lock()
-	target, closed := nt.queued, nt.closed
+	target := nt.queued
 	nt.mu.Unlock()
-	if closed {
-		return
-	}
-	var timeout <-chan time.Time
+	timeout := time.NewTimer(holdMax)
+	defer timeout.Stop()
 	for {
 		nt.mu.Lock()
 		ok := nt.sent >= target || nt.closed
+		progress := nt.progress
 		nt.mu.Unlock()
-		if ok || waiting() {
+		if ok {
 			return
 		}
-		if timeout == nil {
-			timeout = time.After(awaitMax)
-		}
 		select {
-		case <-nt.progress:
-		case <-posted:
-		case <-timeout:
+		case <-progress:
+		case <-timeout.C:
 			return
 		case <-nt.done:
 			return

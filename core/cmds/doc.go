@@ -55,6 +55,7 @@
 //
 // Other packages hook in only through the registration methods of Server
 // (OnKeyspaceEvent, OnEmptyData, OnBeforeSleep, OnConfigSet, OnShutdown,
-// SetPersistence, OnBeforeKeyWrite, WhenUnpaused, WhenDurable); inside the
-// package every step is a call by name.
+// SetPersistence, OnBeforeKeyWrite, WhenUnpaused, WhenDurable, and
+// HoldReplies from an OnBeforeSleep hook); inside the package every step
+// is a call by name.
 package cmds

@@ -86,6 +86,9 @@ type Server struct {
 	emptyDataHooks   []func(dbnum int)
 	beforeSleepHooks []func()
 	configSetHooks   []func(name string)
+	// holdReplies: a before-sleep hook asked to keep this iteration's
+	// replies pending (HoldReplies).
+	holdReplies bool
 
 	// State of the transaction, pub/sub, ACL, eviction and introspection
 	// families (watch.go, pubsub.go, notify.go, acl.go, evict.go,
@@ -247,6 +250,17 @@ func (srv *Server) emptyDataDone(dbnum int) {
 //
 // Used by fs/local.
 func (srv *Server) OnBeforeSleep(f func()) { srv.beforeSleepHooks = append(srv.beforeSleepHooks, f) }
+
+// HoldReplies, called by an OnBeforeSleep hook, keeps the pending replies
+// of every client unsent in this BeforeSleep: they go out in a later one,
+// once no hook holds them. The loop goes on meanwhile (commands, jobs,
+// timers); the hook arranges a wake-up (a Post) for when it is done. The
+// file server holds replies until the kernel has dropped what it cached of
+// the keys they changed, so that a client holding a reply finds the mount
+// coherent with it.
+//
+// Used by fs/local.
+func (srv *Server) HoldReplies() { srv.holdReplies = true }
 
 // notifyKeyspaceEvent reports a change to key in db: it runs the
 // OnKeyspaceEvent hooks and, per notify-keyspace-events, publishes the
@@ -439,6 +453,10 @@ func (srv *Server) BeforeSleep() {
 	// The AOF is written (and synced, with appendfsync always) before
 	// any reply acknowledges what it holds.
 	srv.persistBeforeReplies()
+	if srv.holdReplies {
+		srv.holdReplies = false
+		return
+	}
 	srv.HandleClientsWithPendingWrites()
 }
 

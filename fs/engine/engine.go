@@ -151,10 +151,13 @@ type Watcher interface {
 	Emptied(db int, at time.Time)
 	// BeforeReplies is called before the engine sends the replies of the
 	// commands it ran since the last call, so that the caches those
-	// commands invalidated can be dropped first. It may wait, but must
-	// return as soon as jobWaiting reports true or jobPosted receives: a
-	// job waiting for the engine may hold what the wait needs.
-	BeforeReplies(jobWaiting func() bool, jobPosted <-chan struct{})
+	// commands invalidated can be dropped first. It must not wait (a job
+	// waiting for the engine may hold what the wait needs); it returns
+	// true to hold the replies instead: the engine keeps running jobs and
+	// commands, sends none of its clients' replies, and asks again at
+	// its next iteration, which wake (safe from any goroutine) brings
+	// about. Jobs complete without waiting for it.
+	BeforeReplies(wake func()) (hold bool)
 }
 
 // ConvOptions describe a conversation.

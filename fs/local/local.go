@@ -36,7 +36,9 @@
 // Watch hooks the server's keyspace events (cmds.Server.OnKeyspaceEvent),
 // its FLUSHDB/FLUSHALL/SWAPDB notice (OnEmptyData) and beforeSleep
 // (OnBeforeSleep), where the replies of the loop's iteration are about to
-// be written.
+// be written: while the watcher's BeforeReplies says so, they are held
+// (cmds.Server.HoldReplies) and the loop runs on; the watcher wakes it
+// with a posted no-op when they may go.
 //
 // # Conversations
 //
@@ -72,12 +74,9 @@ type Engine struct {
 	// post hands a function to the loop; safe from any goroutine.
 	post func(func())
 
-	// waiting counts the jobs posted and not completed: file operations
-	// waiting for the loop. jobPosted is poked when one is posted (see
-	// engine.Watcher.BeforeReplies).
-	waiting    atomic.Int64
-	jobPosted  chan struct{}
-	jobWaiting func() bool // e.waiting.Load() > 0, bound once
+	// wake makes the loop run an iteration (a no-op posted), for
+	// engine.Watcher.BeforeReplies; bound once.
+	wake func()
 
 	busyUntil atomic.Int64 // unix ns: until then the loop counts as busy
 
@@ -93,8 +92,8 @@ var _ engine.Engine = (*Engine)(nil)
 // (server.Server.Post); post must be safe to call from any goroutine and
 // may be called before the loop runs: jobs wait for the loop.
 func New(srv *cmds.Server, post func(func())) *Engine {
-	e := &Engine{srv: srv, post: post, jobPosted: make(chan struct{}, 1)}
-	e.jobWaiting = func() bool { return e.waiting.Load() > 0 }
+	e := &Engine{srv: srv, post: post}
+	e.wake = func() { post(func() {}) }
 	post(func() { srv.OnBeforeSleep(e.measureLoad) })
 	return e
 }
@@ -115,7 +114,11 @@ func (e *Engine) Watch(w engine.Watcher) {
 		srv.OnKeyspaceEvent(func(db int, key []byte, event string) {
 			w.KeyChanged(db, key, event, srv.Now())
 		})
-		srv.OnBeforeSleep(func() { w.BeforeReplies(e.jobWaiting, e.jobPosted) })
+		srv.OnBeforeSleep(func() {
+			if w.BeforeReplies(e.wake) {
+				srv.HoldReplies()
+			}
+		})
 		srv.OnEmptyData(func(db int) { w.Emptied(db, srv.Now()) })
 	})
 }
@@ -151,11 +154,6 @@ const spinWait = 20 * time.Microsecond
 
 // Do runs fn on the loop and waits for it (see engine.Engine.Do).
 func (e *Engine) Do(ctx context.Context, opts engine.JobOpts, fn func(engine.Tx)) error {
-	e.waiting.Add(1)
-	select {
-	case e.jobPosted <- struct{}{}:
-	default:
-	}
 	j := jobPool.Get().(*job)
 	j.e = e
 	j.fn = fn
@@ -196,7 +194,6 @@ func (j *job) runOnLoop() {
 
 // completeOnLoop wakes the goroutine waiting for the job.
 func (j *job) completeOnLoop() {
-	j.e.waiting.Add(-1)
 	j.done.Store(1)
 	j.ch <- struct{}{}
 }
