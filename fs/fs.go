@@ -197,10 +197,24 @@ func (fsys *FS) Unmount() error {
 		return nil
 	}
 	fsys.unmounted = true
-	err := fsys.unmountClean()
+	done := make(chan error, 1)
+	go func() { done <- fsys.fuse.Unmount() }()
+	err := fsys.unmountClean(done)
 	if err != nil {
 		if lerr := lazyUnmount(fsys.dir); lerr != nil {
-			err = fmt.Errorf("unmount %s: %v; lazy unmount: %v", fsys.dir, err, lerr)
+			// The clean unmount may have been slow rather than
+			// refused (a loaded machine), and finished meanwhile:
+			// then there is nothing left to detach.
+			select {
+			case cerr := <-done:
+				if cerr == nil {
+					err = nil
+					break
+				}
+				err = fmt.Errorf("unmount %s: %v; lazy unmount: %v", fsys.dir, cerr, lerr)
+			case <-time.After(10 * time.Second):
+				err = fmt.Errorf("unmount %s: %v; lazy unmount: %v", fsys.dir, err, lerr)
+			}
 		} else {
 			err = nil
 		}
@@ -212,11 +226,9 @@ func (fsys *FS) Unmount() error {
 	return err
 }
 
-// unmountClean tries a normal unmount for a short while; it fails when
-// files are open.
-func (fsys *FS) unmountClean() error {
-	done := make(chan error, 1)
-	go func() { done <- fsys.fuse.Unmount() }()
+// unmountClean waits a short while for the normal unmount started with
+// done; it fails when files are open.
+func (fsys *FS) unmountClean(done chan error) error {
 	select {
 	case err := <-done:
 		return err
