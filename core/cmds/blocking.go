@@ -95,6 +95,9 @@ type blockState struct {
 	// reused from block to block), for the slow log when it is served.
 	argv    [][]byte
 	argvBuf []byte
+	// xreadGroup marks an XREADGROUP: it fails once its key is no longer
+	// a stream (stream.go).
+	xreadGroup bool
 }
 
 // saveArgv keeps a copy of argv in st's reused buffers.
@@ -328,6 +331,7 @@ func (srv *Server) unblockClient(c *Client, requeue bool) {
 	bs.byType[st.btype]--
 	st.btype = blockedNone
 	st.serve = nil
+	st.xreadGroup = false
 	clear(st.keys)
 	st.keys = st.keys[:0]
 	st.timeout = 0
@@ -418,6 +422,10 @@ func (srv *Server) serveClientsBlockedOnKey(rk readyKey) {
 		return
 	}
 	o := db.Dict.Find(rk.key)
+	if o == nil || o.typ != TypeStream {
+		// A stream deleted or overwritten: XREADGROUP's group is gone.
+		srv.unblockDeletedStreamReadgroupClients(rk)
+	}
 	if o == nil {
 		return
 	}

@@ -37,6 +37,9 @@ const (
 	clientTrackingOptout      // OPTOUT mode
 	clientTrackingCaching     // CLIENT CACHING given for the next command
 	clientTrackingNoloop      // NOLOOP: no messages about the client's own changes
+	// clientLoading marks the AOF loader, a client whose commands are
+	// obeyed as written (Redis's mustObeyClient).
+	clientLoading
 )
 
 // Conn is the transport behind a client: a socket, a ctl conversation, or

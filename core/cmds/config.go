@@ -47,6 +47,8 @@ type Config struct {
 	zSetMaxListpackEntries int64
 	zSetMaxListpackValue   int64
 	hllSparseMaxBytes      int64
+	streamNodeMaxBytes     int64
+	streamNodeMaxEntries   int64
 	listMaxListpackSize    int64
 	listCompressDepth      int64
 	activeExpireEffort     int
@@ -113,6 +115,8 @@ func DefaultConfig() Config {
 		zSetMaxListpackEntries: 128,
 		zSetMaxListpackValue:   64,
 		hllSparseMaxBytes:      3000,
+		streamNodeMaxBytes:     4096,
+		streamNodeMaxEntries:   100,
 		listMaxListpackSize:    -2,
 		activeExpireEffort:     1,
 
@@ -282,6 +286,8 @@ var directives = []directive{
 	int64Directive("zset-max-listpack-entries", func(c *Config) *int64 { return &c.zSetMaxListpackEntries }, 0, maxInt64, false),
 	int64Directive("zset-max-listpack-value", func(c *Config) *int64 { return &c.zSetMaxListpackValue }, 0, maxInt64, true),
 	int64Directive("hll-sparse-max-bytes", func(c *Config) *int64 { return &c.hllSparseMaxBytes }, 0, maxInt64, true),
+	int64Directive("stream-node-max-bytes", func(c *Config) *int64 { return &c.streamNodeMaxBytes }, 0, maxInt64, true),
+	int64Directive("stream-node-max-entries", func(c *Config) *int64 { return &c.streamNodeMaxEntries }, 0, maxInt64, false),
 	int64Directive("list-max-listpack-size", func(c *Config) *int64 { return &c.listMaxListpackSize }, -1<<31, maxInt32, false),
 	int64Directive("list-compress-depth", func(c *Config) *int64 { return &c.listCompressDepth }, 0, maxInt32, false),
 	intDirective("active-expire-effort", func(c *Config) *int { return &c.activeExpireEffort }, 1, 10, false),

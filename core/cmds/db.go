@@ -153,6 +153,10 @@ func (srv *Server) setKey(c *Client, db *DB, key []byte, o Object, flags int) *O
 		} else {
 			o.lru = srv.lruClock
 		}
+		if existing.typ == TypeStream {
+			// Wake XREADGROUP clients: their group is gone.
+			srv.signalKeyAsReady(db, key, TypeStream)
+		}
 		*existing = o
 		p = existing
 	}
@@ -168,8 +172,13 @@ func (srv *Server) setKey(c *Client, db *DB, key []byte, o Object, flags int) *O
 // dbDelete removes key and its TTL; it reports whether the key existed.
 func (srv *Server) dbDelete(db *DB, key []byte) bool {
 	srv.beforeKeyWrite(db, key, false)
-	if _, ok := db.Dict.Delete(bstr(key)); !ok {
+	old, ok := db.Dict.Delete(bstr(key))
+	if !ok {
 		return false
+	}
+	if old.typ == TypeStream {
+		// Wake XREADGROUP clients: their group is gone.
+		srv.signalKeyAsReady(db, key, TypeStream)
 	}
 	db.Expires.Delete(bstr(key))
 	return true

@@ -359,8 +359,8 @@ func moveCommand(c *Client) {
 }
 
 // typeDup duplicates a value of a collection type for COPY, as Redis's
-// listTypeDup, setTypeDup, zsetDup and hashTypeDup, each in its family's
-// file; ok is false for a type without one (streams), which COPY refuses
+// listTypeDup, setTypeDup, zsetDup, hashTypeDup and streamDup, each in its
+// family's file; ok is false for a type without one, which COPY refuses
 // with an error saying so.
 func typeDup(o *Object) (dup Object, ok bool) {
 	switch o.typ {
@@ -372,6 +372,8 @@ func typeDup(o *Object) (dup Object, ok bool) {
 		return zsetDup(o), true
 	case TypeHash:
 		return hashTypeDup(o), true
+	case TypeStream:
+		return streamDup(o), true
 	}
 	return Object{}, false
 }

@@ -204,6 +204,8 @@ func objectComputeSize(o *Object, samples int64) int64 {
 		return zsetObjectSize(o, samples)
 	case TypeHash:
 		return hashObjectSize(o, samples)
+	case TypeStream:
+		return streamObjectSize(o, samples)
 	}
 	return sizeofRobj
 }

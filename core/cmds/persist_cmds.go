@@ -319,7 +319,7 @@ func (srv *Server) LoadKey(db *DB, key []byte, o Object, expire, lruIdle, lfuFre
 // Used by core/persist.
 func (srv *Server) NewLoadingClient() *Client {
 	c := srv.NewClient(nil)
-	c.Flags |= ClientInternal | clientDenyBlocking
+	c.Flags |= ClientInternal | clientDenyBlocking | clientLoading
 	c.Authenticated = true
 	return c
 }
