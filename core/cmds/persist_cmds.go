@@ -582,7 +582,8 @@ const aofRewriteItemsPerCmd = 64
 // AppendRewriteCommands appends the commands that rebuild key with value
 // o and TTL expire (unix ms, -1 for none), as Redis's AOF rewrite without
 // an RDB preamble writes them (rewriteAppendOnlyFileRio): SET, RPUSH,
-// SADD, ZADD or HMSET (in batches of 64 elements), then PEXPIREAT.
+// SADD, ZADD or HMSET (in batches of 64 elements), a stream's XADD per
+// entry with XSETID, XGROUP and XCLAIM, then PEXPIREAT.
 //
 // Used by core/persist.
 func AppendRewriteCommands(dst []byte, key []byte, o *Object, expire int64) ([]byte, error) {
@@ -660,6 +661,8 @@ func AppendRewriteCommands(dst []byte, key []byte, o *Object, expire int64) ([]b
 				return true
 			})
 		}
+	case TypeStream:
+		dst = appendStreamRewrite(dst, key, streamOf(o))
 	default:
 		return dst, fmt.Errorf("AOF rewrite of %s values is not supported", o.typeName())
 	}

@@ -71,6 +71,8 @@ func rdbCollectionType(o *Object) (byte, bool) {
 		return rdb.TypeHashListpack, true
 	case [2]uint8{TypeHash, encHashtable}:
 		return rdb.TypeHash, true
+	case [2]uint8{TypeStream, encStream}:
+		return rdb.TypeStreamListpacks2, true
 	}
 	return 0, false
 }
@@ -117,6 +119,8 @@ func rdbSaveCollection(dst []byte, o *Object) []byte {
 			dst = rdb.AppendString(dst, stringBytes(*v), rdbCompression)
 			return true
 		})
+	case TypeStream:
+		dst = rdbSaveStream(dst, streamOf(o))
 	}
 	return dst
 }
@@ -166,8 +170,8 @@ func rdbLoadCollection(t byte, r *rdb.Reader, cfg *Config) (Object, error) {
 		return rdbLoadHash(r, lim)
 	case rdb.TypeHashZipmap, rdb.TypeHashZiplist, rdb.TypeHashListpack:
 		return rdbLoadHashCompact(t, r, lim)
-	case rdb.TypeStreamListpacks:
-		return Object{}, errRDBCorrupt("streams are not supported by this server")
+	case rdb.TypeStreamListpacks, rdb.TypeStreamListpacks2:
+		return rdbLoadStream(t, r)
 	case rdb.TypeModulePreGA, rdb.TypeModule2:
 		return Object{}, errRDBCorrupt("module values are not supported by this server")
 	}

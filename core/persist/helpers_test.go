@@ -241,6 +241,25 @@ func populate(t testing.TB, c *redistest.Conn, seed uint64) {
 		do(t, c, args...)
 		do(t, c, "HSET", p+"longval", "f", strings.Repeat("V", 100))
 		do(t, c, "HINCRBYFLOAT", p+"hash", "fl", "1.5")
+		// Streams: several nodes, tombstones, groups with PELs, an
+		// empty stream with a group.
+		for i := 1; i <= 250; i++ {
+			args := []string{"XADD", p + "stream", strconv.Itoa(i) + "-1", "f", strconv.Itoa(i)}
+			if i%7 == 0 {
+				args = append(args, "other", strings.Repeat("o", i))
+			}
+			do(t, c, args...)
+		}
+		do(t, c, "XDEL", p+"stream", "3-1", "150-1", "250-1")
+		do(t, c, "XGROUP", "CREATE", p+"stream", "g1", "0")
+		do(t, c, "XGROUP", "CREATE", p+"stream", "g2", "100-0", "ENTRIESREAD", "90")
+		do(t, c, "XREADGROUP", "GROUP", "g1", "alice", "COUNT", "5", "STREAMS", p+"stream", ">")
+		do(t, c, "XREADGROUP", "GROUP", "g1", "bob", "COUNT", "3", "STREAMS", p+"stream", ">")
+		do(t, c, "XGROUP", "CREATECONSUMER", p+"stream", "g2", "idle")
+		do(t, c, "XACK", p+"stream", "g1", "2-1")
+		do(t, c, "XADD", p+"xempty", "5-5", "f", "v")
+		do(t, c, "XDEL", p+"xempty", "5-5")
+		do(t, c, "XGROUP", "CREATE", p+"xempty", "g", "$")
 	}
 	do(t, c, "SELECT", "0")
 }
@@ -306,6 +325,22 @@ func keyOf(t testing.TB, c *redistest.Conn, key string) keyState {
 		}
 		slices.Sort(pairs)
 		parts = pairs
+	case "stream":
+		// Entries, counters and groups; not the node layout (an AOF
+		// rebuilds nodes without tombstones) nor times a reload resets.
+		flat := func(r proto.Reply) string { return string(proto.AppendCLI(nil, &r)) }
+		parts = append(parts, flat(do(t, c, "XRANGE", key, "-", "+")))
+		info := do(t, c, "XINFO", "STREAM", key)
+		for i := 0; i+1 < len(info.Elems); i += 2 {
+			if name := string(info.Elems[i].Str); !strings.HasPrefix(name, "radix-tree") {
+				parts = append(parts, name+"="+flat(info.Elems[i+1]))
+			}
+		}
+		groups := do(t, c, "XINFO", "GROUPS", key)
+		parts = append(parts, flat(groups))
+		for _, g := range groups.Elems {
+			parts = append(parts, flat(do(t, c, "XPENDING", key, string(g.Elems[1].Str))))
+		}
 	}
 	ks.content = strings.Join(parts, "\x01")
 	return ks

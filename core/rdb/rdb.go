@@ -24,29 +24,30 @@ const Version = 10
 
 // Object types (RDB_TYPE_*) of RDB version 10.
 const (
-	TypeString          = 0
-	TypeList            = 1
-	TypeSet             = 2
-	TypeZSet            = 3
-	TypeHash            = 4
-	TypeZSet2           = 5 // sorted set with binary double scores
-	TypeModulePreGA     = 6
-	TypeModule2         = 7
-	TypeHashZipmap      = 9
-	TypeListZiplist     = 10
-	TypeSetIntset       = 11
-	TypeZSetZiplist     = 12
-	TypeHashZiplist     = 13
-	TypeListQuicklist   = 14
-	TypeStreamListpacks = 15
-	TypeHashListpack    = 16
-	TypeZSetListpack    = 17
-	TypeListQuicklist2  = 18
+	TypeString           = 0
+	TypeList             = 1
+	TypeSet              = 2
+	TypeZSet             = 3
+	TypeHash             = 4
+	TypeZSet2            = 5 // sorted set with binary double scores
+	TypeModulePreGA      = 6
+	TypeModule2          = 7
+	TypeHashZipmap       = 9
+	TypeListZiplist      = 10
+	TypeSetIntset        = 11
+	TypeZSetZiplist      = 12
+	TypeHashZiplist      = 13
+	TypeListQuicklist    = 14
+	TypeStreamListpacks  = 15
+	TypeHashListpack     = 16
+	TypeZSetListpack     = 17
+	TypeListQuicklist2   = 18
+	TypeStreamListpacks2 = 19 // stream with first ID, tombstones, entries added and entries read
 )
 
 // IsObjectType reports whether t is an object type of RDB version 10
 // (rdbIsObjectType).
-func IsObjectType(t byte) bool { return t <= 7 || t >= 9 && t <= 18 }
+func IsObjectType(t byte) bool { return t <= 7 || t >= 9 && t <= 19 }
 
 // Length encodings: the two high bits of the first byte (RDB_6BITLEN,
 // RDB_14BITLEN, RDB_ENCVAL) or the whole byte (RDB_32BITLEN, RDB_64BITLEN).

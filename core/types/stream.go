@@ -890,3 +890,97 @@ func cmpString(a, b string) int {
 	}
 	return 0
 }
+
+// CountLive returns the number of live entries the nodes' master entries
+// record (for a loader to check Length).
+func (s *Stream) CountLive() uint64 {
+	var n uint64
+	for _, node := range s.nodes {
+		n += uint64(lpInt(node.lp, node.lp.First()))
+	}
+	return n
+}
+
+// ValidateStreamListpack checks that lp (a valid listpack) is a stream
+// node: a master entry of integers and fields ending in 0, then entries
+// whose flags, ID deltas, field counts and lp-counts agree, as many as
+// the master entry's counts say (streamValidateListpackIntegrity, deep).
+func ValidateStreamListpack(lp Listpack) bool {
+	p := lp.First()
+	isInt := func(p int) (int64, bool) {
+		if p < 0 {
+			return 0, false
+		}
+		_, v, ok := lp.Get(p)
+		return v, ok
+	}
+	entries, ok := isInt(p)
+	if !ok || entries < 0 {
+		return false
+	}
+	p = lp.Next(p)
+	deleted, ok := isInt(p)
+	if !ok || deleted < 0 {
+		return false
+	}
+	p = lp.Next(p)
+	mfields, ok := isInt(p)
+	if !ok || mfields < 0 {
+		return false
+	}
+	for i := int64(0); i < mfields; i++ {
+		if p = lp.Next(p); p < 0 {
+			return false
+		}
+	}
+	p = lp.Next(p)
+	if zero, ok := isInt(p); !ok || zero != 0 {
+		return false
+	}
+	p = lp.Next(p)
+	var live int64
+	for total := entries + deleted; total > 0; total-- {
+		flags, ok := isInt(p)
+		if !ok {
+			return false
+		}
+		if flags&streamFlagDeleted == 0 {
+			live++
+		}
+		p = lp.Next(p)
+		if _, ok := isInt(p); !ok {
+			return false
+		}
+		p = lp.Next(p)
+		if _, ok := isInt(p); !ok {
+			return false
+		}
+		p = lp.Next(p)
+		fields, extra := mfields, int64(3)
+		if flags&streamFlagSameFields == 0 {
+			if fields, ok = isInt(p); !ok || fields < 0 {
+				return false
+			}
+			p = lp.Next(p)
+			for j := int64(0); j < fields; j++ {
+				if p < 0 {
+					return false
+				}
+				p = lp.Next(p)
+			}
+			extra += fields + 1
+		}
+		for j := int64(0); j < fields; j++ {
+			if p < 0 {
+				return false
+			}
+			p = lp.Next(p)
+		}
+		count, ok := isInt(p)
+		if !ok || count != fields+extra {
+			return false
+		}
+		p = lp.Next(p)
+	}
+	return p < 0 && live == entries && entries+deleted > 0
+}
