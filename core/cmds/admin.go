@@ -321,6 +321,9 @@ func swapdbCommand(c *Client) {
 // stay; their keys, expires and expire statistics move.
 func (srv *Server) swapDBs(id1, id2 int) {
 	a, b := srv.DBs[id1], srv.DBs[id2]
+	// XREADGROUP clients blocked on a stream the swap takes away fail.
+	srv.scanDatabaseForDeletedStreams(a, b.Dict)
+	srv.scanDatabaseForDeletedStreams(b, a.Dict)
 	a.Dict, b.Dict = b.Dict, a.Dict
 	a.Expires, b.Expires = b.Expires, a.Expires
 	a.avgTTL, b.avgTTL = b.avgTTL, a.avgTTL

@@ -252,6 +252,7 @@ func (srv *Server) EmptyData(dbnum int) int64 {
 		if dbnum != -1 && db.id != dbnum {
 			continue
 		}
+		srv.scanDatabaseForDeletedStreams(db, nil)
 		removed += int64(db.Len())
 		db.Dict = types.NewDict[Object]()
 		db.Expires = types.NewDict[int64]()

@@ -1972,3 +1972,29 @@ func streamObjectSize(o *Object, samples int64) int64 {
 	}
 	return size
 }
+
+// scanDatabaseForDeletedStreams signals the keys of emptied that blocked
+// clients wait on and that hold a stream which replacedWith (the keys
+// that take their place, nil for a flush) does not, so that XREADGROUP
+// clients blocked on them fail (scanDatabaseForDeletedStreams).
+func (srv *Server) scanDatabaseForDeletedStreams(emptied *DB, replacedWith *types.Dict[Object]) {
+	bs := &srv.blocking
+	if bs.byType[blockedStream] == 0 {
+		return
+	}
+	for rk := range bs.keys {
+		if rk.dbid != emptied.id {
+			continue
+		}
+		was := emptied.Dict.Find(rk.key)
+		if was == nil || was.typ != TypeStream {
+			continue
+		}
+		if replacedWith != nil {
+			if is := replacedWith.Find(rk.key); is != nil && is.typ == TypeStream {
+				continue
+			}
+		}
+		srv.signalKeyAsReady(emptied, stringBytes(rk.key), TypeStream)
+	}
+}

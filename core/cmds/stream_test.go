@@ -97,6 +97,22 @@ func TestStreamBlocking(t *testing.T) {
 	b.expect(0, "XREADGROUP after SET over the stream")
 	b.waitBlocked(0)
 
+	// FLUSHALL and SWAPDB take the stream away: -UNBLOCKED too.
+	b.do(3, "DEL", "s")
+	b.do(3, "XADD", "s", "1-0", "f", "v")
+	b.do(3, "XGROUP", "CREATE", "s", "g", "$")
+	b.send(0, "XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">")
+	b.waitBlocked(1)
+	b.do(3, "FLUSHALL")
+	b.expect(0, "XREADGROUP after FLUSHALL")
+	b.do(3, "XADD", "s", "1-0", "f", "v")
+	b.do(3, "XGROUP", "CREATE", "s", "g", "$")
+	b.send(0, "XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">")
+	b.waitBlocked(1)
+	b.do(3, "SWAPDB", "0", "1")
+	b.expect(0, "XREADGROUP after SWAPDB")
+	b.do(3, "FLUSHALL")
+
 	// Timeouts, CLIENT UNBLOCK, MULTI.
 	b.do(0, "XREAD", "BLOCK", "50", "STREAMS", "nokey", "$")
 	b.do(0, "XREADGROUP", "GROUP", "g", "a", "BLOCK", "1", "STREAMS", "s", ">")
