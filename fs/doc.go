@@ -98,7 +98,9 @@
 // and empty content deletes the key. A list is created with RPUSH (through
 // ctl), or from a file: write its lines to a new key, then
 // `setfattr -n user.redis.type -v list FILE` turns the string into a list.
-// Streams are files with one entry per line, read-only.
+// Streams are files with one entry per line ("ID field value …", escaped
+// as said in stream.go); a line appended is an XADD, truncating to 0 an
+// XTRIM MAXLEN 0.
 //
 // Metadata shows as extended attributes: user.redis.type (settable only as
 // said above), user.redis.encoding and user.redis.ttl (seconds; present

@@ -313,6 +313,9 @@ func (n *keyFile) setattrSize(ctx context.Context, f gofs.FileHandle, in *fuse.S
 	if n.typ == typeList {
 		return n.setattrList(ctx, f, size, out)
 	}
+	if n.typ == typeStream {
+		return n.setattrStream(size, out) // stream.go
+	}
 	if n.typ != typeString {
 		return syscall.EPERM
 	}
@@ -364,7 +367,7 @@ func (n *keyFile) setattrSize(ctx context.Context, f gofs.FileHandle, in *fuse.S
 
 // Open opens a string for reading (the value is fetched at the first read)
 // or for writing (on a private copy committed at flush); lists are opened
-// by openList (list.go); streams are read-only.
+// by openList (list.go), streams by openStreamFile (stream.go).
 func (n *keyFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if e := n.staleErr(); e != 0 {
 		return nil, 0, e
@@ -373,6 +376,9 @@ func (n *keyFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 	acc := flags & syscall.O_ACCMODE
 	if n.typ == typeList {
 		return n.openList(ctx, flags)
+	}
+	if n.typ == typeStream {
+		return n.openStreamFile(flags) // stream.go
 	}
 	if n.typ != typeString {
 		if acc != syscall.O_RDONLY {

@@ -319,6 +319,7 @@ func (r *runner) statKey(db int, key []byte) (keyInfo, syscall.Errno) {
 // entry per line: "ID field value …"), in pieces.
 func (r *runner) renderCollection(typ int, key []byte, out func([]byte)) {
 	var line []byte
+	var fields [][]byte
 	switch typ {
 	case typeList:
 		rep := r.call([]byte("LRANGE"), key, []byte("0"), []byte("-1"))
@@ -333,11 +334,13 @@ func (r *runner) renderCollection(typ int, key []byte, out func([]byte)) {
 			if len(e.Elems) != 2 {
 				continue
 			}
-			line = append(line[:0], e.Elems[0].Str...)
+			line = line[:0]
 			for _, f := range e.Elems[1].Elems {
-				line = append(append(line, ' '), f.Str...)
+				fields = append(fields, f.Str)
 			}
-			out(append(line, '\n'))
+			line = appendStreamLine(line, e.Elems[0].Str, fields)
+			fields = fields[:0]
+			out(line)
 		}
 	}
 }
