@@ -229,8 +229,10 @@ func (s *Stream) AppendItem(fv [][]byte, useID *StreamID, seqGiven bool, maxByte
 			full = count >= maxEntries
 		}
 		if full {
-			// Shrink the finished node to its size, as lpShrinkToFit.
-			if cap(node.lp) > len(node.lp) {
+			// Shrink the finished node to its size, as lpShrinkToFit,
+			// unless little would be saved (a copy is garbage for
+			// the collector).
+			if cap(node.lp)-len(node.lp) > len(node.lp)/16 {
 				node.lp = slices.Clip(append(Listpack(nil), node.lp...))
 			}
 			node.prealloc = 0
@@ -241,14 +243,24 @@ func (s *Stream) AppendItem(fv [][]byte, useID *StreamID, seqGiven bool, maxByte
 	var master StreamID
 	if node == nil {
 		master = id
-		size := lpHdrSize + 1 + 8
+		// Room for the node as it will likely end: master entry, then
+		// entries like this one (values and the small integers around
+		// them) up to stream-node-max-entries, within
+		// stream-node-max-bytes, so that it grows in place.
+		master := lpHdrSize + 1 + 8
+		entry := 8
 		for i := 0; i < numfields; i++ {
-			size += EntryEncodedSize(fv[2*i])
+			master += EntryEncodedSize(fv[2*i])
+			entry += EntryEncodedSize(fv[2*i+1])
 		}
-		for _, b := range fv {
-			size += EntryEncodedSize(b)
+		size := master + entry
+		if maxEntries > 1 {
+			size += entry * int(min(maxEntries-1, 1024))
 		}
-		lp := NewListpack(size + 8)
+		if maxBytes > 0 && int64(size) > maxBytes+int64(entry) {
+			size = int(maxBytes) + entry
+		}
+		lp := NewListpack(size)
 		lp.AppendInt(1)
 		lp.AppendInt(0)
 		lp.AppendInt(int64(numfields))
@@ -267,6 +279,19 @@ func (s *Stream) AppendItem(fv [][]byte, useID *StreamID, seqGiven bool, maxByte
 		master = node.master
 		p := node.lp.First()
 		count := lpInt(node.lp, p)
+		if need := total + 16 + 6*numfields; cap(node.lp)-len(node.lp) < need {
+			// Grow once to what the node will likely end at: its
+			// entries so far on average, up to the entry limit.
+			items := count + lpInt(node.lp, node.lp.Next(p))
+			grow := need
+			if maxEntries > items && items > 0 {
+				grow += (len(node.lp) / int(items)) * int(min(maxEntries-items, 1024))
+			}
+			if maxBytes > 0 {
+				grow = min(grow, max(int(maxBytes)-len(node.lp), need))
+			}
+			node.lp.Grow(grow)
+		}
 		p = lpReplaceInt(&node.lp, p, count+1)
 		p = node.lp.Next(p)
 		p = node.lp.Next(p)
