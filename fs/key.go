@@ -314,7 +314,7 @@ func (n *keyFile) setattrSize(ctx context.Context, f gofs.FileHandle, in *fuse.S
 		return n.setattrList(ctx, f, size, out)
 	}
 	if n.typ == typeStream {
-		return n.setattrStream(size, out) // stream.go
+		return n.setattrStream(ctx, size, out) // stream.go
 	}
 	if n.typ != typeString {
 		return syscall.EPERM
@@ -378,7 +378,7 @@ func (n *keyFile) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint
 		return n.openList(ctx, flags)
 	}
 	if n.typ == typeStream {
-		return n.openStreamFile(flags) // stream.go
+		return n.openStreamFile(ctx, flags) // stream.go
 	}
 	if n.typ != typeString {
 		if acc != syscall.O_RDONLY {

@@ -91,26 +91,26 @@ func parseStreamLine(line []byte) (words [][]byte, ok bool) {
 
 // openStreamFile opens a stream: for reading, a rendering taken at the
 // first read; for appending, a streamHandle. O_TRUNC trims it to nothing.
-func (n *keyFile) openStreamFile(flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
+func (n *keyFile) openStreamFile(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if flags&syscall.O_ACCMODE == syscall.O_RDONLY {
 		return &renderHandle{n: n}, fuse.FOPEN_DIRECT_IO | fuse.FOPEN_NOFLUSH, 0
 	}
 	if flags&syscall.O_TRUNC != 0 {
-		if e := n.trimStream(); e != 0 {
+		if e := n.trimStream(ctx); e != 0 {
 			return nil, 0, e
 		}
 	}
 	// Without O_APPEND or O_TRUNC an open may only truncate (truncate(1)
 	// opens, then ftruncates): its writes are refused.
 	canWrite := flags&(syscall.O_APPEND|syscall.O_TRUNC) != 0
-	return &streamHandle{n: n, canWrite: canWrite}, fuse.FOPEN_DIRECT_IO, 0
+	return &streamHandle{n: n, canWrite: canWrite, user: n.fsys.who(ctx)}, fuse.FOPEN_DIRECT_IO, 0
 }
 
 // trimStream empties the stream (XTRIM MAXLEN 0).
-func (n *keyFile) trimStream() syscall.Errno {
+func (n *keyFile) trimStream(ctx context.Context) syscall.Errno {
 	db, key := n.ident()
 	var errno syscall.Errno
-	e := n.fsys.do(func(r *runner) {
+	e := n.fsys.do(ctx, func(r *runner) {
 		r.selectDB(db)
 		rep := r.call([]byte("XTRIM"), key, []byte("MAXLEN"), []byte("0"))
 		errno = replyErrno(&rep, syscall.ESTALE)
@@ -122,14 +122,14 @@ func (n *keyFile) trimStream() syscall.Errno {
 }
 
 // setattrStream truncates a stream file: to 0 only.
-func (n *keyFile) setattrStream(size uint64, out *fuse.AttrOut) syscall.Errno {
+func (n *keyFile) setattrStream(ctx context.Context, size uint64, out *fuse.AttrOut) syscall.Errno {
 	if size != 0 {
 		return syscall.EPERM
 	}
-	if e := n.trimStream(); e != 0 {
+	if e := n.trimStream(ctx); e != 0 {
 		return e
 	}
-	return n.getattr(out)
+	return n.getattr(ctx, out)
 }
 
 // streamHandle is a stream open for appending: the tail of a line not yet
@@ -137,6 +137,7 @@ func (n *keyFile) setattrStream(size uint64, out *fuse.AttrOut) syscall.Errno {
 type streamHandle struct {
 	n        *keyFile
 	canWrite bool
+	user     string // the ACL user of the opener (users.go)
 	mu       sync.Mutex
 	partial  []byte // guarded by mu
 }
@@ -189,7 +190,7 @@ func (h *streamHandle) add(text []byte) syscall.Errno {
 	}
 	db, key := h.n.ident()
 	var errno syscall.Errno
-	e := h.n.fsys.do(func(r *runner) {
+	e := h.n.fsys.doAs(h.user, func(r *runner) {
 		r.selectDB(db)
 		for _, words := range entries {
 			args := append([][]byte{[]byte("XADD"), key, []byte("*")}, words...)
