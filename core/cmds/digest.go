@@ -83,21 +83,12 @@ func xorObjectDigest(db *DB, key []byte, d *digest, o *Object) {
 			return true
 		})
 	case TypeStream:
-		// Redis mixes, entry by entry in ID order, "<ms>.<seq>" and then
-		// each field and value. The stream family (rdb_stream.go and its
-		// commands) provides the iteration: call it here as
-		//	for each entry: d.mix("ms.seq"); for each field, value: d.mix(field); d.mix(value)
-		// Until it does, a stream contributes its type and TTL only.
-		streamDigest(o, d)
+		streamDigest(o, d) // stream.go
 	}
 	if db.GetExpire(key) != -1 {
 		d.xor([]byte("!!expire!!"))
 	}
 }
-
-// streamDigest is the hook for the stream type's part of the digest
-// (see xorObjectDigest); the stream family fills it in.
-func streamDigest(o *Object, d *digest) {}
 
 // datasetDigest is computeDatasetDigest: for each non-empty database its
 // id is mixed in, then the xor of every key's digest (its name mixed with

@@ -1998,3 +1998,26 @@ func (srv *Server) scanDatabaseForDeletedStreams(emptied *DB, replacedWith *type
 		srv.signalKeyAsReady(emptied, stringBytes(rk.key), TypeStream)
 	}
 }
+
+// streamDigest mixes a stream into a DEBUG DIGEST: entry by entry in ID
+// order, "<ms>.<seq>", then each field and value (groups are not part of
+// it, as in Redis).
+func streamDigest(o *Object, d *digest) {
+	var it types.StreamIterator
+	it.Start(streamOf(o), nil, nil, false)
+	var buf []byte
+	for {
+		id, n, ok := it.Next()
+		if !ok {
+			return
+		}
+		buf = strconv.AppendUint(buf[:0], id.Ms, 10)
+		buf = append(buf, '.')
+		d.mix(strconv.AppendUint(buf, id.Seq, 10))
+		for ; n > 0; n-- {
+			f, v := it.Field()
+			d.mix(f.Append(buf[:0]))
+			d.mix(v.Append(buf[:0]))
+		}
+	}
+}
