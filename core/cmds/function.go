@@ -2,8 +2,10 @@ package cmds
 
 import (
 	"encoding/binary"
+	"errors"
 	"sort"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -17,6 +19,9 @@ import (
 // environment, where only redis.register_function, redis.log and the
 // version fields exist; the functions it registers run later with the
 // full environment, KEYS and ARGV passed as arguments.
+
+// functionLoadTimeout bounds the run of a library's code at load.
+const functionLoadTimeout = 500 * time.Millisecond
 
 // functionsState is the function libraries of a server.
 type functionsState struct {
@@ -267,8 +272,16 @@ func (srv *Server) functionsCreate(code []byte, replace bool, libs map[string]*f
 	f := &srv.functions
 	f.loading = lib
 	env.loading = true
+	// Library code runs under a time limit (Redis's LOAD_TIMEOUT_MS):
+	// a load that loops is stopped, not the server.
+	hook := env.hook
+	hook.n, hook.killed, hook.loadDeadline = 0, false, time.Now().Add(functionLoadTimeout)
+	env.L.SetContext(hook)
 	env.L.Push(fn)
 	perr := env.L.PCall(0, 0, nil)
+	env.L.RemoveContext()
+	timedOut := hook.killed
+	hook.killed, hook.loadDeadline = false, time.Time{}
 	env.loading = false
 	f.loading = nil
 	if perr != nil {
@@ -277,7 +290,9 @@ func (srv *Server) functionsCreate(code []byte, replace bool, libs map[string]*f
 			obj = aerr.Object
 		}
 		msg := ""
-		if s, ok := errTableMsg(obj); ok {
+		if timedOut {
+			msg = "ERR FUNCTION LOAD timeout"
+		} else if s, ok := errTableMsg(obj); ok {
 			msg = s
 		} else {
 			msg = "ERR " + luaRuntimeError(luaToString(obj))
@@ -683,4 +698,29 @@ func fcallCommand(c *Client) {
 	args := env.newArray(c.argv[3+numkeys:])
 	env.callFunction(run, fi.fn, []lua.LValue{keys, args})
 	srv.scriptResetRun(run)
+}
+
+// FunctionLibraries returns the code of every library, by name, for
+// the RDB file (RDB_OPCODE_FUNCTION2 records).
+//
+// Used by core/persist.
+func (srv *Server) FunctionLibraries() [][]byte {
+	libs := srv.functions.sortedLibs()
+	codes := make([][]byte, len(libs))
+	for i, l := range libs {
+		codes[i] = l.code
+	}
+	return codes
+}
+
+// LoadFunctionLibrary loads a library read from an RDB file, replacing
+// one of the same name (as Redis does when it reloads its own file).
+//
+// Used by core/persist.
+func (srv *Server) LoadFunctionLibrary(code []byte) error {
+	srv.functionsEnv()
+	if _, msg := srv.functionsCreate(code, true, srv.functions.libs, srv.functions.funcs); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
 }

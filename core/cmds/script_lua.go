@@ -86,6 +86,9 @@ type scriptHook struct {
 	n      int
 	killed bool
 	done   chan struct{}
+	// loadDeadline, while a library loads, is when FUNCTION LOAD gives
+	// up (Redis's LOAD_TIMEOUT_MS).
+	loadDeadline time.Time
 }
 
 func (h *scriptHook) Deadline() (time.Time, bool) { return time.Time{}, false }
@@ -105,6 +108,14 @@ func (h *scriptHook) Done() <-chan struct{} {
 		return nil
 	}
 	h.n = 0
+	if !h.loadDeadline.IsZero() {
+		// Loading a library: only the load timeout applies.
+		if time.Now().After(h.loadDeadline) {
+			h.killed = true
+			return h.done
+		}
+		return nil
+	}
 	if h.srv.scriptInterrupt() {
 		h.killed = true
 		h.srv.Logf(LogWarning, "Lua script killed by user with SCRIPT KILL.")
