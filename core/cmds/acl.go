@@ -46,6 +46,7 @@ const (
 const (
 	aclLogToplevel = iota
 	aclLogMulti
+	aclLogLua // a command a script called
 )
 
 // aclUser is one ACL user.
@@ -1504,6 +1505,8 @@ func aclLogCommand(c *Client) {
 		c.addReplyBulkString("context")
 		if le.context == aclLogMulti {
 			c.addReplyBulkString("multi")
+		} else if le.context == aclLogLua {
+			c.addReplyBulkString("lua")
 		} else {
 			c.addReplyBulkString("toplevel")
 		}

@@ -40,6 +40,12 @@ const (
 	// clientLoading marks the AOF loader, a client whose commands are
 	// obeyed as written (Redis's mustObeyClient).
 	clientLoading
+	// clientInScript marks the caller of a script that runs past
+	// busy-reply-threshold: its further input waits for the script to end
+	// (Redis's protectClient).
+	clientInScript
+	// clientScript marks the client scripts run their commands on.
+	clientScript
 )
 
 // Conn is the transport behind a client: a socket, a ctl conversation, or
@@ -219,6 +225,10 @@ func (c *Client) runArgv() {
 //
 // Used by core/server and fs/local (and the tests of core/cmds).
 func (c *Client) ProcessInputBuffer() {
+	if c.Flags&clientInScript != 0 {
+		// Its EVAL is still running, further up this stack.
+		return
+	}
 	w, _ := c.conn.(CommandWatcher)
 	pos := 0
 	for pos < len(c.QueryBuf) {

@@ -390,6 +390,31 @@ func commandProcs() map[string]func(c *Client) {
 		"xrevrange":             xrevrangeCommand,
 		"xsetid":                xsetidCommand,
 		"xtrim":                 xtrimCommand,
+		// script.go
+		"eval":          evalCommand,
+		"eval_ro":       evalCommand,
+		"evalsha":       evalshaCommand,
+		"evalsha_ro":    evalshaCommand,
+		"script":        scriptContainerCommand,
+		"script|debug":  scriptDebugCommand,
+		"script|exists": scriptExistsCommand,
+		"script|flush":  scriptFlushCommand,
+		"script|help":   scriptHelpCommand,
+		"script|kill":   scriptKillCommand,
+		"script|load":   scriptLoadCommand,
+		// function.go
+		"fcall":            fcallCommand,
+		"fcall_ro":         fcallCommand,
+		"function":         functionContainerCommand,
+		"function|delete":  functionDeleteCommand,
+		"function|dump":    functionDumpCommand,
+		"function|flush":   functionFlushCommand,
+		"function|help":    functionHelpCommand,
+		"function|kill":    functionKillCommand,
+		"function|list":    functionListCommand,
+		"function|load":    functionLoadCommand,
+		"function|restore": functionRestoreCommand,
+		"function|stats":   functionStatsCommand,
 	}
 }
 
@@ -402,6 +427,10 @@ var hiddenCommandFlags = map[string]uint64{
 	// MONITOR does not show them to a MONITOR client (acl.go).
 	"publish":  cmdMayReplicate,
 	"spublish": cmdMayReplicate,
+	// Scripts may write whatever their flags say.
+	"eval":    cmdMayReplicate,
+	"evalsha": cmdMayReplicate,
+	"fcall":   cmdMayReplicate,
 }
 
 // buildCommandTable joins redisCommands with the implementations: every

@@ -80,6 +80,9 @@ type Config struct {
 	// trackingTableMaxKeys bounds the client-side caching table
 	// (tracking.go registers its directive); 0 = no limit.
 	trackingTableMaxKeys int64
+	// BusyReplyThreshold is busy-reply-threshold (lua-time-limit), in
+	// ms: past it a running script lets other clients in, to get BUSY.
+	BusyReplyThreshold int
 
 	// persistence (persist_cmds.go registers its directives).
 	persistConfig
@@ -98,6 +101,7 @@ func DefaultConfig() Config {
 		MaxClients:             10000,
 		TCPKeepalive:           300,
 		Hz:                     10,
+		BusyReplyThreshold:     5000,
 		LogLevel:               "notice",
 		Dir:                    "./redisfs-data",
 		Save:                   "3600 1 300 100 60 10000",
@@ -227,6 +231,7 @@ const (
 )
 
 var directives = []directive{
+	intDirective("busy-reply-threshold", func(c *Config) *int { return &c.BusyReplyThreshold }, 0, maxInt32, false),
 	intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535, true),
 	{name: "bind", immutable: true,
 		get: func(c *Config) string { return strings.Join(c.Bind, " ") },
@@ -370,6 +375,7 @@ var directiveAliases = map[string]string{
 	"zset-max-ziplist-entries": "zset-max-listpack-entries",
 	"zset-max-ziplist-value":   "zset-max-listpack-value",
 	"list-max-ziplist-size":    "list-max-listpack-size",
+	"lua-time-limit":           "busy-reply-threshold",
 }
 
 func findDirective(name string) *directive {

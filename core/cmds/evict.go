@@ -57,6 +57,9 @@ type evictState struct {
 	pool    [evpoolSize]evictionPoolEntry
 	nextDB  int
 	running bool // eviction ran out of time and continues before sleep
+	// preCommandOOM is whether memory was over maxmemory when the
+	// current command passed processCommand (scripts check it).
+	preCommandOOM bool
 
 	samples      []metrics.Sample
 	gcCycles     uint64
@@ -449,6 +452,7 @@ func (srv *Server) evictionBeforeSleep() {
 // over the limit.
 func (srv *Server) checkMaxmemory(c *Client, cmd *command) bool {
 	outOfMemory := srv.performEvictions() == evictFail
+	srv.evict.preCommandOOM = outOfMemory
 	isExec := cmd.name == "exec" && cmd.parent == nil
 	reject := cmd.flags&cmdDenyOOM != 0 ||
 		isExec && c.multi != nil && c.multi.cmdFlags&cmdDenyOOM != 0

@@ -57,7 +57,9 @@ func (srv *Server) feedMonitors(c *Client, argv [][]byte) {
 	b = append(b, " ["...)
 	b = strconv.AppendInt(b, int64(c.db.id), 10)
 	b = append(b, ' ')
-	if c.Flags&ClientUnixSocket != 0 {
+	if c.Flags&clientScript != 0 {
+		b = append(b, "lua"...)
+	} else if c.Flags&ClientUnixSocket != 0 {
 		b = append(b, "unix:"...)
 		b = append(b, srv.Config.UnixSocket...)
 	} else {

@@ -115,6 +115,10 @@ type Server struct {
 	// persist is the state of persistence and propagation
 	// (persist_cmds.go, propagate.go).
 	persist persistState
+	// scripting is the Lua scripting state (script.go).
+	scripting scriptingState
+	// functions are the FUNCTION libraries (function.go).
+	functions functionsState
 
 	// Shutdown is set by SHUTDOWN (and signals); the front end stops the loop.
 	ShutdownRequested atomic.Bool
@@ -310,8 +314,8 @@ func (srv *Server) processCommandAndReset(c *Client) {
 // Of server.c's checks, these have no counterpart here, for lack of the
 // feature they guard: cluster redirection,
 // client eviction (maxmemory-clients), min-replicas-to-write, the
-// read-only replica, MASTERDOWN, LOADING and BUSY (data load and scripts
-// never yield to clients), and the module-yield postponement.
+// read-only replica, MASTERDOWN and LOADING (data load never yields to
+// clients), and the module-yield postponement.
 func (srv *Server) processCommand(c *Client) {
 	// Lookup and arity, the trivial errors, first.
 	cmd := LookupCommand(c.argv)
@@ -373,6 +377,13 @@ func (srv *Server) processCommand(c *Client) {
 	// QUIT and RESET (pubsub.go); RESP3 has no such context.
 	if c.Flags&ClientPubsub != 0 && c.resp == 2 && !pubsubAllowedCommand(cmd) {
 		c.rejectCommand("Can't execute '" + cmd.fullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		return
+	}
+
+	// A script past busy-reply-threshold is serving us from inside
+	// itself: only the allow-busy commands run (script.go).
+	if msg, busy := srv.scriptBusy(); busy && cmd.flags&cmdAllowBusy == 0 {
+		c.rejectCommand(msg)
 		return
 	}
 

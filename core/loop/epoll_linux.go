@@ -15,7 +15,10 @@ type apiState struct {
 	epfd   int
 	wakefd int
 	events []unix.EpollEvent // reused by every poll; grown up to the set size
-	drain  [8]byte           // read buffer for the eventfd counter
+	// nested is the buffer of the polls of ProcessEventsWhileBlocked,
+	// which run while an iteration still walks events.
+	nested []unix.EpollEvent
+	drain  [8]byte // read buffer for the eventfd counter
 }
 
 // wakeOne is the eventfd increment: a uint64 1 in host byte order.
@@ -101,6 +104,17 @@ func (a *apiState) delEvent(fd, newMask int) {
 	}
 	ev := unix.EpollEvent{Events: epollBits(newMask), Fd: int32(fd)}
 	unix.EpollCtl(a.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
+}
+
+// useNestedBuffer makes polls fill the nested buffer until the function
+// it returns is called.
+func (a *apiState) useNestedBuffer() (restore func()) {
+	if a.nested == nil {
+		a.nested = make([]unix.EpollEvent, initialEvents)
+	}
+	saved := a.events
+	a.events = a.nested
+	return func() { a.events = saved }
 }
 
 // poll waits up to timeout milliseconds (-1: forever) and returns how many

@@ -328,6 +328,41 @@ func monoNow() time.Duration { return time.Since(epoch) }
 // as wall-clock time.
 func NowMs() int64 { return int64(monoNow() / time.Millisecond) }
 
+// ProcessEventsWhileBlocked lets a long task running on the loop
+// goroutine (a busy script) serve what became ready meanwhile, as Redis's
+// processEventsWhileBlocked: up to four rounds of a poll that does not
+// wait, the file events it reports and the posted functions, each round
+// followed by flush, which stands for the before-sleep hook (the full
+// hook would expire keys and run cron-like work in the middle of the
+// task). Time events do not run. The nested poll uses an event buffer of
+// its own, so the iteration the task runs in is not disturbed. It must be
+// called on the loop goroutine, from inside a handler or a posted
+// function.
+func (l *Loop) ProcessEventsWhileBlocked(flush func()) {
+	defer l.api.useNestedBuffer()()
+	for i := 0; i < 4; i++ {
+		n, err := l.api.poll(0)
+		if err != nil {
+			return
+		}
+		for j := 0; j < n; j++ {
+			fd, mask := l.api.fired(j)
+			if fd == l.api.wakefd {
+				l.api.drainWake()
+				continue
+			}
+			l.dispatch(fd, mask)
+		}
+		l.runPosted()
+		if flush != nil {
+			flush()
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
 // processEvents runs one iteration of the loop.
 func (l *Loop) processEvents() error {
 	if l.beforeSleep != nil {

@@ -146,3 +146,45 @@ func TestRDBAccessData(t *testing.T) {
 		})
 	}
 }
+
+// Function libraries travel in the RDB file (RDB_OPCODE_FUNCTION2) both
+// ways: a real Redis loads ours and we load Redis's, and DEBUG RELOAD
+// keeps them.
+func TestRDBFunctions(t *testing.T) {
+	const lib = "#!lua name=rdblib\nredis.register_function('rdbf', function(keys, args) return 'from ' .. args[1] end)"
+	dir := t.TempDir()
+	ours := startOurs(t, dir, noPersistence)
+	c := redistest.Dial(t, ours.addr)
+	if r := c.Do("FUNCTION", "LOAD", lib); string(r) != "$6\r\nrdblib\r\n" {
+		t.Fatalf("FUNCTION LOAD: %q", r)
+	}
+	if r := c.Do("SAVE"); string(r) != "+OK\r\n" {
+		t.Fatalf("SAVE: %q", r)
+	}
+	if r := c.Do("DEBUG", "RELOAD"); string(r) != "+OK\r\n" {
+		t.Fatalf("DEBUG RELOAD: %q", r)
+	}
+	if r := c.Do("FCALL", "rdbf", "0", "reload"); string(r) != "$11\r\nfrom reload\r\n" {
+		t.Fatalf("FCALL after DEBUG RELOAD: %q", r)
+	}
+	rc := redistest.Dial(t, startRedis(t, copyDir(t, dir), "--dbfilename", "dump.rdb"))
+	if r := rc.Do("FCALL", "rdbf", "0", "us"); string(r) != "$7\r\nfrom us\r\n" {
+		t.Fatalf("redis FCALL of our library: %q", r)
+	}
+	rc.Do("FUNCTION", "LOAD", "#!lua name=theirs\nredis.register_function('theirf', function() return 'theirs' end)")
+	rc.Do("SAVE")
+	var dirReply []string
+	for _, l := range strings.Split(string(rc.Do("CONFIG", "GET", "dir")), "\r\n") {
+		if l != "" && l[0] != '*' && l[0] != '$' {
+			dirReply = append(dirReply, l)
+		}
+	}
+	ours2 := startOurs(t, copyDir(t, dirReply[1]), func(c *cmds.Config) { c.AppendOnly = false })
+	c2 := redistest.Dial(t, ours2.addr)
+	if r := c2.Do("FCALL", "theirf", "0"); string(r) != "$6\r\ntheirs\r\n" {
+		t.Fatalf("our FCALL of redis's library: %q", r)
+	}
+	if r := c2.Do("FCALL", "rdbf", "0", "x"); string(r) != "$6\r\nfrom x\r\n" {
+		t.Fatalf("our FCALL of the round-tripped library: %q", r)
+	}
+}

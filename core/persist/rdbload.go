@@ -209,11 +209,22 @@ func (p *Persister) loadRDB(data []byte, opts loadOpts) (int, loadStats, error) 
 			continue
 		case opModuleAux:
 			return fail(at, errors.New("the RDB file contains module data this server can't load"))
-		case opFunction, opFunction2:
+		case opFunction2:
+			code, err := r.LoadStringBytes()
+			if err != nil {
+				return fail(at, err)
+			}
+			if err := srv.LoadFunctionLibrary(code); err != nil {
+				return fail(at, fmt.Errorf("failed loading library: %v", err))
+			}
+			continue
+		case opFunction:
+			// Redis 7.0's release candidates' format, which 7.0 itself
+			// refuses too.
 			if _, err := r.LoadStringBytes(); err != nil {
 				return fail(at, err)
 			}
-			srv.Logf(cmds.LogWarning, "%s holds a function library; this server has no functions: skipped", opts.name)
+			srv.Logf(cmds.LogWarning, "%s holds a function library in the pre-7.0 format: skipped", opts.name)
 			continue
 		default:
 			if !rdb.IsObjectType(typ) {

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/redisfs/redisfs/core/cmds"
+	"github.com/redisfs/redisfs/core/rdb"
 	"github.com/redisfs/redisfs/core/types"
 )
 
@@ -70,7 +71,16 @@ type rdbEmitter struct {
 	aofBase bool
 }
 
-func (e rdbEmitter) header(b []byte) []byte { return appendRDBHeader(b, e.aofBase) }
+// header writes the magic, the aux fields and, as Redis's rdbSaveRio,
+// the function libraries before the first database.
+func (e rdbEmitter) header(b []byte) []byte {
+	b = appendRDBHeader(b, e.aofBase)
+	for _, code := range e.srv.FunctionLibraries() {
+		b = append(b, opFunction2)
+		b = rdb.AppendString(b, code, true)
+	}
+	return b
+}
 func (e rdbEmitter) selectDB(b []byte, id, keys, expires int, resize bool) []byte {
 	return appendSelectDB(b, id, keys, expires, resize)
 }

@@ -79,6 +79,11 @@ func New(srv *cmds.Server) (*Server, error) {
 		}
 		return int64(1000 / hz)
 	})
+	// A busy script lets the other clients in (to answer them BUSY, and
+	// to hear SCRIPT KILL); only replies are flushed meanwhile.
+	srv.OnProcessEventsWhileBlocked(func() {
+		el.ProcessEventsWhileBlocked(srv.HandleClientsWithPendingWrites)
+	})
 	srv.OnShutdown = s.Stop
 	return s, nil
 }
