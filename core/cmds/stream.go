@@ -704,6 +704,15 @@ func xreadCommand(c *Client) {
 		o := argv[i]
 		switch {
 		case equalFoldC(o, "block") && more > 0:
+			if c.Flags&clientScript != 0 {
+				// A script cannot wait (t_stream.c says the same).
+				name := "XREAD"
+				if xreadgroup {
+					name = "XREADGROUP"
+				}
+				c.addReplyErrorFormat("%s command is not allowed with BLOCK option from scripts", name)
+				return
+			}
 			i++
 			t, ok := c.getTimeoutFromObjectOrReply(argv[i], unitMilliseconds)
 			if !ok {
