@@ -405,14 +405,7 @@ func (c *Client) streamParseAddOrTrimArgsOrReply(a *streamAddTrimArgs, xadd bool
 				c.addReplyError("syntax error, MAXLEN and MINID options at the same time are not compatible")
 				return -1
 			}
-			a.approx = false
-			next := argv[i+1]
-			if more >= 2 && len(next) == 1 && next[0] == '~' {
-				a.approx = true
-				i++
-			} else if more >= 2 && len(next) == 1 && next[0] == '=' {
-				i++
-			}
+			a.approx, i = trimOperator(argv, i, more)
 			v, ok := argLongLongOrReply(c, argv[i+1], "")
 			if !ok {
 				return -1
@@ -430,14 +423,7 @@ func (c *Client) streamParseAddOrTrimArgsOrReply(a *streamAddTrimArgs, xadd bool
 				c.addReplyError("syntax error, MAXLEN and MINID options at the same time are not compatible")
 				return -1
 			}
-			a.approx = false
-			next := argv[i+1]
-			if more >= 2 && len(next) == 1 && next[0] == '~' {
-				a.approx = true
-				i++
-			} else if more >= 2 && len(next) == 1 && next[0] == '=' {
-				i++
-			}
+			a.approx, i = trimOperator(argv, i, more)
 			id, ok := parseStreamID(c, argv[i+1], 0, true, nil)
 			if !ok {
 				return -1
@@ -2029,4 +2015,14 @@ func streamDigest(o *Object, d *digest) {
 			d.mix(v.Append(buf[:0]))
 		}
 	}
+}
+
+// trimOperator reads the optional "~" or "=" after MAXLEN/MINID at argv[i]
+// (with more arguments after it): whether the trim is approximate, and the
+// index of the last argument consumed.
+func trimOperator(argv [][]byte, i, more int) (approx bool, last int) {
+	if next := argv[i+1]; more >= 2 && len(next) == 1 && (next[0] == '~' || next[0] == '=') {
+		return next[0] == '~', i + 1
+	}
+	return false, i
 }
