@@ -431,6 +431,12 @@ var hiddenCommandFlags = map[string]uint64{
 	"eval":    cmdMayReplicate,
 	"evalsha": cmdMayReplicate,
 	"fcall":   cmdMayReplicate,
+	// PROTECTED: refused unless enable-debug-command or
+	// enable-module-command allows the client (server.go).
+	"debug":         cmdProtected,
+	"module|load":   cmdProtected,
+	"module|loadex": cmdProtected,
+	"module|unload": cmdProtected,
 }
 
 // buildCommandTable joins redisCommands with the implementations: every

@@ -602,16 +602,15 @@ func (srv *Server) databasesCron() {
 // protected commands (DEBUG; MODULE LOAD, LOADEX and UNLOAD) and the
 // configuration does not let c run it, else "".
 func protectedCommand(c *Client, cmd *command) string {
-	switch {
-	case cmd.name == "debug" && cmd.parent == nil:
+	if cmd.flags&cmdProtected == 0 {
+		return ""
+	}
+	if cmd.parent == nil { // DEBUG
 		if !allowProtectedAction(c.srv.Config.EnableDebugCommand, c) {
 			return "debug"
 		}
-	case cmd.parent != nil && cmd.parent.name == "module" &&
-		(cmd.name == "load" || cmd.name == "loadex" || cmd.name == "unload"):
-		if !allowProtectedAction(c.srv.Config.EnableModuleCommand, c) {
-			return "module"
-		}
+	} else if !allowProtectedAction(c.srv.Config.EnableModuleCommand, c) {
+		return "module"
 	}
 	return ""
 }
