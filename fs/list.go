@@ -40,17 +40,26 @@ import (
 
 // appendListLine appends an element's line (escaped, with its newline).
 func appendListLine(dst, elem []byte) []byte {
-	for _, c := range elem {
-		switch c {
-		case '\n':
+	return append(appendEscaped(dst, elem, false), '\n')
+}
+
+// appendEscaped appends w with the list files' escapes: "\\" for a
+// backslash, "\n" for a newline and, if space (a stream's words), "\s"
+// for a space.
+func appendEscaped(dst, w []byte, space bool) []byte {
+	for _, c := range w {
+		switch {
+		case c == '\n':
 			dst = append(dst, '\\', 'n')
-		case '\\':
+		case c == '\\':
 			dst = append(dst, '\\', '\\')
+		case c == ' ' && space:
+			dst = append(dst, '\\', 's')
 		default:
 			dst = append(dst, c)
 		}
 	}
-	return append(dst, '\n')
+	return dst
 }
 
 // parseListLines returns the elements of a list file's content. They alias
@@ -69,20 +78,29 @@ func parseListLines(content []byte) [][]byte {
 	return elems
 }
 
-func unescapeListLine(line []byte) []byte {
-	if bytes.IndexByte(line, '\\') < 0 {
-		return line
+func unescapeListLine(line []byte) []byte { return unescape(line, false) }
+
+// unescape undoes appendEscaped. It returns w itself when it holds no
+// backslash; a backslash followed by anything else stands for itself.
+func unescape(w []byte, space bool) []byte {
+	if bytes.IndexByte(w, '\\') < 0 {
+		return w
 	}
-	out := make([]byte, 0, len(line))
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		if c == '\\' && i+1 < len(line) {
-			switch line[i+1] {
+	out := make([]byte, 0, len(w))
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c == '\\' && i+1 < len(w) {
+			switch w[i+1] {
 			case 'n':
 				c = '\n'
 				i++
 			case '\\':
 				i++
+			case 's':
+				if space {
+					c = ' '
+					i++
+				}
 			}
 		}
 		out = append(out, c)

@@ -25,57 +25,12 @@ import (
 // size, or writing without O_APPEND or O_TRUNC, is EPERM: entries are not
 // edited.
 
-// appendStreamWord appends a word of a stream line, escaped.
-func appendStreamWord(dst, w []byte) []byte {
-	for _, b := range w {
-		switch b {
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case ' ':
-			dst = append(dst, '\\', 's')
-		default:
-			dst = append(dst, b)
-		}
-	}
-	return dst
-}
-
-// unescapeStreamWord undoes appendStreamWord.
-func unescapeStreamWord(w []byte) []byte {
-	if bytes.IndexByte(w, '\\') < 0 {
-		return w
-	}
-	out := make([]byte, 0, len(w))
-	for i := 0; i < len(w); i++ {
-		if w[i] == '\\' && i+1 < len(w) {
-			switch w[i+1] {
-			case '\\':
-				out = append(out, '\\')
-				i++
-				continue
-			case 'n':
-				out = append(out, '\n')
-				i++
-				continue
-			case 's':
-				out = append(out, ' ')
-				i++
-				continue
-			}
-		}
-		out = append(out, w[i])
-	}
-	return out
-}
-
 // appendStreamLine appends the line of one entry: elems are the ID and
 // then field, value, field, value ….
 func appendStreamLine(dst []byte, id []byte, fields [][]byte) []byte {
-	dst = appendStreamWord(dst, id)
+	dst = appendEscaped(dst, id, true)
 	for _, f := range fields {
-		dst = appendStreamWord(append(dst, ' '), f)
+		dst = appendEscaped(append(dst, ' '), f, true)
 	}
 	return append(dst, '\n')
 }
@@ -84,7 +39,7 @@ func appendStreamLine(dst []byte, id []byte, fields [][]byte) []byte {
 // ok is false for an odd number of words or none.
 func parseStreamLine(line []byte) (words [][]byte, ok bool) {
 	for _, w := range bytes.Split(line, []byte{' '}) {
-		words = append(words, unescapeStreamWord(w))
+		words = append(words, unescape(w, true))
 	}
 	return words, len(line) > 0 && len(words)%2 == 0
 }
