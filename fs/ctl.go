@@ -113,6 +113,11 @@ func (cv *conversation) Write(ctx context.Context, data []byte, off int64) (uint
 	// The write returns once the mount is coherent with what its
 	// commands changed, as a TCP client's reply leaves only then.
 	cv.fsys.notifier.settle()
+	if err == nil {
+		// What the commands produced besides their replies (tracking
+		// pushes) is readable when the write returns, held or not.
+		err = cv.conv.Deliver(cv.fsys.ctx)
+	}
 	if err == engine.ErrClosed {
 		return 0, syscall.EPIPE
 	}

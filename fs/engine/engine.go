@@ -196,6 +196,14 @@ type Conversation interface {
 	// to the sink's Output (Held conversations only). It reports
 	// whether the conversation is still open.
 	Pull(ctx context.Context, max int) (open bool, err error)
+	// Deliver hands the sink, now, output already made for the
+	// conversation that would otherwise wait for the loop's next
+	// replies (tracking pushes, messages), when the replies are held
+	// for the mount's coherence. The file server calls it once the
+	// mount is coherent with what a write's commands changed, so that
+	// what those commands produced is readable when the write returns.
+	// Held conversations keep their output for Pull.
+	Deliver(ctx context.Context) error
 	// Close ends the conversation as a closed connection does: a
 	// blocked command is dropped, subscriptions end.
 	Close(ctx context.Context) error

@@ -80,6 +80,15 @@ func (cv *conv) Send(ctx context.Context, p []byte) error {
 	return err
 }
 
+// Deliver: see engine.Conversation.
+func (cv *conv) Deliver(ctx context.Context) error {
+	return cv.e.Do(ctx, engine.JobNoPause, func(engine.Tx) {
+		if c := cv.c; c != nil && !cv.opts.Held && c.Sent < len(c.Reply) {
+			(*transport)(cv).Flush(c)
+		}
+	})
+}
+
 // Pull hands the held replies to the sink, whole, up to about max bytes.
 func (cv *conv) Pull(ctx context.Context, max int) (bool, error) {
 	open := false
